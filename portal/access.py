@@ -1,0 +1,52 @@
+"""Who may open which page: every view declares it once with @access.
+
+The app refuses any endpoint that lacks a declaration (fail closed), and the security suite
+walks the URL map to try each role on each endpoint.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+PUBLIC = "public"
+#: Any logged-in user, whatever their roles.
+SIGNED_IN = "signed_in"
+
+
+def access(*allowed: str):
+    """Declare and enforce who may call a view: PUBLIC, SIGNED_IN or role names."""
+    if not allowed:
+        raise ValueError("access() needs at least one of PUBLIC, SIGNED_IN or a role")
+    allowed_set = frozenset(allowed)
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if PUBLIC not in allowed_set:
+                if not current_user.is_authenticated:
+                    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+                if SIGNED_IN not in allowed_set and not current_user.has_role(*allowed_set):
+                    abort(403)
+            return view(*args, **kwargs)
+
+        guarded.cermin_access = allowed_set
+        return guarded
+
+    return decorate
+
+
+def declared_access(endpoint: str) -> frozenset[str] | None:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "cermin_access", None)
+
+
+def refuse_undeclared() -> None:
+    """before_request hook: an endpoint without @access is never served."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint == "static":
+        return
+    if declared_access(endpoint) is None:
+        current_app.logger.error("endpoint %s has no access declaration", endpoint)
+        abort(403)

@@ -1,0 +1,139 @@
+"""Authentication and account changes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+
+from portal.accounts.models import ROLES, User, UserRole
+from portal.extensions import db
+from portal.org.models import Employee
+from surveys.errors import DomainError
+from surveys.i18n import N_
+
+_hasher = PasswordHasher()
+#: A hash checked when the account does not exist, so timing does not reveal valid usernames.
+_DUMMY_HASH = _hasher.hash("cermin-dummy-password")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(DomainError):
+    """A login or account change that cannot be done, with a message for the user."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_problem(password: str, *, username: str = "") -> tuple[str, dict] | None:
+    """Why a new password is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return N_("Kata sandi minimal %(n)d karakter."), {"n": MIN_PASSWORD_LENGTH}
+    if password.isdigit() or password.isalpha():
+        return N_("Kata sandi harus memuat huruf dan angka atau simbol."), {}
+    if username and username.lower() in password.lower():
+        return N_("Kata sandi tidak boleh memuat nama pengguna."), {}
+    return None
+
+
+def find_user(login: str) -> User | None:
+    """Find an account by username or by the employee's NIP."""
+    login = login.strip()
+    if not login:
+        return None
+    user = db.session.scalar(select(User).where(User.username == login.lower()))
+    if user is None and login.replace(" ", "").isdigit():
+        user = db.session.scalar(
+            select(User).join(Employee, User.employee_id == Employee.id).where(Employee.nip == login.replace(" ", ""))
+        )
+    return user
+
+
+@dataclass
+class LoginPolicy:
+    attempts: int
+    lock_minutes: int
+
+
+def authenticate(login: str, password: str, policy: LoginPolicy, now: datetime | None = None) -> User:
+    """Return the user for valid credentials, or raise AccountError with a message for the user."""
+    now = now or datetime.now(timezone.utc)
+    user = find_user(login)
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        raise AccountError(N_("NIP/nama pengguna atau kata sandi salah."))
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise AccountError(
+            N_("Akun dikunci sementara karena terlalu banyak percobaan yang salah. Coba lagi dalam %(minutes)d menit."),
+            {"minutes": minutes},
+        )
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= policy.attempts:
+            user.locked_until = now + timedelta(minutes=policy.lock_minutes)
+            user.failed_logins = 0
+        db.session.flush()
+        raise AccountError(N_("NIP/nama pengguna atau kata sandi salah."))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    db.session.flush()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not _verify(user.password_hash, current):
+        raise AccountError(N_("Kata sandi saat ini salah."))
+    problem = password_problem(new, username=user.username)
+    if problem:
+        raise AccountError(*problem)
+    user.password_hash = hash_password(new)
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    user.locale = locale
+    db.session.flush()
+
+
+def create_user(
+    *, instansi_id: int, username: str, password: str, roles: set[str] | frozenset[str],
+    display_name: str, employee: Employee | None = None,
+) -> User:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise AccountError(N_("Peran tidak dikenal: %(roles)s."), {"roles": ", ".join(sorted(unknown))})
+    user = User(
+        instansi_id=instansi_id,
+        username=username.strip().lower(),
+        display_name=display_name,
+        password_hash=hash_password(password),
+        employee=employee,
+        role_rows=[UserRole(role=role) for role in sorted(roles)],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_roles(user: User, roles: set[str]) -> None:
+    current = {row.role: row for row in user.role_rows}
+    for role in set(current) - roles:
+        user.role_rows.remove(current[role])
+    for role in roles - set(current):
+        user.role_rows.append(UserRole(role=role))
+    db.session.flush()

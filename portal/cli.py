@@ -1,0 +1,37 @@
+"""Command-line interface: `flask --app portal <command>`; each feature adds its own commands."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.org.models import Instansi
+
+
+def pick_instansi(name: str | None) -> Instansi:
+    """The instansi a command works on: the only one, or the one named."""
+    if name:
+        instansi = db.session.scalar(select(Instansi).where(Instansi.name == name))
+        if instansi is None:
+            raise click.ClickException(f"Instansi tidak ditemukan: {name}")
+        return instansi
+    all_instansi = db.session.scalars(select(Instansi).order_by(Instansi.id)).all()
+    if not all_instansi:
+        raise click.ClickException("Belum ada instansi. Jalankan `flask --app portal seed-demo` atau buat instansi dahulu.")
+    if len(all_instansi) > 1:
+        raise click.ClickException("Ada beberapa instansi; pilih dengan --instansi NAMA.")
+    return all_instansi[0]
+
+
+instansi_option = click.option("--instansi", "instansi_name", metavar="NAMA", help="Nama instansi (jika lebih dari satu).")
+
+
+def register_commands(app: Flask) -> None:
+    from portal.accounts.cli import commands as account_commands
+    from portal.demo.cli import commands as demo_commands
+    from portal.mail.cli import commands as mail_commands
+    from portal.org.cli import commands as org_commands
+
+    for command in (*org_commands, *account_commands, *mail_commands, *demo_commands):
+        app.cli.add_command(command)

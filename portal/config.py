@@ -1,0 +1,84 @@
+"""Configuration from the environment.
+
+Everything a deployment sets comes from environment variables (see the README's table); the
+embedded setup needs none of them.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment does not allow the portal to start safely."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set in production (CERMIN_ENV=production).")
+    # The embedded setup keeps a generated key in instance/ so sessions survive a restart.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the Flask config mapping for this process."""
+    production = os.environ.get("CERMIN_ENV", "development") == "production"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'cermin.sqlite'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    return {
+        "CERMIN_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CERMIN_BASE_URL": os.environ.get("CERMIN_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Redis down: keep serving (limits fall back to per-process memory) rather than fail.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "CERMIN_LOGIN_LIMIT": os.environ.get("CERMIN_LOGIN_LIMIT", "10 per minute"),
+        "CERMIN_LOCKOUT_ATTEMPTS": int(os.environ.get("CERMIN_LOCKOUT_ATTEMPTS", "8")),
+        "CERMIN_LOCKOUT_MINUTES": int(os.environ.get("CERMIN_LOCKOUT_MINUTES", "15")),
+        "CERMIN_PROXY_COUNT": int(os.environ.get("CERMIN_PROXY_COUNT", "0")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("CERMIN_MAX_UPLOAD_MB", "8")) * 1024 * 1024,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "cermin@localhost"),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_I18N_ENABLED": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("CERMIN_SESSION_HOURS", "12"))),
+        "CERMIN_SESSION_IDLE_MINUTES": int(os.environ.get("CERMIN_SESSION_IDLE_MINUTES", "60")),
+        "CERMIN_HSTS": production,
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    }

@@ -1,0 +1,66 @@
+"""The main menu: each feature registers its entries with the roles that see them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.access import SIGNED_IN
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    endpoint: str
+    label: object
+    description: object
+    roles: frozenset[str]
+    order: int
+
+
+_ENTRIES: dict[str, NavEntry] = {}
+
+ROLE_LABELS = {
+    "admin": _l("Admin"),
+    "hr": _l("HR (BKPSDM)"),
+    "supervisor": _l("Atasan / Pejabat Penilai"),
+    "employee": _l("Pegawai"),
+}
+
+
+def register(endpoint: str, label, description, *roles: str, order: int = 50) -> None:
+    _ENTRIES[endpoint] = NavEntry(endpoint, label, description, frozenset(roles), order)
+
+
+def visible_entries() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for entry in sorted(_ENTRIES.values(), key=lambda e: e.order):
+        if SIGNED_IN in entry.roles or current_user.has_role(*entry.roles):
+            url = url_for(entry.endpoint)
+            items.append({
+                "endpoint": entry.endpoint,
+                "url": url,
+                "label": entry.label,
+                "description": entry.description,
+                "active": request.endpoint == entry.endpoint,
+            })
+    return items
+
+
+def role_labels(roles) -> str:
+    return ", ".join(str(ROLE_LABELS[r]) for r in sorted(roles, key=list(ROLE_LABELS).index))
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def navigation():
+        return {
+            "nav_items": visible_entries,
+            "role_labels": role_labels,
+            "current_locale": lambda: str(get_locale() or "id"),
+        }

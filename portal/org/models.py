@@ -1,0 +1,176 @@
+"""Organisation data: instansi, unit kerja, layanan, loket, employees and the duty roster."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, utcnow
+from portal.extensions import db
+
+#: The time zones an Indonesian instansi can sit in (DOMAIN.md §5).
+TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+#: Job groups that appraisal weights may differ by.
+JOB_GROUPS = ("front_line", "back_office")
+
+
+class Instansi(db.Model):
+    """A local government (Pemerintah Kota/Kabupaten) using the portal."""
+
+    __tablename__ = "instansi"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    timezone: Mapped[str] = mapped_column(String(40), nullable=False, default="Asia/Jakarta")
+    #: Per-instansi HMAC key that signs queue ticket codes; never shown.
+    ticket_key: Mapped[bytes] = mapped_column(LargeBinary(64), nullable=False)
+    #: The organisation's own predikat, the baseline for pola distribusi.
+    org_predikat: Mapped[str] = mapped_column(String(30), nullable=False, default="Baik")
+    #: Days that free-text comments and respondent profiles are kept (UU PDP).
+    retention_days: Mapped[int] = mapped_column(Integer, nullable=False, default=730)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("retention_days >= 30", name="retention_days_min"),
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def __repr__(self) -> str:
+        return f"<Instansi {self.name!r}>"
+
+
+class Unit(db.Model):
+    """A unit kerja (dinas, badan, bagian), possibly nested under a parent unit."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), nullable=False, index=True)
+    #: Short code used in URLs, exports and the CLI (`ikm --unit`).
+    code: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    #: Whether the unit shows its IKM on the public results page.
+    publish_results: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    instansi: Mapped[Instansi] = relationship()
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+    __table_args__ = (UniqueConstraint("instansi_id", "code"),)
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class Service(db.Model):
+    """A layanan that a unit provides to citizens."""
+
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+
+
+class Counter(db.Model):
+    """A loket: a service counter where citizens are served and scan the QR code."""
+
+    __tablename__ = "counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False, index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), nullable=True, index=True)
+    #: Stable short code printed in the QR URL (/s/<code>); unique across the portal.
+    code: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    location: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    unit: Mapped[Unit] = relationship()
+    service: Mapped[Service | None] = relationship()
+
+
+class Employee(db.Model):
+    """An ASN of the instansi, identified by NIP."""
+
+    __tablename__ = "employee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), nullable=False, index=True)
+    nip: Mapped[str] = mapped_column(String(18), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    jabatan: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False, index=True)
+    #: The Pejabat Penilai Kinerja (direct superior); their own supervisor is the atasan pejabat penilai.
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), nullable=True, index=True)
+    #: Heads the unit: sees its dashboards and receives its alerts.
+    is_unit_head: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    job_group: Mapped[str] = mapped_column(String(20), nullable=False, default="back_office")
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    unit: Mapped[Unit] = relationship()
+    supervisor: Mapped[Employee | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        CheckConstraint("job_group IN ('front_line', 'back_office')", name="job_group_known"),
+        CheckConstraint("supervisor_id IS NULL OR supervisor_id <> id", name="not_own_supervisor"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Employee {self.nip}>"
+
+
+class RosterEntry(db.Model):
+    """Who serves at which loket, when: a weekly shift within a validity range (local time)."""
+
+    __tablename__ = "roster_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False, index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), nullable=False, index=True)
+    #: 0 = Monday … 6 = Sunday; NULL means every day.
+    weekday: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    start_time: Mapped[time] = mapped_column(Time, nullable=False)
+    end_time: Mapped[time] = mapped_column(Time, nullable=False)
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    counter: Mapped[Counter] = relationship()
+    employee: Mapped[Employee] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("weekday IS NULL OR (weekday BETWEEN 0 AND 6)", name="weekday_range"),
+        CheckConstraint("start_time < end_time", name="shift_order"),
+        CheckConstraint("valid_to IS NULL OR valid_from <= valid_to", name="validity_order"),
+    )
+
+    def covers(self, local: datetime) -> bool:
+        """Whether this shift covers the given instansi-local moment."""
+        day = local.date()
+        if day < self.valid_from or (self.valid_to is not None and day > self.valid_to):
+            return False
+        if self.weekday is not None and local.weekday() != self.weekday:
+            return False
+        return self.start_time <= local.time().replace(tzinfo=None) < self.end_time

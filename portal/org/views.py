@@ -1,0 +1,458 @@
+"""HR's pages for organisation data: instansi, units, layanan, loket, employees, roster, accounts."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from portal import nav
+from portal.access import access
+from portal.accounts import services as account_services
+from portal.accounts.models import ADMIN, HR, User
+from portal.extensions import db
+from portal.messages import say
+from portal.org import services
+from portal.org.forms import (
+    CounterForm, EmployeeForm, ImportForm, InstansiForm, RosterForm, ServiceForm, UnitForm, UserForm,
+    WEEKDAY_CHOICES,
+)
+from portal.org.models import Counter, Employee, RosterEntry, Service, Unit
+from portal.tabular import TableError, read_table
+from portal.web import rollback_request
+from surveys.errors import InvalidNip
+from surveys.nip import validate_nip
+
+bp = Blueprint("org", __name__, url_prefix="/organisasi", template_folder="templates")
+MANAGERS = (HR, ADMIN)
+PAGE_SIZE = 50
+
+nav.register("org.overview", _l("Organisasi"), _l("Unit kerja, layanan, loket, pegawai dan jadwal tugas."), *MANAGERS, order=80)
+
+
+def _instansi():
+    return current_user.instansi
+
+
+def _get(model, object_id: int):
+    """Fetch an object of the current user's instansi, or 404 (never another instansi's)."""
+    obj = db.session.get(model, object_id)
+    owner = getattr(obj, "instansi_id", None)
+    if owner is None and obj is not None:
+        unit = obj.unit if hasattr(obj, "unit") else obj.counter.unit
+        owner = unit.instansi_id
+    if obj is None or owner != current_user.instansi_id:
+        abort(404)
+    return obj
+
+
+def _units():
+    return db.session.scalars(select(Unit).where(Unit.instansi_id == current_user.instansi_id).order_by(Unit.name)).all()
+
+
+def _unit_choices(blank: str | None = None):
+    choices = [(u.id, f"{u.code} · {u.name}") for u in _units()]
+    return ([(0, blank)] if blank else []) + choices
+
+
+def _employee_choices(blank: str | None = None, exclude: int | None = None):
+    rows = db.session.execute(
+        select(Employee.id, Employee.name, Employee.nip)
+        .where(Employee.instansi_id == current_user.instansi_id, Employee.active.is_(True))
+        .order_by(Employee.name)
+    ).all()
+    choices = [(r.id, f"{r.name} · {r.nip}") for r in rows if r.id != exclude]
+    return ([(0, blank)] if blank else []) + choices
+
+
+@bp.route("/", methods=["GET", "POST"])
+@access(*MANAGERS)
+def overview():
+    instansi = _instansi()
+    form = InstansiForm(obj=instansi)
+    if form.validate_on_submit():
+        instansi.name, instansi.timezone = form.name.data.strip(), form.timezone.data
+        instansi.org_predikat, instansi.retention_days = form.org_predikat.data, form.retention_days.data
+        flash(gettext("Data instansi disimpan."), "success")
+        return redirect(url_for("org.overview"))
+    counts = {
+        "units": db.session.scalar(select(func.count(Unit.id)).where(Unit.instansi_id == instansi.id)),
+        "employees": db.session.scalar(select(func.count(Employee.id)).where(Employee.instansi_id == instansi.id)),
+        "counters": db.session.scalar(select(func.count(Counter.id)).join(Unit).where(Unit.instansi_id == instansi.id)),
+    }
+    return render_template("org/overview.html", form=form, counts=counts)
+
+
+# --- Unit kerja -------------------------------------------------------------------------------
+
+def _unit_form(unit: Unit | None = None) -> UnitForm:
+    form = UnitForm(obj=unit)
+    form.parent_id.choices = [c for c in _unit_choices(blank=str(_l("— tidak ada —"))) if unit is None or c[0] != unit.id]
+    return form
+
+
+def _save_unit(form: UnitForm, unit: Unit | None) -> Unit | None:
+    code = form.code.data.strip()
+    clash = db.session.scalar(select(Unit.id).where(Unit.instansi_id == current_user.instansi_id, Unit.code == code))
+    if clash is not None and (unit is None or clash != unit.id):
+        form.code.errors.append(gettext("Kode unit sudah dipakai."))
+        return None
+    parent_id = form.parent_id.data or None
+    if unit is not None and parent_id:
+        ancestor = db.session.get(Unit, parent_id)
+        while ancestor is not None:
+            if ancestor.id == unit.id:
+                form.parent_id.errors.append(gettext("Unit induk ini membuat susunan unit berputar."))
+                return None
+            ancestor = ancestor.parent
+    if unit is None:
+        unit = Unit(instansi_id=current_user.instansi_id)
+        db.session.add(unit)
+    unit.code, unit.name, unit.parent_id = code, form.name.data.strip(), parent_id
+    unit.publish_results, unit.active = form.publish_results.data, form.active.data
+    db.session.flush()
+    return unit
+
+
+@bp.route("/unit", methods=["GET", "POST"])
+@access(*MANAGERS)
+def units():
+    form = _unit_form()
+    if form.validate_on_submit() and _save_unit(form, None):
+        flash(gettext("Unit kerja ditambahkan."), "success")
+        return redirect(url_for("org.units"))
+    return render_template("org/units.html", form=form, units=_units())
+
+
+@bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
+@access(*MANAGERS)
+def edit_unit(unit_id: int):
+    unit = _get(Unit, unit_id)
+    form = _unit_form(unit)
+    if form.validate_on_submit() and _save_unit(form, unit):
+        flash(gettext("Unit kerja disimpan."), "success")
+        return redirect(url_for("org.units"))
+    return render_template("org/edit.html", form=form, title=gettext("Ubah unit kerja"), back=url_for("org.units"))
+
+
+# --- Layanan ----------------------------------------------------------------------------------
+
+def _service_form(service: Service | None = None) -> ServiceForm:
+    form = ServiceForm(obj=service)
+    form.unit_id.choices = _unit_choices()
+    return form
+
+
+def _save_service(form: ServiceForm, service: Service | None) -> Service | None:
+    unit = _get(Unit, form.unit_id.data)
+    name = form.name.data.strip()
+    clash = db.session.scalar(select(Service.id).where(Service.unit_id == unit.id, Service.name == name))
+    if clash is not None and (service is None or clash != service.id):
+        form.name.errors.append(gettext("Layanan dengan nama ini sudah ada di unit tersebut."))
+        return None
+    if service is None:
+        service = Service()
+        db.session.add(service)
+    service.unit_id, service.name, service.active = unit.id, name, form.active.data
+    db.session.flush()
+    return service
+
+
+def _services():
+    return db.session.scalars(
+        select(Service).join(Unit).where(Unit.instansi_id == current_user.instansi_id).order_by(Unit.name, Service.name)
+    ).all()
+
+
+@bp.route("/layanan", methods=["GET", "POST"])
+@access(*MANAGERS)
+def services_list():
+    form = _service_form()
+    if form.validate_on_submit() and _save_service(form, None):
+        flash(gettext("Layanan ditambahkan."), "success")
+        return redirect(url_for("org.services_list"))
+    return render_template("org/services.html", form=form, services=_services())
+
+
+@bp.route("/layanan/<int:service_id>", methods=["GET", "POST"])
+@access(*MANAGERS)
+def edit_service(service_id: int):
+    service = _get(Service, service_id)
+    form = _service_form(service)
+    if form.validate_on_submit() and _save_service(form, service):
+        flash(gettext("Layanan disimpan."), "success")
+        return redirect(url_for("org.services_list"))
+    return render_template("org/edit.html", form=form, title=gettext("Ubah layanan"), back=url_for("org.services_list"))
+
+
+# --- Loket ------------------------------------------------------------------------------------
+
+def _counter_form(counter: Counter | None = None) -> CounterForm:
+    form = CounterForm(obj=counter)
+    form.unit_id.choices = _unit_choices()
+    form.service_id.choices = [(0, str(_l("— belum ditentukan —")))] + [
+        (s.id, f"{s.unit.code} · {s.name}") for s in _services()
+    ]
+    return form
+
+
+def _save_counter(form: CounterForm, counter: Counter | None) -> Counter | None:
+    unit = _get(Unit, form.unit_id.data)
+    code = form.code.data.strip().upper()
+    clash = db.session.scalar(select(Counter.id).where(Counter.code == code))
+    if clash is not None and (counter is None or clash != counter.id):
+        form.code.errors.append(gettext("Kode loket sudah dipakai."))
+        return None
+    service_id = form.service_id.data or None
+    if service_id:
+        service = _get(Service, service_id)
+        if service.unit_id != unit.id:
+            form.service_id.errors.append(gettext("Layanan harus milik unit kerja loket ini."))
+            return None
+    if counter is None:
+        counter = Counter()
+        db.session.add(counter)
+    counter.code, counter.name, counter.unit_id, counter.service_id = code, form.name.data.strip(), unit.id, service_id
+    counter.location, counter.active = (form.location.data or "").strip(), form.active.data
+    db.session.flush()
+    return counter
+
+
+def _counters():
+    return db.session.scalars(
+        select(Counter).join(Unit).where(Unit.instansi_id == current_user.instansi_id).order_by(Unit.name, Counter.code)
+    ).all()
+
+
+@bp.route("/loket", methods=["GET", "POST"])
+@access(*MANAGERS)
+def counters():
+    form = _counter_form()
+    if form.validate_on_submit() and _save_counter(form, None):
+        flash(gettext("Loket ditambahkan."), "success")
+        return redirect(url_for("org.counters"))
+    return render_template("org/counters.html", form=form, counters=_counters())
+
+
+@bp.route("/loket/<int:counter_id>", methods=["GET", "POST"])
+@access(*MANAGERS)
+def edit_counter(counter_id: int):
+    counter = _get(Counter, counter_id)
+    form = _counter_form(counter)
+    if request.method == "GET":
+        form.service_id.data = counter.service_id or 0
+    if form.validate_on_submit() and _save_counter(form, counter):
+        flash(gettext("Loket disimpan."), "success")
+        return redirect(url_for("org.counters"))
+    return render_template("org/edit.html", form=form, title=gettext("Ubah loket"), back=url_for("org.counters"))
+
+
+# --- Pegawai ----------------------------------------------------------------------------------
+
+def _employee_form(employee: Employee | None = None) -> EmployeeForm:
+    form = EmployeeForm(obj=employee)
+    form.unit_id.choices = _unit_choices()
+    form.supervisor_id.choices = _employee_choices(blank=str(_l("— tidak ada —")), exclude=employee.id if employee else None)
+    if employee is not None and request.method == "GET":
+        form.supervisor_id.data = employee.supervisor_id or 0
+    return form
+
+
+def _save_employee(form: EmployeeForm, employee: Employee | None) -> Employee | None:
+    try:
+        nip = validate_nip(form.nip.data)
+    except InvalidNip as error:
+        form.nip.errors.append(say(error))
+        return None
+    clash = db.session.scalar(select(Employee.id).where(Employee.nip == nip))
+    if clash is not None and (employee is None or clash != employee.id):
+        form.nip.errors.append(gettext("NIP sudah terdaftar."))
+        return None
+    unit = _get(Unit, form.unit_id.data)
+    supervisor = _get(Employee, form.supervisor_id.data) if form.supervisor_id.data else None
+    if employee is None:
+        employee = Employee(instansi_id=current_user.instansi_id)
+        db.session.add(employee)
+    elif supervisor is not None:
+        try:
+            services.check_supervisor(employee, supervisor)
+        except services.OrgError as error:
+            form.supervisor_id.errors.append(say(error))
+            return None
+    employee.nip, employee.name, employee.jabatan = nip, form.name.data.strip(), (form.jabatan.data or "").strip()
+    employee.unit_id, employee.supervisor_id, employee.job_group = unit.id, supervisor.id if supervisor else None, form.job_group.data
+    employee.email, employee.is_unit_head, employee.active = form.email.data or None, form.is_unit_head.data, form.active.data
+    db.session.flush()
+    return employee
+
+
+@bp.route("/pegawai", methods=["GET", "POST"])
+@access(*MANAGERS)
+def employees():
+    form = _employee_form()
+    if form.validate_on_submit() and _save_employee(form, None):
+        flash(gettext("Pegawai ditambahkan."), "success")
+        return redirect(url_for("org.employees"))
+    query = (request.args.get("q") or "").strip()
+    unit_id = request.args.get("unit", type=int)
+    page = max(1, request.args.get("page", 1, type=int))
+    stmt = select(Employee).where(Employee.instansi_id == current_user.instansi_id)
+    if query:
+        stmt = stmt.where(or_(Employee.name.ilike(f"%{query}%"), Employee.nip.like(f"{query.replace(' ', '')}%")))
+    if unit_id:
+        stmt = stmt.where(Employee.unit_id == unit_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Employee.name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template(
+        "org/employees.html", form=form, employees=rows, total=total, page=page, pages=pages,
+        query=query, unit_id=unit_id, units=_units(),
+    )
+
+
+@bp.route("/pegawai/<int:employee_id>", methods=["GET", "POST"])
+@access(*MANAGERS)
+def edit_employee(employee_id: int):
+    employee = _get(Employee, employee_id)
+    form = _employee_form(employee)
+    if form.validate_on_submit() and _save_employee(form, employee):
+        flash(gettext("Data pegawai disimpan."), "success")
+        return redirect(url_for("org.employees"))
+    return render_template("org/edit.html", form=form, title=gettext("Ubah data pegawai"), back=url_for("org.employees"))
+
+
+@bp.route("/pegawai/impor", methods=["GET", "POST"])
+@access(*MANAGERS)
+def import_employees():
+    form = ImportForm()
+    problems, summary = [], None
+    if form.validate_on_submit():
+        try:
+            table = read_table(form.file.data.read(), services.EMPLOYEE_ALIASES)
+            summary = services.import_employees(_instansi(), table)
+        except services.ImportRejected as error:
+            rollback_request()
+            problems = [(p.row, gettext(p.message, **p.params)) for p in error.problems]
+            flash(say(error), "error")
+        except (TableError, services.OrgError) as error:
+            rollback_request()
+            flash(say(error), "error")
+        else:
+            flash(gettext(
+                "Impor selesai: %(created)d ditambahkan, %(updated)d diperbarui, %(unchanged)d tidak berubah.",
+                created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
+            ), "success")
+            return redirect(url_for("org.employees"))
+    return render_template("org/import.html", form=form, problems=problems)
+
+
+# --- Jadwal tugas -----------------------------------------------------------------------------
+
+@bp.route("/jadwal", methods=["GET", "POST"])
+@access(*MANAGERS)
+def roster():
+    form = RosterForm()
+    form.counter_id.choices = [(c.id, f"{c.code} · {c.name}") for c in _counters() if c.active]
+    form.employee_id.choices = _employee_choices()
+    if form.validate_on_submit():
+        counter = _get(Counter, form.counter_id.data)
+        employee = _get(Employee, form.employee_id.data)
+        db.session.add(RosterEntry(
+            counter_id=counter.id, employee_id=employee.id,
+            weekday=int(form.weekday.data) if form.weekday.data else None,
+            start_time=form.start_time.data, end_time=form.end_time.data,
+            valid_from=form.valid_from.data, valid_to=form.valid_to.data,
+        ))
+        flash(gettext("Jadwal tugas ditambahkan."), "success")
+        return redirect(url_for("org.roster"))
+    entries = db.session.scalars(
+        select(RosterEntry).join(Counter).join(Unit).where(Unit.instansi_id == current_user.instansi_id)
+        .order_by(Counter.code, RosterEntry.weekday, RosterEntry.start_time)
+    ).all()
+    weekdays = dict(WEEKDAY_CHOICES)
+    return render_template("org/roster.html", form=form, entries=entries, weekdays=weekdays)
+
+
+@bp.route("/jadwal/<int:entry_id>/hapus", methods=["POST"])
+@access(*MANAGERS)
+def delete_roster_entry(entry_id: int):
+    entry = _get(RosterEntry, entry_id)
+    db.session.delete(entry)
+    flash(gettext("Jadwal tugas dihapus."), "success")
+    return redirect(url_for("org.roster"))
+
+
+# --- Akun pengguna (admin) --------------------------------------------------------------------
+
+def _user_form(user: User | None = None) -> UserForm:
+    form = UserForm(obj=user)
+    form.employee_id.choices = _employee_choices(blank=str(_l("— bukan pegawai —")))
+    if user is not None and request.method == "GET":
+        form.roles.data = sorted(user.roles)
+        form.employee_id.data = user.employee_id or 0
+    return form
+
+
+def _save_user(form: UserForm, user: User | None) -> User | None:
+    username = form.username.data.strip().lower()
+    clash = db.session.scalar(select(User.id).where(User.username == username))
+    if clash is not None and (user is None or clash != user.id):
+        form.username.errors.append(gettext("Nama pengguna sudah dipakai."))
+        return None
+    employee = _get(Employee, form.employee_id.data) if form.employee_id.data else None
+    if employee is not None:
+        holder = db.session.scalar(select(User.id).where(User.employee_id == employee.id))
+        if holder is not None and (user is None or holder != user.id):
+            form.employee_id.errors.append(gettext("Pegawai ini sudah memiliki akun."))
+            return None
+    password = form.password.data or ""
+    if user is None and not password:
+        form.password.errors.append(gettext("Kata sandi awal wajib diisi untuk akun baru."))
+        return None
+    if password:
+        problem = account_services.password_problem(password, username=username)
+        if problem:
+            form.password.errors.append(gettext(problem[0], **problem[1]))
+            return None
+    roles = set(form.roles.data)
+    if user is not None and user.id == current_user.id and ADMIN not in roles:
+        form.roles.errors.append(gettext("Anda tidak dapat mencabut peran admin dari akun Anda sendiri."))
+        return None
+    if user is None:
+        user = account_services.create_user(
+            instansi_id=current_user.instansi_id, username=username, password=password, roles=roles,
+            display_name=form.display_name.data.strip(), employee=employee,
+        )
+    else:
+        user.username, user.display_name, user.employee = username, form.display_name.data.strip(), employee
+        account_services.set_roles(user, roles)
+        if password:
+            user.password_hash = account_services.hash_password(password)
+            user.failed_logins, user.locked_until = 0, None
+    user.active = form.active.data if user.id != current_user.id else True
+    db.session.flush()
+    return user
+
+
+@bp.route("/pengguna", methods=["GET", "POST"])
+@access(ADMIN)
+def users():
+    form = _user_form()
+    if form.validate_on_submit() and _save_user(form, None):
+        flash(gettext("Akun dibuat."), "success")
+        return redirect(url_for("org.users"))
+    accounts = db.session.scalars(
+        select(User).where(User.instansi_id == current_user.instansi_id).order_by(User.username)
+    ).all()
+    return render_template("org/users.html", form=form, accounts=accounts)
+
+
+@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@access(ADMIN)
+def edit_user(user_id: int):
+    user = _get(User, user_id)
+    form = _user_form(user)
+    if form.validate_on_submit() and _save_user(form, user):
+        flash(gettext("Akun disimpan."), "success")
+        return redirect(url_for("org.users"))
+    return render_template("org/edit.html", form=form, title=gettext("Ubah akun"), back=url_for("org.users"))

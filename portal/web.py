@@ -1,0 +1,67 @@
+"""Request-wide behaviour: one transaction per request, session timeouts and security headers."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Flask, g, request, session
+from flask_login import current_user, logout_user
+
+from portal.access import refuse_undeclared
+from portal.extensions import db
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Same-origin referrers keep Flask-WTF's HTTPS referrer check working.
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; object-src 'none'"
+    ),
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def rollback_request() -> None:
+    """Mark this request's writes to be discarded instead of committed."""
+    g.cermin_rollback = True
+    db.session.rollback()
+
+
+def init_app(app: Flask) -> None:
+    from portal import nav
+
+    nav.init_app(app)
+    app.before_request(refuse_undeclared)
+
+    @app.before_request
+    def enforce_idle_timeout():
+        if not current_user.is_authenticated:
+            return
+        now = int(datetime.now(timezone.utc).timestamp())
+        idle = app.config["CERMIN_SESSION_IDLE_MINUTES"] * 60
+        last_seen = session.get("seen", now)
+        started = session.get("started", now)
+        absolute = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+        if now - last_seen > idle or now - started > absolute:
+            logout_user()
+            session.clear()
+            return
+        session["seen"] = now
+        session.setdefault("started", now)
+
+    @app.after_request
+    def commit_and_harden(response):
+        # The one place that commits: services only add and flush.
+        if response.status_code < 400 and not g.get("cermin_rollback"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config["CERMIN_HSTS"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user.is_authenticated and request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
