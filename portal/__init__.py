@@ -45,8 +45,13 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    from portal.web import reject_oversize
+
+    app.before_request(reject_oversize)  # before CSRFProtect's hook, which reads the body
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # {% trans %} blocks are extracted trimmed (babel.cfg); render them the same way.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

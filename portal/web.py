@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user, logout_user
 
 from portal.access import refuse_undeclared
@@ -27,6 +27,13 @@ def rollback_request() -> None:
     """Mark this request's writes to be discarded instead of committed."""
     g.cermin_rollback = True
     db.session.rollback()
+
+
+def reject_oversize() -> None:
+    """Answer 413 before anything reads the body (the CSRF check would otherwise say 400)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length and request.content_length > limit:
+        abort(413)
 
 
 def init_app(app: Flask) -> None:

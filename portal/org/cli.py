@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -29,7 +30,7 @@ def import_employees(file: Path, instansi_name: str | None) -> None:
     try:
         table = read_table(file.read_bytes(), services.EMPLOYEE_ALIASES)
         if len(table.rows) > PROGRESS_THRESHOLD:
-            with click.progressbar(length=len(table.rows), label=gettext("Mengimpor pegawai"), file=click.get_text_stream("stderr")) as bar:
+            with click.progressbar(length=len(table.rows), label=gettext("Mengimpor pegawai"), file=sys.stderr) as bar:
                 last = [0]
 
                 def advance(done: int) -> None:

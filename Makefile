@@ -1,0 +1,61 @@
+# Cermin — the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+FLASK := $(BIN)/flask --app portal
+
+.PHONY: run test serve install install-test translations messages migrate bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e ".[postgres,redis]"
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test,postgres,redis]"
+	@touch $@
+
+install: $(VENV)/.installed translations
+
+install-test: $(VENV)/.installed-test translations
+
+## Compile the translation catalogs (translations/*/LC_MESSAGES/messages.po -> .mo).
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+
+## Extract marked strings and update the catalogs after changing UI text.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location --sort-output \
+		--project=Cermin --copyright-holder="Cermin" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+## Create or upgrade the database to the newest schema.
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+## Quick start: install, migrate, seed the demo on first run, serve on http://127.0.0.1:5000.
+run: install migrate
+	@$(FLASK) seed-demo
+	@echo ""
+	@echo "Cermin berjalan di http://$(HOST):$(PORT)  (Ctrl+C untuk berhenti)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## Production-style server: gunicorn against DATABASE_URL.
+serve: install migrate
+	$(BIN)/gunicorn -c gunicorn.conf.py "portal:create_app()"
+
+## The whole suite: SQLite (with the browser suite), then PostgreSQL.
+test: install-test
+	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --db postgres tests/portal
+
+bench: install-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

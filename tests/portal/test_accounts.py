@@ -1,0 +1,109 @@
+"""Logging in with NIP or username, wrong passwords, lockout, logout and password changes."""
+from tests.conftest import csrf_token, login, post_form
+from tests.factories import PASSWORD
+
+
+def test_login_with_username_shows_home(client, org):
+    response = login(client, "hr")
+    assert response.status_code == 302
+    assert "Petugas HR Uji" in client.get("/").get_data(as_text=True)
+
+
+def test_login_with_nip(client, org):
+    response = login(client, org.staff[0].nip)
+    assert response.status_code == 302
+
+
+def test_wrong_password_gives_clear_message_and_no_session(client, org):
+    response = login(client, "hr", "salah-sekali-123")
+    assert response.status_code == 200
+    assert "NIP/nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
+    assert client.get("/akun").status_code == 302
+
+
+def test_unknown_user_gets_the_same_message(client, org):
+    response = login(client, "tidak.ada", "apa-saja-123")
+    assert "NIP/nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
+
+
+def test_wrong_passwords_are_rate_limited(app, client, org):
+    app.config["CERMIN_LOGIN_LIMIT"] = "3 per minute"
+    try:
+        for _ in range(3):
+            assert login(client, "hr", "salah-sekali-123").status_code == 200
+        response = login(client, "hr", "salah-sekali-123")
+    finally:
+        app.config["CERMIN_LOGIN_LIMIT"] = "10 per minute"
+    assert response.status_code == 429
+    assert "Terlalu banyak percobaan" in response.get_data(as_text=True)
+
+
+def test_account_locks_after_repeated_failures(app, client, org):
+    app.config["CERMIN_LOCKOUT_ATTEMPTS"] = 3
+    try:
+        for _ in range(3):
+            login(client, "pegawai", "salah-sekali-123")
+        response = login(client, "pegawai", PASSWORD)
+    finally:
+        app.config["CERMIN_LOCKOUT_ATTEMPTS"] = 8
+    assert response.status_code == 200
+    assert "Akun dikunci sementara" in response.get_data(as_text=True)
+
+
+def test_inactive_account_cannot_log_in(client, org, db):
+    org.users["pegawai"].active = False
+    db.session.flush()
+    assert login(client, "pegawai").status_code == 200
+
+
+def test_logout_requires_post_and_ends_session(hr_client):
+    assert hr_client.get("/keluar").status_code == 405
+    response = post_form(hr_client, "/keluar", {}, page="/akun")
+    assert response.status_code == 302
+    assert hr_client.get("/akun").status_code == 302
+
+
+def test_next_parameter_is_followed_only_on_site(client, org):
+    token = csrf_token(client, "/masuk")
+    response = client.post("/masuk?next=//evil.example/x", data={"csrf_token": token, "login": "hr", "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+    client.post("/keluar", data={"csrf_token": csrf_token(client, "/akun")})
+    token = csrf_token(client, "/masuk")
+    response = client.post("/masuk?next=/akun", data={"csrf_token": token, "login": "hr", "password": PASSWORD})
+    assert response.headers["Location"] == "/akun"
+
+
+def test_change_password(hr_client, client, org):
+    response = post_form(hr_client, "/akun", {
+        "pw-current": PASSWORD, "pw-new": "Baru-Sekali-2026", "pw-confirm": "Baru-Sekali-2026", "pw-submit": "1",
+    })
+    assert response.status_code == 302
+    assert login(client, "hr", "Baru-Sekali-2026").status_code == 302
+
+
+def test_change_password_refuses_weak_or_wrong(hr_client, org):
+    response = post_form(hr_client, "/akun", {
+        "pw-current": PASSWORD, "pw-new": "pendek", "pw-confirm": "pendek", "pw-submit": "1",
+    })
+    assert "Kata sandi minimal 10 karakter." in response.get_data(as_text=True)
+    response = post_form(hr_client, "/akun", {
+        "pw-current": "bukan-ini-123", "pw-new": "Baru-Sekali-2026", "pw-confirm": "Baru-Sekali-2026", "pw-submit": "1",
+    })
+    assert "Kata sandi saat ini salah." in response.get_data(as_text=True)
+
+
+def test_language_setting_is_saved(hr_client, org, db):
+    response = post_form(hr_client, "/akun", {"lang-locale": "en", "lang-submit": "1"})
+    assert response.status_code == 302
+    assert "My account" in hr_client.get("/akun").get_data(as_text=True)
+
+
+def test_wtforms_messages_are_translated(client, org):
+    response = post_form(client, "/masuk", {"login": "", "password": ""})
+    assert "Wajib diisi." in response.get_data(as_text=True)
+    response = post_form(client, "/masuk", {"login": "", "password": ""}, headers={"Accept-Language": "en"})
+    assert "This field is required." in response.get_data(as_text=True)
+
+
+def test_passwords_are_stored_as_argon2(org):
+    assert org.users["hr"].password_hash.startswith("$argon2")
