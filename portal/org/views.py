@@ -298,7 +298,10 @@ def employees():
     page = max(1, request.args.get("page", 1, type=int))
     stmt = select(Employee).where(Employee.instansi_id == current_user.instansi_id)
     if query:
-        stmt = stmt.where(or_(Employee.name.ilike(f"%{query}%"), Employee.nip.like(f"{query.replace(' ', '')}%")))
+        stmt = stmt.where(or_(
+            Employee.name.ilike(f"%{query}%"), Employee.jabatan.ilike(f"%{query}%"),
+            Employee.nip.like(f"{query.replace(' ', '')}%"),
+        ))
     if unit_id:
         stmt = stmt.where(Employee.unit_id == unit_id)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))

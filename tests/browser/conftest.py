@@ -1,0 +1,114 @@
+"""The browser suite: the real portal served on loopback, driven by headless Chromium (Playwright)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+PHONE = {"width": 360, "height": 740}
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("CERMIN_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CERMIN_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"the browser suite is required (CERMIN_REQUIRE_BROWSER=1) but cannot run: {reason}")
+    pytest.skip(f"!!! browser suite SKIPPED: {reason} !!!")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The portal with the demo instansi, on a free loopback port, in a thread."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from portal import create_app
+    from portal.demo.seed import seed_demo
+    from portal.extensions import db
+
+    os.environ.setdefault("CERMIN_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+    database = tmp_path_factory.mktemp("browser") / "cermin.sqlite"
+    app = create_app({
+        "SECRET_KEY": "browser-tests",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "CERMIN_LOGIN_LIMIT": "1000 per minute",
+    })
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["CERMIN_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app.config["CERMIN_BASE_URL"]
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = _chromium()
+    if executable is None:
+        _unavailable("Chromium not found (install Debian's chromium package)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install playwright)")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+    except Exception as error:  # Playwright raises its own error types for a broken browser
+        playwright.stop()
+        _unavailable(f"Chromium did not start: {error}")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page, base_url: str, username: str, password: str | None = None):
+    from portal.demo.seed import DEMO_PASSWORD
+
+    page.goto(f"{base_url}/masuk")
+    page.get_by_label("NIP atau nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_load_state()

@@ -1,0 +1,50 @@
+"""A new user logs in as each role through the real pages and finds their way."""
+import pytest
+
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("username,expected_menu", [
+    ("admin", "Organisasi"),
+    ("hr", "Organisasi"),
+    ("atasan", None),
+    ("pegawai", None),
+])
+def test_each_role_logs_in_and_sees_home(page, live_server, username, expected_menu):
+    log_in(page, live_server, username)
+    assert page.get_by_role("heading", name="Selamat datang").is_visible() or "Selamat datang" in page.content()
+    if expected_menu:
+        assert page.get_by_role("navigation", name="Menu utama").get_by_role("link", name=expected_menu).is_visible()
+    else:
+        assert page.get_by_role("link", name="Organisasi").count() == 0
+    screenshot(page, f"home-{username}")
+    page.get_by_role("button", name="Keluar").click()
+    assert "/masuk" in page.url
+
+
+def test_wrong_password_shows_message(page, live_server):
+    log_in(page, live_server, "hr", "bukan-kata-sandi-1")
+    assert page.get_by_text("NIP/nama pengguna atau kata sandi salah.").is_visible()
+    screenshot(page, "login-wrong-password")
+
+
+def test_hr_browses_employees_and_switches_to_english(page, live_server):
+    log_in(page, live_server, "hr")
+    page.get_by_role("link", name="Organisasi").first.click()
+    page.get_by_role("link", name="Pegawai").first.click()
+    page.get_by_label("Cari nama, jabatan atau NIP").fill("Kepala")
+    page.get_by_role("button", name="Tampilkan").click()
+    assert page.locator("tbody tr").count() >= 5
+    screenshot(page, "hr-employees")
+    page.get_by_role("link", name="EN").click()
+    assert page.get_by_role("heading", name="Staff").is_visible() or "Employees" in page.content() or "Staff" in page.content()
+    screenshot(page, "hr-employees-en")
+
+
+def test_login_page_on_a_phone(phone, live_server):
+    phone.goto(f"{live_server}/masuk")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    screenshot(phone, "login-phone")
