@@ -13,11 +13,11 @@ $(BIN)/activate:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
-	$(BIN)/pip install --quiet -e ".[postgres,redis]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[postgres,redis]"
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[test,postgres,redis]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test,postgres,redis]"
 	@touch $@
 
 install: $(VENV)/.installed translations
@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test translations
 
 ## Compile the translation catalogs (translations/*/LC_MESSAGES/messages.po -> .mo).
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+	@$(BIN)/pybabel compile -d translations
 
 ## Extract marked strings and update the catalogs after changing UI text.
 messages: $(VENV)/.installed
