@@ -1,6 +1,7 @@
 """Organisation data: instansi, unit kerja, layanan, loket, employees and the duty roster."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,12 @@ TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 JOB_GROUPS = ("front_line", "back_office")
 
 
+def new_public_code() -> str:
+    """Eight unambiguous characters, for URLs printed on name plates."""
+    alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
 class Instansi(db.Model):
     """A local government (Pemerintah Kota/Kabupaten) using the portal."""
 
@@ -40,6 +47,8 @@ class Instansi(db.Model):
     org_predikat: Mapped[str] = mapped_column(String(30), nullable=False, default="Baik")
     #: Days that free-text comments and respondent profiles are kept (UU PDP).
     retention_days: Mapped[int] = mapped_column(Integer, nullable=False, default=730)
+    #: The SKM unsur that describe the officer who served (DOMAIN.md §1), comma-separated.
+    officer_unsur: Mapped[str] = mapped_column(String(20), nullable=False, default="U6,U7")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (
@@ -129,6 +138,8 @@ class Employee(db.Model):
     job_group: Mapped[str] = mapped_column(String(20), nullable=False, default="back_office")
     email: Mapped[str | None] = mapped_column(String(200), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    #: Random code in the officer's name-plate QR (the NIP holds a birth date: never in a URL).
+    public_code: Mapped[str] = mapped_column(String(12), nullable=False, unique=True, default=new_public_code)
 
     unit: Mapped[Unit] = relationship()
     supervisor: Mapped[Employee | None] = relationship(remote_side=[id])

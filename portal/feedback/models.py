@@ -1,0 +1,203 @@
+"""Citizen feedback at the loket: SKM responses, their saran, queue ticket batches and rollups."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, utcnow
+from portal.extensions import db
+from portal.org.models import Counter, Employee, Unit
+
+#: Primary keys that grow past 2^31 in a busy province; plain INTEGER on SQLite (rowid).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+UNSUR_COLUMNS = tuple(f"u{i}" for i in range(1, 10))
+CHANNELS = ("web", "officer", "ticket", "paper")
+COMMENT_STATUSES = ("baru", "ditindaklanjuti", "selesai")
+
+
+def _score_checks() -> tuple[CheckConstraint, ...]:
+    return tuple(CheckConstraint(f"{c} BETWEEN 1 AND 4", name=f"{c}_range") for c in UNSUR_COLUMNS)
+
+
+class SkmResponse(db.Model):
+    """One complete SKM answer: the nine unsur, who served, when (UTC and instansi-local).
+
+    Never edited once stored (a database trigger refuses changes to the answers); only the
+    optional respondent profile is cleared when the retention period ends.
+    """
+
+    __tablename__ = "skm_response"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), nullable=True)
+    #: The officer who served, when the citizen said so.
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    #: Date, hour and weekday in the instansi's time zone, for grouping (DOMAIN.md §5).
+    local_date: Mapped[date] = mapped_column(Date, nullable=False)
+    local_hour: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    local_weekday: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u1: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u2: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u3: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u4: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u5: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u6: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u7: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u8: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    u9: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    #: Mostly answers of 1–2 (surveys.alerts.is_negative_skm), for the alert rule.
+    negative: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: How it came in: the loket QR, an officer's name plate, a queue ticket, or a paper form.
+    channel: Mapped[str] = mapped_column(String(10), nullable=False, default="web")
+    #: One key per rendered form: a double tap or a retry stores one response.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    #: The queue ticket this answer used; each ticket is used once.
+    ticket_code: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
+    #: Fingerprint of a paper-form row, so importing the same file twice adds nothing.
+    import_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    gender: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    age_range: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    education: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    occupation: Mapped[str | None] = mapped_column(String(12), nullable=True)
+
+    counter: Mapped[Counter] = relationship()
+    unit: Mapped[Unit] = relationship()
+    employee: Mapped[Employee | None] = relationship()
+
+    __table_args__ = (
+        *_score_checks(),
+        CheckConstraint("local_hour BETWEEN 0 AND 23", name="local_hour_range"),
+        CheckConstraint("local_weekday BETWEEN 0 AND 6", name="local_weekday_range"),
+        CheckConstraint("channel IN ('web', 'officer', 'ticket', 'paper')", name="channel_known"),
+        Index("ix_skm_response_unit_date", "unit_id", "local_date"),
+        Index("ix_skm_response_counter_date", "counter_id", "local_date"),
+        Index("ix_skm_response_employee_date", "employee_id", "local_date"),
+    )
+
+    def scores(self) -> dict[str, int]:
+        return {c.upper(): getattr(self, c) for c in UNSUR_COLUMNS}
+
+
+class SkmComment(db.Model):
+    """A saran or complaint written with a response; it lands in the unit's inbox."""
+
+    __tablename__ = "skm_comment"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("skm_response.id"), nullable=False, unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    local_date: Mapped[date] = mapped_column(Date, nullable=False)
+    #: The citizen's words; NULL once removed at the end of the retention period.
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="baru")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), nullable=True)
+    response_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    response: Mapped[SkmResponse] = relationship()
+    counter: Mapped[Counter] = relationship()
+    assignee: Mapped[Employee | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('baru', 'ditindaklanjuti', 'selesai')", name="status_known"),
+        Index("ix_skm_comment_unit_status", "unit_id", "status", "created_at"),
+    )
+
+
+class TicketBatch(db.Model):
+    """A run of signed queue-ticket codes issued for one loket and day (serials first..first+count-1)."""
+
+    __tablename__ = "ticket_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False, index=True)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    first_serial: Mapped[int] = mapped_column(Integer, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+
+    counter: Mapped[Counter] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("counter_id", "day", "first_serial"),
+        CheckConstraint("count BETWEEN 1 AND 5000", name="count_range"),
+        CheckConstraint("first_serial >= 0", name="first_serial_min"),
+    )
+
+
+class SkmDaily(db.Model):
+    """Rollup: sums of the nine unsur per loket, layanan, officer and local day.
+
+    Kept in the same transaction as every response written, so dashboards read thousands of
+    rollup rows instead of millions of responses. `service_key`/`employee_key` use 0 for
+    "none", because NULLs never match in a unique constraint.
+    """
+
+    __tablename__ = "skm_daily"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False)
+    service_key: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    employee_key: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    local_date: Mapped[date] = mapped_column(Date, nullable=False)
+    n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    negative: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s1: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s2: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s3: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s4: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s5: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s6: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s7: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s8: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    s9: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("counter_id", "service_key", "employee_key", "local_date"),
+        Index("ix_skm_daily_unit_date", "unit_id", "local_date"),
+        Index("ix_skm_daily_employee_date", "employee_key", "local_date"),
+    )
+
+
+class SkmHourly(db.Model):
+    """Rollup: responses per loket, local day and hour, for the hour-by-weekday heatmap."""
+
+    __tablename__ = "skm_hourly"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False)
+    local_date: Mapped[date] = mapped_column(Date, nullable=False)
+    local_hour: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    negative: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Sum over responses of the nine scores added together (mean score = total / (9 n)).
+    score_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("counter_id", "local_date", "local_hour"),
+        Index("ix_skm_hourly_unit_date", "unit_id", "local_date"),
+    )

@@ -1,0 +1,73 @@
+"""Kiosk mode: enrolled tablets at a loket and their four-face votes (never part of the IKM)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, utcnow
+from portal.extensions import db
+from portal.feedback.models import BigId
+from portal.org.models import Counter
+
+
+class KioskPairing(db.Model):
+    """A short-lived code the unit head shows, typed on the tablet to enrol it for one loket."""
+
+    __tablename__ = "kiosk_pairing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False, index=True)
+    #: SHA-256 of the code; the code itself is shown once.
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    counter: Mapped[Counter] = relationship()
+
+
+class KioskDevice(db.Model):
+    """A tablet enrolled for a loket; it proves itself with a long random token in a cookie."""
+
+    __tablename__ = "kiosk_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    #: SHA-256 of the device token.
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_vote_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    counter: Mapped[Counter] = relationship()
+
+
+class KioskVote(db.Model):
+    """One tap on the four-face scale, with an optional reason for a negative face."""
+
+    __tablename__ = "kiosk_vote"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False)
+    device_id: Mapped[int] = mapped_column(ForeignKey("kiosk_device.id"), nullable=False, index=True)
+    face: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    local_date: Mapped[date] = mapped_column(Date, nullable=False)
+    local_hour: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    local_weekday: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+
+    __table_args__ = (
+        CheckConstraint("face BETWEEN 1 AND 4", name="face_range"),
+        CheckConstraint("local_hour BETWEEN 0 AND 23", name="local_hour_range"),
+        CheckConstraint("local_weekday BETWEEN 0 AND 6", name="local_weekday_range"),
+        Index("ix_kiosk_vote_unit_date", "unit_id", "local_date"),
+        Index("ix_kiosk_vote_counter_date", "counter_id", "local_date"),
+    )
