@@ -66,12 +66,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
+    from portal.counters.views import bp as counters_bp
+    from portal.feedback.views import bp as feedback_bp
+    from portal.kiosk.views import bp as kiosk_bp
     from portal.main.views import bp as main_bp
     from portal.org.views import bp as org_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(org_bp)
+    for blueprint in (main_bp, accounts_bp, org_bp, feedback_bp, kiosk_bp, counters_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -1,0 +1,185 @@
+"""Recording citizen feedback: one response, its saran and its rollups in one transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
+from portal.localtime import stamp
+from portal.org.models import Counter, Employee
+from surveys import alerts, skm
+from surveys.errors import DomainError
+from surveys.i18n import N_
+
+MAX_COMMENT = 1000
+PROFILE_FIELDS = {
+    "gender": {code for code, _ in skm.GENDERS},
+    "age_range": {code for code, _ in skm.AGE_RANGES},
+    "education": {code for code, _ in skm.EDUCATION},
+    "occupation": {code for code, _ in skm.OCCUPATIONS},
+}
+
+
+class FeedbackError(DomainError):
+    """A response that cannot be stored as given."""
+
+
+@dataclass
+class Submission:
+    """A citizen's answers, already checked for shape by the form or the importer."""
+
+    scores: dict[str, int]
+    employee_id: int | None = None
+    comment: str = ""
+    profile: dict[str, str | None] | None = None
+    channel: str = "web"
+    idempotency_key: str | None = None
+    ticket_code: str | None = None
+    import_key: str | None = None
+    submitted_at: datetime | None = None
+
+
+class Duplicate(Exception):
+    """The same form, ticket or paper row was stored before; nothing new was written."""
+
+
+def check_officer(counter: Counter, employee_id: int | None) -> Employee | None:
+    """The officer must be an active employee of the loket's instansi."""
+    if employee_id is None:
+        return None
+    employee = db.session.get(Employee, employee_id)
+    if employee is None or not employee.active or employee.instansi_id != counter.unit.instansi_id:
+        raise FeedbackError(N_("Petugas yang dipilih tidak dikenal."))
+    return employee
+
+
+def clean_profile(profile: dict[str, str | None] | None) -> dict[str, str | None]:
+    cleaned: dict[str, str | None] = {}
+    for field, allowed in PROFILE_FIELDS.items():
+        value = (profile or {}).get(field) or None
+        if value is not None and value not in allowed:
+            raise FeedbackError(N_("Pilihan profil responden tidak valid."))
+        cleaned[field] = value
+    return cleaned
+
+
+def record_response(counter: Counter, submission: Submission) -> SkmResponse:
+    """Store one complete response with its saran and rollups; raise Duplicate if already stored.
+
+    Runs in a savepoint so that a duplicate (a unique key already used) leaves the rest of the
+    request's transaction intact.
+    """
+    scores = skm.validate_scores(submission.scores)
+    comment = (submission.comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise FeedbackError(N_("Saran paling banyak %(max)d karakter."), {"max": MAX_COMMENT})
+    check_officer(counter, submission.employee_id)
+    profile = clean_profile(submission.profile)
+    moment = submission.submitted_at or datetime.now(timezone.utc)
+    local = stamp(moment, counter.unit.instansi.tz)
+    negative = alerts.is_negative_skm(scores)
+    response = SkmResponse(
+        instansi_id=counter.unit.instansi_id, unit_id=counter.unit_id, counter_id=counter.id,
+        service_id=counter.service_id, employee_id=submission.employee_id, submitted_at=local.utc,
+        local_date=local.local_date, local_hour=local.local_hour, local_weekday=local.local_weekday,
+        negative=negative, channel=submission.channel, idempotency_key=submission.idempotency_key,
+        ticket_code=submission.ticket_code, import_key=submission.import_key,
+        **{c: scores[c.upper()] for c in UNSUR_COLUMNS}, **profile,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+            db.session.flush()
+    except IntegrityError as error:
+        if _is_duplicate(error):
+            raise Duplicate() from error
+        raise
+    if comment:
+        db.session.add(SkmComment(
+            response_id=response.id, unit_id=counter.unit_id, counter_id=counter.id, created_at=local.utc,
+            local_date=local.local_date, text=comment,
+        ))
+    add_to_rollups([response])
+    db.session.flush()
+    return response
+
+
+def _is_duplicate(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return any(key in text for key in ("idempotency_key", "ticket_code", "import_key"))
+
+
+def add_to_rollups(responses: list[SkmResponse]) -> None:
+    """Add responses to the daily and hourly rollups (also used for late paper imports)."""
+    daily: dict[tuple, list[int]] = {}
+    hourly: dict[tuple, list[int]] = {}
+    for r in responses:
+        key = (r.unit_id, r.counter_id, r.service_id or 0, r.employee_id or 0, r.local_date)
+        row = daily.setdefault(key, [0] * 11)
+        row[0] += 1
+        row[1] += int(r.negative)
+        for i, column in enumerate(UNSUR_COLUMNS):
+            row[2 + i] += getattr(r, column)
+        hkey = (r.unit_id, r.counter_id, r.local_date, r.local_hour)
+        hrow = hourly.setdefault(hkey, [0, 0, 0])
+        hrow[0] += 1
+        hrow[1] += int(r.negative)
+        hrow[2] += sum(getattr(r, c) for c in UNSUR_COLUMNS)
+    for (unit_id, counter_id, service_key, employee_key, local_date), row in daily.items():
+        values = {"n": row[0], "negative": row[1], **{f"s{i}": row[1 + i] for i in range(1, 10)}}
+        _upsert(SkmDaily, {"unit_id": unit_id, "counter_id": counter_id, "service_key": service_key,
+                           "employee_key": employee_key, "local_date": local_date}, values)
+    for (unit_id, counter_id, local_date, local_hour), (n, negative, total) in hourly.items():
+        _upsert(SkmHourly, {"unit_id": unit_id, "counter_id": counter_id, "local_date": local_date,
+                            "local_hour": local_hour}, {"n": n, "negative": negative, "score_total": total})
+
+
+def _upsert(model, key: dict, increments: dict) -> None:
+    """INSERT … ON CONFLICT DO UPDATE adding the increments (SQLite and PostgreSQL alike)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**key, **increments)
+    conflict_columns = [c for c in key if c != "unit_id"]
+    statement = statement.on_conflict_do_update(
+        index_elements=conflict_columns,
+        set_={name: getattr(model, name) + statement.excluded[name] for name in increments},
+    )
+    db.session.execute(statement)
+
+
+def rebuild_rollups(unit_id: int | None = None) -> None:
+    """Recompute the rollups from the responses (after a bulk load or a repair)."""
+    from sqlalchemy import delete, func
+
+    daily_filter = [SkmDaily.unit_id == unit_id] if unit_id else []
+    hourly_filter = [SkmHourly.unit_id == unit_id] if unit_id else []
+    db.session.execute(delete(SkmDaily).where(*daily_filter))
+    db.session.execute(delete(SkmHourly).where(*hourly_filter))
+    scope = [SkmResponse.unit_id == unit_id] if unit_id else []
+    service_key = func.coalesce(SkmResponse.service_id, 0)
+    employee_key = func.coalesce(SkmResponse.employee_id, 0)
+    negative = func.sum(func.cast(SkmResponse.negative, db.Integer))
+    daily = select(
+        SkmResponse.unit_id, SkmResponse.counter_id, service_key, employee_key, SkmResponse.local_date,
+        func.count(), negative, *[func.sum(getattr(SkmResponse, c)) for c in UNSUR_COLUMNS],
+    ).where(*scope).group_by(SkmResponse.unit_id, SkmResponse.counter_id, service_key, employee_key, SkmResponse.local_date)
+    db.session.execute(SkmDaily.__table__.insert().from_select(
+        ["unit_id", "counter_id", "service_key", "employee_key", "local_date", "n", "negative",
+         *[f"s{i}" for i in range(1, 10)]], daily))
+    total = sum((getattr(SkmResponse, c) for c in UNSUR_COLUMNS[1:]), getattr(SkmResponse, UNSUR_COLUMNS[0]))
+    hourly = select(
+        SkmResponse.unit_id, SkmResponse.counter_id, SkmResponse.local_date, SkmResponse.local_hour,
+        func.count(), negative, func.sum(total),
+    ).where(*scope).group_by(SkmResponse.unit_id, SkmResponse.counter_id, SkmResponse.local_date, SkmResponse.local_hour)
+    db.session.execute(SkmHourly.__table__.insert().from_select(
+        ["unit_id", "counter_id", "local_date", "local_hour", "n", "negative", "score_total"], hourly))
+    db.session.flush()
+
+

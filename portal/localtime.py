@@ -1,0 +1,32 @@
+"""Instansi-local dates and hours (store UTC; group and show in the instansi's zone)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class LocalStamp:
+    utc: datetime
+    local_date: date
+    local_hour: int
+    local_weekday: int
+
+
+def stamp(moment: datetime, tz: ZoneInfo) -> LocalStamp:
+    if moment.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    local = moment.astimezone(tz)
+    return LocalStamp(moment.astimezone(timezone.utc), local.date(), local.hour, local.weekday())
+
+
+def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where a local day starts and the next begins."""
+    start = datetime.combine(day, time(0, 0), tz)
+    end = datetime.combine(date.fromordinal(day.toordinal() + 1), time(0, 0), tz)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def today(tz: ZoneInfo, now: datetime | None = None) -> date:
+    return (now or datetime.now(timezone.utc)).astimezone(tz).date()

@@ -1,0 +1,37 @@
+"""Who manages a unit's lokets, kiosks, tickets and inbox: HR and admins for every unit of their
+instansi, and a unit head for their own unit and the units under it."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.accounts.models import ADMIN, HR
+from portal.extensions import db
+from portal.org.models import Unit
+
+
+def manageable_units(user) -> list[Unit]:
+    if not user.is_authenticated:
+        return []
+    units = db.session.scalars(select(Unit).where(Unit.instansi_id == user.instansi_id).order_by(Unit.name)).all()
+    if user.has_role(HR, ADMIN):
+        return list(units)
+    employee = user.employee
+    if employee is None or not employee.is_unit_head or not employee.active:
+        return []
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    result, stack = [], [u for u in units if u.id == employee.unit_id]
+    while stack:
+        unit = stack.pop()
+        result.append(unit)
+        stack.extend(children.get(unit.id, []))
+    return sorted(result, key=lambda u: u.name)
+
+
+def can_manage_unit(user, unit: Unit) -> bool:
+    return unit.instansi_id == getattr(user, "instansi_id", None) and any(u.id == unit.id for u in manageable_units(user))
+
+
+def is_unit_manager(user) -> bool:
+    return bool(manageable_units(user))
