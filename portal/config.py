@@ -61,6 +61,11 @@ def from_environment(instance_path: Path) -> dict:
         "CERMIN_LOCKOUT_MINUTES": int(os.environ.get("CERMIN_LOCKOUT_MINUTES", "15")),
         "CERMIN_PROXY_COUNT": int(os.environ.get("CERMIN_PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("CERMIN_MAX_UPLOAD_MB", "8")) * 1024 * 1024,
+        # Citizen form integrity (see portal/feedback/integrity.py).
+        "CERMIN_MIN_FILL_SECONDS": float(os.environ.get("CERMIN_MIN_FILL_SECONDS", "4")),
+        "CERMIN_DEVICE_DAILY_LIMIT": int(os.environ.get("CERMIN_DEVICE_DAILY_LIMIT", "3")),
+        "CERMIN_TICKET_VALID_DAYS": int(os.environ.get("CERMIN_TICKET_VALID_DAYS", "2")),
+        "CERMIN_KIOSK_MIN_INTERVAL_SECONDS": int(os.environ.get("CERMIN_KIOSK_MIN_INTERVAL_SECONDS", "8")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),

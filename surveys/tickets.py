@@ -28,7 +28,7 @@ from datetime import date, timedelta
 
 from surveys.errors import InvalidTicket
 
-__all__ = ["InvalidTicket", "Ticket", "new_instansi_key", "sign_ticket", "verify_ticket"]
+__all__ = ["InvalidTicket", "Ticket", "new_instansi_key", "peek_counter_code", "sign_ticket", "verify_ticket"]
 
 _CONTEXT = b"cermin-ticket-v1\x00"
 _EPOCH = date(2000, 1, 1)
@@ -94,6 +94,18 @@ def _decode(code: object) -> bytes:
     if base64.b32encode(raw).decode("ascii").rstrip("=") != text:
         raise InvalidTicket()
     return raw
+
+
+def peek_counter_code(code: str) -> str:
+    """The loket code a ticket *claims*, unverified: only to choose which instansi key verifies it."""
+    raw = _decode(code)
+    if len(raw) < 2:
+        raise InvalidTicket()
+    length = raw[0]
+    claimed = raw[1 : 1 + length].decode("ascii", errors="replace")
+    if not _COUNTER_RE.fullmatch(claimed):
+        raise InvalidTicket()
+    return claimed
 
 
 def verify_ticket(key: bytes, code: str) -> Ticket:

@@ -1,4 +1,268 @@
-"""The public SKM form (being built)."""
-from flask import Blueprint
+"""The citizen's side: the SKM form at /s/<loket>, name-plate codes /p/<officer>, queue tickets /t/<code>.
+
+No login, works without JavaScript, small enough for one round trip on a slow network.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import func, select
+
+from portal.access import PUBLIC, access
+from portal.extensions import db
+from portal.feedback import integrity
+from portal.feedback.forms import UNKNOWN_OFFICER, SkmForm, TicketEntryForm
+from portal.feedback.links import results_url
+from portal.feedback.models import SkmResponse
+from portal.feedback.services import Duplicate, FeedbackError, Submission, record_response
+from portal.localtime import today
+from portal.messages import say
+from portal.org.models import Counter, Employee
+from portal.org.services import on_duty
+from portal.web import rollback_request
+from surveys import skm
+from surveys.errors import InvalidResponse, InvalidTicket
+from surveys.tickets import peek_counter_code, verify_ticket
 
 bp = Blueprint("feedback", __name__, template_folder="templates")
+
+
+def _counter(code: str) -> Counter | None:
+    return db.session.scalar(select(Counter).where(Counter.code == code.strip().upper()))
+
+
+def _notice(title: str, message: str, status: int, counter: Counter | None = None, link: tuple | None = None):
+    """A clear page for a citizen (inactive loket, used ticket…): never an error screen."""
+    return render_template("feedback/notice.html", title=title, message=message, counter=counter, link=link), status
+
+
+def _closed_counter(code: str):
+    counter = _counter(code)
+    if counter is None:
+        return None, _notice(gettext("Loket tidak ditemukan"),
+                             gettext("Kode loket ini tidak dikenal. Periksa kembali kode QR atau alamat yang Anda buka."), 404)
+    if not counter.active or not counter.unit.active:
+        return None, _notice(gettext("Loket tidak aktif"),
+                             gettext("Loket ini sedang tidak menerima survei. Terima kasih atas kesediaan Anda."), 410, counter)
+    return counter, None
+
+
+def _officers_on_duty(counter: Counter) -> list[Employee]:
+    return on_duty(counter)
+
+
+def _officer_choices(counter: Counter, officers: list[Employee]) -> list[tuple[str, str]]:
+    return [(str(e.id), e.name) for e in officers] + [(UNKNOWN_OFFICER, gettext("Tidak tahu / tidak ingat"))]
+
+
+def _ticket_state(code: str) -> tuple[str | None, object]:
+    """Check a queue ticket without trusting anything but its signature, then its single use."""
+    try:
+        ticket = verify_ticket(_ticket_key_for(code), code)
+    except InvalidTicket:
+        return "invalid", None
+    counter = _counter(ticket.counter_code)
+    if counter is None:
+        return "invalid", None
+    valid_days = int(current_app.config.get("CERMIN_TICKET_VALID_DAYS", 2))
+    local_today = today(counter.unit.instansi.tz)
+    if ticket.day > local_today or local_today - ticket.day > timedelta(days=valid_days):
+        return "expired", counter
+    normalised = _normalise_ticket(code)
+    if db.session.scalar(select(func.count(SkmResponse.id)).where(SkmResponse.ticket_code == normalised)):
+        return "used", counter
+    return None, counter
+
+
+def _normalise_ticket(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _ticket_key_for(code: str) -> bytes:
+    """The signing key of the instansi that owns the loket named inside the code."""
+    counter = _counter(peek_counter_code(code))
+    if counter is None:
+        raise InvalidTicket()
+    return counter.unit.instansi.ticket_key
+
+
+TICKET_MESSAGES = {
+    "invalid": ("Kode tiket tidak valid", "Kode tiket ini tidak dikenal atau tidak lengkap. Periksa kembali kode pada tiket antrean Anda."),
+    "expired": ("Tiket sudah kedaluwarsa", "Masa berlaku tiket ini sudah lewat. Anda tetap dapat menilai layanan melalui kode QR di loket."),
+    "used": ("Tiket sudah dipakai", "Penilaian untuk tiket ini sudah kami terima. Terima kasih!"),
+}
+
+
+def _ticket_notice(state: str, counter: Counter | None):
+    title, message = TICKET_MESSAGES[state]
+    link = None
+    if counter is not None and counter.active and state == "expired":
+        link = (url_for("feedback.survey", code=counter.code), gettext("Isi survei loket ini"))
+    status = 404 if state == "invalid" else 410
+    return _notice(gettext(title), gettext(message), status, counter, link)
+
+
+def _render(counter: Counter, form: SkmForm, officers: list[Employee], fixed_officer: Employee | None,
+            answers: dict[str, str], errors: dict[str, str], notice: str | None = None, status: int = 200):
+    instansi = counter.unit.instansi
+    return render_template(
+        "feedback/form.html", counter=counter, form=form, unsur=skm.UNSUR, answers=answers, errors=errors,
+        officer_choices=_officer_choices(counter, officers), fixed_officer=fixed_officer, notice=notice,
+        retention_days=instansi.retention_days, instansi=instansi,
+    ), status
+
+
+def _fresh_form(counter: Counter, officer: Employee | None, ticket: str | None) -> SkmForm:
+    form = SkmForm(formdata=None)
+    form.form_key.data = integrity.issue_form_key(counter.code, officer.id if officer else None, ticket)
+    form.ticket.data = ticket or ""
+    return form
+
+
+@bp.route("/s/<code>", methods=["GET", "POST"])
+@access(PUBLIC)
+def survey(code: str):
+    counter, closed = _closed_counter(code)
+    if closed:
+        return closed
+    if request.method == "POST":
+        return _submit(counter)
+    fixed_officer = None
+    officer_code = request.args.get("petugas")
+    if officer_code:
+        fixed_officer = db.session.scalar(select(Employee).where(Employee.public_code == officer_code))
+        if fixed_officer is None or fixed_officer not in _officers_on_duty(counter):
+            return _notice(
+                gettext("Petugas tidak sedang bertugas"),
+                gettext("Petugas pada kode QR ini tidak tercatat bertugas di loket ini sekarang. Anda tetap dapat menilai layanan loket ini."),
+                409, counter, (url_for("feedback.survey", code=counter.code), gettext("Nilai layanan loket ini")),
+            )
+    officers = [] if fixed_officer else _officers_on_duty(counter)
+    return _render(counter, _fresh_form(counter, fixed_officer, None), officers, fixed_officer, {}, {})
+
+
+def _submit(counter: Counter):
+    form = SkmForm()
+    key = integrity.read_form_key(form.form_key.data, counter.code)
+    fixed_officer = db.session.get(Employee, key.officer_id) if key and key.officer_id else None
+    officers = [] if fixed_officer else _officers_on_duty(counter)
+    answers = {u.kode: request.form.get(u.kode.lower(), "") for u in skm.UNSUR}
+    answers["officer"] = request.form.get("officer", "")
+    if key is None:
+        fresh = _fresh_form(counter, None, form.ticket.data or None)
+        fresh.comment.data = form.comment.data
+        return _render(counter, fresh, officers, None, answers, {},
+                       gettext("Formulir ini sudah kedaluwarsa. Periksa jawaban Anda lalu kirim lagi."), 400)
+    if form.website.data:
+        # A script filled the hidden field: thank it and store nothing.
+        return redirect(url_for("feedback.thanks", code=counter.code), 303)
+    ticket = key.ticket
+    if integrity.filled_too_fast(key):
+        return _render(counter, form, officers, fixed_officer, answers, {},
+                       gettext("Mohon periksa kembali jawaban Anda sebelum mengirim."), 400)
+    votes = integrity.device_votes(request.cookies.get(integrity.DEVICE_COOKIE))
+    if ticket is None and integrity.device_limit_reached(votes, counter.code):
+        return _notice(gettext("Terima kasih, penilaian Anda sudah kami terima"),
+                       gettext("Dari perangkat ini sudah ada beberapa penilaian untuk loket ini hari ini."), 200, counter,
+                       (results_url(counter.unit), gettext("Lihat hasil survei unit ini")))
+    errors: dict[str, str] = {}
+    try:
+        scores = skm.validate_scores(answers)
+    except InvalidResponse as error:
+        errors = {k: gettext(v) for k, v in error.errors.items()}
+        scores = None
+    employee_id = fixed_officer.id if fixed_officer else _chosen_officer(answers["officer"], officers, errors)
+    form_ok = form.validate()
+    if errors or not form_ok:
+        return _render(counter, form, officers, fixed_officer, answers, errors,
+                       gettext("Ada jawaban yang belum lengkap. Lihat pesan di bawah."), 400)
+    if ticket:
+        state, _ = _ticket_state(ticket)
+        if state == "used":
+            return redirect(url_for("feedback.thanks", code=counter.code), 303)
+        if state:
+            return _ticket_notice(state, counter)
+    submission = Submission(
+        scores=scores, employee_id=employee_id, comment=form.comment.data or "",
+        profile={"gender": form.gender.data, "age_range": form.age_range.data, "education": form.education.data,
+                 "occupation": form.occupation.data},
+        channel="ticket" if ticket else ("officer" if fixed_officer else "web"),
+        idempotency_key=key.idempotency_key, ticket_code=_normalise_ticket(ticket) if ticket else None,
+    )
+    try:
+        record_response(counter, submission)
+    except Duplicate:
+        return redirect(url_for("feedback.thanks", code=counter.code), 303)
+    except FeedbackError as error:
+        rollback_request()
+        return _render(counter, form, officers, fixed_officer, answers, {}, say(error), 400)
+    response = redirect(url_for("feedback.thanks", code=counter.code), 303)
+    response.set_cookie(integrity.DEVICE_COOKIE, integrity.device_cookie_value(votes, counter.code),
+                        max_age=integrity.DAY, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _chosen_officer(value: str, officers: list[Employee], errors: dict[str, str]) -> int | None:
+    """The officer picked on the form: one of those on duty, or "don't know"."""
+    if not officers or value in ("", UNKNOWN_OFFICER):
+        return None
+    for officer in officers:
+        if str(officer.id) == value:
+            return officer.id
+    errors["officer"] = gettext("Petugas yang dipilih tidak dikenal.")
+    return None
+
+
+@bp.route("/s/<code>/terima-kasih")
+@access(PUBLIC)
+def thanks(code: str):
+    counter = _counter(code)
+    if counter is None:
+        return _notice(gettext("Loket tidak ditemukan"), gettext("Kode loket ini tidak dikenal."), 404)
+    return render_template("feedback/thanks.html", counter=counter, results_url=results_url(counter.unit))
+
+
+@bp.route("/p/<public_code>")
+@access(PUBLIC)
+def officer(public_code: str):
+    """An officer's name-plate QR: the form of the loket they serve at now, officer chosen."""
+    employee = db.session.scalar(select(Employee).where(Employee.public_code == public_code.strip().lower()))
+    if employee is None or not employee.active:
+        return _notice(gettext("Petugas tidak ditemukan"),
+                       gettext("Kode pada papan nama ini tidak dikenal. Silakan pindai kode QR yang ada di loket."), 404)
+    counters = db.session.scalars(
+        select(Counter).where(Counter.active.is_(True)).join(Counter.unit)
+        .where(Counter.unit.has(instansi_id=employee.instansi_id)).order_by(Counter.code)
+    ).all()
+    now = datetime.now(timezone.utc)
+    for counter in counters:
+        if employee in on_duty(counter, now):
+            return redirect(url_for("feedback.survey", code=counter.code, petugas=employee.public_code))
+    return _notice(gettext("Petugas tidak sedang bertugas"),
+                   gettext("Petugas ini tidak tercatat bertugas di loket mana pun saat ini. Silakan pindai kode QR yang ada di loket."),
+                   409)
+
+
+@bp.route("/t", methods=["GET", "POST"])
+@access(PUBLIC)
+def ticket_entry():
+    """Type the code printed on a queue ticket."""
+    form = TicketEntryForm()
+    if form.validate_on_submit() and (form.code.data or "").strip():
+        return redirect(url_for("feedback.ticket", code=form.code.data.strip()))
+    return render_template("feedback/ticket_entry.html", form=form)
+
+
+@bp.route("/t/<code>")
+@access(PUBLIC)
+def ticket(code: str):
+    state, counter = _ticket_state(code)
+    if state:
+        return _ticket_notice(state, counter)
+    if not counter.active or not counter.unit.active:
+        return _closed_counter(counter.code)[1]
+    officers = _officers_on_duty(counter)
+    return _render(counter, _fresh_form(counter, None, code), officers, None, {}, {})
