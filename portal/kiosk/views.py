@@ -1,4 +1,242 @@
-"""Kiosk mode (being built)."""
-from flask import Blueprint
+"""Kiosk mode: unit managers enrol tablets for a loket; the tablet shows four faces to citizens."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import nav
+from portal.access import PUBLIC, access
+from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.extensions import db, limiter
+from portal.feedback.links import kiosk_url
+from portal.forms import EmptyForm
+from portal.kiosk import services
+from portal.kiosk.forms import PairingForm, ReasonForm, VoteForm
+from portal.kiosk.models import KioskDevice
+from portal.messages import say
+from portal.org.models import Counter
+from portal.org.permissions import can_manage_unit, manageable_units
+from surveys import kiosk as kiosk_rules
+from surveys.errors import DomainError
 
 bp = Blueprint("kiosk", __name__, template_folder="templates")
+MANAGERS = (SUPERVISOR, HR, ADMIN)
+#: Chrome keeps a cookie at most 400 days; the cookie is renewed with every vote.
+DEVICE_COOKIE_DAYS = 400
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+nav.register("kiosk.manage", _l("Kiosk"), _l("Tablet penilaian cepat di loket: pasang dan cabut perangkat."),
+             *MANAGERS, order=60)
+
+
+def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.mm") -> str:
+    """A UTC moment in the instansi's zone, e.g. "3 Mar 2026, 14.05 WITA"."""
+    if moment is None:
+        return "—"
+    text = format_datetime(moment, pattern, tzinfo=tz, locale=str(get_locale() or "id"))
+    return f"{text} {ZONE_NAMES.get(tz.key, tz.key)}"
+
+
+# --- Management (unit heads, HR, admin) --------------------------------------------------------
+
+def _manageable_counter(counter_id: int) -> Counter:
+    """The one place for object checks: another instansi's loket is 404, an unmanaged one 403."""
+    counter = db.session.get(Counter, counter_id)
+    if counter is None or counter.unit.instansi_id != current_user.instansi_id:
+        abort(404)
+    if not can_manage_unit(current_user, counter.unit):
+        abort(403)
+    return counter
+
+
+@bp.route("/kiosk/")
+@access(*MANAGERS)
+def manage():
+    units = {unit.id: unit for unit in manageable_units(current_user)}
+    if not units:
+        abort(403)
+    counters = db.session.scalars(
+        select(Counter).where(Counter.unit_id.in_(units), Counter.active.is_(True)).order_by(Counter.code)
+    ).all()
+    counters = sorted(counters, key=lambda c: (units[c.unit_id].name, c.code))
+    return render_template(
+        "kiosk/manage.html", counters=counters, devices=services.active_devices([c.id for c in counters]),
+        kiosk_url=kiosk_url, when=lambda moment: _when(moment, current_user.instansi.tz),
+        minutes=services.PAIRING_MINUTES,
+    )
+
+
+@bp.route("/kiosk/loket/<int:counter_id>/kode", methods=["POST"])
+@access(*MANAGERS)
+def create_code(counter_id: int):
+    counter = _manageable_counter(counter_id)
+    if not counter.active:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    pairing, code = services.create_pairing(counter, current_user, current_app.secret_key)
+    return render_template(
+        "kiosk/pairing_code.html", counter=counter, code=services.format_code(code), url=kiosk_url(counter),
+        expires=_when(pairing.expires_at, counter.unit.instansi.tz, "HH.mm"), minutes=services.PAIRING_MINUTES,
+    )
+
+
+@bp.route("/kiosk/perangkat/<int:device_id>/cabut", methods=["POST"])
+@access(*MANAGERS)
+def revoke(device_id: int):
+    device = db.session.get(KioskDevice, device_id)
+    if device is None:
+        abort(404)
+    _manageable_counter(device.counter_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.revoke_device(device)
+    except services.KioskError as error:
+        flash(say(error), "warning")
+    else:
+        flash(gettext("Perangkat “%(name)s” di loket %(code)s dicabut. Tablet itu harus dipasang ulang dengan kode baru.",
+                      name=device.name or gettext("tanpa nama"), code=device.counter.code), "success")
+    return redirect(url_for("kiosk.manage"))
+
+
+# --- The tablet (public, but only an enrolled device votes) ------------------------------------
+
+def _kiosk_counter(code: str) -> Counter | None:
+    counter = db.session.scalar(select(Counter).where(Counter.code == code.upper()))
+    if counter is None or not counter.active or not counter.unit.active:
+        return None
+    return counter
+
+
+def _unavailable(code: str):
+    return _no_store(render_template("kiosk/unavailable.html", code=code), 404)
+
+
+def _no_store(body, status: int = 200):
+    # Each faces page carries its own idempotency key: a cached copy would swallow the next vote.
+    return body, status, {"Cache-Control": "no-store"}
+
+
+def _cookie_name(counter: Counter) -> str:
+    return f"cermin_kiosk_{counter.code}"
+
+
+def _device(counter: Counter) -> KioskDevice | None:
+    return services.device_for(counter, request.cookies.get(_cookie_name(counter)))
+
+
+def _set_device_cookie(response, counter: Counter, token: str):
+    response.set_cookie(
+        _cookie_name(counter), token, max_age=int(timedelta(days=DEVICE_COOKIE_DAYS).total_seconds()),
+        path=url_for("kiosk.kiosk", code=counter.code), httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+def _min_interval() -> int:
+    return int(current_app.config.get("CERMIN_KIOSK_MIN_INTERVAL_SECONDS", services.DEFAULT_MIN_INTERVAL_SECONDS))
+
+
+def _pairing_limit() -> str:
+    return current_app.config.get("CERMIN_KIOSK_PAIRING_LIMIT", "10 per minute")
+
+
+def _pairing_page(counter: Counter, form: PairingForm, status: int = 200, refused: bool = False):
+    page = render_template("kiosk/pair.html", counter=counter, form=form, refused=refused,
+                           code_length=services.CODE_LENGTH, minutes=services.PAIRING_MINUTES)
+    return _no_store(page, status)
+
+
+def _faces_page(counter: Counter, error: str | None = None):
+    form = VoteForm(formdata=None, key=secrets.token_urlsafe(24))
+    return _no_store(render_template("kiosk/faces.html", counter=counter, form=form, faces=kiosk_rules.FACES,
+                                     error=error))
+
+
+@bp.route("/k/<code>", methods=["GET", "POST"])
+@access(PUBLIC)
+def kiosk(code: str):
+    counter = _kiosk_counter(code)
+    if counter is None:
+        return _unavailable(code)
+    if request.method == "GET" and code != counter.code:
+        return redirect(url_for("kiosk.kiosk", code=counter.code))
+    device = _device(counter)
+    if device is None:
+        refused = request.method == "POST"
+        return _pairing_page(counter, PairingForm(formdata=None), 403 if refused else 200, refused)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        return _faces_page(counter, form.key.errors[0] if form.key.errors else None)
+    try:
+        result = services.record_vote(device, form.face.data, form.key.data, _min_interval())
+    except DomainError as error:
+        return _faces_page(counter, say(error))
+    if result.asks_reason:
+        response = redirect(url_for("kiosk.reason", code=counter.code, key=result.vote.idempotency_key))
+    else:
+        response = redirect(url_for("kiosk.thanks", code=counter.code))
+    if result.created:
+        _set_device_cookie(response, counter, request.cookies[_cookie_name(counter)])
+    return response
+
+
+@bp.route("/k/<code>/pasang", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(_pairing_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 200)
+def pair(code: str):
+    counter = _kiosk_counter(code)
+    if counter is None:
+        return _unavailable(code)
+    form = PairingForm()
+    if form.validate_on_submit():
+        try:
+            _, token = services.enrol_device(counter, form.code.data, form.name.data or "", current_app.secret_key)
+        except services.KioskError as error:
+            form.code.errors.append(say(error))
+        else:
+            return _set_device_cookie(redirect(url_for("kiosk.kiosk", code=counter.code)), counter, token)
+    return _pairing_page(counter, form)
+
+
+@bp.route("/k/<code>/alasan/<key>", methods=["GET", "POST"])
+@access(PUBLIC)
+def reason(code: str, key: str):
+    counter = _kiosk_counter(code)
+    if counter is None:
+        return _unavailable(code)
+    device = _device(counter)
+    if device is None:
+        return redirect(url_for("kiosk.kiosk", code=counter.code))
+    thanks = redirect(url_for("kiosk.thanks", code=counter.code))
+    if services.pending_vote(device, key) is None:
+        return thanks
+    form = ReasonForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.attach_reason(device, key, form.reason.data)
+        except DomainError as problem:
+            error = say(problem)
+        else:
+            return thanks
+    return _no_store(render_template("kiosk/reason.html", counter=counter, form=form, key=key,
+                                     reasons=kiosk_rules.REASONS, error=error))
+
+
+@bp.route("/k/<code>/terima-kasih")
+@access(PUBLIC)
+def thanks(code: str):
+    counter = _kiosk_counter(code)
+    if counter is None:
+        return _unavailable(code)
+    return _no_store(render_template("kiosk/thanks.html", counter=counter))
