@@ -46,6 +46,9 @@ def live_server(tmp_path_factory):
         "SECRET_KEY": "browser-tests",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "CERMIN_LOGIN_LIMIT": "1000 per minute",
+        # A person needs seconds to answer; the browser tests still wait this long.
+        "CERMIN_MIN_FILL_SECONDS": 1,
+        "CERMIN_DEVICE_DAILY_LIMIT": 100,
     })
     with app.app_context():
         upgrade()

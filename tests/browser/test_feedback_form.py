@@ -1,0 +1,76 @@
+"""A citizen scans the loket's QR code on a cheap phone and rates the service, with and without JavaScript."""
+import pytest
+
+from tests.browser.conftest import CHROMIUM_FLAGS, PHONE, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def phone_without_js(browser):
+    context = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True,
+                                  java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def answer_all(page, choice_index=3):
+    for fieldset in page.locator("fieldset.q[id^=q-u]").all():
+        fieldset.locator("label.opt").nth(choice_index).click()
+
+
+def _scan_to_thanks(page, live_server, name):
+    page.goto(f"{live_server}/s/PKM02")
+    assert page.get_by_role("heading", name="Survei Kepuasan Masyarakat").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, f"{name}-1-form")
+    answer_all(page)
+    page.get_by_label("Saran atau keluhan (tidak wajib)").fill("Pelayanan cepat, terima kasih.")
+    screenshot(page, f"{name}-2-answered")
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Kirim penilaian").click()
+    page.wait_for_url("**/terima-kasih")
+    assert page.get_by_role("heading", name="Terima kasih!").is_visible()
+    screenshot(page, f"{name}-3-thanks")
+
+
+def test_scan_to_thanks_with_javascript(phone, live_server):
+    _scan_to_thanks(phone, live_server, "form-js")
+
+
+def test_scan_to_thanks_without_javascript(phone_without_js, live_server):
+    _scan_to_thanks(phone_without_js, live_server, "form-nojs")
+
+
+def test_missing_answers_are_explained(phone_without_js, live_server):
+    page = phone_without_js
+    page.goto(f"{live_server}/s/DKP01")
+    page.locator("fieldset.q[id^=q-u]").first.locator("label.opt").nth(2).click()
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Kirim penilaian").click()
+    assert page.get_by_role("alert").first.is_visible()
+    assert page.get_by_text("Pilih salah satu jawaban.").first.is_visible()
+    assert page.locator("#q-u1 input:checked").count() == 1
+    screenshot(page, "form-errors")
+
+
+def test_form_targets_are_large_enough(phone, live_server):
+    phone.goto(f"{live_server}/s/DKP01")
+    heights = phone.eval_on_selector_all("label.opt, button.go, .langswitch a",
+                                         "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44
+
+
+def test_form_in_english(phone, live_server):
+    phone.goto(f"{live_server}/s/DKP01")
+    phone.get_by_role("link", name="EN").click()
+    assert phone.locator("html").get_attribute("lang") == "en"
+    screenshot(phone, "form-en")
+
+
+def test_inactive_or_unknown_loket_is_a_clear_page(phone, live_server):
+    phone.goto(f"{live_server}/s/TIDAKADA")
+    assert phone.get_by_role("heading", name="Loket tidak ditemukan").is_visible()
+    screenshot(phone, "form-unknown-loket")
