@@ -71,8 +71,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.kiosk.views import bp as kiosk_bp
     from portal.main.views import bp as main_bp
     from portal.org.views import bp as org_bp
+    from portal.reviews.rater_views import bp as review_rater_bp
+    from portal.reviews.views import bp as reviews_bp
 
-    for blueprint in (main_bp, accounts_bp, org_bp, feedback_bp, kiosk_bp, counters_bp):
+    for blueprint in (main_bp, accounts_bp, org_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp, review_rater_bp):
         app.register_blueprint(blueprint)
 
 

@@ -34,7 +34,8 @@ def register_commands(app: Flask) -> None:
     from portal.feedback.cli import commands as feedback_commands
     from portal.mail.cli import commands as mail_commands
     from portal.org.cli import commands as org_commands
+    from portal.reviews.cli import commands as review_commands
 
     for command in (*org_commands, *account_commands, *mail_commands, *demo_commands, *feedback_commands,
-                    *counter_commands):
+                    *counter_commands, *review_commands):
         app.cli.add_command(command)

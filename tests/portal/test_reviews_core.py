@@ -1,0 +1,203 @@
+"""The 360 review core: cycle states, raters from the org chart, links, answering and anonymity."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.reviews import services
+from portal.reviews.models import ReviewInvitation, ReviewResponse
+from surveys.review import RaterGroup
+
+
+@pytest.fixture
+def cycle(org, db):
+    today = datetime.now(timezone.utc).date()
+    cycle = services.create_cycle(org.instansi, name="Tahunan 2026", period_kind="tahunan",
+                                  opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
+                                  unit_ids=[org.unit.id])
+    services.propose_raters(cycle)
+    db.session.commit()
+    return cycle
+
+
+def invitations(db, cycle, **where):
+    stmt = select(ReviewInvitation).where(ReviewInvitation.cycle_id == cycle.id)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(ReviewInvitation, key) == value)
+    return db.session.scalars(stmt).all()
+
+
+def answer_all(cycle, score=4):
+    return services.Answers({item.id: score for item in cycle.questionnaire.items})
+
+
+def test_default_questionnaire_is_berakhlak(cycle):
+    items = cycle.questionnaire.items
+    assert len(items) == 21
+    assert len({i.value_code for i in items}) == 7
+
+
+def test_raters_follow_the_org_chart(cycle, org, db):
+    staff = org.staff[0]
+    mine = {i.rater_id: i.rater_group for i in invitations(db, cycle, reviewee_id=staff.id)}
+    assert mine[staff.id] == "diri"
+    assert mine[org.supervisor.id] == "atasan"
+    assert {r for r, g in mine.items() if g == "rekan"} == {s.id for s in org.staff[1:]}
+    boss = {i.rater_id: i.rater_group for i in invitations(db, cycle, reviewee_id=org.supervisor.id)}
+    assert {r for r, g in boss.items() if g == "bawahan"} == {s.id for s in org.staff}
+    assert boss[org.head.id] == "atasan"
+
+
+def test_peer_cap_is_respected(org, db, factory):
+    today = datetime.now(timezone.utc).date()
+    for i in range(8):
+        factory.employee(org.unit, f"Staf Tambahan {i}", supervisor=org.supervisor)
+    cycle = services.create_cycle(org.instansi, name="Cap", period_kind="triwulan", opens_on=today,
+                                  closes_on=today, unit_ids=[org.unit.id], peer_cap=3)
+    services.propose_raters(cycle)
+    for staff in org.staff:
+        assert len(invitations(db, cycle, reviewee_id=staff.id, rater_group="rekan")) == 3
+
+
+def test_state_moves_and_refusals(cycle, org):
+    with pytest.raises(services.ReviewError):
+        services.transition(cycle, "closed", org.instansi)
+    with pytest.raises(services.ReviewError):
+        services.transition(cycle, "released", org.instansi)
+    services.transition(cycle, "open", org.instansi)
+    with pytest.raises(services.ReviewError):
+        services.transition(cycle, "open", org.instansi)
+    with pytest.raises(services.ReviewError):
+        services.transition(cycle, "draft", org.instansi)
+    services.transition(cycle, "closed", org.instansi)
+    services.transition(cycle, "released", org.instansi)
+    with pytest.raises(services.ReviewError):
+        services.transition(cycle, "open", org.instansi)
+
+
+def test_threshold_never_below_three(cycle):
+    with pytest.raises(services.ReviewError):
+        services.set_threshold(cycle, 2)
+    services.set_threshold(cycle, 5)
+    assert cycle.threshold == 5
+
+
+def test_tokens_are_long_random_and_lookup_by_hash(cycle, db):
+    invitation = invitations(db, cycle)[0]
+    token = services.invitation_token(invitation)
+    assert len(token) >= 43  # 256 bits, base64url
+    assert services.find_invitation(token).id == invitation.id
+    assert services.find_invitation(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert services.find_invitation("") is None
+    assert token not in (invitation.token_hash, invitation.token_nonce)
+
+
+def test_answering_is_single_use_and_anonymous(cycle, org, db):
+    services.transition(cycle, "open", org.instansi)
+    invitation = invitations(db, cycle, reviewee_id=org.staff[0].id, rater_id=org.staff[1].id)[0]
+    services.submit(invitation, answer_all(cycle), org.instansi)
+    assert invitation.status == "done"
+    with pytest.raises(services.ReviewError):
+        services.submit(invitation, answer_all(cycle), org.instansi)
+    columns = {c.key for c in inspect(ReviewResponse).columns}
+    assert "rater_id" not in columns and not any("invitation" in c for c in columns)
+    response = db.session.scalar(select(ReviewResponse))
+    assert response.rater_group == "rekan" and isinstance(response.submitted_on, date)
+    assert not isinstance(response.submitted_on, datetime)
+
+
+def test_database_refuses_a_second_response_for_one_invitation(cycle, org, db):
+    services.transition(cycle, "open", org.instansi)
+    invitation = invitations(db, cycle, reviewee_id=org.staff[0].id, rater_id=org.staff[1].id)[0]
+    services.submit(invitation, answer_all(cycle), org.instansi)
+    invitation.status = "pending"  # as if a bug forgot the invitation was used
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            services.submit(invitation, answer_all(cycle), org.instansi)
+
+
+def test_cannot_answer_before_open_or_after_close(cycle, org, db):
+    invitation = invitations(db, cycle, rater_group="diri")[0]
+    with pytest.raises(services.ReviewError):
+        services.submit(invitation, answer_all(cycle), org.instansi)
+    services.transition(cycle, "open", org.instansi)
+    later = datetime.now(timezone.utc) + timedelta(days=40)
+    with pytest.raises(services.ReviewError):
+        services.submit(invitation, answer_all(cycle), org.instansi, now=later)
+
+
+def _answer_group(cycle, org, db, reviewee, group, scores):
+    raters = invitations(db, cycle, reviewee_id=reviewee.id, rater_group=group)
+    for invitation, score in zip(raters, scores):
+        services.submit(invitation, answer_all(cycle, score), org.instansi)
+
+
+def test_group_under_threshold_is_left_out_entirely(cycle, org, db, factory):
+    services.transition(cycle, "open", org.instansi)
+    reviewee = org.staff[0]
+    _answer_group(cycle, org, db, reviewee, "atasan", [4])
+    _answer_group(cycle, org, db, reviewee, "rekan", [1, 1])  # two of three: hidden
+    report = services.build_report(cycle, reviewee)
+    visible = set(report.groups.groups)
+    assert RaterGroup.REKAN not in visible and RaterGroup.ATASAN in visible
+    # "Others" must equal the atasan alone, so nothing can be subtracted to reveal the peers.
+    assert report.groups.others.overall == report.groups.groups[RaterGroup.ATASAN].overall
+    data = services.report_json(report)
+    assert "rekan" not in data["groups"]
+
+
+def test_hidden_group_comments_are_left_out(cycle, org, db):
+    services.transition(cycle, "open", org.instansi)
+    reviewee = org.staff[0]
+    rekan = invitations(db, cycle, reviewee_id=reviewee.id, rater_group="rekan")
+    value = cycle.questionnaire.items[0].value_code
+    answers = answer_all(cycle, 2)
+    answers.comments = {value: "Komentar rahasia rekan"}
+    services.submit(rekan[0], answers, org.instansi)
+    report = services.build_report(cycle, reviewee)
+    assert "Komentar rahasia rekan" not in str(services.report_json(report))
+    for invitation in rekan[1:]:
+        services.submit(invitation, answer_all(cycle, 3), org.instansi)
+    report = services.build_report(cycle, reviewee)
+    assert "Komentar rahasia rekan" in str(services.report_json(report))
+
+
+def test_nomination_waits_for_approval_and_is_dropped_if_not_approved(cycle, org, db, factory):
+    outsider = factory.employee(org.unit, "Rekan Lintas Bidang")
+    nominated = services.nominate_peer(cycle, org.staff[0], outsider)
+    assert nominated.approved is False
+    services.transition(cycle, "open", org.instansi)
+    assert db.session.get(ReviewInvitation, nominated.id) is None
+
+
+def test_draft_save_and_load(cycle, org, db):
+    services.transition(cycle, "open", org.instansi)
+    invitation = invitations(db, cycle, rater_group="diri")[0]
+    item = cycle.questionnaire.items[0]
+    services.save_draft(invitation, services.Answers({item.id: None}, {item.value_code: "draf"}), org.instansi)
+    values = services.load_draft(invitation)
+    assert values[f"item-{item.id}"] == "na" and values[f"comment-{item.value_code}"] == "draf"
+    assert invitation.status == "draft"
+
+
+def test_opening_queues_invitation_mail(cycle, org, db):
+    from portal.mail.models import OutboxMessage
+
+    for person in [org.supervisor, *org.staff]:
+        person.email = f"{person.id}@uji.go.id"
+    services.transition(cycle, "open", org.instansi)
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert messages and all("/ulasan/" in m.body for m in messages)
+    assert services.send_reminders(cycle, org.instansi) >= 1
+
+
+def test_questionnaire_locked_once_used(cycle, org, db):
+    item = cycle.questionnaire.items[0]
+    services.update_item(item, "Teks baru")
+    services.transition(cycle, "open", org.instansi)
+    with pytest.raises(services.ReviewError):
+        services.update_item(item, "Teks lain")
+    copy = services.copy_questionnaire(cycle.questionnaire, "BerAKHLAK 2027")
+    services.update_item(copy.items[0], "Bisa diubah")
+    assert db.session.scalar(select(func.count()).select_from(ReviewResponse)) == 0
