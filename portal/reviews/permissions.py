@@ -1,0 +1,54 @@
+"""Who may do what in 360 reviews — the one place these rules live.
+
+- HR and admins run every cycle of their instansi and read every report once it is closed.
+- A supervisor adjusts raters, approves nominations and sets expectations for their direct
+  reports while the cycle is a draft, and reads their direct reports' reports once it is closed.
+- An employee nominates peers for themselves in a draft cycle, answers their invitations, and
+  reads their own report once the cycle is released.
+- Nobody reads an individual response; only group figures exist outside the rater's own draft.
+"""
+from __future__ import annotations
+
+from portal.accounts.models import ADMIN, HR
+from portal.org.models import Employee
+from portal.reviews.models import ReviewCycle
+
+
+def is_hr(user) -> bool:
+    return user.is_authenticated and user.has_role(HR, ADMIN)
+
+
+def same_instansi(user, cycle: ReviewCycle) -> bool:
+    return user.is_authenticated and cycle.instansi_id == user.instansi_id
+
+
+def can_manage_cycle(user, cycle: ReviewCycle) -> bool:
+    return same_instansi(user, cycle) and is_hr(user)
+
+
+def is_direct_supervisor(user, reviewee: Employee) -> bool:
+    employee = getattr(user, "employee", None)
+    return employee is not None and reviewee.supervisor_id == employee.id
+
+
+def can_adjust_raters(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
+    """HR, or the reviewee's pejabat penilai, while the cycle is a draft."""
+    if not same_instansi(user, cycle) or cycle.state != "draft":
+        return False
+    return is_hr(user) or is_direct_supervisor(user, reviewee)
+
+
+def can_nominate(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
+    employee = getattr(user, "employee", None)
+    return same_instansi(user, cycle) and cycle.state == "draft" and employee is not None and employee.id == reviewee.id
+
+
+def can_read_report(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
+    if not same_instansi(user, cycle):
+        return False
+    employee = getattr(user, "employee", None)
+    if employee is not None and employee.id == reviewee.id:
+        return cycle.state == "released"
+    if cycle.state not in ("closed", "released"):
+        return False
+    return is_hr(user) or is_direct_supervisor(user, reviewee)
