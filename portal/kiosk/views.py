@@ -30,6 +30,9 @@ bp = Blueprint("kiosk", __name__, template_folder="templates")
 MANAGERS = (SUPERVISOR, HR, ADMIN)
 #: Chrome keeps a cookie at most 400 days; the cookie is renewed with every vote.
 DEVICE_COOKIE_DAYS = 400
+#: The thank-you page goes back to the faces after this long; an unanswered "Apa yang kurang?" too.
+THANKS_SECONDS = 5
+REASON_SECONDS = 30
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 nav.register("kiosk.manage", _l("Kiosk"), _l("Tablet penilaian cepat di loket: pasang dan cabut perangkat."),
@@ -230,7 +233,7 @@ def reason(code: str, key: str):
         else:
             return thanks
     return _no_store(render_template("kiosk/reason.html", counter=counter, form=form, key=key,
-                                     reasons=kiosk_rules.REASONS, error=error))
+                                     reasons=kiosk_rules.REASONS, error=error, seconds=REASON_SECONDS))
 
 
 @bp.route("/k/<code>/terima-kasih")
@@ -239,4 +242,4 @@ def thanks(code: str):
     counter = _kiosk_counter(code)
     if counter is None:
         return _unavailable(code)
-    return _no_store(render_template("kiosk/thanks.html", counter=counter))
+    return _no_store(render_template("kiosk/thanks.html", counter=counter, seconds=THANKS_SECONDS))
