@@ -8,3 +8,6 @@ from portal.reviews.models import (  # noqa: F401
     Questionnaire, QuestionnaireItem, ReviewAnswer, ReviewComment, ReviewCycle, ReviewCycleUnit, ReviewExpectation,
     ReviewInvitation, ReviewResponse,
 )
+from portal.appraisal.models import (  # noqa: F401
+    ApiToken, AppraisalPeriod, AppraisalPeriodCycle, AppraisalRecord, AuditEntry, WeightProfile,
+)
