@@ -66,15 +66,20 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
+    from portal.appraisal.api import bp as api_bp
+    from portal.appraisal.views import bp as appraisal_bp
     from portal.counters.views import bp as counters_bp
     from portal.feedback.views import bp as feedback_bp
+    from portal.insight.public import bp as public_bp
+    from portal.insight.views import bp as insight_bp
     from portal.kiosk.views import bp as kiosk_bp
     from portal.main.views import bp as main_bp
     from portal.org.views import bp as org_bp
     from portal.reviews.rater_views import bp as review_rater_bp
     from portal.reviews.views import bp as reviews_bp
 
-    for blueprint in (main_bp, accounts_bp, org_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp, review_rater_bp):
+    for blueprint in (main_bp, accounts_bp, org_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp, review_rater_bp,
+                      appraisal_bp, api_bp, insight_bp, public_bp):
         app.register_blueprint(blueprint)
 
 

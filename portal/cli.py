@@ -29,13 +29,15 @@ instansi_option = click.option("--instansi", "instansi_name", metavar="NAMA", he
 
 def register_commands(app: Flask) -> None:
     from portal.accounts.cli import commands as account_commands
+    from portal.appraisal.cli import commands as appraisal_commands
     from portal.counters.cli import commands as counter_commands
     from portal.demo.cli import commands as demo_commands
     from portal.feedback.cli import commands as feedback_commands
+    from portal.insight.cli import commands as insight_commands
     from portal.mail.cli import commands as mail_commands
     from portal.org.cli import commands as org_commands
     from portal.reviews.cli import commands as review_commands
 
     for command in (*org_commands, *account_commands, *mail_commands, *demo_commands, *feedback_commands,
-                    *counter_commands, *review_commands):
+                    *counter_commands, *review_commands, *appraisal_commands, *insight_commands):
         app.cli.add_command(command)

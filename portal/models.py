@@ -11,3 +11,4 @@ from portal.reviews.models import (  # noqa: F401
 from portal.appraisal.models import (  # noqa: F401
     ApiToken, AppraisalPeriod, AppraisalPeriodCycle, AppraisalRecord, AuditEntry, WeightProfile,
 )
+from portal.insight.models import Alert, AlertRule, FollowUp  # noqa: F401
