@@ -1,0 +1,118 @@
+"""HR and a unit head print loket posters and name plates and download queue tickets."""
+import csv
+import io
+import re
+
+import pytest
+
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+#: PDF page sizes in points (1/72 inch).
+A4 = (595.3, 841.9)
+A5 = (419.5, 595.3)
+DUKCAPIL_LOKETS = 4
+
+
+def _pages(pdf: bytes) -> list[tuple[float, float]]:
+    """The size of each page of a PDF that Chromium wrote."""
+    assert pdf.startswith(b"%PDF")
+    count = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    boxes = [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)]
+    assert len(boxes) == count
+    return boxes
+
+
+def _is(size, expected) -> bool:
+    return abs(size[0] - expected[0]) < 2 and abs(size[1] - expected[1]) < 2
+
+
+def test_hr_finds_the_lokets_and_prints_an_a4_poster(page, live_server):
+    log_in(page, live_server, "hr")
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Loket & QR").click()
+    assert page.get_by_role("heading", name="Loket & QR", level=1).is_visible()
+    for unit in ("Dinas Kependudukan dan Pencatatan Sipil", "Dinas Kesehatan", "UPTD Puskesmas Ampenan"):
+        assert page.get_by_role("heading", name=re.compile(unit)).is_visible()
+    screenshot(page, "counters-index-hr")
+
+    page.get_by_role("link", name="Poster A4 loket DKP01").click()
+    poster = page.locator("article.poster")
+    assert poster.count() == 1
+    for text in ("Pemerintah Kota Mataram (demo)", "Dinas Kependudukan dan Pencatatan Sipil", "Loket 1 · KTP-el",
+                 "Layanan: KTP elektronik", "/s/DKP01", "tanpa login, kurang dari 1 menit"):
+        assert text in poster.text_content()
+    assert poster.locator("svg").bounding_box()["width"] > 300
+    assert page.get_by_role("button", name="Cetak").is_visible()  # shown by the print script
+    screenshot(page, "counters-poster-a4")
+
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    assert not page.get_by_role("heading", name="Poster loket DKP01").is_visible()
+    screenshot(page, "counters-poster-a4-print")
+    pages = _pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) == 1 and _is(pages[0], A4)
+
+
+def test_unit_sheet_prints_one_poster_per_page(page, live_server):
+    log_in(page, live_server, "hr")
+    page.goto(f"{live_server}/loket/unit/DUKCAPIL/poster?ukuran=a5")
+    assert page.locator("article.poster-a5").count() == DUKCAPIL_LOKETS
+    screenshot(page, "counters-sheet-a5")
+    pages = _pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) == DUKCAPIL_LOKETS and all(_is(p, A5) for p in pages)
+
+    page.get_by_role("link", name="A4", exact=True).click()
+    assert "ukuran=a4" in page.url
+    pages = _pages(page.pdf(format="A4"))
+    assert len(pages) == DUKCAPIL_LOKETS and all(_is(p, A4) for p in pages)
+    page.emulate_media(media="print")
+    screenshot(page, "counters-sheet-a4-print")
+
+
+def test_unit_head_prints_name_plates_of_own_unit(page, live_server):
+    log_in(page, live_server, "atasan")
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Loket & QR").click()
+    assert page.get_by_role("heading", name=re.compile("Dinas Kependudukan")).is_visible()
+    assert page.get_by_role("heading", name=re.compile("Dinas Kesehatan")).count() == 0
+    page.get_by_role("link", name=re.compile("Papan nama petugas")).click()
+    plates = page.locator("article.plate")
+    assert plates.count() >= 2
+    assert "/p/" in plates.first.inner_text()
+    screenshot(page, "counters-nameplates")
+    pages = _pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) == -(-plates.count() // 8) and all(_is(p, A4) for p in pages)
+    page.emulate_media(media="print")
+    screenshot(page, "counters-nameplates-print")
+    assert page.goto(f"{live_server}/loket/DKS01/poster").status == 403
+
+
+def test_ticket_batch_downloads_as_csv(page, live_server):
+    log_in(page, live_server, "atasan")
+    page.goto(f"{live_server}/loket/DKP02/tiket")
+    page.get_by_label("Jumlah tiket").fill("0")
+    page.get_by_role("button", name="Buat dan unduh CSV").click()
+    assert page.get_by_text("Angka harus antara 1 dan 5000.").is_visible()
+    screenshot(page, "counters-tickets-error")
+
+    page.get_by_label("Jumlah tiket").fill("25")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Buat dan unduh CSV").click()
+    download = info.value
+    assert re.fullmatch(r"tiket-DKP02-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+    with open(download.path(), encoding="utf-8") as stream:
+        rows = list(csv.DictReader(io.StringIO(stream.read())))
+    assert len(rows) == 25 and rows[0]["counter"] == "DKP02" and "/t/" in rows[0]["url"]
+    page.goto(f"{live_server}/loket/DKP02/tiket")
+    assert page.get_by_role("cell", name="1–25").is_visible()
+    screenshot(page, "counters-tickets")
+
+
+def test_lokets_page_fits_a_phone(phone, live_server):
+    log_in(phone, live_server, "atasan")
+    phone.goto(f"{live_server}/loket/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "counters-index-phone")
+    phone.goto(f"{live_server}/loket/DKP01/poster?ukuran=a5")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "counters-poster-phone")
