@@ -1,0 +1,50 @@
+"""Who may see and change appraisal records — the one place these rules live.
+
+- HR and admins see every record of their instansi; HR (or admin) finalises; only an admin
+  reopens a finalised record, with a reason.
+- The Pejabat Penilai (the employee's direct supervisor) sees their team's records and confirms
+  or overrides the rating perilaku and enters the rating hasil kerja while a record is a draft.
+- An employee sees their own record once it is confirmed or finalised.
+"""
+from __future__ import annotations
+
+from portal.accounts.models import ADMIN, HR
+from portal.appraisal.models import AppraisalRecord
+
+
+def is_hr(user) -> bool:
+    return user.is_authenticated and user.has_role(HR, ADMIN)
+
+
+def is_admin(user) -> bool:
+    return user.is_authenticated and user.has_role(ADMIN)
+
+
+def _own_instansi(user, record: AppraisalRecord) -> bool:
+    return user.is_authenticated and record.employee.instansi_id == user.instansi_id
+
+
+def is_pejabat_penilai(user, record: AppraisalRecord) -> bool:
+    employee = getattr(user, "employee", None)
+    return employee is not None and record.employee.supervisor_id == employee.id
+
+
+def can_view(user, record: AppraisalRecord) -> bool:
+    if not _own_instansi(user, record):
+        return False
+    if is_hr(user) or is_pejabat_penilai(user, record):
+        return True
+    employee = getattr(user, "employee", None)
+    return employee is not None and employee.id == record.employee_id and record.status in ("confirmed", "finalised")
+
+
+def can_confirm(user, record: AppraisalRecord) -> bool:
+    return _own_instansi(user, record) and record.status == "draft" and is_pejabat_penilai(user, record)
+
+
+def can_finalise(user, record: AppraisalRecord) -> bool:
+    return _own_instansi(user, record) and record.status == "confirmed" and is_hr(user)
+
+
+def can_reopen(user, record: AppraisalRecord) -> bool:
+    return _own_instansi(user, record) and record.status == "finalised" and is_admin(user)
