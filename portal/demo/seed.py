@@ -5,6 +5,7 @@ part leaves existing data alone, so running it again changes nothing.
 """
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import date, time
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User, UserRole
 from portal.accounts.services import hash_password
+from portal.demo.feedback import seed_feedback
 from portal.extensions import db
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit
 from surveys.nip import make_nip
@@ -74,12 +76,20 @@ ROLE_NOTES = {
 }
 
 
-def seed_demo() -> list[DemoLogin]:
-    """Create the demo instansi if it is missing; return the logins to show."""
+def seed_demo(feedback: bool | None = None) -> list[DemoLogin]:
+    """Create the demo instansi if it is missing; return the logins to show.
+
+    `feedback` adds twelve months of citizen responses when the instansi has none yet; by
+    default it follows `CERMIN_DEMO_FEEDBACK` (on unless set to 0).
+    """
     instansi = db.session.scalar(select(Instansi).where(Instansi.name == DEMO_NAME))
     if instansi is None:
         instansi = _seed_org()
     db.session.flush()
+    if feedback is None:
+        feedback = os.environ.get("CERMIN_DEMO_FEEDBACK", "1").strip() != "0"
+    if feedback:
+        seed_feedback(instansi)
     return demo_logins(instansi)
 
 
@@ -187,7 +197,8 @@ def _seed_org() -> Instansi:
             roster.append((counter, officer, all_day))
     db.session.flush()
 
-    start = date(2026, 1, 1)
+    # Before the twelve months of demo feedback, so every response finds its officer on duty.
+    start = date(2025, 1, 1)
     for counter, officer, all_day in roster:
         if all_day:
             db.session.add(RosterEntry(counter=counter, employee=officer, weekday=None,
