@@ -81,4 +81,13 @@ def _is_memory(dbapi_connection) -> bool:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # A request that writes takes the write lock up front: a deferred transaction that read
+        # first could not upgrade after another worker's commit ("database is locked" at once),
+        # while BEGIN IMMEDIATE simply waits its turn (busy_timeout).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
+
+
+def _request_writes() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
