@@ -33,3 +33,9 @@ class LanguageForm(Form):
         default="",
     )
     submit = SubmitField(_l("Simpan"))
+
+
+class TotpForm(Form):
+    code = StringField(_l("Kode 6 angka dari aplikasi autentikator"), validators=[DataRequired(), Length(max=10)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField(_l("Verifikasi"))

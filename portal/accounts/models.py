@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Base32 secret of the optional TOTP second factor (admin and HR); NULL when not set up.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: When the second factor was confirmed with a first valid code; NULL while only proposed.
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     instansi: Mapped[Instansi] = relationship()
@@ -48,6 +52,10 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @property
+    def uses_totp(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this

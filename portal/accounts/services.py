@@ -137,3 +137,58 @@ def set_roles(user: User, roles: set[str]) -> None:
     for role in roles - set(current):
         user.role_rows.append(UserRole(role=role))
     db.session.flush()
+
+
+# --- optional TOTP second factor (admin and HR) ------------------------------------------------
+
+TOTP_ROLES = ("admin", "hr")
+
+
+def may_use_totp(user: User) -> bool:
+    return user.has_role(*TOTP_ROLES)
+
+
+def propose_totp(user: User) -> str:
+    """A new secret, kept unconfirmed until the user proves it with a first code."""
+    import pyotp
+
+    if not may_use_totp(user):
+        raise AccountError(N_("Verifikasi dua langkah tersedia untuk admin dan HR."))
+    user.totp_secret = pyotp.random_base32()
+    user.totp_enabled_at = None
+    db.session.flush()
+    return user.totp_secret
+
+
+def totp_uri(user: User, issuer: str) -> str:
+    import pyotp
+
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=issuer)
+
+
+def check_totp(user: User, code: str, now: datetime | None = None) -> bool:
+    import pyotp
+
+    code = (code or "").replace(" ", "")
+    if not user.totp_secret or not code.isdigit() or len(code) != 6:
+        return False
+    moment = now or datetime.now(timezone.utc)
+    # One step either way allows for a phone clock a little off.
+    return pyotp.TOTP(user.totp_secret).verify(code, for_time=moment, valid_window=1)
+
+
+def enable_totp(user: User, code: str) -> None:
+    if not user.totp_secret:
+        raise AccountError(N_("Mulai pengaturan verifikasi dua langkah terlebih dahulu."))
+    if not check_totp(user, code):
+        raise AccountError(N_("Kode verifikasi salah. Periksa jam di ponsel Anda lalu coba lagi."))
+    user.totp_enabled_at = datetime.now(timezone.utc)
+    db.session.flush()
+
+
+def disable_totp(user: User, code: str) -> None:
+    if not user.uses_totp or not check_totp(user, code):
+        raise AccountError(N_("Kode verifikasi salah. Periksa jam di ponsel Anda lalu coba lagi."))
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    db.session.flush()

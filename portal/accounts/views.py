@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from portal.access import PUBLIC, SIGNED_IN, access
 from portal.accounts import services
-from portal.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm
-from portal.accounts.models import User
+from portal.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm, TotpForm
+from markupsafe import Markup
+
+from portal.accounts.models import ADMIN, HR, User
 from portal.extensions import db, limiter, login_manager
 from portal.forms import EmptyForm
 from portal.messages import say
@@ -58,9 +62,41 @@ def login():
             # No rollback: the failed-attempt counter must be kept.
             form.password.errors.append(say(error))
         else:
+            next_url = safe_next(request.args.get("next"), url_for("main.home"))
+            if user.uses_totp:
+                # The password was right; the session is opened only after the second factor.
+                session["pending_totp"] = {"user": user.id, "at": time.time(), "next": next_url}
+                return redirect(url_for("accounts.login_code"))
             login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+            return redirect(next_url)
     return render_template("accounts/login.html", form=form)
+
+
+#: Seconds between a right password and the code that completes the login.
+TOTP_PENDING_SECONDS = 300
+
+
+@bp.route("/masuk/kode", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 200)
+def login_code():
+    pending = session.get("pending_totp")
+    if not pending or time.time() - pending.get("at", 0) > TOTP_PENDING_SECONDS:
+        session.pop("pending_totp", None)
+        flash(gettext("Silakan masuk kembali."), "info")
+        return redirect(url_for("accounts.login"))
+    user = db.session.get(User, pending["user"])
+    form = TotpForm()
+    if user is None or not user.active:
+        session.pop("pending_totp", None)
+        return redirect(url_for("accounts.login"))
+    if form.validate_on_submit():
+        if services.check_totp(user, form.code.data):
+            session.pop("pending_totp", None)
+            login_user(user)
+            return redirect(pending.get("next") or url_for("main.home"))
+        form.code.errors.append(gettext("Kode verifikasi salah. Periksa jam di ponsel Anda lalu coba lagi."))
+    return render_template("accounts/login_code.html", form=form)
 
 
 @bp.route("/keluar", methods=["POST"])
@@ -91,4 +127,37 @@ def account():
         services.set_locale(current_user, language_form.locale.data or None)
         flash(gettext("Pilihan bahasa disimpan."), "success")
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", password_form=password_form, language_form=language_form)
+    return render_template("accounts/account.html", password_form=password_form, language_form=language_form,
+                           totp_allowed=services.may_use_totp(current_user))
+
+
+@bp.route("/akun/dua-langkah", methods=["GET", "POST"])
+@access(ADMIN, HR)
+def two_factor():
+    """Set up, confirm or turn off the TOTP second factor."""
+    form = TotpForm()
+    action = request.form.get("action", "")
+    if request.method == "POST" and action == "start" and EmptyForm().validate_on_submit():
+        services.propose_totp(current_user)
+        return redirect(url_for("accounts.two_factor"))
+    if action in ("enable", "disable") and form.validate_on_submit():
+        try:
+            (services.enable_totp if action == "enable" else services.disable_totp)(current_user, form.code.data)
+        except services.AccountError as error:
+            form.code.errors.append(say(error))
+        else:
+            flash(gettext("Verifikasi dua langkah aktif.") if action == "enable"
+                  else gettext("Verifikasi dua langkah dimatikan."), "success")
+            return redirect(url_for("accounts.account"))
+    qr_svg = None
+    if current_user.totp_secret and not current_user.uses_totp:
+        qr_svg = _qr_svg(services.totp_uri(current_user, current_user.instansi.name))
+    return render_template("accounts/two_factor.html", form=form, qr_svg=qr_svg)
+
+
+def _qr_svg(data: str) -> Markup:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=4)
+    return Markup(image.to_string(encoding="unicode"))
