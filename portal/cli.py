@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -35,9 +36,15 @@ def register_commands(app: Flask) -> None:
     from portal.feedback.cli import commands as feedback_commands
     from portal.insight.cli import commands as insight_commands
     from portal.mail.cli import commands as mail_commands
+    from portal.ops.cli import commands as ops_commands
     from portal.org.cli import commands as org_commands
     from portal.reviews.cli import commands as review_commands
 
     for command in (*org_commands, *account_commands, *mail_commands, *demo_commands, *feedback_commands,
-                    *counter_commands, *review_commands, *appraisal_commands, *insight_commands):
+                    *counter_commands, *review_commands, *appraisal_commands, *insight_commands,
+                    *ops_commands):
+        if not getattr(command.callback, "_cermin_appcontext", False):
+            # Every command works in the app context, however it is invoked (flask CLI or tests).
+            command.callback = with_appcontext(command.callback)
+            command.callback._cermin_appcontext = True
         app.cli.add_command(command)
