@@ -1,0 +1,138 @@
+"""The security suite: an access matrix built from the URL map, CSRF on every POST, headers."""
+import re
+
+import pytest
+
+from portal.access import PUBLIC, SIGNED_IN, declared_access
+from tests.conftest import csrf_token, login
+
+ROLES = {
+    # login name → the roles that account holds (see tests/factories.py small_org)
+    None: frozenset(),
+    "pegawai": frozenset({"employee"}),
+    "atasan": frozenset({"supervisor", "employee"}),
+    "hr": frozenset({"hr", "employee"}),
+    "admin": frozenset({"admin"}),
+}
+SKIP_METHODS = {"HEAD", "OPTIONS"}
+
+
+def _placeholder_url(app, rule) -> str:
+    values = {}
+    for argument in rule.arguments:
+        converter = rule._converters[argument]
+        name = converter.__class__.__name__
+        if name in ("IntegerConverter", "NumberConverter"):
+            values[argument] = 999999
+        elif name == "AnyConverter":
+            values[argument] = sorted(converter.items)[0]
+        else:
+            values[argument] = "ZZ9"
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _rules(app, *, keep_session=False):
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+    if keep_session:
+        # Logging out (tested on its own) would end the session the matrix walks with.
+        rules = [rule for rule in rules if rule.endpoint != "accounts.logout"]
+    return rules
+
+
+def _client(app, username):
+    client = app.test_client()
+    if username:
+        assert login(client, username).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("username", list(ROLES))
+def test_access_matrix(app, org, username):
+    """Every endpoint, every role: refused roles get 403 (or the login page), nobody gets a 500."""
+    client = _client(app, username)
+    token = csrf_token(client, "/masuk") if not username else csrf_token(client, "/akun")
+    roles = ROLES[username]
+    problems = []
+    for rule in _rules(app, keep_session=True):
+        allowed = declared_access(rule.endpoint)
+        url = _placeholder_url(app, rule)
+        for method in sorted(rule.methods - SKIP_METHODS):
+            data = {"csrf_token": token} if method == "POST" else None
+            response = client.open(url, method=method, data=data, headers={"Accept": "text/html"})
+            status = response.status_code
+            if status >= 500:
+                problems.append((method, url, status, "server error"))
+                continue
+            if PUBLIC in allowed:
+                continue
+            if username is None:
+                ok = (status == 302 and "/masuk" in response.headers.get("Location", "")) or status == 401
+            elif SIGNED_IN in allowed or roles & allowed:
+                ok = status != 401
+            else:
+                ok = status == 403
+            if not ok:
+                problems.append((method, url, status, sorted(allowed)))
+    assert problems == []
+
+
+def test_every_post_requires_csrf(app, org):
+    client = _client(app, "admin")
+    missing = []
+    for rule in _rules(app):
+        if "POST" not in rule.methods:
+            continue
+        response = client.post(_placeholder_url(app, rule), data={})
+        if response.status_code != 400:
+            missing.append((rule.rule, response.status_code))
+    assert missing == []
+
+
+def test_api_is_not_reachable_with_a_session_alone(app, org):
+    client = _client(app, "admin")
+    for rule in _rules(app):
+        if rule.rule.startswith("/api/"):
+            response = client.get(_placeholder_url(app, rule))
+            assert response.status_code in (400, 401, 404), rule.rule
+
+
+@pytest.mark.parametrize("path", ["/", "/masuk", "/s/UJI01", "/healthz"])
+def test_security_headers_everywhere(client, org, path):
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin", "strict-origin")
+
+
+def test_no_inline_script_in_pages(app, org, admin_client):
+    for path in ("/", "/akun", "/organisasi/", "/s/UJI01"):
+        html = admin_client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert " style=" not in html, path
+
+
+def test_production_settings(monkeypatch, tmp_path):
+    from portal import config
+
+    monkeypatch.setenv("CERMIN_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(config.ConfigError):
+        config.from_environment(tmp_path)
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    settings = config.from_environment(tmp_path)
+    assert settings["SESSION_COOKIE_SECURE"] and settings["SESSION_COOKIE_HTTPONLY"]
+    assert settings["SESSION_COOKIE_SAMESITE"] == "Lax" and settings["REMEMBER_COOKIE_SECURE"]
+    assert settings["CERMIN_HSTS"]
+
+
+def test_hsts_in_production(app, org):
+    app.config["CERMIN_HSTS"] = True
+    try:
+        headers = app.test_client().get("/").headers
+    finally:
+        app.config["CERMIN_HSTS"] = False
+    assert "max-age=" in headers["Strict-Transport-Security"]
