@@ -1,4 +1,321 @@
-"""Raters answer; employees, supervisors and HR read reports (being built)."""
-from flask import Blueprint
+"""Raters answer their invitation links; employees, supervisors and HR read 360 reports.
+
+- `/ulasan/<token>`: the rater's single-use link. The link is the credential, so the page is
+  public and works whoever is logged in; it is light enough for a phone and needs no JavaScript.
+- `/ulasan-saya`: "ulasan yang perlu Anda isi", the user's own released reports, and the
+  report lists of the cycles they may read.
+- `/360/laporan/<cycle>` and `/360/laporan/<cycle>/<employee>`: report lists and reports, built
+  only from `services.build_report`, so every figure obeys the anonymity threshold.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal, gettext, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import nav
+from portal.access import PUBLIC, access
+from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR
+from portal.extensions import db
+from portal.messages import say
+from portal.org.models import Employee, Instansi, Unit
+from portal.reviews import permissions, services
+from portal.reviews.models import ReviewCycle, ReviewCycleUnit, ReviewExpectation, ReviewInvitation
+from portal.reviews.rater_forms import SAVE_DRAFT, SUBMIT, AnswerForm, ReportFilterForm
+from portal.web import rollback_request
+from surveys import berakhlak, review
+from surveys.errors import InvalidResponse
+from surveys.review import RaterGroup
 
 bp = Blueprint("review_rater", __name__, template_folder="templates")
+
+nav.register("review_rater.mine", _l("Ulasan saya"),
+             _l("Ulasan 360 derajat yang perlu Anda isi dan laporan ulasan Anda."),
+             EMPLOYEE, SUPERVISOR, HR, ADMIN, order=30)
+
+#: The sentence that tells the rater in which capacity they answer.
+CAPACITY = {
+    "diri": _l("Anda menilai diri sendiri."),
+    "atasan": _l("Anda menilai sebagai atasan langsung."),
+    "rekan": _l("Anda menilai sebagai rekan kerja."),
+    "bawahan": _l("Anda menilai sebagai bawahan."),
+}
+GROUP_LABELS = {group.value: group.label for group in RaterGroup}
+REPORT_STATES = ("closed", "released")
+#: Width in SVG units of a bar at the top of the scale.
+BAR_WIDTH = 200
+
+
+# --- answering by link ---------------------------------------------------------------------------
+
+def _notice(title: str, message: str, status: int, invitation: ReviewInvitation | None = None):
+    """A clear page for the rater (unknown, used or closed link): never an error screen."""
+    response = render_template("reviews/rater/notice.html", title=title, message=message, invitation=invitation,
+                               instansi=_instansi_of(invitation) if invitation else None)
+    return _private(response, status)
+
+
+def _private(body, status: int = 200):
+    """Token pages are nobody's business but the rater's: no caching, no indexing."""
+    return body, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+
+
+def _instansi_of(invitation: ReviewInvitation) -> Instansi:
+    return db.session.get(Instansi, invitation.cycle.instansi_id)
+
+
+def _unknown_link():
+    return _notice(gettext("Tautan ulasan tidak dikenal"),
+                   gettext("Tautan ini tidak dikenal atau tidak lengkap. Salin kembali tautan lengkap dari "
+                           "undangan Anda, atau buka \"Ulasan saya\" setelah masuk."), 404)
+
+
+def _already_sent(invitation: ReviewInvitation, status: int):
+    return _notice(gettext("Ulasan sudah dikirim"),
+                   gettext("Ulasan ini sudah Anda kirim dan tidak dapat diubah lagi. Terima kasih."), status, invitation)
+
+
+def _choices(questionnaire) -> list[tuple[str, str, str | None]]:
+    """(form value, number, anchor label) for each point of the scale."""
+    anchors = dict(berakhlak.ANCHORS) if (questionnaire.scale_min, questionnaire.scale_max) == (
+        berakhlak.SCALE_MIN, berakhlak.SCALE_MAX) else {}
+    return [(str(s), str(s), anchors.get(s)) for s in range(questionnaire.scale_min, questionnaire.scale_max + 1)]
+
+
+def _expectations(invitation: ReviewInvitation) -> dict[str, str]:
+    return dict(db.session.execute(select(ReviewExpectation.value_code, ReviewExpectation.text).where(
+        ReviewExpectation.cycle_id == invitation.cycle_id,
+        ReviewExpectation.reviewee_id == invitation.reviewee_id)).all())
+
+
+def _render_answer_form(token: str, invitation: ReviewInvitation, answers: dict[str, str],
+                        errors: dict[str, str] | None = None, notice: str | None = None, status: int = 200):
+    cycle = invitation.cycle
+    questionnaire = cycle.questionnaire
+    errors = errors or {}
+    viewer = current_user.employee if current_user.is_authenticated else None
+    response = render_template(
+        "reviews/rater/answer.html", form=AnswerForm(formdata=None), token=token, invitation=invitation,
+        cycle=cycle, reviewee=invitation.reviewee, instansi=_instansi_of(invitation),
+        values=services.values_of(questionnaire), choices=_choices(questionnaire),
+        cannot_rate=berakhlak.CANNOT_RATE, cannot_rate_code=berakhlak.CANNOT_RATE_CODE,
+        capacity=CAPACITY[invitation.rater_group], anonymous=RaterGroup(invitation.rater_group) in review.ANONYMOUS_GROUPS,
+        expectations=_expectations(invitation), answers=answers, errors=errors, notice=notice,
+        answered=sum(1 for item in questionnaire.items if answers.get(f"item-{item.id}")),
+        item_count=len(questionnaire.items), closes_on=format_date(cycle.closes_on, "long"),
+        saved=request.args.get("tersimpan") == "1" and not errors, draft=invitation.status == "draft",
+        other_viewer=viewer is not None and viewer.id != invitation.rater_id,
+        max_comment=services.MAX_COMMENT, submit=SUBMIT, save_draft=SAVE_DRAFT,
+    )
+    return _private(response, status)
+
+
+@bp.route("/ulasan/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def answer(token: str):
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        return _unknown_link()
+    if invitation.status == "done":
+        return _already_sent(invitation, 409 if request.method == "POST" else 200)
+    instansi = _instansi_of(invitation)
+    reason = services.can_answer(invitation, instansi)
+    if reason:
+        return _notice(gettext("Ulasan tidak dapat diisi"), gettext(reason), 403, invitation)
+    if request.method == "GET":
+        return _render_answer_form(token, invitation, services.load_draft(invitation))
+    return _receive(token, invitation, instansi)
+
+
+def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
+    form = AnswerForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in (SAVE_DRAFT, SUBMIT):
+        abort(400)
+    answers = {k: v for k, v in request.form.items() if k.startswith(("item-", "comment-"))}
+    questionnaire = invitation.cycle.questionnaire
+    try:
+        parsed = services.parse_answers(questionnaire, request.form, complete=action == SUBMIT)
+    except InvalidResponse as error:
+        errors = {field: gettext(message) for field, message in error.errors.items()}
+        missing = sum(1 for field in errors if field.startswith("item-"))
+        notice = (gettext("%(n)d butir belum dijawab atau tidak valid. Jawaban Anda yang lain tetap tersimpan di "
+                          "halaman ini; lengkapi lalu kirim lagi.", n=missing) if missing
+                  else gettext("Periksa isian yang ditandai di bawah."))
+        return _render_answer_form(token, invitation, answers, errors, notice, 400)
+    try:
+        if action == SUBMIT:
+            services.submit(invitation, parsed, instansi)
+        else:
+            services.save_draft(invitation, parsed, instansi)
+    except services.ReviewError as error:
+        rollback_request()
+        return _notice(gettext("Ulasan tidak dapat disimpan"), say(error), 409, invitation)
+    if action == SUBMIT:
+        return redirect(url_for("review_rater.thanks", token=token), 303)
+    return redirect(url_for("review_rater.answer", token=token, tersimpan=1, _anchor="simpan"), 303)
+
+
+@bp.route("/ulasan/<token>/terima-kasih")
+@access(PUBLIC)
+def thanks(token: str):
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        return _unknown_link()
+    if invitation.status != "done":
+        return redirect(url_for("review_rater.answer", token=token))
+    response = render_template("reviews/rater/thanks.html", invitation=invitation, instansi=_instansi_of(invitation))
+    return _private(response)
+
+
+# --- the employee's own page -------------------------------------------------------------------------
+
+def _own_cycles(employee: Employee) -> list[ReviewCycle]:
+    """Closed or released cycles in which the employee is reviewed (newest first)."""
+    return list(db.session.scalars(
+        select(ReviewCycle).where(ReviewCycle.state.in_(REPORT_STATES), ReviewCycle.id.in_(
+            select(ReviewInvitation.cycle_id).where(ReviewInvitation.reviewee_id == employee.id)))
+        .order_by(ReviewCycle.closes_on.desc(), ReviewCycle.id.desc())))
+
+
+def _team_cycles(user) -> list[ReviewCycle]:
+    """Closed or released cycles with reports the user may read besides their own."""
+    stmt = select(ReviewCycle).where(ReviewCycle.instansi_id == user.instansi_id, ReviewCycle.state.in_(REPORT_STATES))
+    if not permissions.is_hr(user):
+        if user.employee is None:
+            return []
+        stmt = stmt.where(ReviewCycle.id.in_(
+            select(ReviewInvitation.cycle_id).join(Employee, Employee.id == ReviewInvitation.reviewee_id)
+            .where(Employee.supervisor_id == user.employee.id)))
+    return list(db.session.scalars(stmt.order_by(ReviewCycle.closes_on.desc(), ReviewCycle.id.desc())))
+
+
+@bp.route("/ulasan-saya")
+@access(EMPLOYEE, SUPERVISOR, HR, ADMIN)
+def mine():
+    employee = current_user.employee
+    pending, own = [], []
+    if employee is not None:
+        instansi = current_user.instansi
+        pending = [(invitation, url_for("review_rater.answer", token=services.invitation_token(invitation)),
+                    services.can_answer(invitation, instansi))
+                   for invitation in services.pending_for(employee)]
+        own = _own_cycles(employee)
+    return render_template("reviews/rater/mine.html", employee=employee, pending=pending, own=own,
+                           team=_team_cycles(current_user), groups=GROUP_LABELS, when=_date)
+
+
+def _date(day) -> str:
+    return format_date(day, "long")
+
+
+# --- reports ----------------------------------------------------------------------------------------
+
+def _cycle(cycle_id: int) -> ReviewCycle:
+    """A cycle of the user's instansi, or 404 (another instansi's cycles do not exist for them)."""
+    cycle = db.session.get(ReviewCycle, cycle_id)
+    if cycle is None or cycle.instansi_id != current_user.instansi_id:
+        abort(404)
+    return cycle
+
+
+def _reviewees(cycle: ReviewCycle, unit_id: int | None = None) -> list[Employee]:
+    """Everyone reviewed in the cycle (from its invitations, not from today's org chart)."""
+    stmt = select(Employee).where(Employee.id.in_(
+        select(ReviewInvitation.reviewee_id).where(ReviewInvitation.cycle_id == cycle.id)))
+    if unit_id:
+        stmt = stmt.where(Employee.unit_id == unit_id)
+    return list(db.session.scalars(stmt.order_by(Employee.name)))
+
+
+def _is_reviewee(cycle: ReviewCycle, employee: Employee) -> bool:
+    return db.session.scalar(select(ReviewInvitation.id).where(
+        ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.reviewee_id == employee.id).limit(1)) is not None
+
+
+@bp.route("/360/laporan/<int:cycle_id>")
+@access(SUPERVISOR, HR, ADMIN)
+def report_index(cycle_id: int):
+    cycle = _cycle(cycle_id)
+    units = list(db.session.scalars(select(Unit).join(ReviewCycleUnit, ReviewCycleUnit.unit_id == Unit.id)
+                                    .where(ReviewCycleUnit.cycle_id == cycle.id).order_by(Unit.name)))
+    hr = permissions.is_hr(current_user)
+    form = ReportFilterForm(units, request.args)
+    unit_id = form.unit.data if hr and form.validate() else 0
+    readable = [e for e in _reviewees(cycle, unit_id or None)
+                if permissions.can_read_report(current_user, cycle, e)]
+    return render_template("reviews/report/index.html", cycle=cycle, reviewees=readable, form=form, hr=hr,
+                           ready=cycle.state in REPORT_STATES, when=_date, state=services.STATE_NAMES[cycle.state])
+
+
+@bp.route("/360/laporan/<int:cycle_id>/<int:employee_id>")
+@access(EMPLOYEE, SUPERVISOR, HR, ADMIN)
+def report(cycle_id: int, employee_id: int):
+    cycle = _cycle(cycle_id)
+    reviewee = db.session.get(Employee, employee_id)
+    if reviewee is None or reviewee.instansi_id != cycle.instansi_id or not _is_reviewee(cycle, reviewee):
+        abort(404)
+    if not permissions.can_read_report(current_user, cycle, reviewee):
+        abort(403)
+    built = services.build_report(cycle, reviewee)
+    own = current_user.employee is not None and current_user.employee.id == reviewee.id
+    return render_template("reviews/report/report.html", **report_context(built), own=own,
+                           index_url=None if own else url_for("review_rater.report_index", cycle_id=cycle.id))
+
+
+@dataclass(frozen=True)
+class Bar:
+    group: str
+    label: str
+    shown: str
+    y: int
+    width: float
+
+
+def _shown(mean: Fraction | None) -> str:
+    """A mean as printed in reports: two decimals, half up, in the user's number format."""
+    return "—" if mean is None else format_decimal(review.display(mean), "0.00")
+
+
+def _bars(groups: dict[RaterGroup, review.GroupScores], code: str | None, scale_max: int) -> list[Bar]:
+    bars = []
+    for group, scores in groups.items():
+        mean = scores.overall if code is None else scores.value_means.get(code)
+        if mean is None:
+            continue
+        bars.append(Bar(group.value, gettext(group.label), _shown(mean), 24 * len(bars),
+                        round(float(mean) / scale_max * BAR_WIDTH, 1)))
+    return bars
+
+
+def report_context(built: services.Report) -> dict:
+    """What the report page shows, every figure taken from the threshold-safe report."""
+    groups = built.groups
+    scale_max = built.cycle.questionnaire.scale_max
+    scale_min = built.cycle.questionnaire.scale_min
+    per_value = [{
+        "code": code, "name": gettext(name), "expectation": built.expectations.get(code),
+        "cells": {g.value: _shown(s.value_means.get(code)) for g, s in groups.groups.items()},
+        "others": _shown(groups.others.value_means.get(code)) if groups.others else None,
+        "bars": _bars(groups.groups, code, scale_max),
+        "comments": [(gettext(RaterGroup(g).label), g, text) for g, text in built.comments.get(code, [])],
+    } for code, name in built.values]
+    names = dict(built.values)
+    gaps = [{"name": gettext(names[gap.value_code]), "code": gap.value_code, "self": _shown(gap.self_mean),
+             "others": _shown(gap.others_mean), "gap": format_decimal(review.display(gap.gap), "+0.00;-0.00"),
+             "blind_spot": gap.blind_spot, "hidden_strength": gap.hidden_strength} for gap in groups.gaps]
+    return {
+        "cycle": built.cycle, "reviewee": built.reviewee, "threshold": groups.threshold,
+        "groups": [(g.value, gettext(g.label), s.responses) for g, s in groups.groups.items()],
+        "overall": {g.value: _shown(s.overall) for g, s in groups.groups.items()},
+        "others": groups.others, "others_overall": _shown(groups.others.overall) if groups.others else None,
+        "others_labels": ", ".join(gettext(g.label) for g in groups.others_groups),
+        "values": per_value, "overall_bars": _bars(groups.groups, None, scale_max), "gaps": gaps,
+        "margin": format_decimal(review.display(Fraction(scale_max - scale_min, 3)), "0.00"),
+        "scale_max": scale_max, "ticks": [(s, round(s / scale_max * BAR_WIDTH, 1)) for s in range(1, scale_max + 1)],
+        "bar_width": BAR_WIDTH, "state": services.STATE_NAMES[built.cycle.state],
+    }

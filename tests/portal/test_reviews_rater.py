@@ -1,0 +1,369 @@
+"""Answering a 360 review by link: tokens (forgery, reuse, expiry), drafts, errors, CSRF, and
+"Ulasan saya"."""
+import re
+import secrets
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from portal.localtime import today
+from portal.reviews import services
+from portal.reviews.models import (
+    ReviewAnswer, ReviewComment, ReviewExpectation, ReviewInvitation, ReviewResponse,
+)
+from tests.conftest import csrf_token, login, post_form
+
+
+@pytest.fixture
+def cycle(org, db):
+    """An open cycle over DUKCAPIL, raters proposed from the org chart."""
+    local_today = today(org.instansi.tz)
+    cycle = services.create_cycle(org.instansi, name="Tahunan 2026", period_kind="tahunan",
+                                  opens_on=local_today - timedelta(days=1), closes_on=local_today + timedelta(days=30),
+                                  unit_ids=[org.unit.id])
+    services.propose_raters(cycle)
+    services.transition(cycle, "open", org.instansi)
+    db.session.commit()
+    return cycle
+
+
+def invitation_for(db, cycle, reviewee, rater) -> ReviewInvitation:
+    return db.session.scalar(select(ReviewInvitation).where(
+        ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.reviewee_id == reviewee.id,
+        ReviewInvitation.rater_id == rater.id))
+
+
+def link(invitation) -> str:
+    return f"/ulasan/{services.invitation_token(invitation)}"
+
+
+def full_answers(cycle, score="4", **extra) -> dict:
+    data = {f"item-{item.id}": score for item in cycle.questionnaire.items}
+    data.update(extra)
+    return data
+
+
+def responses(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(ReviewResponse))
+
+
+@pytest.fixture
+def peer_invitation(db, cycle, org):
+    """Staf Uji 2 reviews Staf Uji 1 (the demo-like `pegawai`) as a peer."""
+    return invitation_for(db, cycle, org.staff[0], org.staff[1])
+
+
+# --- the form --------------------------------------------------------------------------------------
+
+def test_form_shows_who_is_reviewed_in_which_capacity_and_the_anonymity_promise(client, peer_invitation, org, cycle):
+    response = client.get(link(peer_invitation))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert org.staff[0].name in html and org.staff[0].jabatan in html and org.unit.name in html
+    assert "Anda menilai sebagai rekan kerja." in html
+    assert "digabung dengan jawaban minimal 2 rekan kerja lain dan tidak pernah ditampilkan sendiri" in html
+    assert html.count("<fieldset") == 21
+    assert html.count('value="na"') == 21
+    for anchor in ("Sangat jarang menunjukkan", "Jarang menunjukkan", "Kadang-kadang menunjukkan",
+                   "Sering menunjukkan", "Selalu menunjukkan", "Tidak dapat menilai"):
+        assert anchor in html
+    for value in ("Berorientasi Pelayanan", "Akuntabel", "Kompeten", "Harmonis", "Loyal", "Adaptif", "Kolaboratif"):
+        assert value in html
+    assert html.count('name="comment-') == 7
+    assert 'name="action" value="draft"' in html and 'name="action" value="submit"' in html
+    assert "<script" not in html and "style=" not in html
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+
+
+def test_threshold_in_the_promise_follows_the_cycle(client, peer_invitation, cycle, db):
+    services.set_threshold(cycle, 5)
+    db.session.commit()
+    html = client.get(link(peer_invitation)).get_data(as_text=True)
+    assert "minimal 4 rekan kerja lain" in html and "kurang dari 5 rekan kerja" in html
+
+
+def test_atasan_is_told_their_rating_is_attributed(client, cycle, org, db):
+    html = client.get(link(invitation_for(db, cycle, org.staff[0], org.supervisor))).get_data(as_text=True)
+    assert "Anda menilai sebagai atasan langsung." in html
+    assert "Penilaian atasan tidak anonim." in html
+    assert "digabung" not in html
+
+
+@pytest.mark.parametrize("rater_index, sentence", [(0, "Anda menilai diri sendiri."), (None, "Anda menilai sebagai bawahan.")])
+def test_self_and_subordinate_capacities(client, cycle, org, db, rater_index, sentence):
+    if rater_index is None:
+        invitation = invitation_for(db, cycle, org.supervisor, org.staff[0])
+    else:
+        invitation = invitation_for(db, cycle, org.staff[0], org.staff[0])
+    assert sentence in client.get(link(invitation)).get_data(as_text=True)
+
+
+def test_expectation_of_the_supervisor_is_shown_to_raters(client, peer_invitation, cycle, org, db):
+    db.session.add(ReviewExpectation(cycle_id=cycle.id, reviewee_id=org.staff[0].id, value_code="KOMPETEN",
+                                     text="Menguasai SIAK versi terbaru."))
+    db.session.commit()
+    html = client.get(link(peer_invitation)).get_data(as_text=True)
+    assert "Ekspektasi khusus pimpinan" in html and "Menguasai SIAK versi terbaru." in html
+    assert html.count("Ekspektasi khusus pimpinan") == 1
+
+
+def test_form_in_english(client, peer_invitation):
+    html = client.get(link(peer_invitation), headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="en"' in html
+
+
+# --- tokens --------------------------------------------------------------------------------------------
+
+def test_tokens_carry_at_least_128_bits(cycle, db):
+    tokens = {services.invitation_token(i) for i in db.session.scalars(select(ReviewInvitation))}
+    assert len(tokens) == db.session.scalar(select(func.count()).select_from(ReviewInvitation))
+    for token in tokens:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # 256 bits, base64url
+
+
+@pytest.mark.parametrize("forge", [
+    lambda t: secrets.token_urlsafe(32),
+    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+    lambda t: t[:20],
+    lambda t: t + "x",
+    lambda t: "x" * 500,
+])
+def test_forged_or_altered_token_is_a_friendly_404(client, peer_invitation, org, db, forge):
+    forged = forge(services.invitation_token(peer_invitation))
+    response = client.get(f"/ulasan/{forged}")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Tautan ulasan tidak dikenal" in html and org.staff[0].name not in html
+    posted = client.post(f"/ulasan/{forged}", data={"csrf_token": csrf_token(client, "/masuk"), "action": "submit",
+                                                     **full_answers(peer_invitation.cycle)})
+    assert posted.status_code == 404
+    assert responses(db) == 0
+    assert client.get(f"/ulasan/{forged}/terima-kasih").status_code == 404
+
+
+def test_submit_through_the_web_with_csrf(client, peer_invitation, cycle, db):
+    items = cycle.questionnaire.items
+    data = full_answers(cycle, "4", **{f"item-{items[0].id}": "na", f"item-{items[1].id}": "5",
+                                       "comment-KOMPETEN": "Sering membantu rekan baru."})
+    response = post_form(client, link(peer_invitation), {"action": "submit", **data})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(link(peer_invitation) + "/terima-kasih")
+    thanks = client.get(response.headers["Location"])
+    assert thanks.status_code == 200 and "Terima kasih!" in thanks.get_data(as_text=True)
+    stored = db.session.scalar(select(ReviewResponse))
+    assert stored.rater_group == "rekan" and stored.reviewee_id == peer_invitation.reviewee_id
+    scores = dict(db.session.execute(select(ReviewAnswer.item_id, ReviewAnswer.score)).all())
+    assert scores[items[0].id] is None and scores[items[1].id] == 5 and scores[items[2].id] == 4
+    assert db.session.scalar(select(ReviewComment.text)) == "Sering membantu rekan baru."
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "done" and peer_invitation.draft is None
+
+
+def test_post_without_csrf_token_is_refused(client, peer_invitation, cycle, db):
+    client.get(link(peer_invitation))
+    response = client.post(link(peer_invitation), data={"action": "submit", **full_answers(cycle)})
+    assert response.status_code == 400
+    assert responses(db) == 0
+
+
+def test_link_is_single_use(client, peer_invitation, cycle, db):
+    url = link(peer_invitation)
+    token = csrf_token(client, url)
+    assert client.post(url, data={"csrf_token": token, "action": "submit", **full_answers(cycle)}).status_code == 303
+    again = client.get(url)
+    assert again.status_code == 200
+    assert "Ulasan sudah dikirim" in again.get_data(as_text=True)
+    assert "<fieldset" not in again.get_data(as_text=True)
+    second = client.post(url, data={"csrf_token": token, "action": "submit", **full_answers(cycle, "1")})
+    assert second.status_code == 409 and "Ulasan sudah dikirim" in second.get_data(as_text=True)
+    draft = client.post(url, data={"csrf_token": token, "action": "draft", **full_answers(cycle, "1")})
+    assert draft.status_code == 409
+    assert responses(db) == 1
+    assert db.session.scalar(select(func.count()).select_from(ReviewAnswer).where(ReviewAnswer.score == 1)) == 0
+
+
+def test_link_after_the_close_date_is_refused_and_stores_nothing(client, peer_invitation, cycle, db):
+    url = link(peer_invitation)
+    token = csrf_token(client, url)
+    cycle.closes_on = today(peer_invitation.reviewee.unit.instansi.tz) - timedelta(days=1)
+    db.session.commit()
+    page = client.get(url)
+    assert page.status_code == 403 and "Siklus ulasan sudah ditutup." in page.get_data(as_text=True)
+    for action in ("submit", "draft"):
+        response = client.post(url, data={"csrf_token": token, "action": action, **full_answers(cycle)})
+        assert response.status_code == 403
+    assert responses(db) == 0
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "pending" and peer_invitation.draft is None
+
+
+@pytest.mark.parametrize("state, message", [("closed", "Siklus ulasan sudah ditutup."), ("released", "Siklus ulasan sudah ditutup.")])
+def test_link_of_a_closed_cycle_is_refused(client, peer_invitation, cycle, org, db, state, message):
+    services.transition(cycle, "closed", org.instansi)
+    if state == "released":
+        services.transition(cycle, "released", org.instansi)
+    db.session.commit()
+    page = client.get(link(peer_invitation))
+    assert page.status_code == 403 and message in page.get_data(as_text=True)
+
+
+def test_link_before_the_cycle_opens_says_so(client, org, db):
+    local_today = today(org.instansi.tz)
+    draft_cycle = services.create_cycle(org.instansi, name="Belum dibuka", period_kind="triwulan",
+                                        opens_on=local_today, closes_on=local_today + timedelta(days=9),
+                                        unit_ids=[org.unit.id])
+    services.propose_raters(draft_cycle)
+    db.session.commit()
+    page = client.get(link(invitation_for(db, draft_cycle, org.staff[0], org.staff[1])))
+    assert page.status_code == 403 and "Siklus ulasan belum dibuka." in page.get_data(as_text=True)
+
+
+# --- drafts and errors -------------------------------------------------------------------------------------
+
+def test_draft_is_saved_and_resumed(client, peer_invitation, cycle, db):
+    items = cycle.questionnaire.items
+    url = link(peer_invitation)
+    partial = {f"item-{items[0].id}": "2", f"item-{items[4].id}": "na", "comment-HARMONIS": "Draf komentar"}
+    saved = post_form(client, url, {"action": "draft", **partial})
+    assert saved.status_code == 303 and "tersimpan=1" in saved.headers["Location"]
+    assert responses(db) == 0
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "draft"
+    html = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Draf tersimpan." in html and "Draf Anda berisi 2 dari 21 butir." in html
+    assert re.search(rf'name="item-{items[0].id}" value="2" checked', html)
+    assert re.search(rf'name="item-{items[4].id}" value="na" checked', html)
+    assert html.count(" checked") == 2
+    assert ">Draf komentar</textarea>" in html
+    # Coming back later with a fresh browser: the draft is still there.
+    fresh = client.application.test_client()
+    assert ">Draf komentar</textarea>" in fresh.get(url).get_data(as_text=True)
+    done = post_form(fresh, url, {"action": "submit", **full_answers(cycle, "3")})
+    assert done.status_code == 303
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "done" and peer_invitation.draft is None and responses(db) == 1
+
+
+def test_incomplete_submission_shows_an_error_per_item_keeps_answers_and_stores_nothing(client, peer_invitation, cycle, db):
+    items = cycle.questionnaire.items
+    answered = {f"item-{item.id}": "5" for item in items[:15]}
+    response = post_form(client, link(peer_invitation), {"action": "submit", **answered, "comment-LOYAL": "Tetap di sini"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "6 butir belum dijawab" in html and 'role="alert"' in html
+    for item in items[15:]:
+        assert re.search(rf'id="item-{item.id}-err">Pilih salah satu jawaban.<', html), item.id
+        assert f'aria-describedby="item-{item.id}-err"' in html
+    for item in items[:15]:
+        assert f'id="item-{item.id}-err"' not in html
+        assert re.search(rf'name="item-{item.id}" value="5" checked', html)
+    assert ">Tetap di sini</textarea>" in html
+    assert f'href="#item-{items[15].id}"' in html
+    assert responses(db) == 0
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "pending" and peer_invitation.draft is None
+
+
+def test_out_of_range_answer_is_explained(client, peer_invitation, cycle, db):
+    item = cycle.questionnaire.items[3]
+    response = post_form(client, link(peer_invitation), {"action": "draft", f"item-{item.id}": "9"})
+    assert response.status_code == 400
+    assert "Nilai harus 1 sampai 5, atau pilih Tidak dapat menilai." in response.get_data(as_text=True)
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.draft is None
+
+
+def test_too_long_comment_is_explained(client, peer_invitation, cycle, db):
+    response = post_form(client, link(peer_invitation), {"action": "submit", **full_answers(cycle),
+                                                         "comment-ADAPTIF": "x" * 2001})
+    assert response.status_code == 400
+    assert "Komentar paling banyak 2000 karakter." in response.get_data(as_text=True)
+    assert responses(db) == 0
+
+
+def test_unknown_button_is_a_bad_request(client, peer_invitation, cycle, db):
+    response = post_form(client, link(peer_invitation), {"action": "hapus", **full_answers(cycle)})
+    assert response.status_code == 400 and responses(db) == 0
+
+
+def test_link_works_while_logged_in_as_someone_else(employee_client, peer_invitation, cycle, db, org):
+    # Logged in as staff[0] (the reviewee); the link belongs to staff[1], who may be at the same desk.
+    page = employee_client.get(link(peer_invitation))
+    assert page.status_code == 200
+    assert "Anda masuk dengan akun lain" in page.get_data(as_text=True)
+    assert post_form(employee_client, link(peer_invitation), {"action": "submit", **full_answers(cycle)}).status_code == 303
+    assert responses(db) == 1
+
+
+def test_thanks_page_before_sending_goes_back_to_the_form(client, peer_invitation):
+    response = client.get(link(peer_invitation) + "/terima-kasih")
+    assert response.status_code == 302 and response.headers["Location"].endswith(link(peer_invitation))
+
+
+# --- anonymity of what is stored ------------------------------------------------------------------------
+
+def test_stored_response_cannot_be_traced_to_the_rater(client, peer_invitation, cycle, db, org):
+    post_form(client, link(peer_invitation), {"action": "submit", **full_answers(cycle, "2", **{"comment-LOYAL": "ok"})})
+    for model in (ReviewResponse, ReviewAnswer, ReviewComment):
+        columns = {c.key for c in inspect(model).columns}
+        assert not any("rater_id" in c or "invitation" in c or "token" in c or "user" in c for c in columns), model
+    row = db.session.scalar(select(ReviewResponse))
+    rater = org.staff[1]
+    values = {str(getattr(row, c.key)) for c in inspect(ReviewResponse).columns}
+    assert not values & {rater.nip, rater.name, peer_invitation.token_hash, peer_invitation.token_nonce,
+                         services.invitation_token(peer_invitation)}
+    assert {c.key for c in inspect(ReviewInvitation).columns}.isdisjoint({"response_id", "receipt"})
+    # The invitation keeps only the day it was answered.
+    db.session.refresh(peer_invitation)
+    assert type(peer_invitation.done_on).__name__ == "date"
+
+
+# --- Ulasan saya ----------------------------------------------------------------------------------------------
+
+def test_my_reviews_lists_pending_links_with_close_dates(employee_client, cycle, org, db):
+    html = employee_client.get("/ulasan-saya").get_data(as_text=True)
+    assert "Ulasan yang perlu Anda isi" in html
+    mine = db.session.scalars(select(ReviewInvitation).where(ReviewInvitation.rater_id == org.staff[0].id)).all()
+    assert mine
+    for invitation in mine:
+        assert f'href="{link(invitation)}"' in html
+    assert "Diri Anda sendiri" in html and org.staff[1].name in html
+    assert str(cycle.closes_on.year) in html
+    other = invitation_for(db, cycle, org.staff[0], org.staff[1])
+    assert link(other) not in html
+
+
+def test_my_reviews_marks_drafts_and_drops_sent_reviews(employee_client, cycle, org, db):
+    own = invitation_for(db, cycle, org.staff[0], org.staff[0])
+    peer = invitation_for(db, cycle, org.staff[1], org.staff[0])
+    assert post_form(employee_client, link(own), {"action": "submit", **full_answers(cycle)}).status_code == 303
+    assert post_form(employee_client, link(peer), {"action": "draft", f"item-{cycle.questionnaire.items[0].id}": "3"}).status_code == 303
+    html = employee_client.get("/ulasan-saya").get_data(as_text=True)
+    assert link(own) not in html and link(peer) in html
+    assert "Lanjutkan draf" in html
+
+
+def test_nav_entry_for_employees(employee_client):
+    html = employee_client.get("/").get_data(as_text=True)
+    assert 'href="/ulasan-saya"' in html and "Ulasan saya" in html
+
+
+def test_my_reviews_is_friendly_without_an_employee_record(admin_client, cycle):
+    response = admin_client.get("/ulasan-saya")
+    assert response.status_code == 200
+    assert "tidak terhubung dengan data pegawai" in response.get_data(as_text=True)
+
+
+def test_my_reviews_needs_login(client):
+    response = client.get("/ulasan-saya")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+def test_pages_render_in_both_languages(app, cycle, org, db, peer_invitation):
+    client = app.test_client()
+    login(client, "pegawai")
+    for path in ("/ulasan-saya", link(peer_invitation)):
+        for lang in ("id", "en"):
+            assert client.get(path, headers={"Accept-Language": lang}).status_code == 200, (path, lang)
