@@ -5,6 +5,8 @@
 - The Pejabat Penilai (the employee's direct supervisor) sees their team's records and confirms
   or overrides the rating perilaku and enters the rating hasil kerja while a record is a draft.
 - An employee sees their own record once it is confirmed or finalised.
+- HR may also enter the rating hasil kerja of a draft, send a confirmed record back to draft
+  (with a reason) and read the audit log.
 """
 from __future__ import annotations
 
@@ -48,3 +50,21 @@ def can_finalise(user, record: AppraisalRecord) -> bool:
 
 def can_reopen(user, record: AppraisalRecord) -> bool:
     return _own_instansi(user, record) and record.status == "finalised" and is_admin(user)
+
+
+def can_set_hasil_kerja(user, record: AppraisalRecord) -> bool:
+    """The rating hasil kerja: the Pejabat Penilai, or HR entering it for them, while a draft."""
+    return _own_instansi(user, record) and record.status == "draft" and (is_hr(user) or is_pejabat_penilai(user, record))
+
+
+def can_return_to_draft(user, record: AppraisalRecord) -> bool:
+    return _own_instansi(user, record) and record.status == "confirmed" and is_hr(user)
+
+
+def can_read_audit(user, record: AppraisalRecord) -> bool:
+    return _own_instansi(user, record) and is_hr(user)
+
+
+def can_manage_period(user, period) -> bool:
+    """HR and admins create, edit and merge the periods of their own instansi."""
+    return user.is_authenticated and period.instansi_id == user.instansi_id and is_hr(user)

@@ -1,0 +1,926 @@
+"""Appraisal periods, the merge of citizen and 360 evidence into records, and the workflow
+Draft → Confirmed (by the Pejabat Penilai) → Finalised (by HR), with an append-only audit log.
+
+The arithmetic lives in `surveys` (IKM of the officer unsur, 360 group means with the anonymity
+threshold, normalisation, the weighted composite with renormalisation, the suggested rating, the
+predikat matrix, pola distribusi, development areas). This module feeds it with SQL GROUP BY
+results and stores what it returns.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import selectinload
+
+from portal.appraisal import permissions
+from portal.appraisal.models import (
+    RECORD_STATUSES, AppraisalPeriod, AppraisalPeriodCycle, AppraisalRecord, AuditEntry, WeightProfile,
+)
+from portal.extensions import db
+from portal.feedback.models import SkmDaily
+from portal.org.models import JOB_GROUPS, Employee, Instansi, Unit
+from portal.org.services import ImportRejected, ImportSummary, RowProblem
+from portal.reviews.models import QuestionnaireItem, ReviewAnswer, ReviewCycle, ReviewResponse
+from portal.tabular import Table
+from surveys import appraisal, berakhlak, review, skm
+from surveys.appraisal import Component, ComponentEvidence, Predikat, Rating
+from surveys.errors import DomainError, InvalidValue, InvalidWeights
+from surveys.exact import round_half_up
+from surveys.i18n import N_, Message
+
+PERIOD_KINDS = ("tahunan", "triwulan")
+KIND_LABELS = {"tahunan": N_("Tahunan"), "triwulan": N_("Triwulan")}
+STATUS_LABELS = {"draft": N_("Draf"), "confirmed": N_("Dikonfirmasi"), "finalised": N_("Final")}
+JOB_GROUP_LABELS = {"front_line": N_("Pelayanan langsung (loket)"), "back_office": N_("Pendukung (tanpa loket)")}
+#: Weight columns of WeightProfile per component.
+WEIGHT_COLUMNS = {
+    Component.CITIZEN: "citizen", Component.ATASAN: "atasan", Component.REKAN: "rekan",
+    Component.BAWAHAN: "bawahan", Component.SELF: "self_weight",
+}
+#: The record's column prefix per component (citizen_score, weight_citizen, ...).
+RECORD_PREFIX = {c: c.value for c in Component}
+GROUP_COMPONENT = {
+    review.RaterGroup.SELF: Component.SELF, review.RaterGroup.ATASAN: Component.ATASAN,
+    review.RaterGroup.REKAN: Component.REKAN, review.RaterGroup.BAWAHAN: Component.BAWAHAN,
+}
+#: The fields a merge computes; a record is rewritten only when one of them changes.
+MERGED_FIELDS = (
+    "unit_id", "job_group",
+    *(f"{RECORD_PREFIX[c]}_{kind}" for c in Component for kind in ("score", "n")),
+    *(f"weight_{RECORD_PREFIX[c]}" for c in Component),
+    "composite", "rating_perilaku_suggested", "explanation", "development",
+)
+#: Fields left out of the audit log's before/after: derived wording, rebuilt from the figures.
+NOT_AUDITED = frozenset({"explanation"})
+#: Employees merged per chunk: bounds memory whatever the size of the instansi.
+CHUNK = 1000
+MAX_REASON = 2000
+
+
+class AppraisalError(DomainError):
+    """An appraisal action the rules refuse, with the reason for the user.
+
+    ``field`` names the form field the message belongs to, when there is one.
+    """
+
+    def __init__(self, message: str | None = None, params: Mapping[str, object] | None = None,
+                 field: str | None = None):
+        super().__init__(message, params)
+        self.field = field
+
+
+class TransitionRefused(AppraisalError):
+    """A workflow step that the record's state or the user's role does not allow."""
+
+
+class RecordFinalised(TransitionRefused):
+    default_message = N_("Catatan penilaian ini sudah final dan tidak dapat diubah.")
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodSettings:
+    """Everything HR sets on a period, validated by :func:`validate_period`."""
+
+    name: str
+    kind: str
+    citizen_from: date
+    citizen_to: date
+    cycle_ids: tuple[int, ...]
+    weights: dict[str, dict[Component, Decimal]]
+    above: Decimal
+    meets: Decimal
+    min_citizen_n: int
+    officer_unsur: tuple[str, ...]
+
+
+def _decimal(value: object) -> Decimal:
+    try:
+        result = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidValue(N_("Harus berupa angka.")) from None
+    if not result.is_finite():
+        raise InvalidValue(N_("Harus berupa angka."))
+    return result
+
+
+def _validate_weights(weights: Mapping[str, Mapping[Component | str, object]]) -> dict[str, dict[Component, Decimal]]:
+    result: dict[str, dict[Component, Decimal]] = {}
+    for job_group in JOB_GROUPS:
+        raw = weights.get(job_group)
+        where = f"weights_{job_group}"
+        if raw is None:
+            raise AppraisalError(N_("Bobot untuk %(group)s belum diisi."), {"group": JOB_GROUP_LABELS[job_group]},
+                                 field=where)
+        try:
+            values = {Component(k): _decimal(v) for k, v in raw.items()}
+        except ValueError:
+            raise AppraisalError(N_("Bobot untuk %(group)s harus berupa angka."),
+                                 {"group": JOB_GROUP_LABELS[job_group]}, field=where) from None
+        for component, value in values.items():
+            if value != value.quantize(Decimal("0.001")):
+                raise AppraisalError(N_("Bobot %(component)s paling banyak tiga angka di belakang koma."),
+                                     {"component": component.label}, field=where)
+        try:
+            appraisal.validate_weights(values)
+        except InvalidWeights as error:
+            raise AppraisalError(
+                N_("Bobot %(group)s: jumlahnya harus 100 dan setiap bobot antara 0 dan 100 (sekarang %(total)s)."),
+                {"group": JOB_GROUP_LABELS[job_group], "total": str(sum(values.values(), Decimal(0)).normalize())},
+                field=where) from error
+        result[job_group] = {c: values.get(c, Decimal(0)) for c in Component}
+    unknown = set(weights) - set(JOB_GROUPS)
+    if unknown:
+        raise AppraisalError(N_("Kelompok jabatan %(group)s tidak dikenal."), {"group": sorted(unknown)[0]})
+    return result
+
+
+def validate_period(instansi: Instansi, *, name: str, kind: str, citizen_from: date, citizen_to: date,
+                    cycle_ids: Iterable[int], weights: Mapping[str, Mapping[Component | str, object]],
+                    thresholds: tuple[object, object] = (Decimal(80), Decimal(60)), min_citizen_n: int = 10,
+                    officer_unsur: Iterable[str] = skm.DEFAULT_OFFICER_UNSUR,
+                    period: AppraisalPeriod | None = None) -> PeriodSettings:
+    """Check a period's settings; raise :class:`AppraisalError` (with the form field) on the first problem."""
+    name = (name or "").strip()
+    if not name:
+        raise AppraisalError(N_("Nama periode wajib diisi."), field="name")
+    if len(name) > 200:
+        raise AppraisalError(N_("Nama periode paling banyak 200 karakter."), field="name")
+    clash = db.session.scalar(select(AppraisalPeriod.id).where(
+        AppraisalPeriod.instansi_id == instansi.id, AppraisalPeriod.name == name))
+    if clash is not None and (period is None or clash != period.id):
+        raise AppraisalError(N_("Nama periode sudah dipakai."), field="name")
+    if kind not in PERIOD_KINDS:
+        raise AppraisalError(N_("Jenis periode harus tahunan atau triwulan."), field="kind")
+    if citizen_from is None or citizen_to is None:
+        raise AppraisalError(N_("Isi rentang tanggal umpan balik masyarakat."), field="citizen_from")
+    if citizen_to < citizen_from:
+        raise AppraisalError(N_("Tanggal akhir tidak boleh sebelum tanggal mulai."), field="citizen_to")
+
+    ids = tuple(sorted(set(int(i) for i in cycle_ids)))
+    cycles = db.session.scalars(select(ReviewCycle).where(ReviewCycle.id.in_(ids))).all() if ids else []
+    if len(cycles) != len(ids) or any(c.instansi_id != instansi.id for c in cycles):
+        raise AppraisalError(N_("Siklus ulasan yang dipilih tidak dikenal."), field="cycle_ids")
+    scales = {(c.questionnaire.scale_min, c.questionnaire.scale_max) for c in cycles}
+    if len(scales) > 1:
+        raise AppraisalError(N_("Siklus yang dipilih memakai skala kuesioner yang berbeda; pilih siklus dengan skala yang sama."),
+                             field="cycle_ids")
+
+    checked_weights = _validate_weights(weights)
+
+    try:
+        above, meets = (_decimal(t) for t in thresholds)
+    except InvalidValue:
+        raise AppraisalError(N_("Batas penilaian harus berupa angka."), field="above") from None
+    if not (0 <= meets < above <= 100) or above != above.quantize(Decimal("0.01")) or meets != meets.quantize(Decimal("0.01")):
+        raise AppraisalError(
+            N_("Batas harus 0 ≤ Sesuai Ekspektasi < Di Atas Ekspektasi ≤ 100, paling banyak dua angka di belakang koma."),
+            field="above")
+    if isinstance(min_citizen_n, bool) or not isinstance(min_citizen_n, int) or min_citizen_n < 1:
+        raise AppraisalError(N_("Jumlah minimal tanggapan masyarakat paling sedikit 1."), field="min_citizen_n")
+    try:
+        unsur = skm.validate_officer_unsur(list(officer_unsur))
+    except InvalidValue as error:
+        raise AppraisalError(error.message, error.params, field="officer_unsur") from None
+    return PeriodSettings(name, kind, citizen_from, citizen_to, ids, checked_weights, above, meets, min_citizen_n, unsur)
+
+
+def _apply(period: AppraisalPeriod, settings: PeriodSettings) -> None:
+    period.name, period.kind = settings.name, settings.kind
+    period.citizen_from, period.citizen_to = settings.citizen_from, settings.citizen_to
+    period.above_threshold, period.meets_threshold = settings.above, settings.meets
+    period.min_citizen_n = settings.min_citizen_n
+    period.officer_unsur = ",".join(settings.officer_unsur)
+    current = {pc.cycle_id: pc for pc in period.period_cycles}
+    for cycle_id, link in current.items():
+        if cycle_id not in settings.cycle_ids:
+            period.period_cycles.remove(link)
+    for cycle_id in settings.cycle_ids:
+        if cycle_id not in current:
+            period.period_cycles.append(AppraisalPeriodCycle(cycle_id=cycle_id))
+    profiles = {w.job_group: w for w in period.weights}
+    for job_group, weights in settings.weights.items():
+        profile = profiles.get(job_group)
+        if profile is None:
+            profile = WeightProfile(job_group=job_group)
+            period.weights.append(profile)
+        for component, column in WEIGHT_COLUMNS.items():
+            setattr(profile, column, weights[component])
+
+
+def create_period(instansi: Instansi, name: str, kind: str, citizen_from: date, citizen_to: date,
+                  cycle_ids: Iterable[int], weights: Mapping[str, Mapping[Component | str, object]],
+                  thresholds: tuple[object, object] = (Decimal(80), Decimal(60)), min_citizen_n: int = 10,
+                  officer_unsur: Iterable[str] = skm.DEFAULT_OFFICER_UNSUR) -> AppraisalPeriod:
+    """A new period; ``weights`` maps each job group to the components' percent weights
+    (citizen, atasan, rekan, bawahan, self) summing to 100; ``thresholds`` is (above, meets)."""
+    settings = validate_period(instansi, name=name, kind=kind, citizen_from=citizen_from, citizen_to=citizen_to,
+                               cycle_ids=cycle_ids, weights=weights, thresholds=thresholds,
+                               min_citizen_n=min_citizen_n, officer_unsur=officer_unsur)
+    period = AppraisalPeriod(instansi_id=instansi.id)
+    _apply(period, settings)
+    db.session.add(period)
+    db.session.flush()
+    return period
+
+
+def update_period(period: AppraisalPeriod, name: str, kind: str, citizen_from: date, citizen_to: date,
+                  cycle_ids: Iterable[int], weights: Mapping[str, Mapping[Component | str, object]],
+                  thresholds: tuple[object, object] = (Decimal(80), Decimal(60)), min_citizen_n: int = 10,
+                  officer_unsur: Iterable[str] = skm.DEFAULT_OFFICER_UNSUR) -> AppraisalPeriod:
+    """Change a period's settings. Draft records follow at the next merge; confirmed and
+    finalised records keep the figures they were decided on."""
+    instansi = db.session.get(Instansi, period.instansi_id)
+    settings = validate_period(instansi, name=name, kind=kind, citizen_from=citizen_from, citizen_to=citizen_to,
+                               cycle_ids=cycle_ids, weights=weights, thresholds=thresholds,
+                               min_citizen_n=min_citizen_n, officer_unsur=officer_unsur, period=period)
+    _apply(period, settings)
+    db.session.flush()
+    return period
+
+
+def period_weights(period: AppraisalPeriod) -> dict[str, dict[Component, Decimal]]:
+    return {w.job_group: {c: getattr(w, column) for c, column in WEIGHT_COLUMNS.items()} for w in period.weights}
+
+
+def periods_of(instansi_id: int) -> list[AppraisalPeriod]:
+    return list(db.session.scalars(select(AppraisalPeriod).where(AppraisalPeriod.instansi_id == instansi_id)
+                                   .order_by(AppraisalPeriod.citizen_to.desc(), AppraisalPeriod.id.desc())))
+
+
+def status_counts(period: AppraisalPeriod, unit_id: int | None = None) -> dict[str, int]:
+    stmt = select(AppraisalRecord.status, func.count()).where(AppraisalRecord.period_id == period.id)
+    if unit_id is not None:
+        stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
+    counts = dict.fromkeys(RECORD_STATUSES, 0)
+    counts.update({status: int(n) for status, n in db.session.execute(stmt.group_by(AppraisalRecord.status))})
+    return counts
+
+
+# --- the merge: evidence → one record per employee ------------------------------------------------
+
+@dataclass(frozen=True)
+class MergeSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_non_draft: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.skipped_non_draft
+
+
+@dataclass(frozen=True)
+class MergeRules:
+    """What a period asks of the evidence, read once per merge."""
+
+    officer_unsur: tuple[str, ...]
+    min_citizen_n: int
+    threshold: int
+    scale_min: int
+    scale_max: int
+    value_codes: tuple[str, ...]
+    weights: dict[str, dict[Component, Decimal]]
+    above: Decimal
+    meets: Decimal
+
+    @classmethod
+    def of(cls, period: AppraisalPeriod) -> MergeRules:
+        cycles = period.cycles
+        questionnaires = [c.questionnaire for c in cycles]
+        codes: list[str] = []
+        for questionnaire in questionnaires:
+            for item in questionnaire.items:
+                if item.value_code not in codes:
+                    codes.append(item.value_code)
+        first = questionnaires[0] if questionnaires else None
+        return cls(
+            officer_unsur=skm.validate_officer_unsur(period.officer_unsur.split(",")),
+            min_citizen_n=period.min_citizen_n,
+            # Pooled cycles keep the strictest promise made to their raters.
+            threshold=max((c.threshold for c in cycles), default=review.MIN_THRESHOLD),
+            scale_min=first.scale_min if first else berakhlak.SCALE_MIN,
+            scale_max=first.scale_max if first else berakhlak.SCALE_MAX,
+            value_codes=tuple(codes) or berakhlak.VALUE_CODES,
+            weights=period_weights(period),
+            above=Decimal(period.above_threshold), meets=Decimal(period.meets_threshold),
+        )
+
+
+def _score(value: Fraction | None) -> Decimal | None:
+    return None if value is None else round_half_up(value, 3)
+
+
+def _shown(value: Fraction | Decimal) -> str:
+    """A figure as the explanation prints it: two decimals."""
+    return str(round_half_up(value, 2))
+
+
+MSG_CITIZEN = N_("Skor masyarakat dari %(n)d tanggapan warga yang menyebut pegawai ini (unsur %(unsur)s): "
+                 "rata-rata %(mean)s pada skala 1–4, atau %(score)s dari 100.")
+MSG_GROUP = N_("Skor %(group)s dari %(n)d tanggapan: rata-rata %(mean)s pada skala %(min)d–%(max)d, "
+               "atau %(score)s dari 100.")
+MSG_SELF = N_("Penilaian diri sendiri: %(score)s dari 100. Ditampilkan sebagai pembanding dan tidak dihitung "
+              "dalam skor gabungan.")
+MSG_HIDDEN = N_("Tanggapan %(group)s belum mencapai ambang anonimitas (%(min)d), jadi tidak ditampilkan.")
+MSG_COMPOSITE = N_("Skor gabungan %(score)s dari 100 adalah rata-rata berbobot komponen yang disertakan.")
+MSG_SUGGESTED = N_("Dengan batas Di Atas Ekspektasi %(above)s dan Sesuai Ekspektasi %(meets)s, saran penilaian "
+                   "perilaku kerja adalah %(rating)s. Pejabat Penilai yang memutuskan.")
+MSG_NO_SUGGESTION = N_("Tanpa skor gabungan tidak ada saran; Pejabat Penilai menentukan penilaian perilaku kerja.")
+
+
+@dataclass
+class _Evidence:
+    """One employee's aggregates from SQL."""
+
+    citizen: tuple[int, dict[str, int]] | None = None
+    totals: dict[str, dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _jsonable(params: Mapping[str, object]) -> dict[str, object]:
+    return {k: (str(v) if isinstance(v, (Decimal, Fraction)) else v) for k, v in params.items()}
+
+
+def evaluate(rules: MergeRules, job_group: str, evidence: _Evidence) -> dict[str, object]:
+    """The merged figures of one employee, as record column values."""
+    values: dict[str, object] = {}
+    lines: list[Message] = []
+    pieces: list[ComponentEvidence] = []
+    unsur_nrr: dict[str, Fraction] = {}
+    weights = rules.weights[job_group]
+
+    n, sums = evidence.citizen or (0, {})
+    citizen_score = None
+    if n:
+        ikm = skm.compute_ikm(sums, n, rules.officer_unsur)
+        citizen_score = appraisal.normalise(ikm.ikm_4, skm.SCALE_MIN, skm.SCALE_MAX)
+        lines.append((MSG_CITIZEN, {"n": n, "unsur": ", ".join(rules.officer_unsur),
+                                    "mean": _shown(ikm.ikm_4), "score": _shown(citizen_score)}))
+        if n >= rules.min_citizen_n:
+            unsur_nrr = dict(ikm.nrr)
+    values["citizen_score"], values["citizen_n"] = _score(citizen_score), n
+    pieces.append(ComponentEvidence(Component.CITIZEN, citizen_score, n, rules.min_citizen_n))
+
+    report = None
+    if evidence.counts:
+        report = review.group_report(evidence.totals, evidence.counts, rules.threshold, value_codes=rules.value_codes,
+                                     scale_min=rules.scale_min, scale_max=rules.scale_max)
+    for group, component in GROUP_COMPONENT.items():
+        count = evidence.counts.get(group.value, 0)
+        shown = report.groups.get(group) if report is not None else None
+        score = None
+        min_n = rules.threshold if group in review.ANONYMOUS_GROUPS else 1
+        if shown is not None and shown.overall is not None:
+            score = appraisal.normalise(shown.overall, rules.scale_min, rules.scale_max)
+            if component is Component.SELF and not weights[Component.SELF]:
+                lines.append((MSG_SELF, {"score": _shown(score)}))
+            else:
+                lines.append((MSG_GROUP, {"group": group.label, "n": count, "mean": _shown(shown.overall),
+                                          "min": rules.scale_min, "max": rules.scale_max, "score": _shown(score)}))
+            pieces.append(ComponentEvidence(component, score, count, min_n))
+        elif count and shown is None:
+            # Under the anonymity threshold: never computed. The composite only needs to know
+            # the group exists with too few responses, so it is passed with a placeholder score.
+            if not weights[component]:
+                lines.append((MSG_HIDDEN, {"group": group.label, "min": rules.threshold}))
+            pieces.append(ComponentEvidence(component, Fraction(0), count, min_n))
+        else:
+            pieces.append(ComponentEvidence(component, None, count, min_n))
+        values[f"{RECORD_PREFIX[component]}_score"], values[f"{RECORD_PREFIX[component]}_n"] = _score(score), count
+
+    result = appraisal.composite(pieces, weights)
+    lines.extend(result.explanations)
+    for component in Component:
+        used = result.weights_used.get(component)
+        values[f"weight_{RECORD_PREFIX[component]}"] = None if used is None else round_half_up(used, 3)
+    suggested = None
+    if result.score is not None:
+        shown_score = round_half_up(result.score, 2)
+        # The rating follows the figure shown, so number and rating always agree.
+        suggested = appraisal.suggest_rating(shown_score, rules.above, rules.meets)
+        lines.append((MSG_COMPOSITE, {"score": str(shown_score)}))
+        lines.append((MSG_SUGGESTED, {"above": _shown(rules.above), "meets": _shown(rules.meets),
+                                      "rating": suggested.value}))
+    else:
+        lines.append((MSG_NO_SUGGESTION, {}))
+    values["composite"] = _score(result.score)
+    values["rating_perilaku_suggested"] = suggested.value if suggested else None
+    values["explanation"] = json.dumps([[t, _jsonable(p)] for t, p in lines], ensure_ascii=False, sort_keys=True)
+    values["development"] = _development(report, unsur_nrr)
+    return values
+
+
+def _development(report: review.GroupReport | None, unsur_nrr: dict[str, Fraction]) -> str:
+    """The weakest BerAKHLAK values in others' ratings and the weakest officer unsur, as JSON."""
+    value_means = {}
+    if report is not None and report.others is not None:
+        value_means = {c: m for c, m in report.others.value_means.items() if c in berakhlak.VALUE_BY_CODE}
+    if not value_means and not unsur_nrr:
+        return "{}"
+    areas = appraisal.development_areas(value_means, unsur_nrr)
+    return json.dumps({
+        "values": [{"code": c, "mean": _shown(value_means[c])} for c in areas.values],
+        "unsur": [{"code": c, "nrr": _shown(unsur_nrr[c])} for c in areas.unsur],
+    }, sort_keys=True)
+
+
+def citizen_query(period: AppraisalPeriod, instansi_id: int):
+    """Per officer: responses and sums of the officer unsur over the period's dates (one GROUP BY)."""
+    codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
+    sums = [func.sum(getattr(SkmDaily, f"s{code[1:]}")) for code in codes]
+    return (select(SkmDaily.employee_key, func.sum(SkmDaily.n), *sums)
+            .where(SkmDaily.employee_key != 0, SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
+                   SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
+            .group_by(SkmDaily.employee_key).order_by(SkmDaily.employee_key))
+
+
+def review_totals_query(cycle_ids: list[int]):
+    """Per reviewee, rater group and value: sum and count of non-null scores, pooled over cycles."""
+    return (select(ReviewResponse.reviewee_id, ReviewResponse.rater_group, QuestionnaireItem.value_code,
+                   func.sum(ReviewAnswer.score), func.count(ReviewAnswer.score))
+            .join(ReviewAnswer, ReviewAnswer.response_id == ReviewResponse.id)
+            .join(QuestionnaireItem, QuestionnaireItem.id == ReviewAnswer.item_id)
+            .where(ReviewResponse.cycle_id.in_(cycle_ids))
+            .group_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group, QuestionnaireItem.value_code)
+            .order_by(ReviewResponse.reviewee_id))
+
+
+def review_counts_query(cycle_ids: list[int]):
+    """Per reviewee and rater group: the number of responses, pooled over cycles."""
+    return (select(ReviewResponse.reviewee_id, ReviewResponse.rater_group, func.count())
+            .where(ReviewResponse.cycle_id.in_(cycle_ids))
+            .group_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group)
+            .order_by(ReviewResponse.reviewee_id))
+
+
+class _Stream:
+    """Rows of a GROUP BY ordered by employee id, handed out employee range by range."""
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._rows: Iterator[tuple] = iter(rows)
+        self._next = next(self._rows, None)
+
+    def upto(self, last_id: int) -> Iterator[tuple]:
+        while self._next is not None and self._next[0] <= last_id:
+            yield self._next
+            self._next = next(self._rows, None)
+
+
+def _streamed(statement):
+    return db.session.execute(statement.execution_options(yield_per=CHUNK))
+
+
+def _require_released(period: AppraisalPeriod) -> None:
+    for cycle in period.cycles:
+        if cycle.state != "released":
+            raise AppraisalError(
+                N_("Siklus ulasan \"%(name)s\" belum dirilis; gabungkan setelah hasilnya dirilis, atau lepaskan "
+                   "siklus itu dari periode."), {"name": cycle.name})
+
+
+def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], None] | None = None,
+          now: datetime | None = None) -> MergeSummary:
+    """Compute or recompute the draft record of every active employee of the period's instansi.
+
+    The evidence is aggregated in SQL (one GROUP BY per source) and streamed in employee-id
+    order, CHUNK employees at a time. Only draft records are written, and only when a figure
+    changed, each change with an audit entry; running it twice changes nothing.
+    ``progress(done, total)`` is called after each chunk.
+    """
+    _require_released(period)
+    now = now or datetime.now(timezone.utc)
+    rules = MergeRules.of(period)
+    cycle_ids = [pc.cycle_id for pc in period.period_cycles]
+    employees = db.session.execute(
+        select(Employee.id, Employee.unit_id, Employee.job_group)
+        .where(Employee.instansi_id == period.instansi_id, Employee.active.is_(True)).order_by(Employee.id)).all()
+    citizen = _Stream(_streamed(citizen_query(period, period.instansi_id)))
+    totals = _Stream(_streamed(review_totals_query(cycle_ids)) if cycle_ids else ())
+    counts = _Stream(_streamed(review_counts_query(cycle_ids)) if cycle_ids else ())
+    user_id = getattr(user, "id", None)
+    summary = defaultdict(int)
+    cache: dict[tuple, dict[str, object]] = {}
+    for start in range(0, len(employees), CHUNK):
+        chunk = employees[start:start + CHUNK]
+        last_id = chunk[-1].id
+        evidence: dict[int, _Evidence] = defaultdict(_Evidence)
+        for employee_id, n, *sums in citizen.upto(last_id):
+            evidence[employee_id].citizen = (int(n), {code: int(s) for code, s in zip(rules.officer_unsur, sums)})
+        for employee_id, group, value_code, total, count in totals.upto(last_id):
+            evidence[employee_id].totals[group][value_code] = (int(total or 0), int(count))
+        for employee_id, group, count in counts.upto(last_id):
+            evidence[employee_id].counts[group] = int(count)
+        _merge_chunk(period, rules, chunk, evidence, cache, user_id, now, summary)
+        if progress is not None:
+            progress(min(start + CHUNK, len(employees)), len(employees))
+    _expire_records()
+    return MergeSummary(**summary)
+
+
+def _cache_key(job_group: str, evidence: _Evidence | None) -> tuple:
+    if evidence is None:
+        return (job_group,)
+    citizen = (evidence.citizen[0], tuple(sorted(evidence.citizen[1].items()))) if evidence.citizen else None
+    return (job_group, citizen, tuple(sorted((g, tuple(sorted(v.items()))) for g, v in evidence.totals.items())),
+            tuple(sorted(evidence.counts.items())))
+
+
+def _merge_chunk(period, rules, chunk, evidence, cache, user_id, now, summary) -> None:
+    existing = {row.employee_id: row for row in db.session.execute(
+        select(AppraisalRecord.id, AppraisalRecord.employee_id, AppraisalRecord.status,
+               *(getattr(AppraisalRecord, f) for f in MERGED_FIELDS))
+        .where(AppraisalRecord.period_id == period.id,
+               AppraisalRecord.employee_id.between(chunk[0].id, chunk[-1].id)))}
+    inserts, updates, audits_for_new, audits = [], [], [], []
+    for employee in chunk:
+        current = existing.get(employee.id)
+        if current is not None and current.status != "draft":
+            summary["skipped_non_draft"] += 1
+            continue
+        found = evidence.get(employee.id)
+        key = _cache_key(employee.job_group, found)
+        computed = cache.get(key)
+        if computed is None:
+            computed = evaluate(rules, employee.job_group, found or _Evidence())
+            if found is None or len(cache) < 10_000:
+                cache[key] = computed
+        values = {"unit_id": employee.unit_id, "job_group": employee.job_group, **computed}
+        if current is None:
+            inserts.append({"period_id": period.id, "employee_id": employee.id, "status": "draft",
+                            "computed_at": now, **values})
+            audits_for_new.append(_audit_values({}, values))
+            summary["created"] += 1
+            continue
+        changed = {f: v for f, v in values.items() if not _same(getattr(current, f), v)}
+        if not changed:
+            summary["unchanged"] += 1
+            continue
+        updates.append({"record_id": current.id, "computed_at": now, **values})
+        before = {f: getattr(current, f) for f in changed}
+        audits.append(_audit_row(period.instansi_id, current.id, "merge", *_audit_values(before, changed),
+                                 None, user_id, now))
+        summary["updated"] += 1
+    if inserts:
+        ids = db.session.execute(insert(AppraisalRecord).returning(AppraisalRecord.id, sort_by_parameter_order=True),
+                                 inserts).scalars().all()
+        audits.extend(_audit_row(period.instansi_id, record_id, "merge", before, after, None, user_id, now)
+                      for record_id, (before, after) in zip(ids, audits_for_new))
+    if updates:
+        statement = (update(AppraisalRecord.__table__)
+                     .where(AppraisalRecord.__table__.c.id == bindparam("record_id"),
+                            AppraisalRecord.__table__.c.status == "draft")
+                     .values({name: bindparam(name) for name in ("computed_at", *MERGED_FIELDS)}))
+        db.session.execute(statement, updates)
+    if audits:
+        db.session.execute(insert(AuditEntry), audits)
+
+
+def _same(stored: object, computed: object) -> bool:
+    if isinstance(stored, Decimal) and isinstance(computed, Decimal):
+        return stored.compare(computed) == 0
+    return stored == computed
+
+
+def _expire_records() -> None:
+    """Objects loaded before a bulk write must not show stale figures."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, AppraisalRecord):
+            db.session.expire(obj)
+
+
+# --- the audit log ---------------------------------------------------------------------------------
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(("{", "[")):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _audit_values(before: Mapping[str, object], after: Mapping[str, object]) -> tuple[str, str]:
+    def dump(values: Mapping[str, object]) -> str:
+        return json.dumps({k: _plain(v) for k, v in values.items() if k not in NOT_AUDITED}, sort_keys=True,
+                          ensure_ascii=False)
+    return dump(before), dump(after)
+
+
+def _audit_row(instansi_id: int, record_id: int, action: str, before: str, after: str, reason: str | None,
+               user_id: int | None, at: datetime) -> dict:
+    return {"instansi_id": instansi_id, "record_id": record_id, "action": action, "before": before, "after": after,
+            "reason": reason, "user_id": user_id, "at": at}
+
+
+def _change(record: AppraisalRecord, action: str, user, changes: Mapping[str, object],
+            reason: str | None = None) -> AuditEntry:
+    """Apply ``changes`` to the record and write the audit entry with the changed fields."""
+    before = {k: getattr(record, k) for k, v in changes.items() if not _same(getattr(record, k), v)}
+    after = {k: changes[k] for k in before}
+    for name, value in changes.items():
+        setattr(record, name, value)
+    before_json, after_json = _audit_values(before, after)
+    entry = AuditEntry(instansi_id=record.period.instansi_id, record_id=record.id, action=action,
+                       before=before_json, after=after_json, reason=reason, user_id=getattr(user, "id", None),
+                       at=datetime.now(timezone.utc))
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def audit_log(record: AppraisalRecord) -> list[AuditEntry]:
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id)
+                                   .order_by(AuditEntry.at, AuditEntry.id)))
+
+
+ACTION_LABELS = {
+    "merge": N_("Dihitung dari data"), "hasil_kerja": N_("Hasil kerja dinilai"), "confirm": N_("Dikonfirmasi"),
+    "finalise": N_("Difinalkan"), "reopen": N_("Dibuka kembali"), "return_to_draft": N_("Dikembalikan ke draf"),
+}
+
+
+# --- the workflow ----------------------------------------------------------------------------------
+
+def _rating(value: str | Rating | None, field_name: str) -> Rating:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise AppraisalError(N_("Pilih penilaian."), field=field_name)
+    try:
+        return appraisal.parse_rating(value)
+    except InvalidValue as error:
+        raise AppraisalError(error.message, error.params, field=field_name) from None
+
+
+def _reason(text: str | None, required: bool, field_name: str = "reason") -> str | None:
+    text = (text or "").strip()
+    if required and not text:
+        raise AppraisalError(N_("Alasan wajib diisi."), field=field_name)
+    if len(text) > MAX_REASON:
+        raise AppraisalError(N_("Alasan paling banyak %(max)d karakter."), {"max": MAX_REASON}, field=field_name)
+    return text or None
+
+
+def _refuse_if_finalised(record: AppraisalRecord) -> None:
+    if record.status == "finalised":
+        raise RecordFinalised()
+
+
+def set_hasil_kerja(record: AppraisalRecord, user, rating: str | Rating) -> AppraisalRecord:
+    """The Pejabat Penilai (or HR) records the rating hasil kerja while the record is a draft."""
+    _refuse_if_finalised(record)
+    if not permissions.can_set_hasil_kerja(user, record):
+        raise TransitionRefused(N_("Hasil kerja hanya dapat diisi oleh Pejabat Penilai atau HR selama catatan masih draf."))
+    value = _rating(rating, "rating_hasil_kerja")
+    if record.rating_hasil_kerja != value.value:
+        _change(record, "hasil_kerja", user, {"rating_hasil_kerja": value.value})
+    return record
+
+
+def confirm(record: AppraisalRecord, user, rating_perilaku: str | Rating, override_reason: str | None = None,
+            rating_hasil_kerja: str | Rating | None = None) -> AppraisalRecord:
+    """The Pejabat Penilai confirms or overrides the suggested rating perilaku (a reason is
+    required when it differs from the suggestion); the predikat follows the matrix."""
+    _refuse_if_finalised(record)
+    if record.status != "draft":
+        raise TransitionRefused(N_("Catatan ini sudah dikonfirmasi."))
+    if not permissions.can_confirm(user, record):
+        raise TransitionRefused(N_("Hanya Pejabat Penilai pegawai ini yang dapat mengonfirmasi penilaiannya."))
+    perilaku = _rating(rating_perilaku, "rating_perilaku")
+    hasil = rating_hasil_kerja if rating_hasil_kerja not in (None, "") else record.rating_hasil_kerja
+    if hasil is None:
+        raise AppraisalError(N_("Isi penilaian hasil kerja terlebih dahulu."), field="rating_hasil_kerja")
+    hasil = _rating(hasil, "rating_hasil_kerja")
+    suggested = record.rating_perilaku_suggested
+    overriding = suggested is not None and perilaku.value != suggested
+    if overriding and not (override_reason or "").strip():
+        raise AppraisalError(
+            N_("Penilaian perilaku berbeda dari saran (%(suggested)s); tuliskan alasannya."),
+            {"suggested": suggested}, field="override_reason")
+    reason = _reason(override_reason, overriding, "override_reason")
+    _change(record, "confirm", user, {
+        "rating_perilaku": perilaku.value, "override_reason": reason, "rating_hasil_kerja": hasil.value,
+        "predikat": appraisal.predikat(hasil, perilaku).value, "status": "confirmed",
+        "confirmed_by_id": user.id, "confirmed_at": datetime.now(timezone.utc),
+    }, reason=reason)
+    return record
+
+
+def finalise(record: AppraisalRecord, user) -> AppraisalRecord:
+    """HR closes a confirmed record; from then on nothing changes it but an admin's reopen."""
+    _refuse_if_finalised(record)
+    if record.status != "confirmed":
+        raise TransitionRefused(N_("Hanya catatan yang sudah dikonfirmasi Pejabat Penilai yang dapat difinalkan."))
+    if not permissions.can_finalise(user, record):
+        raise TransitionRefused(N_("Hanya HR yang dapat memfinalkan catatan penilaian."))
+    _change(record, "finalise", user, {"status": "finalised", "finalised_by_id": user.id,
+                                        "finalised_at": datetime.now(timezone.utc)})
+    return record
+
+
+def finalise_unit(period: AppraisalPeriod, unit_id: int, user) -> int:
+    """Finalise every confirmed record of a unit; returns how many."""
+    records = db.session.scalars(select(AppraisalRecord).where(
+        AppraisalRecord.period_id == period.id, AppraisalRecord.unit_id == unit_id,
+        AppraisalRecord.status == "confirmed").order_by(AppraisalRecord.id)).all()
+    for record in records:
+        finalise(record, user)
+    return len(records)
+
+
+def reopen(record: AppraisalRecord, admin, reason: str) -> AppraisalRecord:
+    """Only an admin reopens a finalised record, with a reason; it goes back to confirmed."""
+    if record.status != "finalised":
+        raise TransitionRefused(N_("Hanya catatan final yang dapat dibuka kembali."))
+    if not permissions.can_reopen(admin, record):
+        raise TransitionRefused(N_("Hanya admin yang dapat membuka kembali catatan final."))
+    text = _reason(reason, True)
+    _change(record, "reopen", admin, {"status": "confirmed", "finalised_by_id": None, "finalised_at": None},
+            reason=text)
+    return record
+
+
+def return_to_draft(record: AppraisalRecord, hr, reason: str) -> AppraisalRecord:
+    """HR sends a confirmed record back to the Pejabat Penilai, with a reason."""
+    _refuse_if_finalised(record)
+    if record.status != "confirmed":
+        raise TransitionRefused(N_("Hanya catatan yang sudah dikonfirmasi yang dapat dikembalikan ke draf."))
+    if not permissions.can_return_to_draft(hr, record):
+        raise TransitionRefused(N_("Hanya HR yang dapat mengembalikan catatan ke draf."))
+    text = _reason(reason, True)
+    _change(record, "return_to_draft", hr, {
+        "status": "draft", "rating_perilaku": None, "override_reason": None, "predikat": None,
+        "confirmed_by_id": None, "confirmed_at": None,
+    }, reason=text)
+    return record
+
+
+# --- importing hasil kerja -------------------------------------------------------------------------
+
+HASIL_KERJA_ALIASES = {"nip_baru": "nip", "penilaian": "rating", "rating_hasil_kerja": "rating",
+                       "hasil_kerja": "rating", "predikat_hasil_kerja": "rating"}
+
+
+def import_hasil_kerja(period: AppraisalPeriod, table: Table, user) -> ImportSummary:
+    """Set the rating hasil kerja from a table (columns nip, rating), all or nothing.
+
+    A supervisor may only rate their own direct reports; HR may rate anyone of the period.
+    Raises ImportRejected listing every bad row.
+    """
+    missing = [c for c in ("nip", "rating") if c not in table.header]
+    if missing:
+        raise AppraisalError(N_("Kolom wajib tidak ada: %(columns)s."), {"columns": ", ".join(missing)})
+    records = {r.employee.nip: r for r in db.session.scalars(
+        select(AppraisalRecord).options(selectinload(AppraisalRecord.employee))
+        .where(AppraisalRecord.period_id == period.id))}
+    problems: list[RowProblem] = []
+    planned: list[tuple[AppraisalRecord, Rating]] = []
+    seen: dict[str, int] = {}
+    for number, cells in table.rows:
+        nip = cells.get("nip", "").replace(" ", "")
+        record = records.get(nip)
+        if not nip:
+            problems.append(RowProblem(number, N_("NIP wajib diisi.")))
+            continue
+        if nip in seen:
+            problems.append(RowProblem(number, N_("NIP %(nip)s sudah muncul di baris %(other)d."),
+                                       {"nip": nip, "other": seen[nip]}))
+            continue
+        seen[nip] = number
+        if record is None:
+            problems.append(RowProblem(number, N_("NIP %(nip)s tidak mempunyai catatan pada periode ini."), {"nip": nip}))
+            continue
+        if not permissions.is_hr(user) and not permissions.is_pejabat_penilai(user, record):
+            problems.append(RowProblem(number, N_("%(name)s bukan pegawai yang Anda nilai."), {"name": record.employee.name}))
+            continue
+        if record.status != "draft":
+            problems.append(RowProblem(number, N_("Catatan %(name)s sudah %(status)s; hasil kerja tidak dapat diubah."),
+                                       {"name": record.employee.name, "status": STATUS_LABELS[record.status]}))
+            continue
+        try:
+            rating = appraisal.parse_rating(cells.get("rating", ""))
+        except InvalidValue as error:
+            problems.append(RowProblem(number, error.message, error.params))
+            continue
+        planned.append((record, rating))
+    if problems:
+        raise ImportRejected(problems)
+    summary = ImportSummary()
+    for record, rating in planned:
+        if record.rating_hasil_kerja == rating.value:
+            summary.unchanged += 1
+        else:
+            set_hasil_kerja(record, user, rating)
+            summary.updated += 1
+    return summary
+
+
+# --- what HR and supervisors look at ---------------------------------------------------------------
+
+@dataclass
+class Distribution:
+    """Predikat counts of decided (confirmed or finalised) records, and departures from the
+    pola distribusi of the organisation's predikat."""
+
+    counts: dict[Predikat, int]
+    total: int
+    warnings: list[Message]
+    org_predikat: str
+
+    def share(self, predikat: Predikat) -> Decimal:
+        return round_half_up(Fraction(self.counts[predikat] * 100, self.total), 1) if self.total else Decimal(0)
+
+
+def distribution(period: AppraisalPeriod, unit_id: int | None = None) -> Distribution:
+    stmt = (select(AppraisalRecord.predikat, func.count())
+            .where(AppraisalRecord.period_id == period.id, AppraisalRecord.predikat.is_not(None),
+                   AppraisalRecord.status != "draft")
+            .group_by(AppraisalRecord.predikat))
+    if unit_id is not None:
+        stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
+    counts = dict.fromkeys(Predikat, 0)
+    for value, n in db.session.execute(stmt):
+        counts[Predikat(value)] += int(n)
+    instansi = db.session.get(Instansi, period.instansi_id)
+    org = appraisal.OrgPredikat(instansi.org_predikat)
+    return Distribution(counts, sum(counts.values()), appraisal.distribution_warnings(org, counts), org.value)
+
+
+def waiting(period: AppraisalPeriod, unit_id: int | None = None) -> list[AppraisalRecord]:
+    """Draft records: still waiting for the Pejabat Penilai's confirmation."""
+    stmt = (select(AppraisalRecord).join(Employee, Employee.id == AppraisalRecord.employee_id)
+            .options(selectinload(AppraisalRecord.employee).selectinload(Employee.supervisor))
+            .where(AppraisalRecord.period_id == period.id, AppraisalRecord.status == "draft")
+            .order_by(Employee.name, Employee.id))
+    if unit_id is not None:
+        stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
+    return list(db.session.scalars(stmt))
+
+
+def records_of(period: AppraisalPeriod, unit_id: int | None = None,
+               employee_ids: Iterable[int] | None = None) -> list[AppraisalRecord]:
+    stmt = (select(AppraisalRecord).join(Employee, Employee.id == AppraisalRecord.employee_id)
+            .options(selectinload(AppraisalRecord.employee))
+            .where(AppraisalRecord.period_id == period.id).order_by(Employee.name, Employee.id))
+    if unit_id is not None:
+        stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
+    if employee_ids is not None:
+        stmt = stmt.where(AppraisalRecord.employee_id.in_(list(employee_ids)))
+    return list(db.session.scalars(stmt))
+
+
+def unit_overview(period: AppraisalPeriod) -> list[dict]:
+    """Per unit with records: the unit, status counts and its distribution."""
+    rows = db.session.execute(
+        select(AppraisalRecord.unit_id, AppraisalRecord.status, func.count())
+        .where(AppraisalRecord.period_id == period.id)
+        .group_by(AppraisalRecord.unit_id, AppraisalRecord.status)).all()
+    by_unit: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(RECORD_STATUSES, 0))
+    for unit_id, status, n in rows:
+        by_unit[unit_id][status] = int(n)
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(list(by_unit))).order_by(Unit.name)).all() if by_unit else []
+    return [{"unit": unit, "counts": by_unit[unit.id], "total": sum(by_unit[unit.id].values()),
+             "distribution": distribution(period, unit.id)} for unit in units]
+
+
+def team_records(supervisor: Employee) -> list[tuple[AppraisalPeriod, list[AppraisalRecord]]]:
+    """The supervisor's direct reports' records, period by period (newest first)."""
+    report_ids = db.session.scalars(select(Employee.id).where(Employee.supervisor_id == supervisor.id)).all()
+    result = []
+    for period in periods_of(supervisor.instansi_id):
+        records = records_of(period, employee_ids=report_ids) if report_ids else []
+        if records:
+            result.append((period, records))
+    return result
+
+
+def own_records(employee: Employee) -> list[AppraisalRecord]:
+    """The employee's own records that have been decided (confirmed or finalised)."""
+    return list(db.session.scalars(
+        select(AppraisalRecord).join(AppraisalPeriod)
+        .where(AppraisalRecord.employee_id == employee.id, AppraisalRecord.status.in_(("confirmed", "finalised")))
+        .order_by(AppraisalPeriod.citizen_to.desc(), AppraisalRecord.id.desc())))
+
+
+def explanation_of(record: AppraisalRecord) -> list[Message]:
+    return [(template, params) for template, params in json.loads(record.explanation or "[]")]
+
+
+def development_of(record: AppraisalRecord) -> dict[str, list[dict]]:
+    data = json.loads(record.development or "{}")
+    values = [{**item, "name": berakhlak.VALUE_BY_CODE[item["code"]].name if item["code"] in berakhlak.VALUE_BY_CODE
+               else item["code"]} for item in data.get("values", [])]
+    unsur = [{**item, "name": skm.UNSUR_BY_KODE[item["code"]].name} for item in data.get("unsur", [])]
+    return {"values": values, "unsur": unsur}

@@ -1,0 +1,327 @@
+"""Appraisal periods and the merge: every figure of one employee computed by hand."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.appraisal import services
+from portal.appraisal.models import AppraisalRecord, AuditEntry
+from portal.messages import say_template
+from tests.portal.appraisal_helpers import BACK, FRONT, citizen_responses, make_period, record_of, released_cycle
+
+D = Decimal
+
+
+def staff_answers(org, rekan_scores=(4, 4, 3)):
+    """diri 5, atasan 5, rekan of staff[0] as given (by rater), everyone else 4."""
+    peers = {s.id: score for s, score in zip(org.staff[1:], rekan_scores)}
+
+    def answer(invitation):
+        if invitation.reviewee_id != org.staff[0].id:
+            return 4
+        if invitation.rater_group in ("diri", "atasan"):
+            return 5
+        return peers[invitation.rater_id]
+    return answer
+
+
+@pytest.fixture
+def evidence(org, db):
+    """staff[0]: 12 citizen responses (U6 six 4s and six 3s, U7 all 3), atasan 5, 3 rekan (4, 4, 3), diri 5."""
+    citizen_responses(org.counter, org.staff[0], [4] * 6 + [3] * 6, [3] * 12)
+    return released_cycle(org, staff_answers(org))
+
+
+def test_one_employee_by_hand(org, db, evidence):
+    period = make_period(org, [evidence])
+    summary = services.merge(period)
+    assert summary == services.MergeSummary(created=7)
+    record = record_of(period, org.staff[0])
+    # Citizen: NRR U6 = 42/12 = 3.5, U7 = 36/12 = 3; officer IKM 3.25 on 1–4 → (3.25−1)/3×100 = 75.
+    assert (record.citizen_n, record.citizen_score) == (12, D("75.000"))
+    # 360 on 1–5: atasan 5 → 100; rekan 11/3 → (11/3−1)/4×100 = 66.667; self 5 → 100, shown only.
+    assert (record.atasan_n, record.atasan_score) == (1, D("100.000"))
+    assert (record.rekan_n, record.rekan_score) == (3, D("66.667"))
+    assert (record.bawahan_n, record.bawahan_score) == (0, None)
+    assert (record.self_n, record.self_score, record.weight_self) == (1, D("100.000"), None)
+    # Bawahan (10) has no data: 30/40/20 are scaled to 100 over 90.
+    assert record.weight_citizen == D("33.333")
+    assert record.weight_atasan == D("44.444")
+    assert record.weight_rekan == D("22.222")
+    assert record.weight_bawahan is None
+    # (75×30 + 100×40 + (200/3)×20) / 90 = 84.259…
+    assert record.composite == D("84.259")
+    assert record.rating_perilaku_suggested == "Di Atas Ekspektasi"
+    assert record.status == "draft" and record.predikat is None
+    lines = [say_template(t, p) for t, p in services.explanation_of(record)]
+    assert any("12 tanggapan" in line and "75.00 dari 100" in line for line in lines)
+    assert any("Bawahan tidak disertakan: belum ada data" in line for line in lines)
+    assert any("Bobot Masyarakat menjadi 33.33% (semula 30.00%)" in line for line in lines)
+    assert any("Di Atas Ekspektasi" in line for line in lines)
+    assert "Diri sendiri" not in " ".join(lines) or any("tidak dihitung" in line for line in lines)
+
+
+def test_rekan_under_threshold_is_left_out_and_never_shown(org, db):
+    citizen_responses(org.counter, org.staff[0], [4] * 6 + [3] * 6, [3] * 12)
+    cycle = released_cycle(org, staff_answers(org),
+                           skip=lambda inv: inv.reviewee_id == org.staff[0].id and inv.rater_id == org.staff[3].id)
+    period = make_period(org, [cycle])
+    services.merge(period)
+    record = record_of(period, org.staff[0])
+    assert (record.rekan_n, record.rekan_score, record.weight_rekan) == (2, None, None)
+    # 30 and 40 over 70: 42.857 and 57.143; (75×30 + 100×40)/70 = 89.286.
+    assert (record.weight_citizen, record.weight_atasan) == (D("42.857"), D("57.143"))
+    assert record.composite == D("89.286")
+    lines = [say_template(t, p) for t, p in services.explanation_of(record)]
+    assert any("Rekan kerja tidak disertakan: hanya 2 tanggapan, minimal 3" in line for line in lines)
+
+
+def test_highest_threshold_of_pooled_cycles_applies(org, db, factory):
+    first = released_cycle(org, staff_answers(org), name="Triwulan I")
+    second = released_cycle(org, lambda inv: None if inv.rater_group == "rekan" else 4, name="Triwulan II",
+                            threshold=7)
+    period = make_period(org, [first, second])
+    services.merge(period)
+    record = record_of(period, org.staff[0])
+    # Six rekan responses pooled, but the second cycle promised its raters seven.
+    assert (record.rekan_n, record.rekan_score) == (6, None)
+    # Atasan pooled over two responses: 5 and 4 → 4.5 → 87.5.
+    assert (record.atasan_n, record.atasan_score) == (2, D("87.500"))
+
+
+def test_citizen_under_minimum_is_left_out(org, db, evidence):
+    period = make_period(org, [evidence], min_citizen_n=13)
+    services.merge(period)
+    record = record_of(period, org.staff[0])
+    assert (record.citizen_n, record.citizen_score, record.weight_citizen) == (12, D("75.000"), None)
+    # atasan 40 and rekan 20 over 60: (100×40 + (200/3)×20)/60 = 88.889.
+    assert (record.weight_atasan, record.weight_rekan) == (D("66.667"), D("33.333"))
+    assert record.composite == D("88.889")
+    lines = [say_template(t, p) for t, p in services.explanation_of(record)]
+    assert any("Masyarakat tidak disertakan: hanya 12 tanggapan, minimal 13" in line for line in lines)
+
+
+def test_citizen_outside_the_dates_does_not_count(org, db, evidence):
+    period = make_period(org, [evidence], citizen_from=date(2026, 4, 1))
+    services.merge(period)
+    assert record_of(period, org.staff[0]).citizen_n == 0
+
+
+def test_officer_unsur_u3_joins_the_mean(org, db, evidence):
+    period = make_period(org, [evidence], officer_unsur=("U3", "U6", "U7"))
+    services.merge(period)
+    # NRR U3 = 3, U6 = 3.5, U7 = 3 → 19/6 → (19/6 − 1)/3 × 100 = 72.222.
+    assert record_of(period, org.staff[0]).citizen_score == D("72.222")
+
+
+def test_self_counts_only_when_weighted(org, db, evidence):
+    weights = {"citizen": 30, "atasan": 40, "rekan": 10, "bawahan": 10, "self": 10}
+    period = make_period(org, [evidence], front=weights)
+    services.merge(period)
+    record = record_of(period, org.staff[0])
+    # Bawahan missing: 30/40/10/10 over 90; (75×30 + 100×40 + (200/3)×10 + 100×10)/90 = 87.963.
+    assert record.weight_self == D("11.111")
+    assert record.composite == D("87.963")
+
+
+def test_back_office_weights_ignore_citizens(org, db, evidence):
+    period = make_period(org, [evidence])
+    services.merge(period)
+    boss = record_of(period, org.supervisor)
+    # The supervisor (back office): atasan (head) 4 → 75, bawahan four 4s → 75, no rekan.
+    assert boss.job_group == "back_office"
+    assert (boss.bawahan_n, boss.bawahan_score) == (4, D("75.000"))
+    assert boss.weight_citizen is None and boss.weight_rekan is None
+    assert (boss.weight_atasan, boss.weight_bawahan) == (D("71.429"), D("28.571"))
+    assert boss.composite == D("75.000")
+    assert boss.rating_perilaku_suggested == "Sesuai Ekspektasi"
+
+
+def test_no_evidence_means_no_suggestion(org, db):
+    period = make_period(org)
+    services.merge(period)
+    record = record_of(period, org.staff[1])
+    assert record.composite is None and record.rating_perilaku_suggested is None
+    assert all(getattr(record, f"weight_{c}") is None for c in ("citizen", "atasan", "rekan", "bawahan", "self"))
+    lines = [say_template(t, p) for t, p in services.explanation_of(record)]
+    assert any("belum dapat dihitung" in line for line in lines)
+
+
+@pytest.mark.parametrize("u6_twos, expected", [(2, "Di Atas Ekspektasi"), (8, "Sesuai Ekspektasi")])
+def test_default_thresholds_at_the_boundaries(org, db, u6_twos, expected):
+    """Citizen 50 + atasan 50 (5 → 100). Ten responses with U6 = U7: eight 3s and two 2s → 2.8 → 60,
+    so the composite is (60 + 100)/2 = 80 exactly: Di Atas. Two 3s and eight 2s → 2.2 → 40 → 70."""
+    scores = [3] * (10 - u6_twos) + [2] * u6_twos
+    citizen_responses(org.counter, org.staff[0], scores, scores)
+    cycle = released_cycle(org, lambda inv: 5 if inv.rater_group == "atasan" else None)
+    period = make_period(org, [cycle], front={"citizen": 50, "atasan": 50})
+    services.merge(period)
+    record = record_of(period, org.staff[0])
+    composite = {2: D("80.000"), 8: D("70.000")}[u6_twos]
+    assert record.composite == composite
+    assert record.rating_perilaku_suggested == expected
+
+
+@pytest.mark.parametrize("above, meets, expected", [
+    (D(75), D(60), "Di Atas Ekspektasi"),
+    (D("75.01"), D(60), "Sesuai Ekspektasi"),
+    (D(90), D(75), "Sesuai Ekspektasi"),
+    (D(90), D("75.01"), "Di Bawah Ekspektasi"),
+])
+def test_period_thresholds_decide_at_the_boundary(org, db, above, meets, expected):
+    cycle = released_cycle(org, lambda inv: 4 if inv.rater_group == "atasan" else None)
+    period = make_period(org, [cycle], front={"atasan": 100}, thresholds=(above, meets))
+    services.merge(period)
+    record = record_of(period, org.staff[0])
+    assert record.composite == D("75.000")
+    assert record.rating_perilaku_suggested == expected
+
+
+def test_sixty_exactly_meets_expectations(org, db):
+    citizen_responses(org.counter, org.staff[0], [2] * 4 + [1] * 6, [3] * 4 + [1] * 6)
+    # U6 = 14/10, U7 = 18/10 → 1.6 → 20; composite 0.5×20 + 0.5×100 = 60.
+    cycle = released_cycle(org, lambda inv: 5 if inv.rater_group == "atasan" else None)
+    period = make_period(org, [cycle], front={"citizen": 50, "atasan": 50})
+    services.merge(period)
+    record = record_of(period, org.staff[0])
+    assert (record.citizen_score, record.composite) == (D("20.000"), D("60.000"))
+    assert record.rating_perilaku_suggested == "Sesuai Ekspektasi"
+
+
+def test_development_areas_from_others_and_citizens(org, db):
+    citizen_responses(org.counter, org.staff[0], [4] * 10, [2] * 10)
+    weak = {"BERORIENTASI_PELAYANAN": 5, "AKUNTABEL": 5, "KOMPETEN": 2, "HARMONIS": 5, "LOYAL": 5, "ADAPTIF": 3,
+            "KOLABORATIF": 5}
+    cycle = released_cycle(org, lambda inv: weak if inv.reviewee_id == org.staff[0].id and inv.rater_group != "diri"
+                           else 1 if inv.rater_group == "diri" else 4)
+    period = make_period(org, [cycle])
+    services.merge(period)
+    development = services.development_of(record_of(period, org.staff[0]))
+    assert [v["code"] for v in development["values"]] == ["KOMPETEN", "ADAPTIF"]
+    assert [u["code"] for u in development["unsur"]] == ["U7", "U6"]
+    assert development["unsur"][0]["name"] == "Perilaku Pelaksana (sopan dan ramah)"
+
+
+def test_merge_twice_changes_nothing(org, db, evidence):
+    period = make_period(org, [evidence])
+    services.merge(period)
+    entries = db.session.scalar(select(func.count(AuditEntry.id)))
+    stamps = dict(db.session.execute(select(AppraisalRecord.id, AppraisalRecord.computed_at)).all())
+    again = services.merge(period)
+    assert again == services.MergeSummary(unchanged=7)
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == entries
+    assert dict(db.session.execute(select(AppraisalRecord.id, AppraisalRecord.computed_at)).all()) == stamps
+
+
+def test_new_evidence_updates_the_draft_with_an_audit_entry(org, db, evidence):
+    period = make_period(org, [evidence])
+    services.merge(period)
+    record = record_of(period, org.staff[0])
+    citizen_responses(org.counter, org.staff[0], [1] * 12, [1] * 12)
+    summary = services.merge(period)
+    assert summary == services.MergeSummary(updated=1, unchanged=6)
+    db.session.refresh(record)
+    assert record.citizen_n == 24
+    entry = services.audit_log(record)[-1]
+    assert entry.action == "merge"
+    assert '"citizen_n": 12' in entry.before and '"citizen_n": 24' in entry.after
+    assert "unit_id" not in entry.after
+
+
+def test_merge_progress_reports_every_chunk(org, db, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK", 3)
+    period = make_period(org)
+    seen = []
+    services.merge(period, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(3, 7), (6, 7), (7, 7)]
+    assert services.merge(period) == services.MergeSummary(unchanged=7)
+
+
+def test_merge_refuses_unreleased_cycles(org, db):
+    from datetime import datetime, timedelta, timezone
+
+    from portal.reviews import services as reviews
+
+    today = datetime.now(timezone.utc).date()
+    cycle = reviews.create_cycle(org.instansi, name="Belum", period_kind="tahunan", opens_on=today,
+                                 closes_on=today + timedelta(days=5), unit_ids=[org.unit.id])
+    period = make_period(org, [cycle])
+    with pytest.raises(services.AppraisalError, match="belum dirilis"):
+        services.merge(period)
+
+
+def test_inactive_employees_get_no_record(org, db):
+    org.staff[3].active = False
+    period = make_period(org)
+    assert services.merge(period).created == 6
+    assert record_of(period, org.staff[3]) is None
+
+
+# --- period settings ---------------------------------------------------------------------------
+
+def test_period_is_stored_with_its_weights(org, db, evidence):
+    period = make_period(org, [evidence], thresholds=(D("85.5"), D(65)), min_citizen_n=20,
+                         officer_unsur=("U7", "U3", "U6"))
+    assert period.officer_unsur == "U3,U6,U7"
+    assert (period.above_threshold, period.meets_threshold, period.min_citizen_n) == (D("85.5"), D(65), 20)
+    assert [c.id for c in period.cycles] == [evidence.id]
+    weights = services.period_weights(period)
+    assert weights["front_line"][services.Component.CITIZEN] == D(30)
+    assert weights["back_office"][services.Component.BAWAHAN] == D(20)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"name": " "}, "name"),
+    ({"kind": "bulanan"}, "kind"),
+    ({"citizen_to": date(2025, 12, 31)}, "citizen_to"),
+    ({"weights": {"front_line": {**FRONT, "citizen": 31}, "back_office": BACK}}, "weights_front_line"),
+    ({"weights": {"front_line": FRONT, "back_office": {**BACK, "atasan": -10, "rekan": 90}}}, "weights_back_office"),
+    ({"weights": {"front_line": FRONT}}, "weights_back_office"),
+    ({"weights": {"front_line": {**FRONT, "citizen": "30.0001", "atasan": "39.9999"}, "back_office": BACK}},
+     "weights_front_line"),
+    ({"thresholds": (D(60), D(80))}, "above"),
+    ({"thresholds": (D(101), D(60))}, "above"),
+    ({"min_citizen_n": 0}, "min_citizen_n"),
+    ({"officer_unsur": ["U1"]}, "officer_unsur"),
+    ({"officer_unsur": []}, "officer_unsur"),
+    ({"cycle_ids": [999999]}, "cycle_ids"),
+])
+def test_period_validation(org, db, change, field):
+    arguments = dict(name="Periode", kind="tahunan", citizen_from=date(2026, 1, 1), citizen_to=date(2026, 12, 31),
+                     cycle_ids=[], weights={"front_line": FRONT, "back_office": BACK},
+                     thresholds=(D(80), D(60)), min_citizen_n=10, officer_unsur=["U6", "U7"])
+    arguments.update(change)
+    with pytest.raises(services.AppraisalError) as caught:
+        services.create_period(org.instansi, **arguments)
+    assert caught.value.field == field
+    assert say_template(caught.value.message, caught.value.params)
+
+
+def test_period_name_is_unique_and_cycles_of_another_instansi_are_refused(org, db, factory):
+    make_period(org)
+    with pytest.raises(services.AppraisalError, match="sudah dipakai"):
+        make_period(org)
+    other = factory.instansi("Pemerintah Kota Lain")
+    unit = factory.unit(other, code="X")
+    from datetime import timedelta
+
+    from portal.reviews import services as reviews
+
+    today = date.today()
+    foreign = reviews.create_cycle(other, name="Lain", period_kind="tahunan", opens_on=today,
+                                   closes_on=today + timedelta(days=3), unit_ids=[unit.id])
+    with pytest.raises(services.AppraisalError) as caught:
+        make_period(org, [foreign], name="Lain")
+    assert caught.value.field == "cycle_ids"
+
+
+def test_update_period_keeps_decided_records(org, db, evidence):
+    period = make_period(org, [evidence])
+    services.merge(period)
+    services.update_period(period, period.name, "triwulan", period.citizen_from, period.citizen_to, [evidence.id],
+                           {"front_line": {"atasan": 100}, "back_office": BACK}, (D(80), D(60)), 10, ["U6", "U7"])
+    assert period.kind == "triwulan"
+    summary = services.merge(period)
+    assert summary.updated == 4  # the four front-line staff now weigh the atasan alone
+    assert record_of(period, org.staff[0]).composite == D("100.000")
