@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User, UserRole
 from portal.accounts.services import hash_password
 from portal.demo.feedback import seed_feedback
+from portal.demo.reviews import seed_reviews
 from portal.extensions import db
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit
 from surveys.nip import make_nip
@@ -90,6 +91,7 @@ def seed_demo(feedback: bool | None = None) -> list[DemoLogin]:
         feedback = os.environ.get("CERMIN_DEMO_FEEDBACK", "1").strip() != "0"
     if feedback:
         seed_feedback(instansi)
+    seed_reviews(instansi)
     return demo_logins(instansi)
 
 
