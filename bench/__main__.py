@@ -1,0 +1,53 @@
+"""`python -m bench`: run every benchmark in this package, then print one RESULT line per figure.
+
+A benchmark is a module of `bench` with `run(options) -> (figures, problems)` and, optionally,
+`add_arguments(parser)`. The exit status is 1 when a benchmark found a problem (a 5xx, rows that
+do not match the accepted requests), so `make bench` fails loudly; a figure that misses its
+target is reported but is not a problem.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import time
+
+import bench
+from bench.harness import say
+
+
+def benchmarks() -> list:
+    modules = []
+    for info in sorted(pkgutil.iter_modules(bench.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"bench.{info.name}")
+        if callable(getattr(module, "run", None)):
+            modules.append(module)
+    return modules
+
+
+def main(argv: list[str] | None = None) -> int:
+    modules = benchmarks()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    for module in modules:
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(parser)
+    options = parser.parse_args(argv)
+    figures, problems = [], []
+    started = time.perf_counter()
+    for module in modules:
+        module_figures, module_problems = module.run(options)
+        figures.extend(module_figures)
+        problems.extend(module_problems)
+    say(f"== all benchmarks done in {time.perf_counter() - started:.0f} s")
+    for problem in problems:
+        say(f"!!! PROBLEM: {problem}")
+    for figure in figures:
+        say(figure.line())
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

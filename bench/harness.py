@@ -1,0 +1,426 @@
+"""What every benchmark needs: throwaway databases, a gunicorn server on a loopback port, and a
+load generator made of threads with keep-alive `http.client` connections."""
+from __future__ import annotations
+
+import http.client
+import math
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured number, printed as `RESULT name=value unit`."""
+
+    name: str
+    value: float | int
+    unit: str
+
+    def line(self) -> str:
+        value = f"{self.value:.2f}" if isinstance(self.value, float) else str(self.value)
+        return f"RESULT {self.name}={value} {self.unit}"
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Databases and the portal's environment
+
+
+def portal_env(database_url: str, workdir: Path) -> dict[str, str]:
+    """The environment the portal runs with under load (see the bench README section)."""
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-secret-not-for-production",
+        "CERMIN_INSTANCE_PATH": str(workdir / "instance"),
+        "CERMIN_ENV": "development",
+        # Machines post at machine speed and from few "devices": lift the human-speed guards.
+        "CERMIN_MIN_FILL_SECONDS": "0",
+        "CERMIN_DEVICE_DAILY_LIMIT": "1000000",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        # The twelve months of demo feedback are not needed to measure writes.
+        "CERMIN_DEMO_FEEDBACK": "0",
+        "CERMIN_LANG": "id",
+    })
+    return env
+
+
+def prepare_portal_database(database_url: str, workdir: Path) -> None:
+    """Migrate (`flask --app portal db upgrade`) and seed the demo organisation without feedback."""
+    env = portal_env(database_url, workdir)
+    for args in (["db", "upgrade"], ["seed-demo"]):
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=REPO, env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+
+
+def sqlite_url(workdir: Path) -> str:
+    return f"sqlite:///{workdir / 'bench.sqlite'}"
+
+
+def scalar(database_url: str, sql: str):
+    """One value from the database, on a connection of our own (the server keeps its own)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar()
+    finally:
+        engine.dispose()
+
+
+def column(database_url: str, sql: str) -> list:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)).scalars())
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How gunicorn serves both the portal and the bare baseline."""
+
+    workers: int = 2
+    threads: int = 4
+    keep_alive: int = 30
+
+    def describe(self) -> str:
+        return (f"gunicorn, {self.workers} workers x {self.threads} threads (gthread), "
+                f"keep-alive {self.keep_alive} s, access log off")
+
+
+class Gunicorn:
+    """`gunicorn <app>` on a free loopback port, for the duration of a `with` block."""
+
+    def __init__(self, app: str, env: dict[str, str], workdir: Path, settings: ServerSettings,
+                 ready_path: str = "/healthz", name: str = "server"):
+        self.app = app
+        self.env = env
+        self.settings = settings
+        self.ready_path = ready_path
+        self.port = free_port()
+        self.log_path = workdir / f"gunicorn-{name}.log"
+        # An empty config file, so a gunicorn.conf.py in the working directory cannot change the settings.
+        self.config_path = workdir / "gunicorn-bench.conf.py"
+        self.process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        s = self.settings
+        return [
+            sys.executable, "-m", "gunicorn", "--config", str(self.config_path), "--chdir", str(REPO),
+            "--bind", f"{HOST}:{self.port}", "--workers", str(s.workers), "--worker-class", "gthread",
+            "--threads", str(s.threads), "--keep-alive", str(s.keep_alive), "--graceful-timeout", "5",
+            "--timeout", "60", "--error-logfile", str(self.log_path), "--capture-output", "--log-level", "warning",
+            self.app,
+        ]
+
+    def __enter__(self) -> Gunicorn:
+        self.config_path.write_text("# settings are given on the command line (bench/harness.py)\n")
+        self.process = subprocess.Popen(self.command(), env=self.env, cwd=REPO, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log()[-4000:]}")
+            try:
+                connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
+                try:
+                    connection.request("GET", self.ready_path)
+                    response = connection.getresponse()
+                    response.read()
+                    if response.status == 200:
+                        return
+                finally:
+                    connection.close()
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer {self.ready_path} within {timeout:.0f} s:\n{self.log()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The load: simulated citizens
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+FORM_KEY_RE = re.compile(r'name="form_key"[^>]*?value="([^"]*)"')
+OFFICER_RE = re.compile(r'name="officer" value="(\d+)"')
+SCORE_WEIGHTS = (5, 10, 45, 40)
+PROFILE = {"gender": ("L", "P"), "age_range": ("20-29", "30-39", "40-49"), "education": ("SMA", "S1"),
+           "occupation": ("SWASTA", "WIRAUSAHA", "LAINNYA")}
+
+
+@dataclass
+class LoadResult:
+    """What a run saw from the client side."""
+
+    submissions: int
+    concurrency: int
+    elapsed: float = 0.0
+    post_statuses: Counter = field(default_factory=Counter)
+    get_statuses: Counter = field(default_factory=Counter)
+    post_latencies: list[float] = field(default_factory=list)
+    get_latencies: list[float] = field(default_factory=list)
+    #: (what, detail) of each failed request: a 5xx, an unexpected status, a connection error.
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.post_statuses.get(303, 0)
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in (self.post_statuses + self.get_statuses).items() if status >= 500)
+
+    @property
+    def rps(self) -> float:
+        """Accepted submissions (POST answered 303) per second of the whole run."""
+        return self.accepted / self.elapsed if self.elapsed else 0.0
+
+    def post_ms(self, percentile: float) -> float:
+        return _percentile(self.post_latencies, percentile) * 1000
+
+    def get_ms(self, percentile: float) -> float:
+        return _percentile(self.get_latencies, percentile) * 1000
+
+    def summary(self) -> str:
+        return (f"{self.accepted}/{self.submissions} accepted in {self.elapsed:.1f} s = {self.rps:.1f} submissions/s; "
+                f"POST p50 {self.post_ms(50):.1f} ms, p99 {self.post_ms(99):.1f} ms; "
+                f"GET p50 {self.get_ms(50):.1f} ms, p99 {self.get_ms(99):.1f} ms; "
+                f"POST statuses {dict(sorted(self.post_statuses.items()))}, "
+                f"GET statuses {dict(sorted(self.get_statuses.items()))}")
+
+
+def _percentile(values: list[float], percentile: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(percentile / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+class _Connection:
+    """One keep-alive connection, reopened after an error."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=120)
+
+    def request(self, method: str, path: str, body: str | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, list[str], bytes, float]:
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=body, headers=headers or {})
+            response = self.connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.reopen()
+            raise
+        seconds = time.perf_counter() - started
+        if response.will_close:
+            self.reopen()
+        return response.status, response.msg.get_all("Set-Cookie") or [], data, seconds
+
+    def reopen(self) -> None:
+        self.connection.close()
+        self.connection = http.client.HTTPConnection(HOST, self.port, timeout=120)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _cookies(jar: dict[str, str], set_cookies: list[str]) -> None:
+    for header in set_cookies:
+        name, _, value = header.split(";", 1)[0].partition("=")
+        jar[name.strip()] = value.strip()
+
+
+def _answers(rng: random.Random, page: str) -> dict[str, str] | None:
+    csrf, form_key = CSRF_RE.search(page), FORM_KEY_RE.search(page)
+    if not csrf or not form_key:
+        return None
+    answers = {"csrf_token": csrf.group(1), "form_key": form_key.group(1), "ticket": "", "website": ""}
+    for i in range(1, 10):
+        answers[f"u{i}"] = str(rng.choices((1, 2, 3, 4), weights=SCORE_WEIGHTS)[0])
+    officers = OFFICER_RE.findall(page)
+    if officers:
+        answers["officer"] = rng.choice(officers)
+    if rng.random() < 0.1:
+        answers["comment"] = "Pelayanan cepat dan petugas ramah, terima kasih."
+    for name, choices in PROFILE.items():
+        answers[name] = rng.choice(choices) if rng.random() < 0.6 else ""
+    return answers
+
+
+def run_load(port: int, codes: list[str], submissions: int, concurrency: int, seed: int = 2026) -> LoadResult:
+    """`concurrency` threads, each with its own keep-alive connection, share `submissions` citizens.
+
+    A citizen (fresh cookies, a new device) GETs `/s/<code>` for a random loket, reads the CSRF token
+    and form key from the HTML, then POSTs a complete answer set with the cookies it was given.
+    """
+    result = LoadResult(submissions=submissions, concurrency=concurrency)
+    lock = threading.Lock()
+    tickets = iter(range(submissions))
+    start = threading.Barrier(concurrency + 1)
+
+    def citizen_loop(index: int) -> None:
+        rng = random.Random(seed * 1000 + index)
+        connection = _Connection(port)
+        try:
+            start.wait()
+            while True:
+                with lock:
+                    if next(tickets, None) is None:
+                        return
+                _one_citizen(connection, rng, rng.choice(codes), result, lock)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=citizen_loop, args=(i,), daemon=True) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    result.elapsed = time.perf_counter() - began
+    return result
+
+
+def _one_citizen(connection: _Connection, rng: random.Random, code: str, result: LoadResult,
+                 lock: threading.Lock) -> None:
+    jar: dict[str, str] = {}
+    path = f"/s/{code}"
+    try:
+        status, set_cookies, body, seconds = connection.request("GET", path)
+    except (OSError, http.client.HTTPException) as error:
+        with lock:
+            result.failures.append((f"GET {path}", f"connection error: {error!r}"))
+        return
+    with lock:
+        result.get_statuses[status] += 1
+        result.get_latencies.append(seconds)
+    answers = _answers(rng, body.decode("utf-8", errors="replace")) if status == 200 else None
+    if answers is None:
+        with lock:
+            result.failures.append((f"GET {path}", f"status {status}, no form: {_snippet(body)}"))
+        return
+    _cookies(jar, set_cookies)
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+    try:
+        status, _set_cookies, body, seconds = connection.request("POST", path, urlencode(answers), headers)
+    except (OSError, http.client.HTTPException) as error:
+        with lock:
+            result.failures.append((f"POST {path}", f"connection error: {error!r}"))
+        return
+    with lock:
+        result.post_statuses[status] += 1
+        result.post_latencies.append(seconds)
+        if status != 303:
+            result.failures.append((f"POST {path}", f"status {status}: {_snippet(body)}"))
+
+
+def _snippet(body: bytes) -> str:
+    text = body.decode("utf-8", errors="replace")
+    title = re.search(r"<h1>(.*?)</h1>", text, re.S)
+    found = title.group(1) if title else text
+    return " ".join(found.split())[:160]
+
+
+def warm_up(port: int, paths: list[str], rounds: int) -> None:
+    """A few GETs so every worker has imported, compiled its templates and opened its pool."""
+    connection = _Connection(port)
+    try:
+        for i in range(rounds):
+            try:
+                connection.request("GET", paths[i % len(paths)])
+            except (OSError, http.client.HTTPException):
+                pass
+            # A new connection each time, so both workers get some.
+            connection.reopen()
+    finally:
+        connection.close()
+
+
+def log_excerpts(log: str, limit: int = 12) -> list[str]:
+    """The error log's interesting lines: exceptions, database errors and the request they came from."""
+    markers = ("error", "exception", "locked", "traceback", "busy", "warning", "critical")
+    lines = [line for line in log.splitlines() if any(m in line.lower() for m in markers)]
+    counted = Counter(re.sub(r"^\[[^\]]*\] \[\d+\] ", "", line) for line in lines)
+    return [f"{n} x {line}" for line, n in counted.most_common(limit)]
+
+
+@contextmanager
+def workdir(prefix: str) -> Iterator[Path]:
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

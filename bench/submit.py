@@ -1,0 +1,221 @@
+"""The submission benchmark: citizens filling in the SKM form under load.
+
+For each database (a SQLite file in a temporary folder; PostgreSQL from tests/pgserver.py when its
+binaries are installed) the portal is migrated, seeded with the demo organisation (without the
+twelve months of feedback) and served by gunicorn. Simulated citizens GET `/s/<code>` for a random
+active loket and POST a complete answer set; the same load runs against `bench.bare:app`, served
+the same way, for the baseline. Afterwards the rows stored must equal the POSTs answered 303 and no
+request may have answered 5xx.
+
+Figures: accepted submissions per second per database, their ratio to the baseline (target ≥ 0.5),
+the POST p99 (the worse database), and the gzip size of the form's HTML plus public.css
+(target ≤ 14336 bytes, one round trip on a fresh connection).
+
+Run alone: `python -m bench.submit [--submissions N] [--concurrency C] [--databases sqlite,postgres]`.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.harness import (
+    HOST,
+    Figure,
+    Gunicorn,
+    LoadResult,
+    ServerSettings,
+    column,
+    log_excerpts,
+    portal_env,
+    prepare_portal_database,
+    run_load,
+    say,
+    scalar,
+    sqlite_url,
+    warm_up,
+    workdir,
+)
+
+DEFAULT_SUBMISSIONS = 2000
+DEFAULT_CONCURRENCY = 16
+TARGET_RATIO = 0.5
+TARGET_FORM_GZIP = 14336
+#: zlib's default level, what most servers and proxies use for gzip.
+GZIP_LEVEL = 6
+DATABASES = ("sqlite", "postgres")
+ACTIVE_COUNTERS = (
+    "SELECT c.code FROM counter c JOIN unit u ON u.id = c.unit_id WHERE c.active AND u.active ORDER BY c.code"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--submissions", type=int, default=DEFAULT_SUBMISSIONS,
+                        help=f"citizens per run (default {DEFAULT_SUBMISSIONS})")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                        help=f"simultaneous keep-alive connections (default {DEFAULT_CONCURRENCY})")
+    parser.add_argument("--databases", default=",".join(DATABASES),
+                        help="comma-separated: sqlite, postgres (default both)")
+    parser.add_argument("--workers", type=int, default=ServerSettings.workers, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=ServerSettings.threads,
+                        help="gunicorn threads per worker (default 4)")
+
+
+@dataclass
+class PortalRun:
+    """One database's run: what the clients saw, what the database holds, what the server logged."""
+
+    database: str
+    load: LoadResult
+    rows: int
+    log_lines: list[str] = field(default_factory=list)
+    form_gzip: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        problems = []
+        if self.load.server_errors:
+            problems.append(f"{self.database}: {self.load.server_errors} responses with status 5xx")
+        if self.rows != self.load.accepted:
+            problems.append(f"{self.database}: {self.rows} rows stored but {self.load.accepted} POSTs answered 303")
+        other = len(self.load.failures) - self.load.server_errors
+        if other > 0:
+            problems.append(f"{self.database}: {other} other failed requests (connection errors or unexpected status)")
+        return problems
+
+
+def measure_portal(database: str, database_url: str, work: Path, submissions: int, concurrency: int,
+                   settings: ServerSettings, measure_form: bool = False) -> PortalRun:
+    """Migrate and seed the database, serve the portal, send the citizens, count the rows."""
+    prepare_portal_database(database_url, work)
+    codes = column(database_url, ACTIVE_COUNTERS)
+    before = scalar(database_url, "SELECT count(*) FROM skm_response")
+    with Gunicorn("portal:create_app()", portal_env(database_url, work), work, settings, name=database) as server:
+        warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
+        load = run_load(server.port, codes, submissions, concurrency)
+        form_gzip = form_sizes(server.port, codes) if measure_form else {}
+        server.stop()
+        log = server.log()
+    rows = scalar(database_url, "SELECT count(*) FROM skm_response") - before
+    return PortalRun(database, load, rows, log_excerpts(log), form_gzip)
+
+
+def measure_bare(work: Path, submissions: int, concurrency: int, settings: ServerSettings) -> LoadResult:
+    env = portal_env("sqlite://", work)
+    with Gunicorn("bench.bare:app", env, work, settings, name="bare") as server:
+        codes = ["BARE01", "BARE02"]
+        warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
+        return run_load(server.port, codes, submissions, concurrency)
+
+
+def form_sizes(port: int, codes: list[str]) -> dict[str, int]:
+    """gzip bytes of each loket's form HTML plus public.css, as a browser on a fresh visit downloads them."""
+    css = _get(port, "/static/css/public.css")
+    css_gzip = len(gzip.compress(css, GZIP_LEVEL))
+    return {code: len(gzip.compress(_get(port, f"/s/{code}"), GZIP_LEVEL)) + css_gzip for code in codes}
+
+
+def _get(port: int, path: str) -> bytes:
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Accept-Language": "id"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path} answered {response.status}")
+        return body
+    finally:
+        connection.close()
+
+
+def _report_run(run: PortalRun) -> None:
+    load = run.load
+    say(f"  portal on {run.database}: {load.summary()}")
+    say(f"  rows stored {run.rows}, POSTs answered 303 {load.accepted}: "
+        f"{'OK' if run.rows == load.accepted else 'MISMATCH'}; 5xx: {load.server_errors}")
+    for (what, detail), n in Counter(load.failures).most_common(10):
+        say(f"    FAILED {n} x {what}: {detail}")
+    if run.log_lines:
+        say(f"  gunicorn error log ({run.database}), most frequent lines:")
+        for line in run.log_lines:
+            say(f"    {line}")
+
+
+def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
+    """Run the benchmark; return the figures and the problems found (empty when all is well)."""
+    settings = ServerSettings(workers=options.workers, threads=options.threads)
+    databases = [d.strip() for d in options.databases.split(",") if d.strip()]
+    submissions, concurrency = options.submissions, options.concurrency
+    say(f"== submit: {submissions} citizens (GET form + POST answers) over {concurrency} connections; {settings.describe()}")
+    figures: list[Figure] = []
+    problems: list[str] = []
+    runs: list[PortalRun] = []
+
+    with workdir("cermin-bench-bare-") as work:
+        bare = measure_bare(work, submissions, concurrency, settings)
+    say(f"  bare Flask baseline: {bare.summary()}")
+    if bare.server_errors or bare.accepted != submissions:
+        problems.append(f"baseline: {bare.accepted}/{submissions} accepted, {bare.server_errors} 5xx")
+
+    if "sqlite" in databases:
+        with workdir("cermin-bench-sqlite-") as work:
+            runs.append(measure_portal("sqlite", sqlite_url(work), work, submissions, concurrency, settings,
+                                       measure_form=True))
+    if "postgres" in databases:
+        from tests.pgserver import PostgresUnavailable, postgres_server
+
+        try:
+            with postgres_server() as server, workdir("cermin-bench-postgres-") as work:
+                runs.append(measure_portal("postgres", server.create_database("cermin_bench"), work, submissions,
+                                           concurrency, settings, measure_form="sqlite" not in databases))
+        except PostgresUnavailable as error:
+            say(f"!!! SKIP submit on PostgreSQL: {error} !!!")
+
+    for portal_run in runs:
+        _report_run(portal_run)
+        problems.extend(portal_run.problems)
+        ratio = portal_run.load.rps / bare.rps if bare.rps else 0.0
+        verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"
+        say(f"  {portal_run.database}: {portal_run.load.rps:.1f} submissions/s vs baseline {bare.rps:.1f}/s "
+            f"= ratio {ratio:.2f} (target >= {TARGET_RATIO}: {verdict})")
+        figures.append(Figure(f"submit_ratio_{portal_run.database}", ratio, "x"))
+        figures.append(Figure(f"submit_rps_{portal_run.database}", portal_run.load.rps, "req/s"))
+    if runs:
+        worst = max(runs, key=lambda r: r.load.post_ms(99))
+        figures.append(Figure("submit_p99_ms", worst.load.post_ms(99), "ms"))
+        say(f"  POST p99: " + ", ".join(f"{r.database} {r.load.post_ms(99):.1f} ms" for r in runs)
+            + f" (reported: the worse, {worst.database})")
+        sizes = next((r.form_gzip for r in runs if r.form_gzip), {})
+        if sizes:
+            largest = max(sizes, key=sizes.get)
+            verdict = "OK" if sizes[largest] <= TARGET_FORM_GZIP else "ABOVE TARGET"
+            say(f"  form size (gzip -{GZIP_LEVEL}, HTML + public.css): largest {sizes[largest]} bytes at /s/{largest} "
+                f"(target <= {TARGET_FORM_GZIP}: {verdict}); smallest {min(sizes.values())} bytes")
+            figures.append(Figure("form_gzip_bytes", sizes[largest], "bytes"))
+    return _order(figures), problems
+
+
+ORDER = ("submit_ratio_sqlite", "submit_ratio_postgres", "submit_p99_ms", "submit_rps_sqlite", "submit_rps_postgres",
+         "form_gzip_bytes")
+
+
+def _order(figures: list[Figure]) -> list[Figure]:
+    return sorted(figures, key=lambda f: ORDER.index(f.name) if f.name in ORDER else len(ORDER))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.submit", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    figures, problems = run(parser.parse_args(argv))
+    for problem in problems:
+        say(f"!!! PROBLEM: {problem}")
+    for figure in figures:
+        say(figure.line())
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
