@@ -53,6 +53,8 @@ REQUIRED_COLUMNS = ("counter", "submitted_at", *UNSUR_COLUMNS)
 BARE_DATE_TIME = time(12, 0)
 #: Rows looked up and written per round trip.
 CHUNK = 1000
+#: A date alone, or as an XLSX date cell reads (midnight, no offset).
+_DATE_ONLY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T00:00:00)?")
 _MOMENT = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?", re.IGNORECASE
 )
@@ -114,7 +116,6 @@ def import_responses(
     table: Table,
     progress: Callable[[int], None] | None = None,
     unit_ids: Collection[int] | None = None,
-    now: datetime | None = None,
 ) -> ImportSummary:
     """Store the paper responses of `table`, all or nothing; raise ResponsesRejected listing bad rows.
 
@@ -124,7 +125,7 @@ def import_responses(
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
         raise FeedbackError(N_("Kolom wajib tidak ada: %(columns)s."), {"columns": ", ".join(missing)})
-    reader = _RowReader(instansi, unit_ids, now or datetime.now(timezone.utc))
+    reader = _RowReader(instansi, unit_ids)
     problems: list[RowProblem] = []
     rows: list[_PaperRow] = []
     for number, cells in table.rows:
@@ -142,10 +143,10 @@ def import_responses(
 class _RowReader:
     """Checks one row at a time against lookups loaded once for the whole file."""
 
-    def __init__(self, instansi: Instansi, unit_ids: Collection[int] | None, now: datetime):
+    def __init__(self, instansi: Instansi, unit_ids: Collection[int] | None):
         self.tz: ZoneInfo = instansi.tz
-        self.now = now
-        self.today = today(self.tz, now)
+        self.now = datetime.now(timezone.utc)
+        self.today = today(self.tz, self.now)
         self.allowed = None if unit_ids is None else set(unit_ids)
         counters = db.session.scalars(
             select(Counter).join(Unit).where(Unit.instansi_id == instansi.id)
@@ -196,13 +197,14 @@ class _RowReader:
         if not text:
             self._problem(N_("Tanggal survei wajib diisi."))
             return None
-        moment = parse_moment(text, self.tz)
-        if moment is None:
+        parsed = parse_moment(text, self.tz)
+        if parsed is None:
             self._problem(N_("Tanggal \"%(value)s\" tidak valid; gunakan TTTT-BB-HH JJ:MM, misalnya 2026-03-02 09:15."),
                           value=text)
             return None
-        bare_date = len(text) == 10
-        if (moment.astimezone(self.tz).date() > self.today) if bare_date else moment > self.now:
+        moment, date_only = parsed
+        # A date alone is in the future only from the next local day on, even before its 12:00.
+        if (moment.date() > self.today) if date_only else (moment > self.now):
             self._problem(N_("Tanggal %(value)s belum terjadi."), value=text)
             return None
         return moment
@@ -242,21 +244,23 @@ class _RowReader:
         return code
 
 
-def parse_moment(text: str, tz: ZoneInfo) -> datetime | None:
-    """An aware datetime from ISO 8601 text; without an offset it is instansi-local time.
+def parse_moment(text: str, tz: ZoneInfo) -> tuple[datetime, bool] | None:
+    """(aware datetime, whether only a date was given) from ISO 8601 text, or None.
 
-    A bare date (2026-03-02) means 12:00 local time. None when the text is not such a moment.
+    Without an offset the time is instansi-local. A date alone means 12:00 local time; so does
+    midnight written as a spreadsheet writes a date-only cell (2026-03-02T00:00:00).
     """
     text = text.strip()
     if not _MOMENT.fullmatch(text):
         return None
     try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), BARE_DATE_TIME, tz)
+        day = _DATE_ONLY.fullmatch(text)
+        if day:
+            return datetime.combine(date.fromisoformat(day.group(1)), BARE_DATE_TIME, tz), True
         moment = datetime.fromisoformat(text.upper())
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)), False
 
 
 def _assign_keys(rows: list[_PaperRow]) -> None:

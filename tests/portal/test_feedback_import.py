@@ -2,7 +2,7 @@
 import csv
 import io
 import random
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -12,6 +12,7 @@ from portal.accounts.models import EMPLOYEE, SUPERVISOR
 from portal.feedback import scoring
 from portal.feedback.models import SkmComment, SkmDaily, SkmHourly, SkmResponse
 from portal.feedback.services import Submission, record_response
+from portal.localtime import today
 from portal.org.models import Counter
 from surveys import skm
 from tests.conftest import login, post_form
@@ -44,10 +45,6 @@ def count(db, model=SkmResponse) -> int:
     return db.session.scalar(select(func.count(model.id)))
 
 
-def scores_of(response: SkmResponse) -> dict[str, int]:
-    return response.scores()
-
-
 @pytest.fixture
 def dinkes_counter(factory, org):
     counter = factory.add(Counter(unit_id=org.other_unit.id, code="DNK01", name="Loket Dinkes"))
@@ -74,7 +71,7 @@ def test_cli_imports_csv_rows_as_paper_responses(runner, org, db, tmp_path):
     first, second, third = responses
     assert first.employee_id == officer.id and second.employee_id is None
     assert (first.gender, first.age_range, first.education, first.occupation) == ("P", "30-39", "SMA", "WIRAUSAHA")
-    assert scores_of(first) == dict(zip(skm.UNSUR_CODES, GOOD))
+    assert first.scores() == dict(zip(skm.UNSUR_CODES, GOOD))
     assert not first.negative and second.negative
     assert all(r.import_key and len(r.import_key) == 64 for r in responses)
     assert len({r.import_key for r in responses}) == 3
@@ -93,13 +90,16 @@ def test_cli_imports_xlsx_with_indonesian_headings_and_labels(runner, org, db, t
     sheet.append(["UJI01", datetime(2026, 3, 2, 9, 15), *GOOD, org.staff[0].nip, "Ramah sekali", "Laki-laki",
                   "30–39 tahun", "D3", "pegawai swasta"])
     sheet.append(["UJI01", "2026-03-02", *GOOD, None, None, "perempuan", "<20", "S2", "PNS"])
+    # A date-only cell reads as midnight; like a bare date it means 12:00 local time.
+    sheet.append(["UJI01", date(2026, 3, 3), *GOOD])
     path = tmp_path / "kertas.xlsx"
     workbook.save(path)
     result = runner.invoke(args=["import-responses", str(path)])
     assert result.exit_code == 0, result.output
-    assert "2 tanggapan ditambahkan" in result.output
-    first, second = db.session.scalars(select(SkmResponse).order_by(SkmResponse.submitted_at)).all()
+    assert "3 tanggapan ditambahkan" in result.output
+    first, second, third = db.session.scalars(select(SkmResponse).order_by(SkmResponse.submitted_at)).all()
     assert first.submitted_at == datetime(2026, 3, 2, 1, 15, tzinfo=timezone.utc)
+    assert third.submitted_at == datetime(2026, 3, 3, 4, 0, tzinfo=timezone.utc)
     assert (first.gender, first.age_range, first.education, first.occupation) == ("L", "30-39", "S1", "SWASTA")
     assert first.employee_id == org.staff[0].id
     assert (second.gender, second.age_range, second.education, second.occupation) == ("P", "<20", "S2", "PNS")
@@ -122,6 +122,17 @@ def test_times_with_offsets_and_in_local_time(runner, org, db, tmp_path):
         (datetime(2026, 3, 2, 16, 30, tzinfo=timezone.utc), date(2026, 3, 3), 0),
         (datetime(2026, 3, 5, 4, 0, tzinfo=timezone.utc), date(2026, 3, 5), 12),
     ]
+
+
+def test_a_date_alone_may_be_today_but_not_tomorrow(runner, org, db, tmp_path):
+    local_today = today(org.instansi.tz)
+    tomorrow = local_today + timedelta(days=1)
+    result = import_file(runner, tmp_path, as_csv([row(at=local_today.isoformat()), row(at=tomorrow.isoformat())]))
+    assert result.exit_code == 1
+    assert f"Baris 3: Tanggal {tomorrow.isoformat()} belum terjadi." in result.output
+    assert "Baris 2:" not in result.output
+    assert import_file(runner, tmp_path, as_csv([row(at=local_today.isoformat())])).exit_code == 0
+    assert db.session.scalar(select(SkmResponse.local_date)) == local_today
 
 
 def test_import_is_all_or_nothing_and_reports_every_bad_row(runner, org, db, tmp_path):
