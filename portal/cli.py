@@ -31,6 +31,7 @@ instansi_option = click.option("--instansi", "instansi_name", metavar="NAMA", he
 def register_commands(app: Flask) -> None:
     from portal.accounts.cli import commands as account_commands
     from portal.appraisal.cli import commands as appraisal_commands
+    from portal.appraisal.export_cli import commands as appraisal_export_commands
     from portal.counters.cli import commands as counter_commands
     from portal.demo.cli import commands as demo_commands
     from portal.feedback.cli import commands as feedback_commands
@@ -41,7 +42,7 @@ def register_commands(app: Flask) -> None:
     from portal.reviews.cli import commands as review_commands
 
     for command in (*org_commands, *account_commands, *mail_commands, *demo_commands, *feedback_commands,
-                    *counter_commands, *review_commands, *appraisal_commands, *insight_commands,
+                    *counter_commands, *review_commands, *appraisal_commands, *appraisal_export_commands, *insight_commands,
                     *ops_commands):
         if not getattr(command.callback, "_cermin_appcontext", False):
             # Every command works in the app context, however it is invoked (flask CLI or tests).

@@ -7,10 +7,12 @@
 - An employee sees their own record once it is confirmed or finalised.
 - HR may also enter the rating hasil kerja of a draft, send a confirmed record back to draft
   (with a reason) and read the audit log.
+- Exports and printable sheets follow the same lines (a supervisor exports their team's records);
+  development areas across employees and recognition are HR's; admins manage API tokens.
 """
 from __future__ import annotations
 
-from portal.accounts.models import ADMIN, HR
+from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.appraisal.models import AppraisalRecord
 
 
@@ -50,6 +52,38 @@ def can_finalise(user, record: AppraisalRecord) -> bool:
 
 def can_reopen(user, record: AppraisalRecord) -> bool:
     return _own_instansi(user, record) and record.status == "finalised" and is_admin(user)
+
+
+# --- Outputs: exports, printable sheets, development and recognition, API tokens -------------
+
+#: What of a period's records someone may export.
+EVERY_RECORD, OWN_TEAM = "all", "team"
+
+
+def export_reach(user, period) -> str | None:
+    """HR and admins export every record of the period; a Pejabat Penilai (supervisor role)
+    their direct reports' records only; anyone else nothing."""
+    if not user.is_authenticated or period.instansi_id != user.instansi_id:
+        return None
+    if is_hr(user):
+        return EVERY_RECORD
+    if user.has_role(SUPERVISOR) and getattr(user, "employee", None) is not None:
+        return OWN_TEAM
+    return None
+
+
+def can_print(user, record: AppraisalRecord) -> bool:
+    """The printable sheet follows who may see the record (an employee: once confirmed)."""
+    return can_view(user, record)
+
+
+def can_plan_with(user, period) -> bool:
+    """Development areas across employees and recognition lists are HR's."""
+    return user.is_authenticated and period.instansi_id == user.instansi_id and is_hr(user)
+
+
+def can_manage_api_tokens(user) -> bool:
+    return is_admin(user)
 
 
 def can_set_hasil_kerja(user, record: AppraisalRecord) -> bool:

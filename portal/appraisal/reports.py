@@ -1,0 +1,153 @@
+"""What HR plans from a period's appraisal records: development areas (for training plans) and
+recognition (the officers citizens rated best)."""
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from portal.appraisal.exports import Scope, scoped_records
+from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
+from portal.extensions import db
+from portal.org.models import Employee, Unit
+from portal.tabular import write_csv
+from surveys.berakhlak import VALUE_BY_CODE, VALUE_CODES
+from surveys.skm import UNSUR_BY_KODE, UNSUR_CODES
+
+VALUE, UNSUR = "value", "unsur"
+DEVELOPMENT_CSV_HEADER = ["jenis", "kode", "area", "nip", "nama", "unit", "jabatan"]
+_CSV_KIND = {VALUE: "berakhlak", UNSUR: "skm"}
+#: Officers recognised per unit (more when scores tie at the last place).
+TOP_PER_UNIT = 10
+
+
+@dataclass(frozen=True)
+class Area:
+    """A suggested development area: a BerAKHLAK value (from others' ratings) or an SKM unsur."""
+
+    kind: str
+    code: str
+    #: The Indonesian source label (N_-marked in surveys/); translate when showing it.
+    name: str
+
+    @property
+    def order(self) -> tuple[int, int]:
+        codes = VALUE_CODES if self.kind == VALUE else UNSUR_CODES
+        return (0 if self.kind == VALUE else 1, codes.index(self.code))
+
+
+def _codes(items) -> list[str]:
+    """Codes from a list of codes, or of objects carrying "code"/"kode"; anything else is skipped."""
+    if not isinstance(items, list):
+        return []
+    codes = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("code", item.get("kode"))
+        if isinstance(item, str) and item not in codes:
+            codes.append(item)
+    return codes
+
+
+def explanation_messages(record: AppraisalRecord) -> list[tuple[str, dict]]:
+    """The record's explanation as (template, params) pairs; malformed entries are skipped."""
+    try:
+        data = json.loads(record.explanation or "[]")
+    except ValueError:
+        return []
+    if not isinstance(data, list):
+        return []
+    return [(item[0], item[1] if isinstance(item[1], dict) else {}) for item in data
+            if isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)]
+
+
+def development_areas(record: AppraisalRecord) -> list[Area]:
+    """The record's development areas: {"values": [...], "unsur": [...]} as the merge wrote it.
+
+    Unknown codes and a missing or damaged JSON give fewer areas, never an error.
+    """
+    try:
+        data = json.loads(record.development or "{}")
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    areas = [Area(VALUE, code, VALUE_BY_CODE[code].name) for code in _codes(data.get("values")) if code in VALUE_BY_CODE]
+    areas += [Area(UNSUR, code, UNSUR_BY_KODE[code].name) for code in _codes(data.get("unsur")) if code in UNSUR_BY_KODE]
+    return areas
+
+
+@dataclass
+class AreaGroup:
+    """One development area and the employees who have it, for planning a training."""
+
+    area: Area
+    people: list[tuple[Employee, Unit]] = field(default_factory=list)
+
+
+def development_summary(scope: Scope) -> list[AreaGroup]:
+    """Every area that at least one employee has, most frequent first."""
+    groups: dict[Area, AreaGroup] = {}
+    for record, employee, unit in scoped_records(scope):
+        for area in development_areas(record):
+            groups.setdefault(area, AreaGroup(area)).people.append((employee, unit))
+    return sorted(groups.values(), key=lambda g: (-len(g.people), g.area.order))
+
+
+def development_csv(groups: list[AreaGroup]) -> str:
+    """One line per employee and area: jenis (berakhlak|skm), kode, area, nip, nama, unit, jabatan."""
+    out = io.StringIO()
+    write_csv(out, DEVELOPMENT_CSV_HEADER, (
+        (_CSV_KIND[g.area.kind], g.area.code, g.area.name, employee.nip, employee.name, unit.code, employee.jabatan)
+        for g in groups for employee, unit in g.people
+    ))
+    return out.getvalue()
+
+
+# --- recognition ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Honouree:
+    rank: int
+    record: AppraisalRecord
+    employee: Employee
+    unit: Unit
+
+
+def recognition(period: AppraisalPeriod, min_n: int, unit: Unit | None = None,
+                employee_id: int | None = None) -> list[tuple[Unit, list[Honouree]]]:
+    """Per unit, the officers with the best citizen score among those with at least ``min_n``
+    citizen responses: rank 1 to TOP_PER_UNIT, ties sharing a rank (and a place).
+    """
+    rank = func.rank().over(partition_by=AppraisalRecord.unit_id, order_by=AppraisalRecord.citizen_score.desc())
+    ranked = (
+        select(AppraisalRecord.id.label("record_id"), rank.label("rank"))
+        .where(AppraisalRecord.period_id == period.id, AppraisalRecord.citizen_score.is_not(None),
+               AppraisalRecord.citizen_n >= min_n)
+    )
+    if unit is not None:
+        ranked = ranked.where(AppraisalRecord.unit_id == unit.id)
+    ranked = ranked.subquery()
+    query = (
+        select(ranked.c.rank, AppraisalRecord, Employee, Unit)
+        .join(AppraisalRecord, AppraisalRecord.id == ranked.c.record_id)
+        .join(Employee, Employee.id == AppraisalRecord.employee_id)
+        .join(Unit, Unit.id == AppraisalRecord.unit_id)
+        .where(ranked.c.rank <= TOP_PER_UNIT)
+        .order_by(Unit.code, ranked.c.rank, AppraisalRecord.citizen_n.desc(), Employee.name)
+    )
+    if employee_id is not None:
+        query = query.where(AppraisalRecord.employee_id == employee_id)
+    by_unit: dict[int, tuple[Unit, list[Honouree]]] = {}
+    for position, record, employee, record_unit in db.session.execute(query):
+        by_unit.setdefault(record_unit.id, (record_unit, []))[1].append(Honouree(position, record, employee, record_unit))
+    return list(by_unit.values())
+
+
+def honouree(period: AppraisalPeriod, employee_id: int, min_n: int) -> Honouree | None:
+    """The employee's place in their unit's recognition list, or None when they are not on it."""
+    for _unit, honourees in recognition(period, min_n, employee_id=employee_id):
+        return honourees[0]
+    return None

@@ -1,0 +1,380 @@
+"""Appraisal outputs: CSV and XLSX exports (UI and CLI), the printable sheet, development areas,
+recognition with certificates, and who may open each."""
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.appraisal import exports
+from tests.conftest import login
+from tests.portal.appraisal_output_data import make_period, make_record, standard_appraisals
+
+HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
+          "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
+          "rating_perilaku,rating_hasil_kerja,predikat,status")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def appraisals(factory, org):
+    return standard_appraisals(factory, org)
+
+
+def _csv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _sheet(data: bytes, name="Penilaian"):
+    workbook = load_workbook(io.BytesIO(data))
+    return workbook, workbook[name]
+
+
+def _values(sheet) -> list[list]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+def test_csv_header_is_exactly_the_interface(appraisals):
+    text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
+    assert text.split("\r\n", 1)[0] == HEADER
+    assert len(HEADER.split(",")) == 22
+
+
+def test_csv_row_of_a_record_with_a_left_out_component(appraisals, org):
+    text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
+    line = next(l for l in text.split("\r\n") if "Staf Uji 1" in l)
+    assert line == (f"{org.staff[0].nip},Staf Uji 1,DUKCAPIL,Pengadministrasi Umum,91.67,24,75,1,83.33,4,,0,"
+                    "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,confirmed")
+
+
+def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(appraisals):
+    rows = _csv(exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period))))
+    assert [(r["unit"], r["nama"]) for r in rows] == [
+        ("DINKES", "Bidan Dinkes"), ("DUKCAPIL", "Atasan Uji"), ("DUKCAPIL", "Staf Uji 1"),
+        ("DUKCAPIL", "Staf Uji 2"), ("DUKCAPIL", "Staf Uji 3"),
+    ]
+    draft = rows[3]
+    assert draft["status"] == "draft" and draft["rating_perilaku"] == "" and draft["predikat"] == ""
+    assert draft["rating_perilaku_suggested"] == "Sesuai Ekspektasi"
+    assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("57.14", "42.86", "")
+    assert (draft["rekan_n"], draft["bawahan_n"]) == ("0", "0")
+    assert rows[4]["status"] == "finalised" and rows[4]["predikat"] == "Sangat Baik"
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","klik")', "-Budi", "+Ani", "@Cici"])
+def test_formula_names_are_escaped_in_csv_and_xlsx(factory, org, name):
+    period = make_period(factory, org.instansi)
+    employee = factory.employee(org.unit, name, jabatan="=1+2")
+    make_record(factory, period, employee, "draft", citizen_score=Decimal(80), citizen_n=12)
+    scope = exports.Scope(period)
+    rows = exports.appraisal_rows(scope)
+    row = _csv(exports.to_csv(rows))[0]
+    assert row["nama"] == "'" + name and row["jabatan"] == "'=1+2"
+    _, sheet = _sheet(exports.to_xlsx(scope, rows))
+    assert sheet["B2"].value == "'" + name and sheet["B2"].data_type == "s"
+    assert sheet["D2"].value == "'=1+2" and sheet["D2"].data_type == "s"
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
+    scope = exports.Scope(appraisals.period)
+    workbook, sheet = _sheet(exports.to_xlsx(scope, exports.appraisal_rows(scope)))
+    assert workbook.sheetnames == ["Penilaian", "Keterangan"]
+    values = _values(sheet)
+    assert values[0][:6] == ["NIP", "Nama", "Unit Kerja", "Jabatan", "Skor Masyarakat", "n Masyarakat"]
+    assert "Bobot Masyarakat (%)" in values[0] and values[0][-6:] == [
+        "Nilai Komposit", "Rating Perilaku (usulan)", "Rating Perilaku (ditetapkan)", "Rating Hasil Kerja",
+        "Predikat", "Status"]
+    assert sheet.freeze_panes == "A2"
+    own = next(r for r in values if r[1] == "Staf Uji 1")
+    assert own[0] == org.staff[0].nip and isinstance(own[0], str)
+    assert own[2] == "Dinas Kependudukan dan Pencatatan Sipil"
+    assert own[4] == pytest.approx(91.67) and own[5] == 24 and own[10] is None and own[15] is None
+    assert own[16] == pytest.approx(84.26)
+    assert own[-1] == "Dikonfirmasi"
+    assert sheet.column_dimensions["B"].width >= 25
+    notes = {row[0]: row[1] for row in _values(workbook["Keterangan"]) if row and row[0]}
+    assert notes["Periode"] == "Penilaian Kinerja Tahunan 2025"
+    assert notes["Instansi"] == "Pemerintah Kota Uji"
+    assert notes["Data masyarakat dari"].date().isoformat() == "2025-01-01"
+    assert notes["Minimal tanggapan masyarakat"] == 10
+    assert notes["Jumlah pegawai"] == 5
+    assert "WITA" in notes["Diekspor"]
+    weights = next(row for row in _values(workbook["Keterangan"]) if row[0] == "Pelayanan langsung (loket)")
+    assert weights[1:] == [40, 30, 20, 10, 0]
+
+
+# --- command line ---------------------------------------------------------------------------
+
+def test_cli_writes_csv_to_standard_output(runner, appraisals):
+    result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout_bytes.decode("utf-8")
+    assert text.split("\r\n", 1)[0] == HEADER
+    assert len(_csv(text)) == 5
+    assert "5 catatan penilaian" in result.stderr
+
+
+def test_cli_unit_filter_and_file_output(runner, appraisals, tmp_path):
+    target = tmp_path / "dukcapil.csv"
+    result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--unit", "dukcapil",
+                                 "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    rows = _csv(target.read_text(encoding="utf-8"))
+    assert {r["unit"] for r in rows} == {"DUKCAPIL"} and len(rows) == 4
+    assert str(target) in result.stdout
+
+
+def test_cli_writes_xlsx_to_standard_output_and_to_a_file(runner, appraisals, tmp_path):
+    result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "xlsx",
+                                 "--unit", "DINKES"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.startswith(b"PK\x03\x04")
+    _, sheet = _sheet(result.stdout_bytes)
+    assert [r[1] for r in _values(sheet)] == ["Nama", "Bidan Dinkes"]
+
+    target = tmp_path / "semua.xlsx"
+    result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "xlsx",
+                                 "--output", str(target), "--instansi", "Pemerintah Kota Uji"])
+    assert result.exit_code == 0, result.output
+    workbook, sheet = _sheet(target.read_bytes())
+    assert _values(sheet)[0][0] == "NIP" and sheet.max_row == 6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--period", "999999"], "Periode tidak ditemukan: 999999"),
+    (["--period", "abc"], "Periode tidak ditemukan: abc"),
+    (["--unit", "ENTAH"], "Unit kerja tidak ditemukan: ENTAH"),
+    (["--instansi", "Kota Lain"], "Periode tidak ditemukan"),
+])
+def test_cli_refuses_unknown_period_or_unit(runner, appraisals, args, message):
+    if "--period" not in args:
+        args = ["--period", str(appraisals.period.id), *args]
+    result = runner.invoke(args=["export-appraisals", *args])
+    assert result.exit_code == 1
+    assert message in result.stderr and result.stdout == ""
+
+
+def test_cli_refuses_unknown_format_and_has_help(runner, appraisals):
+    result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "pdf"])
+    assert result.exit_code == 2
+    help_text = runner.invoke(args=["export-appraisals", "--help"]).stdout
+    assert "--format" in help_text and "--unit" in help_text and "--output" in help_text
+
+
+def test_cli_reports_an_unwritable_file(runner, appraisals, tmp_path):
+    result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id),
+                                 "--output", str(tmp_path / "no" / "x.csv")])
+    assert result.exit_code == 1 and "Berkas tidak dapat ditulis" in result.stderr
+
+
+# --- downloads in the UI --------------------------------------------------------------------
+
+def test_hr_downloads_csv_and_xlsx(hr_client, appraisals):
+    period_id = appraisals.period.id
+    response = hr_client.get(f"/penilaian/{period_id}/ekspor.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f"penilaian-{period_id}.csv" in response.headers["Content-Disposition"]
+    assert len(_csv(response.get_data(as_text=True))) == 5
+    response = hr_client.get(f"/penilaian/{period_id}/ekspor.xlsx?unit=DINKES")
+    assert response.status_code == 200 and response.mimetype == XLSX_TYPE
+    assert f"penilaian-{period_id}-DINKES.xlsx" in response.headers["Content-Disposition"]
+    _, sheet = _sheet(response.data)
+    assert sheet.max_row == 2
+
+
+def test_admin_downloads_too(admin_client, appraisals):
+    assert admin_client.get(f"/penilaian/{appraisals.period.id}/ekspor.csv").status_code == 200
+
+
+def test_supervisor_exports_their_team_only(supervisor_client, appraisals):
+    period_id = appraisals.period.id
+    rows = _csv(supervisor_client.get(f"/penilaian/{period_id}/ekspor.csv").get_data(as_text=True))
+    assert [r["nama"] for r in rows] == ["Staf Uji 1", "Staf Uji 2", "Staf Uji 3"]
+    rows = _csv(supervisor_client.get(f"/penilaian/{period_id}/ekspor.csv?unit=DINKES").get_data(as_text=True))
+    assert rows == []
+    _, sheet = _sheet(supervisor_client.get(f"/penilaian/{period_id}/ekspor.xlsx").data)
+    assert sheet.max_row == 4
+    page = supervisor_client.get(f"/penilaian/{period_id}/ekspor").get_data(as_text=True)
+    assert f"/catatan/{appraisals.final.id}/cetak" in page and "Bidan Dinkes" not in page
+    assert f"/catatan/{appraisals.supervisor.id}/cetak" not in page
+
+
+def test_employee_may_not_export(employee_client, appraisals):
+    for suffix in ("ekspor", "ekspor.csv", "ekspor.xlsx"):
+        assert employee_client.get(f"/penilaian/{appraisals.period.id}/{suffix}").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, appraisals):
+    response = client.get(f"/penilaian/{appraisals.period.id}/ekspor.csv")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+def test_unknown_unit_and_another_instansis_period_are_not_found(hr_client, appraisals, factory, db):
+    assert hr_client.get(f"/penilaian/{appraisals.period.id}/ekspor.csv?unit=ENTAH").status_code == 404
+    elsewhere = factory.instansi(name="Pemerintah Kota Lain")
+    other = make_period(factory, elsewhere)
+    db.session.commit()
+    for suffix in ("ekspor", "ekspor.csv", "ekspor.xlsx", "pengembangan", "apresiasi"):
+        assert hr_client.get(f"/penilaian/{other.id}/{suffix}").status_code == 404, suffix
+
+
+def test_export_page_lists_links_units_and_sheets(hr_client, appraisals):
+    html = hr_client.get(f"/penilaian/{appraisals.period.id}/ekspor").get_data(as_text=True)
+    assert f"/penilaian/{appraisals.period.id}/ekspor.xlsx" in html
+    assert f"/penilaian/{appraisals.period.id}/ekspor.csv?unit=DINKES" in html
+    assert f"/penilaian/catatan/{appraisals.own.id}/cetak" in html
+    assert "Area pengembangan" in html and "Apresiasi petugas" in html
+
+
+def test_reports_index_lists_the_periods(hr_client, supervisor_client, employee_client, appraisals):
+    html = hr_client.get("/penilaian/laporan").get_data(as_text=True)
+    assert "Penilaian Kinerja Tahunan 2025" in html and "Laporan penilaian" in html
+    assert f"/penilaian/{appraisals.period.id}/apresiasi" in html
+    html = supervisor_client.get("/penilaian/laporan").get_data(as_text=True)
+    assert "Ekspor tim saya" in html and "/apresiasi" not in html
+    assert employee_client.get("/penilaian/laporan").status_code == 403
+
+
+# --- the printable sheet --------------------------------------------------------------------
+
+def test_sheet_shows_everything_for_the_file(hr_client, appraisals, org):
+    response = hr_client.get(f"/penilaian/catatan/{appraisals.own.id}/cetak")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for text in ("Pemerintah Kota Uji", "Penilaian Kinerja Tahunan 2025", org.staff[0].nip, "Staf Uji 1",
+                 "Pengadministrasi Umum", "Dinas Kependudukan dan Pencatatan Sipil",
+                 "Masyarakat", "91,67", "44,44%", "Rekan kerja", "83,33", "22,22%", "Bawahan", "tidak dihitung",
+                 "Nilai komposit", "84,26", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
+                 "Komponen Bawahan tidak disertakan: belum ada data.",
+                 "Bobot Masyarakat menjadi 44.44% (semula 40.00%).",
+                 "Adaptif", "Kolaboratif", "U7 Perilaku Pelaksana (sopan dan ramah)",
+                 "Pejabat Penilai Kinerja", "Pegawai yang Dinilai", "Atasan Uji", org.supervisor.nip,
+                 "appraisal-print.css"):
+        assert text in html, text
+    assert "DRAF" not in html
+    assert " style=" not in html and "<script>" not in html
+
+
+def test_draft_sheet_says_so_and_tolerates_missing_development(hr_client, appraisals, db):
+    html = hr_client.get(f"/penilaian/catatan/{appraisals.final.id}/cetak").get_data(as_text=True)
+    assert "Belum ada area pengembangan yang ditandai." in html and "Sangat Baik" in html
+    html = hr_client.get(f"/penilaian/catatan/{appraisals.draft.id}/cetak").get_data(as_text=True)
+    assert "DRAF" in html and "belum ditetapkan" in html
+
+
+def test_sheet_renders_in_english(hr_client, appraisals):
+    response = hr_client.get(f"/penilaian/catatan/{appraisals.own.id}/cetak", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+
+
+def test_employee_prints_own_sheet_once_confirmed(employee_client, appraisals, factory, org, db):
+    assert employee_client.get(f"/penilaian/catatan/{appraisals.own.id}/cetak").status_code == 200
+    assert employee_client.get(f"/penilaian/catatan/{appraisals.draft.id}/cetak").status_code == 403
+    assert employee_client.get(f"/penilaian/catatan/{appraisals.final.id}/cetak").status_code == 403
+
+
+def test_employee_own_draft_is_refused(app, factory, org, db):
+    period = make_period(factory, org.instansi)
+    record = make_record(factory, period, org.staff[0], "draft", citizen_score=Decimal(80), citizen_n=12)
+    db.session.commit()
+    client = app.test_client()
+    login(client, "pegawai")
+    assert client.get(f"/penilaian/catatan/{record.id}/cetak").status_code == 403
+
+
+def test_supervisor_prints_team_sheets_only(supervisor_client, appraisals):
+    assert supervisor_client.get(f"/penilaian/catatan/{appraisals.draft.id}/cetak").status_code == 200
+    assert supervisor_client.get(f"/penilaian/catatan/{appraisals.other_unit.id}/cetak").status_code == 403
+
+
+def test_sheet_of_another_instansi_or_unknown_is_not_found(hr_client, appraisals, factory, db):
+    elsewhere = factory.instansi(name="Pemerintah Kota Lain")
+    unit = factory.unit(elsewhere)
+    stranger = factory.employee(unit, "Orang Lain")
+    record = make_record(factory, make_period(factory, elsewhere), stranger, "confirmed")
+    db.session.commit()
+    assert hr_client.get(f"/penilaian/catatan/{record.id}/cetak").status_code == 404
+    assert hr_client.get("/penilaian/catatan/999999/cetak").status_code == 404
+
+
+# --- development areas ----------------------------------------------------------------------
+
+def test_development_page_groups_employees_by_area(hr_client, appraisals):
+    html = hr_client.get(f"/penilaian/{appraisals.period.id}/pengembangan").get_data(as_text=True)
+    assert html.index("Adaptif") < html.index("Kolaboratif")  # three people before one
+    for text in ("Atasan Uji", "Staf Uji 1", "Staf Uji 2", "U7 Perilaku Pelaksana", "U6 Kompetensi Pelaksana"):
+        assert text in html, text
+
+
+def test_development_csv_lists_one_line_per_employee_and_area(hr_client, appraisals, org):
+    response = hr_client.get(f"/penilaian/{appraisals.period.id}/pengembangan.csv?unit=DUKCAPIL")
+    assert response.status_code == 200
+    rows = _csv(response.get_data(as_text=True))
+    assert list(rows[0]) == ["jenis", "kode", "area", "nip", "nama", "unit", "jabatan"]
+    adaptif = [r["nama"] for r in rows if r["kode"] == "ADAPTIF"]
+    assert adaptif == ["Atasan Uji", "Staf Uji 1", "Staf Uji 2"]
+    assert {"jenis": "skm", "kode": "U7", "area": "Perilaku Pelaksana (sopan dan ramah)", "nip": org.staff[1].nip,
+            "nama": "Staf Uji 2", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum"} in rows
+
+
+def test_development_and_recognition_are_hrs(supervisor_client, employee_client, appraisals):
+    for client in (supervisor_client, employee_client):
+        for suffix in ("pengembangan", "pengembangan.csv", "apresiasi", f"apresiasi/{appraisals.own.employee_id}/sertifikat"):
+            assert client.get(f"/penilaian/{appraisals.period.id}/{suffix}").status_code == 403, suffix
+
+
+# --- recognition ----------------------------------------------------------------------------
+
+def test_recognition_ranks_by_citizen_score_with_minimum_n(hr_client, appraisals, factory, org, db):
+    extra = factory.employee(org.unit, "Petugas Sedikit Data", job_group="front_line")
+    make_record(factory, appraisals.period, extra, "draft", citizen_score=Decimal(100), citizen_n=3)
+    db.session.commit()
+    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL").get_data(as_text=True)
+    assert html.index("Staf Uji 3") < html.index("Staf Uji 1") < html.index("Staf Uji 2")
+    assert "Petugas Sedikit Data" not in html and "Bidan Dinkes" not in html and "Atasan Uji" not in html
+    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL&min_n=3").get_data(as_text=True)
+    assert html.index("Petugas Sedikit Data") < html.index("Staf Uji 3")
+    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?min_n=13").get_data(as_text=True)
+    assert "Staf Uji 2" not in html and "Bidan Dinkes" in html  # 12 responses < 13; DINKES has 15
+
+
+def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
+    period = make_period(factory, org.instansi)
+    for i in range(12):
+        officer = factory.employee(org.unit, f"Petugas {i:02d}", job_group="front_line")
+        make_record(factory, period, officer, "draft", citizen_score=Decimal(60 + i), citizen_n=20)
+    db.session.commit()
+    html = hr_client.get(f"/penilaian/{period.id}/apresiasi").get_data(as_text=True)
+    assert "Petugas 11" in html and "Petugas 02" in html and "Petugas 01" not in html and "Petugas 00" not in html
+
+
+def test_certificate_for_a_recognised_officer(hr_client, appraisals, org):
+    response = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi/{org.staff[2].id}/sertifikat")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for text in ("Piagam Penghargaan", "Pemerintah Kota Uji", "Dinas Kependudukan dan Pencatatan Sipil",
+                 "Staf Uji 3", org.staff[2].nip, "Penilaian Kinerja Tahunan 2025", "95,50", "30 tanggapan",
+                 "peringkat 1", "Kepala Dinas Uji", "appraisal-print.css"):
+        assert text in html, text
+
+
+def test_certificate_needs_a_place_on_the_list(hr_client, appraisals, factory, org, db):
+    extra = factory.employee(org.unit, "Petugas Sedikit Data", job_group="front_line")
+    make_record(factory, appraisals.period, extra, "draft", citizen_score=Decimal(100), citizen_n=3)
+    db.session.commit()
+    url = f"/penilaian/{appraisals.period.id}/apresiasi/{extra.id}/sertifikat"
+    assert hr_client.get(url).status_code == 404
+    assert hr_client.get(url + "?min_n=3").status_code == 200
+    assert hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi/{org.supervisor.id}/sertifikat").status_code == 404
+
+
+def test_output_pages_render_in_english(hr_client, appraisals, org):
+    period_id = appraisals.period.id
+    for path in ("/penilaian/laporan", f"/penilaian/{period_id}/ekspor", f"/penilaian/{period_id}/pengembangan",
+                 f"/penilaian/{period_id}/apresiasi", f"/penilaian/{period_id}/apresiasi/{org.staff[2].id}/sertifikat"):
+        assert hr_client.get(path, headers={"Accept-Language": "en"}).status_code == 200, path
