@@ -1,0 +1,233 @@
+"""The read-only JSON API and the admin's page for its tokens."""
+import re
+from datetime import timedelta
+
+import pytest
+
+from portal.appraisal import tokens
+from portal.appraisal.models import ApiToken
+from portal.db import utcnow
+from tests.conftest import post_form
+from tests.portal.appraisal_output_data import make_period, standard_appraisals
+
+KEYS = {"nip", "nama", "unit", "jabatan", "citizen_score", "citizen_n", "atasan_score", "atasan_n", "rekan_score",
+        "rekan_n", "bawahan_score", "bawahan_n", "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan",
+        "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status"}
+TOKEN_RE = re.compile(r'value="(cmn_[A-Za-z0-9_-]{40})"')
+
+
+@pytest.fixture
+def appraisals(factory, org):
+    return standard_appraisals(factory, org)
+
+
+@pytest.fixture
+def issue(db, org):
+    """Issue a token straight through the service: issue(scopes=..., unit=...) → the token text."""
+
+    def make(scopes=(tokens.READ_APPRAISALS,), unit=None, instansi=None):
+        _row, token = tokens.issue_token((instansi or org.instansi).id, "SIMPEG", list(scopes), unit,
+                                         created_by_id=org.users["admin"].id)
+        db.session.commit()
+        return token
+
+    return make
+
+
+def _get(client, url, token=None, **headers):
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.get(url, headers=headers)
+
+
+def test_valid_token_reads_the_period(client, appraisals, issue, org):
+    response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", issue())
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+    body = response.json
+    assert set(body) == {"period", "appraisals"}
+    assert body["period"] == {"id": appraisals.period.id, "name": "Penilaian Kinerja Tahunan 2025", "kind": "tahunan",
+                              "citizen_from": "2025-01-01", "citizen_to": "2025-12-31"}
+    assert [a["nama"] for a in body["appraisals"]] == ["Bidan Dinkes", "Atasan Uji", "Staf Uji 1", "Staf Uji 2",
+                                                       "Staf Uji 3"]
+    assert all(set(a) == KEYS for a in body["appraisals"])
+    own = body["appraisals"][2]
+    assert own == {
+        "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
+        "citizen_score": 91.67, "citizen_n": 24, "atasan_score": 75.0, "atasan_n": 1, "rekan_score": 83.33,
+        "rekan_n": 4, "bawahan_score": None, "bawahan_n": 0, "weight_citizen": 44.44, "weight_atasan": 33.33,
+        "weight_rekan": 22.22, "weight_bawahan": None, "composite": 84.26,
+        "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
+        "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
+    }
+    assert isinstance(own["citizen_n"], int) and isinstance(own["citizen_score"], float)
+    draft = body["appraisals"][3]
+    assert draft["status"] == "draft" and draft["rating_perilaku"] is None and draft["predikat"] is None
+
+
+def test_unit_parameter_filters(client, appraisals, issue):
+    response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}&unit=dinkes", issue())
+    assert [a["unit"] for a in response.json["appraisals"]] == ["DINKES"]
+    response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}&unit=ENTAH", issue())
+    assert response.status_code == 404 and response.json["status"] == 404
+
+
+def test_using_a_token_records_when(client, appraisals, issue, db):
+    token = issue()
+    assert _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token).status_code == 200
+    row = tokens.find_active(token)
+    db.session.refresh(row)
+    assert row.last_used_at is not None and utcnow() - row.last_used_at < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic YWRtaW46cGFzcw==", "Token abc"])
+def test_missing_token_is_401_with_a_challenge(client, appraisals, header):
+    headers = {} if header is None else {"Authorization": header}
+    response = client.get(f"/api/v1/appraisals?period={appraisals.period.id}", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.json["status"] == 401 and response.json["error"] == "unauthorized"
+
+
+@pytest.mark.parametrize("token", ["cmn_" + "x" * 40, "salah", "cmn_"])
+def test_wrong_token_is_401(client, appraisals, issue, token):
+    issue()
+    response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token)
+    assert response.status_code == 401 and 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_revoked_token_is_401(client, appraisals, issue, db):
+    token = issue()
+    tokens.revoke_token(tokens.find_active(token))
+    db.session.commit()
+    response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token)
+    assert response.status_code == 401
+    assert db.session.query(ApiToken).one().last_used_at is None
+
+
+def test_token_without_the_scope_is_403(client, appraisals, issue):
+    response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", issue(scopes=()))
+    assert response.status_code == 403
+    assert 'scope="appraisals:read"' in response.headers["WWW-Authenticate"]
+
+
+def test_unit_restricted_token(client, appraisals, issue, org):
+    token = issue(unit=org.other_unit)
+    url = f"/api/v1/appraisals?period={appraisals.period.id}"
+    assert [a["nama"] for a in _get(client, url, token).json["appraisals"]] == ["Bidan Dinkes"]
+    assert _get(client, url + "&unit=DINKES", token).status_code == 200
+    response = _get(client, url + "&unit=DUKCAPIL", token)
+    assert response.status_code == 403 and response.json["status"] == 403
+
+
+def test_period_of_another_instansi_or_unknown_is_404(client, appraisals, issue, factory, db):
+    elsewhere = factory.instansi(name="Pemerintah Kota Lain")
+    theirs = make_period(factory, elsewhere)
+    db.session.commit()
+    token = issue()
+    assert _get(client, f"/api/v1/appraisals?period={theirs.id}", token).status_code == 404
+    assert _get(client, "/api/v1/appraisals?period=999999", token).status_code == 404
+    assert _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", issue(instansi=elsewhere)).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["", "?period=", "?period=abc", "?period=1.5", "?period=-1", "?period=%C2%B2"])
+def test_missing_or_bad_period_is_400(client, appraisals, issue, query):
+    response = _get(client, f"/api/v1/appraisals{query}", issue())
+    assert response.status_code == 400 and response.json["status"] == 400
+
+
+def test_a_session_alone_is_not_enough(hr_client, appraisals):
+    response = hr_client.get(f"/api/v1/appraisals?period={appraisals.period.id}")
+    assert response.status_code == 401
+
+
+def test_api_is_rate_limited(app, client, appraisals, issue):
+    app.config["CERMIN_API_LIMIT"] = "3 per minute"
+    try:
+        token = issue()
+        statuses = [_get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token).status_code
+                    for _ in range(4)]
+    finally:
+        app.config.pop("CERMIN_API_LIMIT")
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_only_the_hash_is_stored(issue, db):
+    token = issue()
+    row = db.session.query(ApiToken).one()
+    assert token.startswith("cmn_") and len(token) == 44
+    assert row.token_hash == tokens.token_hash(token) and token not in (row.token_hash, row.prefix)
+    assert row.prefix == token[:12]
+
+
+# --- the admin's page -----------------------------------------------------------------------
+
+def test_admin_issues_a_token_shown_once(admin_client, client, appraisals, db, org):
+    response = post_form(admin_client, "/penilaian/api-token",
+                         {"name": "SIMPEG BKPSDM", "unit_id": "0", "scopes": "appraisals:read"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    token = TOKEN_RE.search(html).group(1)
+    assert "hanya ditampilkan sekali" in html
+    row = db.session.query(ApiToken).one()
+    assert (row.name, row.scopes, row.unit_id, row.created_by_id) == ("SIMPEG BKPSDM", "appraisals:read", None,
+                                                                      org.users["admin"].id)
+    listing = admin_client.get("/penilaian/api-token").get_data(as_text=True)
+    assert token not in listing and row.prefix in listing and "SIMPEG BKPSDM" in listing
+    assert _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token).status_code == 200
+    listing = admin_client.get("/penilaian/api-token").get_data(as_text=True)
+    assert "belum pernah" not in listing  # last used is shown
+
+
+def test_admin_restricts_a_token_to_a_unit(admin_client, client, appraisals, db, org):
+    html = post_form(admin_client, "/penilaian/api-token",
+                     {"name": "Puskesmas", "unit_id": str(org.other_unit.id), "scopes": "appraisals:read"}
+                     ).get_data(as_text=True)
+    token = TOKEN_RE.search(html).group(1)
+    assert db.session.query(ApiToken).one().unit_id == org.other_unit.id
+    body = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token).json
+    assert {a["unit"] for a in body["appraisals"]} == {"DINKES"}
+
+
+def test_token_needs_a_name_and_a_scope(admin_client, db):
+    html = post_form(admin_client, "/penilaian/api-token", {"name": "", "unit_id": "0"}).get_data(as_text=True)
+    assert "Wajib diisi." in html and "Pilih paling sedikit satu izin." in html
+    assert TOKEN_RE.search(html) is None and db.session.query(ApiToken).count() == 0
+
+
+def test_admin_revokes_a_token(admin_client, client, appraisals, issue, db):
+    token = issue()
+    row = db.session.query(ApiToken).one()
+    response = post_form(admin_client, f"/penilaian/api-token/{row.id}/cabut", {}, page="/penilaian/api-token")
+    assert response.status_code == 302
+    db.session.refresh(row)
+    assert row.revoked_at is not None
+    assert _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token).status_code == 401
+    assert "Dicabut" in admin_client.get("/penilaian/api-token").get_data(as_text=True)
+
+
+def test_token_of_another_instansi_cannot_be_revoked(admin_client, issue, factory, db):
+    elsewhere = factory.instansi(name="Pemerintah Kota Lain")
+    db.session.commit()
+    issue(instansi=elsewhere)
+    row = db.session.query(ApiToken).one()
+    response = post_form(admin_client, f"/penilaian/api-token/{row.id}/cabut", {}, page="/penilaian/api-token")
+    assert response.status_code == 404
+    assert row.prefix not in admin_client.get("/penilaian/api-token").get_data(as_text=True)
+
+
+def test_only_admins_manage_tokens(hr_client, supervisor_client, employee_client, client, issue, db):
+    issue()
+    row_id = db.session.query(ApiToken).one().id
+    for other in (hr_client, supervisor_client, employee_client):
+        assert other.get("/penilaian/api-token").status_code == 403
+        assert other.post(f"/penilaian/api-token/{row_id}/cabut").status_code in (400, 403)
+    response = client.get("/penilaian/api-token")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+    assert db.session.query(ApiToken).one().revoked_at is None
+
+
+def test_token_page_renders_in_english(admin_client, issue):
+    issue()
+    assert admin_client.get("/penilaian/api-token", headers={"Accept-Language": "en"}).status_code == 200
