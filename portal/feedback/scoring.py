@@ -1,13 +1,14 @@
 """IKM for any scope and date range, aggregated in SQL from the daily rollup."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.feedback.models import SkmDaily
+from portal.feedback.models import SkmDaily, SkmHourly
 from portal.org.models import Counter, Instansi, Unit
 from surveys import skm
 
@@ -24,10 +25,14 @@ class Scope:
     employee_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: Units counted together with unit_id (its sub-units, when a dashboard includes them).
+    sub_unit_ids: tuple[int, ...] = ()
 
     def conditions(self) -> list:
         conditions = []
-        if self.unit_id is not None:
+        if self.unit_id is not None and self.sub_unit_ids:
+            conditions.append(SkmDaily.unit_id.in_((self.unit_id, *self.sub_unit_ids)))
+        elif self.unit_id is not None:
             conditions.append(SkmDaily.unit_id == self.unit_id)
         else:
             units = select(Unit.id).where(Unit.instansi_id == self.instansi_id)
@@ -42,6 +47,23 @@ class Scope:
             conditions.append(SkmDaily.local_date >= self.date_from)
         if self.date_to is not None:
             conditions.append(SkmDaily.local_date <= self.date_to)
+        return conditions
+
+    def hourly_conditions(self) -> list:
+        """The same scope on the hourly rollup, which knows units, lokets, dates and hours only."""
+        if self.service_id is not None or self.employee_id is not None:
+            raise ValueError("the hourly rollup has no layanan or officer")
+        if self.unit_id is not None:
+            units = (self.unit_id, *self.sub_unit_ids)
+            conditions = [SkmHourly.unit_id.in_(units) if len(units) > 1 else SkmHourly.unit_id == self.unit_id]
+        else:
+            conditions = [SkmHourly.unit_id.in_(select(Unit.id).where(Unit.instansi_id == self.instansi_id))]
+        if self.counter_id is not None:
+            conditions.append(SkmHourly.counter_id == self.counter_id)
+        if self.date_from is not None:
+            conditions.append(SkmHourly.local_date >= self.date_from)
+        if self.date_to is not None:
+            conditions.append(SkmHourly.local_date <= self.date_to)
         return conditions
 
 
@@ -73,13 +95,57 @@ def officer_ikm(scope: Scope, instansi: Instansi) -> skm.IkmResult:
     return ikm(scope, officer_unsur(instansi))
 
 
-def breakdown(scope: Scope, dimension) -> list[tuple[int, int, dict[str, int]]]:
-    """(key, n, sums) per value of a rollup column (SkmDaily.counter_id, .service_key, .employee_key, .unit_id)."""
+def breakdown(scope: Scope, dimension, keys: Iterable[int] | None = None) -> list[tuple[int, int, dict[str, int]]]:
+    """(key, n, sums) per value of a rollup column (SkmDaily.counter_id, .service_key, .employee_key, .unit_id).
+
+    `keys` limits the result to those values of the column (e.g. the officers a viewer may see).
+    """
+    conditions = scope.conditions()
+    if keys is not None:
+        conditions.append(dimension.in_(list(keys)))
     rows = db.session.execute(
         select(dimension, func.sum(SkmDaily.n), *[func.sum(c) for c in SUM_COLUMNS])
-        .where(*scope.conditions()).group_by(dimension)
+        .where(*conditions).group_by(dimension)
     ).all()
     return [(key, int(n), dict(zip(skm.UNSUR_CODES, (int(s) for s in sums)))) for key, n, *sums in rows]
+
+
+def grouped(scope: Scope, *dimensions) -> list[tuple[tuple[int, ...], int, int, dict[str, int]]]:
+    """(key values, n, negative, sums) per combination of rollup columns, in one pass.
+
+    Several breakdowns of one scope (by loket, by layanan, by officer) fold this in Python
+    instead of reading the same rollup rows once per breakdown.
+    """
+    rows = db.session.execute(
+        select(*dimensions, func.sum(SkmDaily.n), func.sum(SkmDaily.negative), *[func.sum(c) for c in SUM_COLUMNS])
+        .where(*scope.conditions()).group_by(*dimensions)
+    ).all()
+    width = len(dimensions)
+    return [(tuple(row[:width]), int(row[width]), int(row[width + 1]),
+             dict(zip(skm.UNSUR_CODES, (int(s) for s in row[width + 2:])))) for row in rows]
+
+
+def daily(scope: Scope) -> list[tuple[date, int, dict[str, int]]]:
+    """(local date, n, sums) per day with responses, oldest first: fold into months or weeks in Python."""
+    rows = db.session.execute(
+        select(SkmDaily.local_date, func.sum(SkmDaily.n), *[func.sum(c) for c in SUM_COLUMNS])
+        .where(*scope.conditions()).group_by(SkmDaily.local_date).order_by(SkmDaily.local_date)
+    ).all()
+    return [(day, int(n), dict(zip(skm.UNSUR_CODES, (int(s) for s in sums)))) for day, n, *sums in rows]
+
+
+def hourly(scope: Scope) -> list[tuple[date, int, int, int, int]]:
+    """(local date, local hour, n, negative, score total) from the hourly rollup (no layanan or officer scope).
+
+    Grouped by date and hour rather than weekday, so the weekday is computed in Python, the same
+    on every database (at most 24 rows per day).
+    """
+    rows = db.session.execute(
+        select(SkmHourly.local_date, SkmHourly.local_hour, func.sum(SkmHourly.n), func.sum(SkmHourly.negative),
+               func.sum(SkmHourly.score_total))
+        .where(*scope.hourly_conditions()).group_by(SkmHourly.local_date, SkmHourly.local_hour)
+    ).all()
+    return [(day, int(hour), int(n), int(negative), int(total)) for day, hour, n, negative, total in rows]
 
 
 def counters_of_unit(unit: Unit) -> list[Counter]:

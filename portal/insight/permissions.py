@@ -1,0 +1,77 @@
+"""Who sees which IKM dashboard: the one place these rules live.
+
+- HR and admins see the whole instansi: the overview, every unit, and every officer's score.
+- A unit head sees the dashboards of their unit and of the units under it (the same units they
+  manage, portal/org/permissions.py).
+- The breakdown by officer describes people, so it is shown only to HR and admins and to each
+  officer's own supervisor (the Pejabat Penilai, `Employee.supervisor_id`): a unit head sees the
+  officers who report to them directly, not those under a kepala bidang. When a viewer may see no
+  officer of the unit, the section is left out.
+- Any supervisor sees the officer scores of their direct reports (/dasbor/petugas), unit head or not.
+
+Objects of another instansi are never found (404); a unit of the viewer's own instansi that they
+may not see is refused (403).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.accounts.models import ADMIN, HR
+from portal.extensions import db
+from portal.org.models import Employee, Unit
+from portal.org.permissions import manageable_units
+
+
+def is_hr(user) -> bool:
+    return user.is_authenticated and user.has_role(HR, ADMIN)
+
+
+def can_view_instansi(user) -> bool:
+    """The instansi overview (every unit side by side)."""
+    return is_hr(user)
+
+
+def dashboard_units(user) -> list[Unit]:
+    """The units whose dashboards the user may open, by name."""
+    return manageable_units(user)
+
+
+def can_view_unit(user, unit: Unit) -> bool:
+    if not user.is_authenticated or unit.instansi_id != user.instansi_id:
+        return False
+    return is_hr(user) or any(u.id == unit.id for u in dashboard_units(user))
+
+
+def _own_employee(user) -> Employee | None:
+    employee = getattr(user, "employee", None)
+    return employee if employee is not None and employee.active else None
+
+
+def direct_reports(user) -> list[Employee]:
+    """The employees whose Pejabat Penilai the user is, by name."""
+    employee = _own_employee(user)
+    if employee is None:
+        return []
+    return list(db.session.scalars(
+        select(Employee).where(Employee.supervisor_id == employee.id, Employee.instansi_id == user.instansi_id)
+        .order_by(Employee.name)
+    ))
+
+
+def visible_officer_ids(user) -> set[int] | None:
+    """The officers whose citizen scores the user may see; None means all of the instansi (HR)."""
+    if is_hr(user):
+        return None
+    return {e.id for e in direct_reports(user)}
+
+
+def can_view_officer(user, officer: Employee) -> bool:
+    if not user.is_authenticated or officer.instansi_id != user.instansi_id:
+        return False
+    visible = visible_officer_ids(user)
+    return visible is None or officer.id in visible
+
+
+def can_view_team(user) -> bool:
+    """/dasbor/petugas: a supervisor with at least one direct report."""
+    return bool(direct_reports(user))
