@@ -52,3 +52,19 @@ def can_read_report(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
     if cycle.state not in ("closed", "released"):
         return False
     return is_hr(user) or is_direct_supervisor(user, reviewee)
+
+
+def can_see_raters(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
+    """HR and the reviewee's pejabat penilai see who rates whom (names only, never answers)."""
+    return same_instansi(user, cycle) and (is_hr(user) or is_direct_supervisor(user, reviewee))
+
+
+def can_set_expectations(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
+    """The ekspektasi khusus pimpinan: the same people and time as adjusting raters."""
+    return can_adjust_raters(user, cycle, reviewee)
+
+
+def can_withdraw_nomination(user, invitation) -> bool:
+    """A reviewee takes back their own nomination while it still waits for approval."""
+    return (invitation.source == "nominated" and not invitation.approved
+            and can_nominate(user, invitation.cycle, invitation.reviewee))

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 
 from portal.extensions import db
 from portal.localtime import today
 from portal.mail import services as mail
-from portal.org.models import Employee, Instansi
+from portal.org.models import Employee, Instansi, Unit
 from portal.reviews.models import (
     Questionnaire, QuestionnaireItem, ReviewAnswer, ReviewComment, ReviewCycle, ReviewCycleUnit, ReviewExpectation,
     ReviewInvitation, ReviewResponse,
@@ -564,3 +564,120 @@ def response_rates(cycle: ReviewCycle) -> list[dict]:
         # Sorted by name, never by answer order, so nothing lines up with the responses.
         entry["waiting"].sort(key=lambda e: e.name)
     return sorted(by_reviewee.values(), key=lambda e: e["reviewee"].name)
+
+
+# --- running a cycle: dates, threshold, expectations, rater lists, progress ---------------------------
+
+MAX_EXPECTATION = 1000
+
+
+def set_dates(cycle: ReviewCycle, opens_on: date, closes_on: date) -> None:
+    """Change the dates while the cycle is a draft, or extend it while it is open."""
+    if cycle.state not in ("draft", "open"):
+        raise ReviewError(N_("Tanggal hanya dapat diubah selama siklus masih draf atau dibuka."))
+    if closes_on < opens_on:
+        raise ReviewError(N_("Tanggal tutup tidak boleh sebelum tanggal buka."))
+    if cycle.state == "open" and opens_on != cycle.opens_on:
+        raise ReviewError(N_("Siklus sudah dibuka; hanya tanggal tutup yang dapat diubah."))
+    cycle.opens_on, cycle.closes_on = opens_on, closes_on
+    db.session.flush()
+
+
+def change_threshold(cycle: ReviewCycle, threshold: int) -> None:
+    """HR's threshold edit: never below 3, and only upwards once raters have been invited
+    (they answered under the promise of the current threshold)."""
+    if cycle.state != "draft" and threshold < cycle.threshold:
+        raise ReviewError(N_("Siklus sudah dibuka; ambang hanya dapat dinaikkan (sekarang %(current)d)."),
+                          {"current": cycle.threshold})
+    set_threshold(cycle, threshold)
+
+
+def is_reviewee(cycle: ReviewCycle, employee: Employee) -> bool:
+    return employee.active and employee.unit_id in {cu.unit_id for cu in cycle.cycle_units}
+
+
+def team_of(cycle: ReviewCycle, supervisor: Employee) -> list[Employee]:
+    """The supervisor's direct reports who are reviewed in the cycle."""
+    unit_ids = [cu.unit_id for cu in cycle.cycle_units]
+    return list(db.session.scalars(select(Employee).where(
+        Employee.supervisor_id == supervisor.id, Employee.unit_id.in_(unit_ids), Employee.active.is_(True))
+        .order_by(Employee.name)))
+
+
+def set_expectation(cycle: ReviewCycle, reviewee: Employee, value_code: str, text: str, user) -> ReviewExpectation | None:
+    """The ekspektasi khusus pimpinan for one value (shown to raters); empty text removes it.
+
+    Only while the cycle is a draft, so every rater reads the same text."""
+    if cycle.state != "draft":
+        raise ReviewError(N_("Ekspektasi khusus pimpinan hanya dapat diubah selama siklus masih draf."))
+    if value_code not in {code for code, _name, _items in values_of(cycle.questionnaire)}:
+        raise ReviewError(N_("Nilai tidak dikenal."))
+    if not is_reviewee(cycle, reviewee):
+        raise ReviewError(N_("Pegawai ini tidak termasuk dalam siklus."))
+    text = (text or "").strip()
+    if len(text) > MAX_EXPECTATION:
+        raise ReviewError(N_("Ekspektasi paling banyak %(max)d karakter."), {"max": MAX_EXPECTATION})
+    expectation = db.session.scalar(select(ReviewExpectation).where(
+        ReviewExpectation.cycle_id == cycle.id, ReviewExpectation.reviewee_id == reviewee.id,
+        ReviewExpectation.value_code == value_code))
+    if not text:
+        if expectation is not None:
+            db.session.delete(expectation)
+            db.session.flush()
+        return None
+    if expectation is None:
+        expectation = ReviewExpectation(cycle_id=cycle.id, reviewee_id=reviewee.id, value_code=value_code, text=text)
+        db.session.add(expectation)
+    expectation.text, expectation.set_by_id = text, user.id if user is not None else None
+    db.session.flush()
+    return expectation
+
+
+def expectations_of(cycle: ReviewCycle, reviewee_ids: list[int] | None = None) -> dict[int, dict[str, str]]:
+    """reviewee id → value code → expectation text."""
+    stmt = select(ReviewExpectation.reviewee_id, ReviewExpectation.value_code, ReviewExpectation.text).where(
+        ReviewExpectation.cycle_id == cycle.id)
+    if reviewee_ids is not None:
+        stmt = stmt.where(ReviewExpectation.reviewee_id.in_(reviewee_ids))
+    result: dict[int, dict[str, str]] = defaultdict(dict)
+    for reviewee_id, value_code, text in db.session.execute(stmt):
+        result[reviewee_id][value_code] = text
+    return dict(result)
+
+
+def raters_of(cycle: ReviewCycle, reviewee_ids: list[int] | None = None) -> dict[int, list[ReviewInvitation]]:
+    """reviewee id → invitations (approved or waiting for approval), by group then rater name.
+
+    Carries no answer status: these lists are for adjusting raters, not for tracking them."""
+    stmt = (select(ReviewInvitation).join(Employee, Employee.id == ReviewInvitation.rater_id)
+            .where(ReviewInvitation.cycle_id == cycle.id).order_by(Employee.name))
+    if reviewee_ids is not None:
+        stmt = stmt.where(ReviewInvitation.reviewee_id.in_(reviewee_ids))
+    order = {group: i for i, group in enumerate(("diri", "atasan", "rekan", "bawahan"))}
+    result: dict[int, list[ReviewInvitation]] = defaultdict(list)
+    for invitation in db.session.scalars(stmt):
+        result[invitation.reviewee_id].append(invitation)
+    for invitations in result.values():
+        invitations.sort(key=lambda i: order[i.rater_group])
+    return dict(result)
+
+
+def unit_response_rates(cycle: ReviewCycle) -> list[dict]:
+    """Per unit of the reviewees: invitations sent and answered (counts only)."""
+    done = func.sum(case((ReviewInvitation.status == "done", 1), else_=0))
+    rows = db.session.execute(
+        select(Unit, func.count(ReviewInvitation.id), done)
+        .join(Employee, Employee.unit_id == Unit.id)
+        .join(ReviewInvitation, ReviewInvitation.reviewee_id == Employee.id)
+        .where(ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True))
+        .group_by(Unit.id).order_by(Unit.name)).all()
+    return [{"unit": unit, "invited": int(invited), "done": int(answered or 0)} for unit, invited, answered in rows]
+
+
+def waiting_raters(cycle: ReviewCycle) -> list[Employee]:
+    """Who still has at least one review to send, by name: never tied to reviewees, answers or dates."""
+    return list(db.session.scalars(
+        select(Employee).where(Employee.id.in_(select(ReviewInvitation.rater_id).where(
+            ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True),
+            ReviewInvitation.status != "done")))
+        .order_by(Employee.name, Employee.id)))
