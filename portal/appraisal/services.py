@@ -421,17 +421,16 @@ def evaluate(rules: MergeRules, job_group: str, evidence: _Evidence) -> dict[str
 
 
 def _development(report: review.GroupReport | None, unsur_nrr: dict[str, Fraction]) -> str:
-    """The weakest BerAKHLAK values in others' ratings and the weakest officer unsur, as JSON."""
+    """The weakest BerAKHLAK values in others' ratings and the weakest officer unsur, as JSON:
+    ``{"values": [codes], "unsur": [codes], "means": {code: mean}}``, weakest first."""
     value_means = {}
     if report is not None and report.others is not None:
         value_means = {c: m for c, m in report.others.value_means.items() if c in berakhlak.VALUE_BY_CODE}
     if not value_means and not unsur_nrr:
         return "{}"
     areas = appraisal.development_areas(value_means, unsur_nrr)
-    return json.dumps({
-        "values": [{"code": c, "mean": _shown(value_means[c])} for c in areas.values],
-        "unsur": [{"code": c, "nrr": _shown(unsur_nrr[c])} for c in areas.unsur],
-    }, sort_keys=True)
+    means = {c: _shown(value_means[c]) for c in areas.values} | {c: _shown(unsur_nrr[c]) for c in areas.unsur}
+    return json.dumps({"values": list(areas.values), "unsur": list(areas.unsur), "means": means}, sort_keys=True)
 
 
 def citizen_query(period: AppraisalPeriod, instansi_id: int):
@@ -602,7 +601,7 @@ def _expire_records() -> None:
 
 def _plain(value: object) -> object:
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return f"{value.normalize():f}"
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, str) and value.startswith(("{", "[")):
@@ -709,7 +708,8 @@ def confirm(record: AppraisalRecord, user, rating_perilaku: str | Rating, overri
         raise AppraisalError(
             N_("Penilaian perilaku berbeda dari saran (%(suggested)s); tuliskan alasannya."),
             {"suggested": suggested}, field="override_reason")
-    reason = _reason(override_reason, overriding, "override_reason")
+    # A reason belongs to an override; confirming the suggestion needs none.
+    reason = _reason(override_reason, True, "override_reason") if overriding else None
     _change(record, "confirm", user, {
         "rating_perilaku": perilaku.value, "override_reason": reason, "rating_hasil_kerja": hasil.value,
         "predikat": appraisal.predikat(hasil, perilaku).value, "status": "confirmed",
@@ -919,8 +919,11 @@ def explanation_of(record: AppraisalRecord) -> list[Message]:
 
 
 def development_of(record: AppraisalRecord) -> dict[str, list[dict]]:
+    """The development areas with their names and means, for display."""
     data = json.loads(record.development or "{}")
-    values = [{**item, "name": berakhlak.VALUE_BY_CODE[item["code"]].name if item["code"] in berakhlak.VALUE_BY_CODE
-               else item["code"]} for item in data.get("values", [])]
-    unsur = [{**item, "name": skm.UNSUR_BY_KODE[item["code"]].name} for item in data.get("unsur", [])]
+    means = data.get("means", {})
+    values = [{"code": c, "name": berakhlak.VALUE_BY_CODE[c].name, "mean": means.get(c)}
+              for c in data.get("values", []) if c in berakhlak.VALUE_BY_CODE]
+    unsur = [{"code": c, "name": skm.UNSUR_BY_KODE[c].name, "mean": means.get(c)}
+             for c in data.get("unsur", []) if c in skm.UNSUR_BY_KODE]
     return {"values": values, "unsur": unsur}

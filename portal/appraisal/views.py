@@ -1,4 +1,496 @@
-"""(being built)"""
-from flask import Blueprint
+"""Appraisal pages: HR's periods, merge, records per unit, distribution and finalisation; the
+Pejabat Penilai's team and confirmation; the employee's own record.
+
+Who may see or change a record is decided in permissions.py; anything of another instansi, and
+any record a user may not see, is 404.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, gettext, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import nav
+from portal.access import access
+from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User
+from portal.appraisal import permissions, services
+from portal.appraisal.forms import (
+    WEIGHT_COMPONENTS, ConfirmForm, HasilKerjaForm, HasilKerjaImportForm, PeriodForm, ReasonForm,
+)
+from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.messages import say, say_template
+from portal.org.models import JOB_GROUPS, Employee, Unit
+from portal.org.services import ImportRejected
+from portal.reviews.models import ReviewCycle
+from portal.tabular import TableError, read_table
+from portal.web import rollback_request
+from surveys.appraisal import Component, Predikat, Rating
 
 bp = Blueprint("appraisal", __name__, url_prefix="/penilaian", template_folder="templates")
+MANAGERS = (HR, ADMIN)
+EVERYONE = (HR, ADMIN, SUPERVISOR, EMPLOYEE)
+RATERS = (HR, ADMIN, SUPERVISOR)
+#: How many waiting records the period page lists before saying "and N more".
+WAITING_SHOWN = 200
+DEFAULT_WEIGHTS = {
+    "front_line": {"citizen": 30, "atasan": 40, "rekan": 20, "bawahan": 10, "self": 0},
+    "back_office": {"citizen": 0, "atasan": 50, "rekan": 30, "bawahan": 20, "self": 0},
+}
+FIELD_LABELS = {
+    "status": _l("Status"), "rating_perilaku": _l("Perilaku kerja"), "rating_hasil_kerja": _l("Hasil kerja"),
+    "override_reason": _l("Alasan"), "predikat": _l("Predikat"), "composite": _l("Skor gabungan"),
+    "rating_perilaku_suggested": _l("Saran perilaku kerja"), "citizen_score": _l("Skor masyarakat"),
+    "citizen_n": _l("Tanggapan masyarakat"), "atasan_score": _l("Skor atasan"), "atasan_n": _l("Tanggapan atasan"),
+    "rekan_score": _l("Skor rekan kerja"), "rekan_n": _l("Tanggapan rekan kerja"), "bawahan_score": _l("Skor bawahan"),
+    "bawahan_n": _l("Tanggapan bawahan"), "self_score": _l("Skor diri sendiri"), "self_n": _l("Tanggapan diri sendiri"),
+    "weight_citizen": _l("Bobot masyarakat"), "weight_atasan": _l("Bobot atasan"), "weight_rekan": _l("Bobot rekan kerja"),
+    "weight_bawahan": _l("Bobot bawahan"), "weight_self": _l("Bobot diri sendiri"), "development": _l("Area pengembangan"),
+    "unit_id": _l("Unit kerja"), "job_group": _l("Kelompok jabatan"),
+    "confirmed_by_id": _l("Dikonfirmasi oleh"), "confirmed_at": _l("Waktu konfirmasi"),
+    "finalised_by_id": _l("Difinalkan oleh"), "finalised_at": _l("Waktu finalisasi"),
+}
+_NUMBER = re.compile(r"^-?\d+\.\d+$")
+
+nav.register("appraisal.index", _l("Penilaian kinerja"),
+             _l("Periode penilaian, skor gabungan, konfirmasi Pejabat Penilai dan finalisasi."), *EVERYONE, order=70)
+
+
+# --- display helpers -----------------------------------------------------------------------------
+
+@bp.app_template_filter("appraisal_figure")
+def appraisal_figure(value: Decimal | None) -> str:
+    """A score or weight with two decimals in the user's language; "—" when absent."""
+    if value is None:
+        return "—"
+    return format_decimal(Decimal(value).quantize(Decimal("0.01")), "#,##0.00")
+
+
+def explain(template: str, params: dict) -> str:
+    """One line of a stored explanation, its decimals written the way the user reads numbers."""
+    shown = {k: appraisal_figure(Decimal(v)) if isinstance(v, str) and _NUMBER.match(v) else v
+             for k, v in params.items()}
+    return say_template(template, shown)
+
+
+def _label(value: str | None) -> str:
+    return "—" if not value else gettext(value)
+
+
+@bp.app_context_processor
+def appraisal_helpers():
+    return {
+        "appraisal_status": lambda status: gettext(services.STATUS_LABELS.get(status, status)),
+        "appraisal_kind": lambda kind: gettext(services.KIND_LABELS.get(kind, kind)),
+        "appraisal_label": _label,
+    }
+
+
+# --- lookups: ids to objects of the user's instansi ----------------------------------------------
+
+def _period(period_id: int) -> AppraisalPeriod:
+    period = db.session.get(AppraisalPeriod, period_id)
+    if period is None or period.instansi_id != current_user.instansi_id:
+        abort(404)
+    return period
+
+
+def _managed_period(period_id: int) -> AppraisalPeriod:
+    period = _period(period_id)
+    if not permissions.can_manage_period(current_user, period):
+        abort(404)
+    return period
+
+
+def _record(record_id: int) -> AppraisalRecord:
+    record = db.session.get(AppraisalRecord, record_id)
+    if record is None or not permissions.can_view(current_user, record):
+        abort(404)
+    return record
+
+
+def _unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.instansi_id != current_user.instansi_id:
+        abort(404)
+    return unit
+
+
+def _attach(form, error: services.AppraisalError, fallback: str | None = None) -> None:
+    """Show a service error next to its field, or as a flash message."""
+    message = say(error)
+    target = error.field if error.field and error.field in form else fallback
+    if target and target in form:
+        form[target].errors = list(form[target].errors) + [message]
+    else:
+        flash(message, "error")
+
+
+# --- landing --------------------------------------------------------------------------------------
+
+@bp.route("/")
+@access(*EVERYONE)
+def index():
+    if permissions.is_hr(current_user):
+        return redirect(url_for("appraisal.periods"))
+    if current_user.has_role(SUPERVISOR) and current_user.employee is not None:
+        return redirect(url_for("appraisal.team"))
+    return redirect(url_for("appraisal.mine"))
+
+
+# --- periods (HR) ---------------------------------------------------------------------------------
+
+@bp.route("/periode")
+@access(*MANAGERS)
+def periods():
+    rows = [(period, services.status_counts(period)) for period in services.periods_of(current_user.instansi_id)]
+    return render_template("appraisal/periods.html", rows=rows)
+
+
+def _period_form(period: AppraisalPeriod | None = None) -> PeriodForm:
+    form = PeriodForm(obj=period)
+    cycles = db.session.scalars(select(ReviewCycle).where(ReviewCycle.instansi_id == current_user.instansi_id)
+                                .order_by(ReviewCycle.opens_on.desc(), ReviewCycle.name)).all()
+    state_names = {"draft": _l("draf"), "open": _l("dibuka"), "closed": _l("ditutup"), "released": _l("dirilis")}
+    form.cycle_ids.choices = [(c.id, f"{c.name} ({state_names.get(c.state, c.state)})") for c in cycles]
+    if request.method == "GET":
+        if period is None:
+            year = date.today().year
+            form.citizen_from.data, form.citizen_to.data = date(year, 1, 1), date(year, 12, 31)
+            form.officer_unsur.data = ["U6", "U7"]
+            weights = DEFAULT_WEIGHTS
+        else:
+            form.cycle_ids.data = [pc.cycle_id for pc in period.period_cycles]
+            form.officer_unsur.data = period.officer_unsur.split(",")
+            weights = {g: {c.value: v for c, v in w.items()} for g, w in services.period_weights(period).items()}
+        for group in JOB_GROUPS:
+            for component in WEIGHT_COMPONENTS:
+                form.weight(group, component).data = Decimal(weights.get(group, {}).get(component.value, 0))
+    return form
+
+
+def _save_period(form: PeriodForm, period: AppraisalPeriod | None) -> AppraisalPeriod | None:
+    arguments = dict(
+        name=form.name.data, kind=form.kind.data, citizen_from=form.citizen_from.data,
+        citizen_to=form.citizen_to.data, cycle_ids=form.cycle_ids.data or [], weights=form.weights(),
+        thresholds=(form.above_threshold.data, form.meets_threshold.data), min_citizen_n=form.min_citizen_n.data,
+        officer_unsur=form.officer_unsur.data or [],
+    )
+    try:
+        if period is None:
+            return services.create_period(current_user.instansi, **arguments)
+        return services.update_period(period, **arguments)
+    except services.AppraisalError as error:
+        rollback_request()
+        if error.field and error.field.startswith("weights_"):
+            form.weight_errors = {error.field[len("weights_"):]: say(error)}
+        else:
+            _attach(form, error, fallback={"above": "above_threshold"}.get(error.field or ""))
+        return None
+
+
+@bp.route("/periode/baru", methods=["GET", "POST"])
+@access(*MANAGERS)
+def new_period():
+    form = _period_form()
+    if form.validate_on_submit():
+        period = _save_period(form, None)
+        if period is not None:
+            flash(gettext("Periode %(name)s dibuat. Gabungkan skor untuk membuat catatan pegawai.", name=period.name),
+                  "success")
+            return redirect(url_for("appraisal.period", period_id=period.id))
+    return render_template("appraisal/period_form.html", form=form, period=None, job_groups=JOB_GROUPS,
+                           components=WEIGHT_COMPONENTS, group_labels=services.JOB_GROUP_LABELS)
+
+
+@bp.route("/periode/<int:period_id>/ubah", methods=["GET", "POST"])
+@access(*MANAGERS)
+def edit_period(period_id: int):
+    period = _managed_period(period_id)
+    form = _period_form(period)
+    if form.validate_on_submit() and _save_period(form, period) is not None:
+        flash(gettext("Periode disimpan. Catatan draf mengikuti pengaturan baru saat digabungkan lagi."), "success")
+        return redirect(url_for("appraisal.period", period_id=period.id))
+    return render_template("appraisal/period_form.html", form=form, period=period, job_groups=JOB_GROUPS,
+                           components=WEIGHT_COMPONENTS, group_labels=services.JOB_GROUP_LABELS)
+
+
+@bp.route("/periode/<int:period_id>")
+@access(*MANAGERS)
+def period(period_id: int):
+    period = _managed_period(period_id)
+    waiting = services.waiting(period)
+    return render_template(
+        "appraisal/period.html", period=period, counts=services.status_counts(period),
+        units=services.unit_overview(period), spread=services.distribution(period),
+        waiting=waiting[:WAITING_SHOWN], waiting_total=len(waiting), weights=services.period_weights(period),
+        job_groups=JOB_GROUPS, components=WEIGHT_COMPONENTS, group_labels=services.JOB_GROUP_LABELS,
+        predikats=list(Predikat), form=EmptyForm(), explain=explain,
+    )
+
+
+@bp.route("/periode/<int:period_id>/gabungkan", methods=["POST"])
+@access(*MANAGERS)
+def merge(period_id: int):
+    period = _managed_period(period_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        summary = services.merge(period, current_user)
+    except services.AppraisalError as error:
+        rollback_request()
+        flash(say(error), "error")
+    else:
+        flash(gettext(
+            "Penggabungan selesai: %(created)d catatan baru, %(updated)d diperbarui, %(unchanged)d tidak berubah, "
+            "%(skipped)d sudah dikonfirmasi atau final (tidak diubah).", created=summary.created,
+            updated=summary.updated, unchanged=summary.unchanged, skipped=summary.skipped_non_draft), "success")
+    return redirect(url_for("appraisal.period", period_id=period.id))
+
+
+@bp.route("/periode/<int:period_id>/unit/<int:unit_id>")
+@access(*MANAGERS)
+def unit(period_id: int, unit_id: int):
+    period = _managed_period(period_id)
+    unit = _unit(unit_id)
+    records = services.records_of(period, unit_id=unit.id)
+    return render_template("appraisal/unit.html", period=period, unit=unit, records=records,
+                           spread=services.distribution(period, unit.id), predikats=list(Predikat),
+                           counts=services.status_counts(period, unit.id), form=EmptyForm(), explain=explain)
+
+
+@bp.route("/periode/<int:period_id>/unit/<int:unit_id>/finalkan", methods=["POST"])
+@access(*MANAGERS)
+def finalise_unit(period_id: int, unit_id: int):
+    period = _managed_period(period_id)
+    unit = _unit(unit_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        count = services.finalise_unit(period, unit.id, current_user)
+    except services.AppraisalError as error:
+        rollback_request()
+        flash(say(error), "error")
+    else:
+        flash(gettext("%(count)d catatan di %(unit)s difinalkan.", count=count, unit=unit.name), "success")
+    return redirect(url_for("appraisal.unit", period_id=period.id, unit_id=unit.id))
+
+
+# --- one record -----------------------------------------------------------------------------------
+
+def _audit_rows(record: AppraisalRecord) -> list[dict]:
+    entries = services.audit_log(record)
+    users = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({e.user_id for e in entries if e.user_id})))} if entries else {}
+    rows = []
+    for entry in entries:
+        before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")
+        changes = [(str(FIELD_LABELS.get(key, key)), _audit_value(before.get(key)), _audit_value(after.get(key)))
+                   for key in sorted(set(before) | set(after), key=lambda k: list(FIELD_LABELS).index(k)
+                                     if k in FIELD_LABELS else len(FIELD_LABELS))]
+        rows.append({"entry": entry, "user": users.get(entry.user_id),
+                     "action": gettext(services.ACTION_LABELS.get(entry.action, entry.action)), "changes": changes})
+    return rows
+
+
+def _audit_value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_audit_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_audit_value(v) for v in value)
+    if isinstance(value, str) and value in {r.value for r in Rating} | {p.value for p in Predikat} | set(
+            services.STATUS_LABELS):
+        return gettext(services.STATUS_LABELS.get(value, value))
+    return str(value)
+
+
+def _render_record(record: AppraisalRecord, *, confirm_form=None, hasil_form=None, reopen_form=None,
+                   draft_form=None, status: int = 200):
+    user = current_user
+    can_confirm = permissions.can_confirm(user, record)
+    if confirm_form is None and can_confirm:
+        confirm_form = ConfirmForm(formdata=None, rating_perilaku=record.rating_perilaku_suggested,
+                                   rating_hasil_kerja=record.rating_hasil_kerja)
+    can_hasil = permissions.can_set_hasil_kerja(user, record) and not can_confirm
+    if hasil_form is None and can_hasil:
+        hasil_form = HasilKerjaForm(formdata=None, rating=record.rating_hasil_kerja or Rating.SESUAI.value)
+    can_reopen = permissions.can_reopen(user, record)
+    can_return = permissions.can_return_to_draft(user, record)
+    return render_template(
+        "appraisal/record.html", record=record, period=record.period, employee=record.employee,
+        lines=[explain(t, p) for t, p in services.explanation_of(record)],
+        development=services.development_of(record), components=WEIGHT_COMPONENTS,
+        group_labels=services.JOB_GROUP_LABELS,
+        is_hr=permissions.is_hr(user), can_confirm=can_confirm, confirm_form=confirm_form,
+        can_hasil=can_hasil, hasil_form=hasil_form, can_finalise=permissions.can_finalise(user, record),
+        can_reopen=can_reopen, reopen_form=reopen_form or (ReasonForm(formdata=None, prefix="reopen") if can_reopen else None),
+        can_return=can_return, draft_form=draft_form or (ReasonForm(formdata=None, prefix="draft") if can_return else None),
+        audit=_audit_rows(record) if permissions.can_read_audit(user, record) else None,
+        is_own=user.employee is not None and user.employee.id == record.employee_id,
+        form=EmptyForm(), users={u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
+            [i for i in (record.confirmed_by_id, record.finalised_by_id) if i])))},
+    ), status
+
+
+@bp.route("/catatan/<int:record_id>")
+@access(*EVERYONE)
+def record(record_id: int):
+    return _render_record(_record(record_id))
+
+
+@bp.route("/catatan/<int:record_id>/konfirmasi", methods=["POST"])
+@access(*EVERYONE)
+def confirm(record_id: int):
+    record = _record(record_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm(record, current_user, form.rating_perilaku.data, form.override_reason.data,
+                             form.rating_hasil_kerja.data)
+        except services.TransitionRefused as error:
+            rollback_request()
+            flash(say(error), "error")
+            return redirect(url_for("appraisal.record", record_id=record.id))
+        except services.AppraisalError as error:
+            rollback_request()
+            _attach(form, error)
+        else:
+            flash(gettext("Penilaian %(name)s dikonfirmasi: predikat %(predikat)s.", name=record.employee.name,
+                          predikat=gettext(record.predikat)), "success")
+            return redirect(url_for("appraisal.record", record_id=record.id))
+    return _render_record(record, confirm_form=form)
+
+
+@bp.route("/catatan/<int:record_id>/hasil-kerja", methods=["POST"])
+@access(*EVERYONE)
+def hasil_kerja(record_id: int):
+    record = _record(record_id)
+    form = HasilKerjaForm()
+    if form.validate_on_submit():
+        try:
+            services.set_hasil_kerja(record, current_user, form.rating.data)
+        except services.TransitionRefused as error:
+            rollback_request()
+            flash(say(error), "error")
+            return redirect(url_for("appraisal.record", record_id=record.id))
+        except services.AppraisalError as error:
+            rollback_request()
+            _attach(form, error, fallback="rating")
+        else:
+            flash(gettext("Penilaian hasil kerja disimpan."), "success")
+            return redirect(url_for("appraisal.record", record_id=record.id))
+    return _render_record(record, hasil_form=form)
+
+
+@bp.route("/catatan/<int:record_id>/finalkan", methods=["POST"])
+@access(*MANAGERS)
+def finalise(record_id: int):
+    record = _record(record_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.finalise(record, current_user)
+    except services.AppraisalError as error:
+        rollback_request()
+        flash(say(error), "error")
+    else:
+        flash(gettext("Catatan %(name)s sudah final.", name=record.employee.name), "success")
+    return redirect(url_for("appraisal.record", record_id=record.id))
+
+
+@bp.route("/catatan/<int:record_id>/buka-kembali", methods=["POST"])
+@access(ADMIN)
+def reopen(record_id: int):
+    record = _record(record_id)
+    form = ReasonForm(prefix="reopen")
+    if form.validate_on_submit():
+        try:
+            services.reopen(record, current_user, form.reason.data)
+        except services.TransitionRefused as error:
+            rollback_request()
+            flash(say(error), "error")
+            return redirect(url_for("appraisal.record", record_id=record.id))
+        except services.AppraisalError as error:
+            rollback_request()
+            _attach(form, error, fallback="reason")
+        else:
+            flash(gettext("Catatan dibuka kembali dan berstatus dikonfirmasi."), "success")
+            return redirect(url_for("appraisal.record", record_id=record.id))
+    return _render_record(record, reopen_form=form)
+
+
+@bp.route("/catatan/<int:record_id>/kembalikan", methods=["POST"])
+@access(*MANAGERS)
+def return_to_draft(record_id: int):
+    record = _record(record_id)
+    form = ReasonForm(prefix="draft")
+    if form.validate_on_submit():
+        try:
+            services.return_to_draft(record, current_user, form.reason.data)
+        except services.TransitionRefused as error:
+            rollback_request()
+            flash(say(error), "error")
+            return redirect(url_for("appraisal.record", record_id=record.id))
+        except services.AppraisalError as error:
+            rollback_request()
+            _attach(form, error, fallback="reason")
+        else:
+            flash(gettext("Catatan dikembalikan ke draf untuk ditinjau lagi oleh Pejabat Penilai."), "success")
+            return redirect(url_for("appraisal.record", record_id=record.id))
+    return _render_record(record, draft_form=form)
+
+
+# --- the Pejabat Penilai --------------------------------------------------------------------------
+
+@bp.route("/tim")
+@access(SUPERVISOR, *MANAGERS)
+def team():
+    employee = current_user.employee
+    groups = services.team_records(employee) if employee is not None else []
+    return render_template("appraisal/team.html", groups=groups)
+
+
+@bp.route("/periode/<int:period_id>/impor-hasil-kerja", methods=["GET", "POST"])
+@access(*RATERS)
+def import_hasil_kerja(period_id: int):
+    period = _period(period_id)
+    form = HasilKerjaImportForm()
+    problems = []
+    if form.validate_on_submit():
+        try:
+            table = read_table(form.file.data.read(), services.HASIL_KERJA_ALIASES)
+            summary = services.import_hasil_kerja(period, table, current_user)
+        except ImportRejected as error:
+            rollback_request()
+            flash(say(error), "error")
+            problems = [(p.row, say_template(p.message, p.params)) for p in error.problems]
+        except (TableError, services.AppraisalError) as error:
+            rollback_request()
+            flash(say(error), "error")
+        else:
+            flash(gettext("Impor selesai: %(updated)d penilaian hasil kerja disimpan, %(unchanged)d tidak berubah.",
+                          updated=summary.updated, unchanged=summary.unchanged), "success")
+            target = "appraisal.period" if permissions.is_hr(current_user) else "appraisal.team"
+            return redirect(url_for(target, period_id=period.id) if target == "appraisal.period" else url_for(target))
+    return render_template("appraisal/import.html", form=form, period=period, problems=problems)
+
+
+# --- the employee ---------------------------------------------------------------------------------
+
+@bp.route("/saya")
+@access(*EVERYONE)
+def mine():
+    employee = current_user.employee
+    records = services.own_records(employee) if employee is not None else []
+    items = [{"record": r, "lines": [explain(t, p) for t, p in services.explanation_of(r)],
+              "development": services.development_of(r)} for r in records]
+    return render_template("appraisal/mine.html", items=items, components=WEIGHT_COMPONENTS)
