@@ -1,0 +1,128 @@
+"""An admin issues an API token; HR prints an employee's appraisal sheet and a recognition certificate."""
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+#: PDF page sizes in points (1/72 inch).
+A4 = (595.3, 841.9)
+A4_LANDSCAPE = (841.9, 595.3)
+PERIOD_NAME = "Penilaian Uji Peramban"
+SHEET_LINK = re.compile("^Lembar penilaian ")
+
+
+def _pages(pdf: bytes) -> list[tuple[float, float]]:
+    """The size of each page of a PDF that Chromium wrote."""
+    assert pdf.startswith(b"%PDF")
+    count = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    boxes = [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)]
+    assert len(boxes) == count
+    return boxes
+
+
+def _is(size, expected) -> bool:
+    return abs(size[0] - expected[0]) < 2 and abs(size[1] - expected[1]) < 2
+
+
+def _period_with_records(page, base: str) -> str:
+    """The export page of a period with records: the demo's, or one HR creates and merges in the UI."""
+    page.goto(f"{base}/penilaian/laporan")
+    links = page.get_by_role("link", name="Ekspor dan lembar cetak")
+    for url in [links.nth(i).get_attribute("href") for i in range(links.count())]:
+        page.goto(base + url)
+        if page.get_by_role("link", name=SHEET_LINK).count():
+            return page.url
+    response = page.goto(f"{base}/penilaian/periode/baru")
+    if response.status != 200:
+        pytest.skip(f"!!! no appraisal period in the demo and no period form to create one (HTTP {response.status}) !!!")
+    page.get_by_label("Nama periode").fill(PERIOD_NAME)
+    page.get_by_label("Umpan balik masyarakat sejak").fill((date.today() - timedelta(days=365)).isoformat())
+    page.get_by_label("sampai", exact=True).fill(date.today().isoformat())
+    released = page.get_by_label(re.compile(r"\(dirilis\)"))
+    if released.count():
+        released.first.check()
+    page.get_by_role("button", name="Simpan periode").click()
+    page.wait_for_url(re.compile(r"/periode/\d+$"))
+    page.get_by_role("button", name=re.compile("Gabungkan")).first.click()
+    page.get_by_text(re.compile("Penggabungan selesai")).wait_for()
+    page.goto(f"{base}/penilaian/laporan")
+    page.get_by_role("row", name=re.compile(PERIOD_NAME)).get_by_role("link", name="Ekspor dan lembar cetak").click()
+    page.wait_for_url(re.compile(r"/ekspor$"))
+    if not page.get_by_role("link", name=SHEET_LINK).count():
+        pytest.skip("!!! the merge made no appraisal records in the demo !!!")
+    return page.url
+
+
+def test_admin_issues_a_token_that_reads_the_api(page, live_server):
+    log_in(page, live_server, "admin")
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Laporan penilaian").click()
+    page.get_by_role("link", name="Token API").click()
+    page.get_by_label("Nama token (untuk apa atau siapa)").fill("SIMPEG BKPSDM")
+    page.get_by_label("Batasi pada unit kerja").select_option(label="Semua unit kerja")
+    assert page.get_by_label(re.compile("appraisals:read")).is_checked()
+    page.get_by_role("button", name="Buat token").click()
+    token = page.get_by_label("Token", exact=True).input_value()
+    assert re.fullmatch(r"cmn_[A-Za-z0-9_-]{40}", token)
+    assert page.get_by_role("cell", name="SIMPEG BKPSDM", exact=True).is_visible()
+    screenshot(page, "appraisal-api-token-issued")
+
+    api = page.context.request
+    assert api.get(f"{live_server}/api/v1/appraisals?period=1", headers={"Authorization": "Bearer salah"}).status == 401
+    answer = api.get(f"{live_server}/api/v1/appraisals", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status == 400 and answer.json()["status"] == 400
+
+    page.goto(f"{live_server}/penilaian/api-token")
+    assert token not in page.content()  # shown once
+    page.get_by_role("button", name="Cabut token SIMPEG BKPSDM").click()
+    assert page.get_by_text(re.compile("Dicabut")).first.is_visible()
+    answer = api.get(f"{live_server}/api/v1/appraisals", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status == 401
+
+
+def test_hr_prints_a_sheet_and_a_certificate(page, live_server):
+    log_in(page, live_server, "hr")
+    export_url = _period_with_records(page, live_server)
+    assert page.get_by_role("link", name="Unduh XLSX").is_visible()
+    screenshot(page, "appraisal-export-page")
+
+    page.get_by_role("link", name=SHEET_LINK).first.click()
+    page.wait_for_url(re.compile(r"/cetak$"))
+    sheet = page.locator("article.appraisal-sheet")
+    for text in ("Pemerintah Kota Mataram (demo)", "Lembar Penilaian Kinerja Pegawai", "NIP", "Masyarakat",
+                 "Nilai komposit", "Pejabat Penilai Kinerja", "Pegawai yang Dinilai"):
+        assert text in sheet.text_content(), text
+    assert page.get_by_role("button", name="Cetak").is_visible()
+    screenshot(page, "appraisal-sheet")
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    assert not page.get_by_role("button", name="Cetak").is_visible()
+    screenshot(page, "appraisal-sheet-print")
+    pages = _pages(page.pdf(format="A4", prefer_css_page_size=True))
+    assert len(pages) == 1 and _is(pages[0], A4)
+    page.emulate_media(media="screen")
+
+    page.goto(export_url)
+    page.get_by_role("link", name="Apresiasi petugas").click()
+    page.wait_for_url(re.compile(r"/apresiasi"))
+    certificates = page.get_by_role("link", name=re.compile("^Piagam penghargaan "))
+    if not certificates.count():
+        page.get_by_label("Minimal tanggapan masyarakat").fill("1")
+        page.get_by_role("button", name="Tampilkan").click()
+        page.wait_for_url(re.compile(r"min_n=1"))
+    screenshot(page, "appraisal-recognition")
+    if not certificates.count():
+        pytest.skip("!!! no officer in this period has a citizen score, so there is no certificate to print !!!")
+    certificates.first.click()
+    page.wait_for_url(re.compile(r"/sertifikat"))
+    certificate = page.locator("article.certificate")
+    for text in ("Piagam Penghargaan", "Pemerintah Kota Mataram (demo)", "diberikan kepada", "tanggapan"):
+        assert text in certificate.text_content(), text
+    screenshot(page, "appraisal-certificate")
+    page.emulate_media(media="print")
+    screenshot(page, "appraisal-certificate-print")
+    pages = _pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) == 1 and _is(pages[0], A4_LANDSCAPE)
