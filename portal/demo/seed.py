@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User, UserRole
 from portal.accounts.services import hash_password
+from portal.demo.appraisal import seed_appraisal
 from portal.demo.feedback import seed_feedback
 from portal.demo.reviews import seed_reviews
 from portal.extensions import db
@@ -92,6 +93,7 @@ def seed_demo(feedback: bool | None = None) -> list[DemoLogin]:
     if feedback:
         seed_feedback(instansi)
     seed_reviews(instansi)
+    seed_appraisal(instansi)
     return demo_logins(instansi)
 
 
