@@ -143,8 +143,8 @@ def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
     except InvalidResponse as error:
         errors = {field: gettext(message) for field, message in error.errors.items()}
         missing = sum(1 for field in errors if field.startswith("item-"))
-        notice = (gettext("%(n)d butir belum dijawab atau tidak valid. Jawaban Anda yang lain tetap tersimpan di "
-                          "halaman ini; lengkapi lalu kirim lagi.", n=missing) if missing
+        notice = (gettext("%(n)d butir belum dijawab atau tidak valid. Jawaban lain tetap terisi di bawah tetapi belum "
+                          "tersimpan: lengkapi lalu kirim lagi, atau simpan sebagai draf.", n=missing) if missing
                   else gettext("Periksa isian yang ditandai di bawah."))
         return _render_answer_form(token, invitation, answers, errors, notice, 400)
     try:
@@ -287,7 +287,7 @@ def _bars(groups: dict[RaterGroup, review.GroupScores], code: str | None, scale_
         mean = scores.overall if code is None else scores.value_means.get(code)
         if mean is None:
             continue
-        bars.append(Bar(group.value, gettext(group.label), _shown(mean), 24 * len(bars),
+        bars.append(Bar(group.value, gettext(group.label), _shown(mean), 26 * len(bars),
                         round(float(mean) / scale_max * BAR_WIDTH, 1)))
     return bars
 

@@ -1,0 +1,112 @@
+"""The demo pegawai answers a 360 review on a phone (draft first, then send) and reads their
+released report; HR reads the same report on a desktop."""
+import re
+
+import pytest
+
+from tests.browser.conftest import PHONE, log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def phone_without_js(browser):
+    context = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True,
+                                  java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def _fits_the_phone(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def _unanswered(page):
+    return [f for f in page.locator("fieldset.q").all() if f.locator("input:checked").count() == 0]
+
+
+def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, live_server):
+    page = phone
+    log_in(page, live_server, "pegawai")
+    page.get_by_role("link", name="Ulasan saya").first.click()
+    assert page.get_by_role("heading", name="Ulasan yang perlu Anda isi").is_visible()
+    assert page.get_by_text("Ulasan 360 Triwulan IV 2026").first.is_visible()
+    assert _fits_the_phone(page)
+    screenshot(page, "reviews-1-mine-phone")
+
+    page.get_by_role("link", name=re.compile("^Isi ulasan")).first.click()
+    assert page.get_by_role("heading", name="Ulasan 360 derajat").is_visible()
+    assert _fits_the_phone(page)
+    heights = page.eval_on_selector_all("label.opt, button.go", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44
+    screenshot(page, "reviews-2-form-phone")
+
+    fieldsets = page.locator("fieldset.q")
+    assert fieldsets.count() == 21
+    for index in range(5):
+        fieldsets.nth(index).locator("label.opt").nth(3).click()
+    fieldsets.nth(5).get_by_text("Tidak dapat menilai").click()
+    page.get_by_label(re.compile("^Komentar tentang Berorientasi Pelayanan")).fill("Cekatan dan sabar di loket.")
+    page.get_by_role("button", name="Simpan draf").click()
+    page.wait_for_url(re.compile(r"tersimpan=1"))
+    assert page.get_by_role("status").get_by_text("Draf tersimpan.").is_visible()
+    assert page.get_by_text("Draf Anda berisi 6 dari 21 butir.").is_visible()
+    screenshot(page, "reviews-3-draft-saved-phone")
+
+    # The draft survives leaving and coming back through "Ulasan saya".
+    page.goto(f"{live_server}/ulasan-saya")
+    page.get_by_role("link", name=re.compile("^Lanjutkan draf")).first.click()
+    assert page.locator("fieldset.q input:checked").count() == 6
+    assert page.get_by_label(re.compile("^Komentar tentang Berorientasi Pelayanan")).input_value() == "Cekatan dan sabar di loket."
+    for fieldset in _unanswered(page):
+        fieldset.locator("label.opt").nth(4).click()
+    page.get_by_role("button", name="Kirim ulasan").click()
+    page.wait_for_url("**/terima-kasih")
+    assert page.get_by_role("heading", name="Terima kasih!").is_visible()
+    screenshot(page, "reviews-4-thanks-phone")
+
+    page.goto(f"{live_server}/ulasan-saya")
+    page.get_by_role("link", name="Ulasan 360 Tahunan 2026").click()
+    assert page.get_by_role("heading", name="Laporan ulasan 360 derajat").is_visible()
+    assert page.get_by_text("Titik buta").first.is_visible()
+    assert page.get_by_text("Kekuatan tersembunyi").first.is_visible()
+    assert page.locator("svg.rv-bars").count() == 8
+    assert _fits_the_phone(page)
+    screenshot(page, "reviews-5-report-phone")
+
+
+def test_missing_answers_are_explained_without_javascript(phone_without_js, live_server):
+    page = phone_without_js
+    log_in(page, live_server, "atasan")
+    page.goto(f"{live_server}/ulasan-saya")
+    page.get_by_role("link", name=re.compile("^Isi ulasan")).first.click()
+    page.locator("fieldset.q").first.locator("label.opt").nth(2).click()
+    page.get_by_role("button", name="Kirim ulasan").click()
+    assert page.get_by_role("alert").first.is_visible()
+    assert page.get_by_text("20 butir belum dijawab").is_visible()
+    assert page.get_by_text("Pilih salah satu jawaban.").first.is_visible()
+    assert page.locator("fieldset.q").first.locator("input:checked").count() == 1
+    assert _fits_the_phone(page)
+    screenshot(page, "reviews-form-errors-nojs")
+
+
+def test_hr_reads_the_released_report_on_a_desktop(page, live_server):
+    log_in(page, live_server, "hr")
+    page.goto(f"{live_server}/ulasan-saya")
+    page.get_by_role("link", name="Ulasan 360 Tahunan 2026").last.click()
+    assert page.get_by_role("heading", name=re.compile("^Laporan ulasan 360")).is_visible()
+    page.get_by_label("Unit kerja").select_option(label="DUKCAPIL · Dinas Kependudukan dan Pencatatan Sipil")
+    page.get_by_role("button", name="Tampilkan").click()
+    screenshot(page, "reviews-index-hr")
+    page.get_by_role("row").filter(has_text="Pengadministrasi Kependudukan").first.get_by_role("link").click()
+    assert page.get_by_role("heading", name="Laporan ulasan 360 derajat").is_visible()
+    assert page.locator('th[data-group="atasan"]').is_visible()
+    screenshot(page, "reviews-report-desktop")
+
+
+def test_unknown_link_is_a_clear_page(phone, live_server):
+    phone.goto(f"{live_server}/ulasan/bukan-tautan-yang-benar")
+    assert phone.get_by_role("heading", name="Tautan ulasan tidak dikenal").is_visible()
+    screenshot(phone, "reviews-unknown-link")
