@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 
 from flask import current_app
 from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import contains_eager
 
 from portal.extensions import db
 from portal.localtime import today
@@ -649,7 +650,7 @@ def raters_of(cycle: ReviewCycle, reviewee_ids: list[int] | None = None) -> dict
     """reviewee id → invitations (approved or waiting for approval), by group then rater name.
 
     Carries no answer status: these lists are for adjusting raters, not for tracking them."""
-    stmt = (select(ReviewInvitation).join(Employee, Employee.id == ReviewInvitation.rater_id)
+    stmt = (select(ReviewInvitation).join(ReviewInvitation.rater).options(contains_eager(ReviewInvitation.rater))
             .where(ReviewInvitation.cycle_id == cycle.id).order_by(Employee.name))
     if reviewee_ids is not None:
         stmt = stmt.where(ReviewInvitation.reviewee_id.in_(reviewee_ids))

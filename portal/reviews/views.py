@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from portal import nav
 from portal.access import SIGNED_IN, access
@@ -151,7 +152,7 @@ def cycles():
     stmt = select(ReviewCycle).where(ReviewCycle.instansi_id == current_user.instansi_id)
     if not hr:
         # A supervisor sees the cycles of their team, and the drafts in which they may nominate peers.
-        shown = [ReviewCycle.id.in_(team_ids)]
+        shown = [ReviewCycle.id.in_(sorted(team_ids))]
         if me is not None and me.active:
             shown.append((ReviewCycle.state == "draft") & ReviewCycle.cycle_units.any(ReviewCycleUnit.unit_id == me.unit_id))
         stmt = stmt.where(or_(*shown))
@@ -329,7 +330,7 @@ def links(cycle_id: int):
     raters: list[dict] = []
     if cycle.state == "open":
         invitations = db.session.scalars(
-            select(ReviewInvitation).join(Employee, Employee.id == ReviewInvitation.rater_id)
+            select(ReviewInvitation).join(ReviewInvitation.rater).options(contains_eager(ReviewInvitation.rater))
             .where(ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True))
             .order_by(Employee.name, Employee.id, ReviewInvitation.id)).all()
         for invitation in invitations:

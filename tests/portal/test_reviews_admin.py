@@ -461,10 +461,10 @@ def test_response_rates_after_some_answers(hr_client, org, cycle, db):
     rates = _section(page, "rates-heading")
     unit_row = re.search(r"<tr><td>%s</td>(.*?)</tr>" % re.escape(org.unit.name), rates, re.S).group(1)
     numbers = re.findall(r'<td class="num">([^<]+)</td>', unit_row)
-    assert numbers == [str(total), "2", f"{round(200 / total)}%"]
+    assert numbers == [str(total), "2", f"{200 // total}%"]
     staff_row = re.search(r"<tr><td>%s</td>(.*?)</tr>" % re.escape(staff.name), rates, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]+)</td>', staff_row) == [
-        str(len(mine)), "2", f"{round(200 / len(mine))}%"]
+        str(len(mine)), "2", f"{200 // len(mine)}%"]
 
 
 def test_waiting_list_names_only_the_waiting_and_ties_them_to_nothing(hr_client, org, cycle, db):
