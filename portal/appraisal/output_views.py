@@ -6,6 +6,7 @@ Who may see what is decided in permissions.py; another instansi's period or reco
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -36,13 +37,15 @@ COMPONENTS = (
     (Component.CITIZEN, "citizen"), (Component.ATASAN, "atasan"), (Component.REKAN, "rekan"),
     (Component.BAWAHAN, "bawahan"), (Component.SELF, "self"),
 )
+#: A decimal figure in an explanation's parameters (stored as text, e.g. "44.44").
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 nav.register("appraisal_out.index", _l("Laporan penilaian"),
              _l("Ekspor CSV/XLSX, lembar penilaian cetak, area pengembangan dan apresiasi petugas."),
              *EXPORTERS, order=72)
 
 
-@bp.app_template_filter("figure")
+@bp.app_template_filter("record_figure")
 def figure(value: Decimal | None) -> str:
     """A score or weight as people read it: two decimals in the user's language, "—" when absent."""
     return "—" if value is None else format_decimal(exports.two_places(value), "#,##0.00")
@@ -140,10 +143,12 @@ def export_xlsx(period_id: int):
 # --- the printable sheet -------------------------------------------------------------------
 
 def _explanation(record: AppraisalRecord) -> list[str]:
+    """The stored [template, params] lines in plain words, decimals written the user's way."""
     lines = []
     for template, params in reports.explanation_messages(record):
+        shown = {k: figure(Decimal(v)) if isinstance(v, str) and _DECIMAL.match(v) else v for k, v in params.items()}
         try:
-            lines.append(say_template(template, params))
+            lines.append(say_template(template, shown))
         except (KeyError, TypeError, ValueError):  # a template whose parameters do not fit
             lines.append(gettext(template))
     return lines

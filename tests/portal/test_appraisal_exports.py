@@ -251,7 +251,7 @@ def test_sheet_shows_everything_for_the_file(hr_client, appraisals, org):
                  "Masyarakat", "91,67", "44,44%", "Rekan kerja", "83,33", "22,22%", "Bawahan", "tidak dihitung",
                  "Nilai komposit", "84,26", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
                  "Komponen Bawahan tidak disertakan: belum ada data.",
-                 "Bobot Masyarakat menjadi 44.44% (semula 40.00%).",
+                 "Bobot Masyarakat menjadi 44,44% (semula 40,00%).",
                  "Adaptif", "Kolaboratif", "U7 Perilaku Pelaksana (sopan dan ramah)",
                  "Pejabat Penilai Kinerja", "Pegawai yang Dinilai", "Atasan Uji", org.supervisor.nip,
                  "appraisal-print.css"):
