@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
+from portal.insight import alerts as loket_alerts
 from portal.localtime import stamp
 from portal.org.models import Counter, Employee
 from surveys import alerts, skm
@@ -105,6 +106,7 @@ def record_response(counter: Counter, submission: Submission) -> SkmResponse:
         ))
     add_to_rollups([response])
     db.session.flush()
+    loket_alerts.check_counter(counter, local.utc)
     return response
 
 
@@ -129,29 +131,32 @@ def add_to_rollups(responses: list[SkmResponse]) -> None:
         hrow[0] += 1
         hrow[1] += int(r.negative)
         hrow[2] += sum(getattr(r, c) for c in UNSUR_COLUMNS)
-    for (unit_id, counter_id, service_key, employee_key, local_date), row in daily.items():
-        values = {"n": row[0], "negative": row[1], **{f"s{i}": row[1 + i] for i in range(1, 10)}}
-        _upsert(SkmDaily, {"unit_id": unit_id, "counter_id": counter_id, "service_key": service_key,
-                           "employee_key": employee_key, "local_date": local_date}, values)
-    for (unit_id, counter_id, local_date, local_hour), (n, negative, total) in hourly.items():
-        _upsert(SkmHourly, {"unit_id": unit_id, "counter_id": counter_id, "local_date": local_date,
-                            "local_hour": local_hour}, {"n": n, "negative": negative, "score_total": total})
+    daily_keys = ("unit_id", "counter_id", "service_key", "employee_key", "local_date")
+    daily_sums = ("n", "negative", *(f"s{i}" for i in range(1, 10)))
+    _upsert(SkmDaily, daily_keys, daily_sums,
+            [dict(zip(daily_keys, key)) | dict(zip(daily_sums, row)) for key, row in daily.items()])
+    hourly_keys = ("unit_id", "counter_id", "local_date", "local_hour")
+    hourly_sums = ("n", "negative", "score_total")
+    _upsert(SkmHourly, hourly_keys, hourly_sums,
+            [dict(zip(hourly_keys, key)) | dict(zip(hourly_sums, row)) for key, row in hourly.items()])
 
 
-def _upsert(model, key: dict, increments: dict) -> None:
-    """INSERT … ON CONFLICT DO UPDATE adding the increments (SQLite and PostgreSQL alike)."""
+def _upsert(model, keys: tuple[str, ...], increments: tuple[str, ...], rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE adding the increments, for many rows in one executemany
+    (SQLite and PostgreSQL alike)."""
+    if not rows:
+        return
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model).values(**key, **increments)
-    conflict_columns = [c for c in key if c != "unit_id"]
+    statement = insert(model)
     statement = statement.on_conflict_do_update(
-        index_elements=conflict_columns,
+        index_elements=[c for c in keys if c != "unit_id"],
         set_={name: getattr(model, name) + statement.excluded[name] for name in increments},
     )
-    db.session.execute(statement)
+    db.session.execute(statement, rows)
 
 
 def rebuild_rollups(unit_id: int | None = None) -> None:
