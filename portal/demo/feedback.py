@@ -237,6 +237,7 @@ class _Loket:
         """Seconds after midnight when the loket opens and closes on this weekday, from the roster."""
         entries = self.shifts.get(weekday, []) + self.shifts.get(None, [])
         if not entries and not self.shifts:
+            # A loket nobody is rostered at still serves citizens: the usual office hours.
             if weekday > 4:
                 return None
             return 7 * 3600 + 1800, (11 * 3600 + 1800 if weekday == 4 else 15 * 3600 + 1800)
