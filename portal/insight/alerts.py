@@ -1,0 +1,273 @@
+"""Alerts per loket: when the share of negative answers in a rolling window passes the unit's
+threshold, open an alert and mail the unit head; the head acknowledges it and closes it with a note.
+
+Negative answers are SKM responses leaning to 1–2 (`SkmResponse.negative`) and the two unhappy
+kiosk faces. The rule itself (strictly above the threshold, never under the minimum number of
+answers) is `surveys.alerts.negative_share_exceeds`.
+
+A loket has at most one alert that is not closed. After an alert is closed, the window starts
+again at the closing time: the answers the head has already dealt with do not alert twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
+
+from babel.dates import format_datetime
+from flask import current_app
+from flask_babel import force_locale, format_decimal, gettext
+from sqlalchemy import case, func, select
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.feedback.models import SkmResponse
+from portal.insight.models import Alert, AlertRule
+from portal.kiosk.models import KioskVote
+from portal.mail import services as mail
+from portal.org.models import Counter, Employee, Instansi, Unit
+from surveys import alerts as rules
+from surveys import kiosk
+from surveys.errors import DomainError
+from surveys.exact import round_half_up
+from surveys.i18n import N_
+
+ACTIVE = ("open", "acknowledged")
+MAX_NOTE = 2000
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+class AlertError(DomainError):
+    """An alert action that does not fit the alert's state."""
+
+
+@dataclass(frozen=True)
+class RuleValues:
+    """A unit's alert setting, or the defaults when the unit has not set one."""
+
+    threshold_percent: Decimal
+    window_hours: int
+    min_answers: int
+
+
+DEFAULT_RULE = RuleValues(threshold_percent=Decimal(30), window_hours=24, min_answers=10)
+
+
+def rule_for(unit_id: int) -> RuleValues:
+    return rules_for([unit_id])[unit_id]
+
+
+def rules_for(unit_ids) -> dict[int, RuleValues]:
+    """Each unit's rule, the defaults for a unit that has not set one."""
+    unit_ids = list(unit_ids)
+    found = {row.unit_id: RuleValues(Decimal(row.threshold_percent), row.window_hours, row.min_answers)
+             for row in db.session.scalars(select(AlertRule).where(AlertRule.unit_id.in_(unit_ids)))}
+    return {unit_id: found.get(unit_id, DEFAULT_RULE) for unit_id in unit_ids}
+
+
+def save_rule(unit: Unit, threshold_percent: Decimal, window_hours: int, min_answers: int) -> AlertRule:
+    """Create or change the unit's rule (the form validates the ranges; the database checks them too)."""
+    row = db.session.scalar(select(AlertRule).where(AlertRule.unit_id == unit.id))
+    if row is None:
+        row = AlertRule(unit_id=unit.id)
+        db.session.add(row)
+    row.threshold_percent, row.window_hours, row.min_answers = threshold_percent, window_hours, min_answers
+    db.session.flush()
+    return row
+
+
+def _now(now: datetime | None) -> datetime:
+    moment = now or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    return moment.astimezone(timezone.utc)
+
+
+def active_alert(counter_id: int) -> Alert | None:
+    return db.session.scalar(select(Alert).where(Alert.counter_id == counter_id, Alert.status.in_(ACTIVE))
+                             .order_by(Alert.opened_at.desc()).limit(1))
+
+
+def window_counts(counter: Counter, start: datetime, end: datetime) -> tuple[int, int]:
+    """(answers, negative answers) at the loket with start <= submitted_at <= end (UTC instants)."""
+    return _window_counts([counter.id], counter.unit.instansi.tz, start, end).get(counter.id, (0, 0))
+
+
+def _window_counts(counter_ids: list[int], tz, start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
+    """Answers and negative answers per loket in one window: SKM responses plus kiosk votes.
+
+    The instansi-local dates narrow the search to the (counter, local_date) indexes; the UTC
+    instants decide.
+    """
+    first_day, last_day = start.astimezone(tz).date(), end.astimezone(tz).date()
+    counts: dict[int, tuple[int, int]] = {}
+    for model, negative in ((SkmResponse, SkmResponse.negative), (KioskVote, KioskVote.face.in_(kiosk.NEGATIVE_FACES))):
+        rows = db.session.execute(
+            select(model.counter_id, func.count(model.id), func.sum(case((negative, 1), else_=0)))
+            .where(model.counter_id.in_(counter_ids), model.local_date.between(first_day, last_day),
+                   model.submitted_at >= start, model.submitted_at <= end)
+            .group_by(model.counter_id)
+        ).all()
+        for counter_id, n, bad in rows:
+            answers, negatives = counts.get(counter_id, (0, 0))
+            counts[counter_id] = (answers + int(n), negatives + int(bad or 0))
+    return counts
+
+
+def _check(counters: list[Counter], now: datetime, notify: bool) -> list[Alert]:
+    """Open the alerts due at `now` for these lokets (of one instansi) with a few grouped queries."""
+    counters = [c for c in counters if c.active and c.unit.active]
+    if not counters:
+        return []
+    ids = [c.id for c in counters]
+    busy = set(db.session.scalars(select(Alert.counter_id).where(Alert.counter_id.in_(ids), Alert.status.in_(ACTIVE))))
+    counters = [c for c in counters if c.id not in busy]
+    if not counters:
+        return []
+    last_closed = dict(db.session.execute(
+        select(Alert.counter_id, func.max(Alert.closed_at))
+        .where(Alert.counter_id.in_([c.id for c in counters]), Alert.status == "closed", Alert.closed_at <= now)
+        .group_by(Alert.counter_id)
+    ).all())
+    unit_rules = rules_for({c.unit_id for c in counters})
+    by_start: dict[datetime, list[Counter]] = {}
+    for counter in counters:
+        start = now - timedelta(hours=unit_rules[counter.unit_id].window_hours)
+        closed = last_closed.get(counter.id)
+        by_start.setdefault(max(start, closed) if closed else start, []).append(counter)
+    tz = counters[0].unit.instansi.tz
+    opened = []
+    for start, group in sorted(by_start.items()):
+        counts = _window_counts([c.id for c in group], tz, start, now)
+        for counter in group:
+            rule = unit_rules[counter.unit_id]
+            answers, negative = counts.get(counter.id, (0, 0))
+            if rules.negative_share_exceeds(negative, answers, rule.threshold_percent, rule.min_answers):
+                opened.append(_open(counter, start, now, answers, negative, rule))
+    db.session.flush()
+    if notify:
+        for alert in opened:
+            notify_heads(alert)
+    return opened
+
+
+def _open(counter: Counter, start: datetime, now: datetime, answers: int, negative: int, rule: RuleValues) -> Alert:
+    alert = Alert(
+        unit_id=counter.unit_id, counter_id=counter.id, opened_at=now, window_start=start, window_end=now,
+        answers=answers, negative=negative, share_percent=round_half_up(Fraction(negative * 100, answers), 2),
+        threshold_percent=rule.threshold_percent, status="open",
+    )
+    alert.counter, alert.unit = counter, counter.unit
+    db.session.add(alert)
+    return alert
+
+
+def check_counter(counter: Counter, now: datetime | None = None, notify: bool = True) -> Alert | None:
+    """Open an alert for the loket if its window passes the unit's threshold; return the new alert.
+
+    Nothing happens for an inactive loket or unit, or while the loket has an alert that is not
+    closed. Cheap enough to run after every response (a handful of indexed queries).
+    """
+    opened = _check([counter], _now(now), notify)
+    return opened[0] if opened else None
+
+
+def check_alerts(instansi: Instansi, now: datetime | None = None, notify: bool = True) -> list[Alert]:
+    """Check every active loket of the instansi's active units (cron, after imports, the demo).
+
+    `notify=False` skips the mail (the demo's historical alerts).
+    """
+    counters = db.session.scalars(
+        select(Counter).join(Unit, Counter.unit_id == Unit.id)
+        .where(Unit.instansi_id == instansi.id, Unit.active.is_(True), Counter.active.is_(True))
+        .order_by(Counter.code)
+    ).all()
+    return _check(list(counters), _now(now), notify)
+
+
+def open_alerts(unit_ids) -> list[Alert]:
+    """Alerts not closed yet (open or acknowledged) of the given units, newest first: for banners."""
+    unit_ids = list(unit_ids)
+    if not unit_ids:
+        return []
+    return list(db.session.scalars(
+        select(Alert).where(Alert.unit_id.in_(unit_ids), Alert.status.in_(ACTIVE)).order_by(Alert.opened_at.desc())
+    ))
+
+
+def recent_alerts(unit_ids, limit: int = 50) -> list[Alert]:
+    unit_ids = list(unit_ids)
+    if not unit_ids:
+        return []
+    return list(db.session.scalars(
+        select(Alert).where(Alert.unit_id.in_(unit_ids)).order_by(Alert.opened_at.desc()).limit(limit)
+    ))
+
+
+def acknowledge(alert: Alert, user: User, now: datetime | None = None) -> None:
+    if alert.status != "open":
+        raise AlertError(N_("Peringatan ini sudah diterima atau sudah ditutup."))
+    alert.status, alert.acknowledged_by_id, alert.acknowledged_at = "acknowledged", user.id, _now(now)
+    db.session.flush()
+
+
+def close(alert: Alert, user: User, note: str, now: datetime | None = None) -> None:
+    """Close with a note saying what was done; an alert not yet acknowledged is acknowledged too."""
+    note = (note or "").strip()
+    if not note:
+        raise AlertError(N_("Tuliskan catatan tindakan sebelum menutup peringatan."))
+    if len(note) > MAX_NOTE:
+        raise AlertError(N_("Catatan paling banyak %(max)d karakter."), {"max": MAX_NOTE})
+    if alert.status == "closed":
+        raise AlertError(N_("Peringatan ini sudah ditutup."))
+    moment = _now(now)
+    if alert.status == "open":
+        alert.acknowledged_by_id, alert.acknowledged_at = user.id, moment
+    alert.status, alert.closed_by_id, alert.closed_at, alert.note = "closed", user.id, moment, note
+    db.session.flush()
+
+
+# --- mail to the unit head ------------------------------------------------------------------------
+
+def _heads(unit_id: int) -> list[tuple[Employee, str]]:
+    """Active heads of the unit with an email, each with the language of their account (if any)."""
+    rows = db.session.execute(
+        select(Employee, User.locale).outerjoin(User, User.employee_id == Employee.id)
+        .where(Employee.unit_id == unit_id, Employee.is_unit_head.is_(True), Employee.active.is_(True),
+               Employee.email.is_not(None), Employee.email != "")
+        .order_by(Employee.id)
+    ).all()
+    return [(employee, locale or "id") for employee, locale in rows]
+
+
+def when(moment: datetime, tz, locale: str = "id") -> str:
+    """A UTC instant in the instansi's zone, e.g. "3 Mar 2026 14.05 WITA"."""
+    text = format_datetime(moment, "d MMM yyyy HH.mm", tzinfo=tz, locale=locale)
+    return f"{text} {ZONE_NAMES.get(tz.key, tz.key)}"
+
+
+def notify_heads(alert: Alert) -> int:
+    """Queue one mail per unit head; returns how many were queued."""
+    counter, unit = alert.counter, alert.unit
+    tz = unit.instansi.tz
+    link = f"{current_app.config['CERMIN_BASE_URL'].rstrip('/')}/tindak-lanjut/peringatan"
+    queued = 0
+    for head, locale in _heads(unit.id):
+        with force_locale(locale):
+            share = format_decimal(alert.share_percent)
+            subject = gettext("Peringatan loket %(code)s: %(share)s%% jawaban negatif", code=counter.code, share=share)
+            body = gettext(
+                "Yth. %(name)s,\n\n"
+                "Di loket %(code)s (%(counter)s), %(unit)s, %(negative)d dari %(answers)d jawaban warga "
+                "antara %(start)s dan %(end)s negatif (%(share)s%%), di atas ambang %(threshold)s%% yang "
+                "ditetapkan unit.\n\n"
+                "Terima peringatan ini dan tutup dengan catatan tindakan di %(link)s\n",
+                name=head.name, code=counter.code, counter=counter.name, unit=unit.name, negative=alert.negative,
+                answers=alert.answers, start=when(alert.window_start, tz, locale),
+                end=when(alert.window_end, tz, locale), share=share,
+                threshold=format_decimal(alert.threshold_percent), link=link,
+            )
+        mail.queue(instansi_id=unit.instansi_id, recipient=head.email, subject=subject, body=body)
+        queued += 1
+    return queued
