@@ -110,13 +110,17 @@ def breakdown(scope: Scope, dimension, keys: Iterable[int] | None = None) -> lis
     return [(key, int(n), dict(zip(skm.UNSUR_CODES, (int(s) for s in sums)))) for key, n, *sums in rows]
 
 
+# grouped, daily and hourly run on the session's connection (Core), not through the ORM: they
+# return hundreds to thousands of plain rows, where the ORM's per-row work costs more than the query.
+
+
 def grouped(scope: Scope, *dimensions) -> list[tuple[tuple[int, ...], int, int, dict[str, int]]]:
     """(key values, n, negative, sums) per combination of rollup columns, in one pass.
 
     Several breakdowns of one scope (by loket, by layanan, by officer) fold this in Python
     instead of reading the same rollup rows once per breakdown.
     """
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(*dimensions, func.sum(SkmDaily.n), func.sum(SkmDaily.negative), *[func.sum(c) for c in SUM_COLUMNS])
         .where(*scope.conditions()).group_by(*dimensions)
     ).all()
@@ -127,7 +131,7 @@ def grouped(scope: Scope, *dimensions) -> list[tuple[tuple[int, ...], int, int, 
 
 def daily(scope: Scope) -> list[tuple[date, int, dict[str, int]]]:
     """(local date, n, sums) per day with responses, oldest first: fold into months or weeks in Python."""
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(SkmDaily.local_date, func.sum(SkmDaily.n), *[func.sum(c) for c in SUM_COLUMNS])
         .where(*scope.conditions()).group_by(SkmDaily.local_date).order_by(SkmDaily.local_date)
     ).all()
@@ -140,7 +144,7 @@ def hourly(scope: Scope) -> list[tuple[date, int, int, int, int]]:
     Grouped by date and hour rather than weekday, so the weekday is computed in Python, the same
     on every database (at most 24 rows per day).
     """
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(SkmHourly.local_date, SkmHourly.local_hour, func.sum(SkmHourly.n), func.sum(SkmHourly.negative),
                func.sum(SkmHourly.score_total))
         .where(*scope.hourly_conditions()).group_by(SkmHourly.local_date, SkmHourly.local_hour)

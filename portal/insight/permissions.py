@@ -36,10 +36,11 @@ def dashboard_units(user) -> list[Unit]:
     return manageable_units(user)
 
 
-def can_view_unit(user, unit: Unit) -> bool:
+def can_view_unit(user, unit: Unit, units: list[Unit] | None = None) -> bool:
+    """`units`: the user's dashboard_units, when the caller has them already."""
     if not user.is_authenticated or unit.instansi_id != user.instansi_id:
         return False
-    return is_hr(user) or any(u.id == unit.id for u in dashboard_units(user))
+    return is_hr(user) or any(u.id == unit.id for u in (dashboard_units(user) if units is None else units))
 
 
 def _own_employee(user) -> Employee | None:
