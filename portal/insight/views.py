@@ -271,6 +271,12 @@ def _figures(scope, figure: dashboard.Figure, period: dashboard.Period, populati
     }
 
 
+def _alerts(alerts) -> list[dict]:
+    return [{"code": alert.counter.code, "share": _number(alert.share_percent, 2), "negative": _count(alert.negative),
+             "answers": _count(alert.answers), "threshold": _number(alert.threshold_percent, 2),
+             "since": format_date(alert.opened_at, "medium")} for alert in alerts]
+
+
 def _follow_up(follow_up) -> dict | None:
     if follow_up is None:
         return None
@@ -355,7 +361,7 @@ def unit(code: str):
         officers=[_row(r, codes) for r in officers] if visible is None or officers else None,
         officer_codes=[(c, _unsur_name(c)) for c in codes],
         kiosk=_kiosk(dashboard.kiosk_figures(instansi.id, period, unit_ids)),
-        alerts=dashboard.open_alerts(unit_ids), follow_up=_follow_up(dashboard.latest_follow_up(unit_ids)),
+        alerts=_alerts(dashboard.open_alerts(unit_ids)), follow_up=_follow_up(dashboard.latest_follow_up(unit_ids)),
         overview_url=url_for("insight.index", **_query(form, period, subunit=None))
         if permissions.can_view_instansi(current_user) or len(units) > 1 else None,
         links={"alerts": _link("followup.alert_list"), "follow_ups": _link("followup.unit_follow_ups", code=unit.code),
