@@ -7,7 +7,6 @@ portal/insight/dashboard.py (rollups only) and are drawn by portal/insight/chart
 from __future__ import annotations
 
 from fractions import Fraction
-
 from functools import lru_cache
 
 from babel.dates import get_day_names

@@ -12,7 +12,7 @@ import pytest
 from portal.feedback.services import Submission, record_response
 from portal.insight import dashboard
 from portal.kiosk import services as kiosk_services
-from portal.org.models import Counter, Service, Unit
+from portal.org.models import Counter, Service
 from surveys import skm
 from tests.conftest import login
 
@@ -411,3 +411,12 @@ def test_pages_load_nothing_from_other_hosts_and_use_no_inline_styles(hr_client,
         page = hr_client.get(path).get_data(as_text=True)
         assert "style=" not in page and "<script" not in page
         assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
+
+
+def test_pages_render_in_english(hr_client, supervisor_client, answers):
+    for client, path in ((hr_client, f"/dasbor/?{QUERY}"), (hr_client, UNIT_URL),
+                         (supervisor_client, f"/dasbor/petugas?{QUERY}")):
+        page = client.get(path, headers={"Accept-Language": "en"})
+        assert page.status_code == 200, path
+        assert '<html lang="en">' in page.get_data(as_text=True)
+    assert "Mar 26" in _section(hr_client.get(UNIT_URL, headers={"Accept-Language": "en"}), "trend-heading")
