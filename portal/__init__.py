@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.counters.views import bp as counters_bp
     from portal.feedback.admin_views import bp as feedback_admin_bp
     from portal.feedback.views import bp as feedback_bp
+    from portal.insight.followup_views import bp as followup_bp
     from portal.insight.public import bp as public_bp
     from portal.insight.views import bp as insight_bp
     from portal.kiosk.views import bp as kiosk_bp
@@ -81,7 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.reviews.views import bp as reviews_bp
 
     for blueprint in (main_bp, accounts_bp, org_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp, review_rater_bp,
-                      appraisal_bp, appraisal_out_bp, api_bp, insight_bp, public_bp, feedback_admin_bp):
+                      appraisal_bp, appraisal_out_bp, api_bp, insight_bp, public_bp, feedback_admin_bp, followup_bp):
         app.register_blueprint(blueprint)
 
 

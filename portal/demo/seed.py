@@ -16,6 +16,7 @@ from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User, UserRo
 from portal.accounts.services import hash_password
 from portal.demo.appraisal import seed_appraisal
 from portal.demo.feedback import seed_feedback
+from portal.demo.insight import seed_insight
 from portal.demo.reviews import seed_reviews
 from portal.extensions import db
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit
@@ -94,6 +95,7 @@ def seed_demo(feedback: bool | None = None) -> list[DemoLogin]:
         seed_feedback(instansi)
     seed_reviews(instansi)
     seed_appraisal(instansi)
+    seed_insight(instansi)
     return demo_logins(instansi)
 
 
