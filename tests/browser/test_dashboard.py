@@ -101,6 +101,14 @@ def test_unit_head_opens_their_unit(page, live_server):
     response = page.goto(f"{live_server}/dasbor/unit/DPMPTSP")
     assert response.status == 403
 
+    # As a supervisor, the head also sees their direct reports' officer scores (the two kepala bidang).
+    page.goto(f"{live_server}/dasbor/petugas")
+    assert page.get_by_role("heading", name="Nilai petugas tim saya", level=1).is_visible()
+    rows = page.locator("table.officers tbody tr")
+    assert rows.count() == 2
+    assert all("Kepala Bidang" in rows.nth(i).text_content() for i in range(2))
+    screenshot(page, "dashboard-team-head")
+
 
 def test_unit_dashboard_on_a_phone(phone, live_server):
     log_in(phone, live_server, "atasan")
