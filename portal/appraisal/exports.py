@@ -252,6 +252,8 @@ def to_xlsx(scope: Scope, rows: list[dict], exported_at: datetime | None = None)
     from openpyxl import Workbook
 
     workbook = Workbook()
+    workbook.properties.creator = "Cermin"
+    workbook.properties.title = f"Penilaian {scope.period.name}"
     _records_sheet(workbook.active, rows, unit_names(scope))
     _notes_sheet(workbook.create_sheet(), scope, rows, exported_at or utcnow())
     out = io.BytesIO()
