@@ -47,6 +47,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, DBAPIError):
+            # Raised outside the view (the commit in the after-request hook when the database goes
+            # away), it reaches Flask's last resort as a 500 wrapping it: still a lost database.
+            return database_down(original)
         db.session.rollback()
         response = render_error(error.code if error.code in PAGES else 500)
         if error.code == 405 and getattr(error, "valid_methods", None):

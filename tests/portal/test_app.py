@@ -111,6 +111,26 @@ def test_503_page_when_database_is_down(failing_app):
     assert response.headers["Retry-After"]
 
 
+def test_503_when_the_database_is_lost_at_commit(app, client, db, monkeypatch):
+    """The commit runs in an after-request hook, outside the view's error handlers; losing the
+    database there (PostgreSQL stopped mid-request, found by bench.faults) is still a 503."""
+    from sqlalchemy.exc import OperationalError
+
+    class Lost(Exception):
+        def __str__(self):
+            return "consuming input failed: server closed the connection unexpectedly"
+
+    def commit():
+        raise OperationalError("COMMIT", {}, Lost())
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production
+    monkeypatch.setattr(db.session, "commit", commit)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "Layanan sedang tidak tersedia" in response.get_data(as_text=True)
+
+
 def test_csrf_failure_is_friendly_400(client, org):
     response = client.post("/masuk", data={"login": "hr", "password": "x"})
     assert response.status_code == 400
