@@ -328,6 +328,20 @@ def test_rule_of_another_unit_is_refused(head_client, other_head_client):
     assert head_client.get("/tindak-lanjut/unit/TIDAKADA/aturan").status_code == 404
 
 
+def test_paper_import_checks_the_lokets(db, org):
+    from portal.feedback import imports
+    from portal.tabular import read_table
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    lines = ["counter,submitted_at," + ",".join(f"u{i}" for i in range(1, 10))]
+    for i in range(10):
+        moment = (now - timedelta(minutes=5 * (i + 1))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(f"UJI01,{moment}," + ",".join(["1"] * 9))
+    imports.import_responses(org.instansi, read_table("\n".join(lines).encode()))
+    alert = db.session.scalar(select(Alert))
+    assert alert is not None and (alert.answers, alert.negative) == (10, 10)
+
+
 # --- the command ------------------------------------------------------------------------------------------
 
 def test_check_alerts_command(runner, db, org, quietly):
