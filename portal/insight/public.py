@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone
 
 from flask import Blueprint, render_template, request
 from flask_babel import format_date, gettext
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import PUBLIC, access
@@ -94,10 +95,13 @@ def _published(code: str) -> list[Unit]:
 
 
 def _cached(body, status: int = 200):
-    headers = {"Cache-Control": f"public, max-age={CACHE_SECONDS}", "Vary": "Accept-Language, Cookie"}
+    """Shared caches may keep the page for anonymous visitors only: a signed-in user's response
+    renews their session cookie, which must never be stored (the app then sends no-store)."""
+    if current_user.is_authenticated:
+        return body, status
     if status != 200:
-        headers = {"Cache-Control": "no-cache"}
-    return body, status, headers
+        return body, status, {"Cache-Control": "no-cache"}
+    return body, status, {"Cache-Control": f"public, max-age={CACHE_SECONDS}", "Vary": "Accept-Language, Cookie"}
 
 
 @bp.context_processor

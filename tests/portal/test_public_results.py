@@ -141,6 +141,11 @@ def test_same_code_in_two_instansi(client, db, factory, published):
     assert "Hasil Survei Kepuasan Masyarakat" in html and "Mengganti kursi ruang tunggu" in html
 
 
+def test_signed_in_visitors_are_not_cached_publicly(hr_client, db, published):
+    response = hr_client.get("/publik/DUKCAPIL")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+
+
 def test_thank_you_link_and_lowercase_code(client, db, published):
     assert client.get("/publik/dukcapil").status_code == 200
 
