@@ -210,6 +210,7 @@ def _reviewee_blocks(cycle: ReviewCycle, people: list[Employee]) -> list[dict]:
             "reviewee": person, "groups": groups, "expectations": expectations.get(person.id, {}),
             "pending": sum(1 for i in raters.get(person.id, []) if not i.approved),
             "can_adjust": permissions.can_adjust_raters(current_user, cycle, person),
+            "can_expect": permissions.can_set_expectations(current_user, cycle, person),
         })
     return blocks
 
