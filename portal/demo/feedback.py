@@ -481,8 +481,7 @@ def seed_feedback(instansi: Instansi) -> int:
         rows.extend(day_rows)
         day += timedelta(days=1)
 
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(SkmResponse), rows[start:start + CHUNK], execution_options=BULK)
+    _insert_rows(SkmResponse, rows)
     _insert_comments(instansi, comments)
     for unit_id in sorted({loket.counter.unit_id for loket in lokets}):
         rebuild_rollups(unit_id)
@@ -570,8 +569,24 @@ def _insert_comments(instansi: Instansi, comments: dict[str, dict]) -> None:
     ids = {idempotency or imported: response_id for response_id, idempotency, imported in keyed}
     rows = [{"response_id": ids[key], **comment} for key, comment in comments.items()]
     rows.sort(key=lambda r: r["response_id"])
+    _insert_rows(SkmComment, rows)
+
+
+def _insert_rows(model, rows: list[dict]) -> None:
+    """Plain rows in bulk: executemany in chunks; COPY on PostgreSQL, where executemany sends one
+    statement per row and is about five times slower (13.6 s against 2.4 s for the responses)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        columns = list(rows[0])
+        statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(SkmComment), rows[start:start + CHUNK], execution_options=BULK)
+        db.session.execute(insert(model), rows[start:start + CHUNK], execution_options=BULK)
 
 
 def seed_kiosk(instansi: Instansi, lokets: list[_Loket], story: _Story, rng: random.Random) -> int:
@@ -622,8 +637,7 @@ def seed_kiosk(instansi: Instansi, lokets: list[_Loket], story: _Story, rng: ran
                         "idempotency_key": None,
                     })
             day += timedelta(days=1)
-        for start in range(0, len(votes), CHUNK):
-            db.session.execute(insert(KioskVote), votes[start:start + CHUNK], execution_options=BULK)
+        _insert_rows(KioskVote, votes)
         if votes:
             device.last_vote_at = votes[-1]["submitted_at"]
         total += len(votes)
