@@ -136,6 +136,7 @@ def build(responses: int, kiosk_votes: int, seed: int = 2026) -> dict:
     from portal.extensions import db
     from portal.feedback.models import SkmDaily, SkmHourly
     from portal.kiosk.models import KioskDevice, KioskVote
+    from portal.kiosk.services import rebuild_rollup as rebuild_kiosk_rollup
     from portal.localtime import today
     from portal.org.models import Counter, Employee, Instansi, Service, Unit
     from surveys.nip import make_nip
@@ -193,6 +194,7 @@ def build(responses: int, kiosk_votes: int, seed: int = 2026) -> dict:
     votes = _kiosk_votes(rng, big.id, devices, kiosk_votes, last_day, instansi.tz)
     for start in range(0, len(votes), CHUNK):
         db.session.execute(insert(KioskVote), votes[start:start + CHUNK])
+    rebuild_kiosk_rollup()
     db.session.commit()
     return {"unit": big.code, "first": last_day - timedelta(days=DAYS - 1), "last": last_day,
             "daily_rows": len(daily), "hourly_rows": len(hourly), "responses": sum(r["n"] for r in daily)}

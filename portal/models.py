@@ -3,7 +3,7 @@ from portal.accounts.models import User, UserRole  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit  # noqa: F401
 from portal.feedback.models import SkmComment, SkmDaily, SkmHourly, SkmResponse, TicketBatch  # noqa: F401
-from portal.kiosk.models import KioskDevice, KioskPairing, KioskVote  # noqa: F401
+from portal.kiosk.models import KioskDaily, KioskDevice, KioskPairing, KioskVote  # noqa: F401
 from portal.reviews.models import (  # noqa: F401
     Questionnaire, QuestionnaireItem, ReviewAnswer, ReviewComment, ReviewCycle, ReviewCycleUnit, ReviewExpectation,
     ReviewInvitation, ReviewResponse,

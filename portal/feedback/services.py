@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
 from portal.insight import alerts as loket_alerts
 from portal.localtime import stamp
+from portal.rollups import upsert_increments
 from portal.org.models import Counter, Employee
 from surveys import alerts, skm
 from surveys.errors import DomainError
@@ -133,30 +134,12 @@ def add_to_rollups(responses: list[SkmResponse]) -> None:
         hrow[2] += sum(getattr(r, c) for c in UNSUR_COLUMNS)
     daily_keys = ("unit_id", "counter_id", "service_key", "employee_key", "local_date")
     daily_sums = ("n", "negative", *(f"s{i}" for i in range(1, 10)))
-    _upsert(SkmDaily, daily_keys, daily_sums,
+    upsert_increments(SkmDaily, daily_keys, daily_sums,
             [dict(zip(daily_keys, key)) | dict(zip(daily_sums, row)) for key, row in daily.items()])
     hourly_keys = ("unit_id", "counter_id", "local_date", "local_hour")
     hourly_sums = ("n", "negative", "score_total")
-    _upsert(SkmHourly, hourly_keys, hourly_sums,
+    upsert_increments(SkmHourly, hourly_keys, hourly_sums,
             [dict(zip(hourly_keys, key)) | dict(zip(hourly_sums, row)) for key, row in hourly.items()])
-
-
-def _upsert(model, keys: tuple[str, ...], increments: tuple[str, ...], rows: list[dict]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE adding the increments, for many rows in one executemany
-    (SQLite and PostgreSQL alike)."""
-    if not rows:
-        return
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model)
-    statement = statement.on_conflict_do_update(
-        index_elements=[c for c in keys if c != "unit_id"],
-        set_={name: getattr(model, name) + statement.excluded[name] for name in increments},
-    )
-    db.session.execute(statement, rows)
 
 
 def rebuild_rollups(unit_id: int | None = None) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, utcnow
@@ -70,4 +70,24 @@ class KioskVote(db.Model):
         CheckConstraint("local_weekday BETWEEN 0 AND 6", name="local_weekday_range"),
         Index("ix_kiosk_vote_unit_date", "unit_id", "local_date"),
         Index("ix_kiosk_vote_counter_date", "counter_id", "local_date"),
+    )
+
+
+class KioskDaily(db.Model):
+    """Rollup: votes per face per loket and local day, kept with every vote, for the dashboards."""
+
+    __tablename__ = "kiosk_daily"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False)
+    local_date: Mapped[date] = mapped_column(Date, nullable=False)
+    f1: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    f2: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    f3: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    f4: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("counter_id", "local_date"),
+        Index("ix_kiosk_daily_unit_date", "unit_id", "local_date"),
     )

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.kiosk.models import KioskDevice, KioskPairing, KioskVote
+from portal.kiosk.models import KioskDaily, KioskDevice, KioskPairing, KioskVote
 from portal.localtime import stamp
 from portal.org.models import Counter, Unit
+from portal.rollups import upsert_increments
 from surveys import kiosk
 from surveys.errors import DomainError, NoResponses
 from surveys.i18n import N_
@@ -180,8 +181,34 @@ def record_vote(device: KioskDevice, face: object, idempotency_key: str, min_int
             raise
         return VoteResult(earlier if earlier.device_id == device.id else None, created=False)
     device.last_vote_at = moment
+    add_to_rollup([vote])
     db.session.flush()
     return VoteResult(vote, created=True)
+
+
+FACE_COLUMNS = ("f1", "f2", "f3", "f4")
+
+
+def add_to_rollup(votes) -> None:
+    """Count votes into KioskDaily (the dashboards read it instead of the votes)."""
+    cells: dict[tuple, list[int]] = {}
+    for vote in votes:
+        row = cells.setdefault((vote.unit_id, vote.counter_id, vote.local_date), [0, 0, 0, 0])
+        row[vote.face - 1] += 1
+    keys = ("unit_id", "counter_id", "local_date")
+    upsert_increments(KioskDaily, keys, FACE_COLUMNS,
+                      [dict(zip(keys, key)) | dict(zip(FACE_COLUMNS, row)) for key, row in cells.items()])
+
+
+def rebuild_rollup() -> None:
+    """Recompute KioskDaily from the votes (after a bulk load)."""
+    db.session.execute(delete(KioskDaily))
+    faces = [func.sum(case((KioskVote.face == value, 1), else_=0)) for value in (1, 2, 3, 4)]
+    db.session.execute(KioskDaily.__table__.insert().from_select(
+        ["unit_id", "counter_id", "local_date", *FACE_COLUMNS],
+        select(KioskVote.unit_id, KioskVote.counter_id, KioskVote.local_date, *faces)
+        .group_by(KioskVote.unit_id, KioskVote.counter_id, KioskVote.local_date)))
+    db.session.flush()
 
 
 def pending_vote(device: KioskDevice, idempotency_key: str, now: datetime | None = None) -> KioskVote | None:
@@ -221,18 +248,18 @@ class KioskSummary:
 def kiosk_summary(unit_id: int | None = None, counter_id: int | None = None, *, instansi_id: int,
                   date_from: date | None = None, date_to: date | None = None) -> KioskSummary:
     """Counted per face in SQL for a unit or loket (or the whole instansi), between two local dates."""
-    conditions = [KioskVote.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id))]
+    conditions = [KioskDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id))]
     if unit_id is not None:
-        conditions.append(KioskVote.unit_id == unit_id)
+        conditions.append(KioskDaily.unit_id == unit_id)
     if counter_id is not None:
-        conditions.append(KioskVote.counter_id == counter_id)
+        conditions.append(KioskDaily.counter_id == counter_id)
     if date_from is not None:
-        conditions.append(KioskVote.local_date >= date_from)
+        conditions.append(KioskDaily.local_date >= date_from)
     if date_to is not None:
-        conditions.append(KioskVote.local_date <= date_to)
-    rows = db.session.execute(
-        select(KioskVote.face, func.count()).where(*conditions).group_by(KioskVote.face)
-    ).all()
+        conditions.append(KioskDaily.local_date <= date_to)
+    sums = db.session.execute(select(*[func.coalesce(func.sum(getattr(KioskDaily, c)), 0) for c in FACE_COLUMNS])
+                              .where(*conditions)).one()
+    rows = [(face, count) for face, count in zip((1, 2, 3, 4), sums)]
     by_face = {face.value: 0 for face in kiosk.FACES}
     by_face.update({int(face): int(count) for face, count in rows})
     n = sum(by_face.values())

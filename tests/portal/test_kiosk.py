@@ -398,13 +398,15 @@ def test_kiosk_menu_for_managers_only(head_client, employee_client):
 # --- The happy index -------------------------------------------------------------------------
 
 def _add_votes(db, device, faces, day=date(2026, 3, 2)):
-    for i, face in enumerate(faces):
-        db.session.add(KioskVote(
-            unit_id=device.counter.unit_id, counter_id=device.counter_id, device_id=device.id, face=face,
-            local_date=day, local_hour=9, local_weekday=day.weekday(),
-            submitted_at=datetime(2026, 3, 2, 1, tzinfo=timezone.utc) + timedelta(minutes=i),
-        ))
+    """Votes of past days, stored as a bulk load would (then counted into the rollup)."""
+    votes = [KioskVote(
+        unit_id=device.counter.unit_id, counter_id=device.counter_id, device_id=device.id, face=face,
+        local_date=day, local_hour=9, local_weekday=day.weekday(),
+        submitted_at=datetime(2026, 3, 2, 1, tzinfo=timezone.utc) + timedelta(minutes=i),
+    ) for i, face in enumerate(faces)]
+    db.session.add_all(votes)
     db.session.flush()
+    services.add_to_rollup(votes)
 
 
 def test_kiosk_summary_matches_the_domain_rules(app, db, factory, org):
@@ -452,3 +454,11 @@ def test_kiosk_votes_never_enter_the_ikm(app, tablet, db, org, monkeypatch):
 def test_no_address_of_the_visitor_is_stored():
     columns = {c.name for c in KioskVote.__table__.columns} | {c.name for c in KioskDevice.__table__.columns}
     assert not any("ip" in name.split("_") or "addr" in name for name in columns)
+
+
+def test_rollup_matches_the_votes_after_a_rebuild(app, db, org):
+    device = enrol(app, db, app.test_client(), org.counter)
+    _add_votes(db, device, [1, 3, 4])
+    before = services.kiosk_summary(org.unit.id, instansi_id=org.instansi.id)
+    services.rebuild_rollup()
+    assert services.kiosk_summary(org.unit.id, instansi_id=org.instansi.id) == before
