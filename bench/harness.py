@@ -77,7 +77,17 @@ def prepare_portal_database(database_url: str, workdir: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *args], cwd=REPO, env=env,
                               capture_output=True, text=True)
         if done.returncode != 0:
-            raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+            raise SetupFailed(f"flask {' '.join(args)} failed: {_last_error(done.stderr) or done.stdout[-300:]}")
+
+
+class SetupFailed(RuntimeError):
+    """The database could not be prepared; the benchmark reports it and goes on with the next one."""
+
+
+def _last_error(stderr: str) -> str:
+    """The exception line of a traceback ("sqlalchemy.exc.X: ..."), without the SQL and parameters."""
+    found = re.findall(r"^[\w.]*(?:Error|Exception|Exit)\b.*$", stderr, re.M)
+    return found[-1][:300] if found else ""
 
 
 def sqlite_url(workdir: Path) -> str:

@@ -28,6 +28,7 @@ from bench.harness import (
     Gunicorn,
     LoadResult,
     ServerSettings,
+    SetupFailed,
     column,
     log_excerpts,
     portal_env,
@@ -161,18 +162,23 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
         problems.append(f"baseline: {bare.accepted}/{submissions} accepted, {bare.server_errors} 5xx")
 
     if "sqlite" in databases:
-        with workdir("cermin-bench-sqlite-") as work:
-            runs.append(measure_portal("sqlite", sqlite_url(work), work, submissions, concurrency, settings,
-                                       measure_form=True))
+        try:
+            with workdir("cermin-bench-sqlite-") as work:
+                runs.append(measure_portal("sqlite", sqlite_url(work), work, submissions, concurrency, settings,
+                                           measure_form=True))
+        except SetupFailed as error:
+            problems.append(f"sqlite: {error}")
     if "postgres" in databases:
         from tests.pgserver import PostgresUnavailable, postgres_server
 
         try:
             with postgres_server() as server, workdir("cermin-bench-postgres-") as work:
                 runs.append(measure_portal("postgres", server.create_database("cermin_bench"), work, submissions,
-                                           concurrency, settings, measure_form="sqlite" not in databases))
+                                           concurrency, settings, measure_form=not runs))
         except PostgresUnavailable as error:
             say(f"!!! SKIP submit on PostgreSQL: {error} !!!")
+        except SetupFailed as error:
+            problems.append(f"postgres: {error}")
 
     for portal_run in runs:
         _report_run(portal_run)
