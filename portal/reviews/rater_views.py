@@ -99,7 +99,7 @@ def _render_answer_form(token: str, invitation: ReviewInvitation, answers: dict[
     errors = errors or {}
     viewer = current_user.employee if current_user.is_authenticated else None
     response = render_template(
-        "reviews/rater/answer.html", form=AnswerForm(formdata=None), token=token, invitation=invitation,
+        "reviews/rater/answer.html", token=token, invitation=invitation,
         cycle=cycle, reviewee=invitation.reviewee, instansi=_instansi_of(invitation),
         values=services.values_of(questionnaire), choices=_choices(questionnaire),
         cannot_rate=berakhlak.CANNOT_RATE, cannot_rate_code=berakhlak.CANNOT_RATE_CODE,
