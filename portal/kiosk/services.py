@@ -183,6 +183,9 @@ def record_vote(device: KioskDevice, face: object, idempotency_key: str, min_int
     device.last_vote_at = moment
     add_to_rollup([vote])
     db.session.flush()
+    from portal.insight import alerts as loket_alerts  # the alert rule counts kiosk faces too
+
+    loket_alerts.check_counter(counter, local.utc)
     return VoteResult(vote, created=True)
 
 
