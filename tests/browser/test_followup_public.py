@@ -34,7 +34,7 @@ def test_public_results_on_a_phone(phone, live_server):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone, "publik-unit-phone")
 
-    phone.get_by_role("link", name="EN").click()
+    phone.get_by_role("link", name="EN", exact=True).click()
     phone.wait_for_load_state()
     assert phone.locator("html").get_attribute("lang") == "en"
     screenshot(phone, "publik-unit-phone-en")

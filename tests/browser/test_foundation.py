@@ -38,7 +38,7 @@ def test_hr_browses_employees_and_switches_to_english(page, live_server):
     page.get_by_role("button", name="Tampilkan").click()
     assert page.locator("tbody tr").count() >= 5
     screenshot(page, "hr-employees")
-    page.get_by_role("link", name="EN").click()
+    page.get_by_role("link", name="EN", exact=True).click()
     assert page.get_by_role("heading", name="Staff").is_visible() or "Employees" in page.content() or "Staff" in page.content()
     screenshot(page, "hr-employees-en")
 
