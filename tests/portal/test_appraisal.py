@@ -3,6 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
 from portal.appraisal import services
@@ -325,3 +326,19 @@ def test_update_period_keeps_decided_records(org, db, evidence):
     summary = services.merge(period)
     assert summary.updated == 4  # the four front-line staff now weigh the atasan alone
     assert record_of(period, org.staff[0]).composite == D("100.000")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fractions(min_value=0, max_value=100, max_denominator=10**6), st.integers(min_value=0, max_value=4))
+def test_the_merge_rounds_exactly_like_the_core(value, places):
+    from surveys.exact import round_half_up
+
+    assert str(services._rounded(value, places)) == str(round_half_up(value, places))
+
+
+def test_worker_processes_compute_the_same_records(org, db, evidence):
+    period = make_period(org, [evidence])
+    assert services.merge(period, workers=2) == services.MergeSummary(created=7)
+    record = record_of(period, org.staff[0])
+    assert (record.composite, record.weight_citizen) == (D("84.259"), D("33.333"))
+    assert services.merge(period, workers=0) == services.MergeSummary(unchanged=7)
