@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from portal.access import PUBLIC, access
 from portal.extensions import db
@@ -19,7 +20,7 @@ from portal.feedback.models import SkmResponse
 from portal.feedback.services import Duplicate, FeedbackError, Submission, record_response
 from portal.localtime import today
 from portal.messages import say
-from portal.org.models import Counter, Employee
+from portal.org.models import Counter, Employee, Unit
 from portal.org.services import on_duty
 from portal.web import rollback_request
 from surveys import skm
@@ -30,7 +31,11 @@ bp = Blueprint("feedback", __name__, template_folder="templates")
 
 
 def _counter(code: str) -> Counter | None:
-    return db.session.scalar(select(Counter).where(Counter.code == code.strip().upper()))
+    """The loket with its unit, instansi and layanan in one query (the form needs all four)."""
+    return db.session.scalar(
+        select(Counter).where(Counter.code == code.strip().upper())
+        .options(joinedload(Counter.unit).joinedload(Unit.instansi), joinedload(Counter.service))
+    )
 
 
 def _notice(title: str, message: str, status: int, counter: Counter | None = None, link: tuple | None = None):
