@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from bench.harness import Figure, say, workdir

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext, lazy_gettext as _l
+from flask_babel import format_datetime, format_decimal, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,12 +27,13 @@ from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.messages import say, say_template
-from portal.org.models import JOB_GROUPS, Employee, Unit
+from portal.org.models import JOB_GROUPS, Unit
 from portal.org.services import ImportRejected
 from portal.reviews.models import ReviewCycle
 from portal.tabular import TableError, read_table
 from portal.web import rollback_request
-from surveys.appraisal import Component, Predikat, Rating
+from surveys import berakhlak
+from surveys.appraisal import Predikat, Rating
 
 bp = Blueprint("appraisal", __name__, url_prefix="/penilaian", template_folder="templates")
 MANAGERS = (HR, ADMIN)
@@ -286,30 +287,48 @@ def finalise_unit(period_id: int, unit_id: int):
 # --- one record -----------------------------------------------------------------------------------
 
 def _audit_rows(record: AppraisalRecord) -> list[dict]:
+    """The audit log as people read it: labelled fields, names for user ids, local times."""
     entries = services.audit_log(record)
-    users = {u.id: u for u in db.session.scalars(select(User).where(
-        User.id.in_({e.user_id for e in entries if e.user_id})))} if entries else {}
+    user_ids = {e.user_id for e in entries if e.user_id}
+    for entry in entries:
+        for side in (entry.before, entry.after):
+            user_ids |= {v for k, v in json.loads(side or "{}").items() if k.endswith("_by_id") and v}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    order = {key: i for i, key in enumerate(FIELD_LABELS)}
     rows = []
     for entry in entries:
         before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")
-        changes = [(str(FIELD_LABELS.get(key, key)), _audit_value(before.get(key)), _audit_value(after.get(key)))
-                   for key in sorted(set(before) | set(after), key=lambda k: list(FIELD_LABELS).index(k)
-                                     if k in FIELD_LABELS else len(FIELD_LABELS))]
+        changes = []
+        for key in sorted(set(before) | set(after), key=lambda k: order.get(k, len(order))):
+            old, new = _audit_value(key, before.get(key), users), _audit_value(key, after.get(key), users)
+            if old != new:
+                changes.append((str(FIELD_LABELS.get(key, key)), old, new))
         rows.append({"entry": entry, "user": users.get(entry.user_id),
                      "action": gettext(services.ACTION_LABELS.get(entry.action, entry.action)), "changes": changes})
     return rows
 
 
-def _audit_value(value) -> str:
-    if value is None or value == "":
+_WORDS = frozenset({r.value for r in Rating} | {p.value for p in Predikat})
+
+
+def _audit_value(key: str, value, users: dict) -> str:
+    if value is None or value == "" or value == {}:
         return "—"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_audit_value(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(_audit_value(v) for v in value)
-    if isinstance(value, str) and value in {r.value for r in Rating} | {p.value for p in Predikat} | set(
-            services.STATUS_LABELS):
+    if key.endswith("_by_id"):
+        return users[value].display_name if value in users else str(value)
+    if key.endswith("_at") and isinstance(value, str):
+        return format_datetime(datetime.fromisoformat(value), "d MMM yyyy HH.mm")
+    if key == "development" and isinstance(value, dict):
+        names = [gettext(berakhlak.VALUE_BY_CODE[c].name) for c in value.get("values", []) if c in berakhlak.VALUE_BY_CODE]
+        return ", ".join(names + list(value.get("unsur", []))) or "—"
+    if key == "status":
         return gettext(services.STATUS_LABELS.get(value, value))
+    if key == "job_group":
+        return gettext(services.JOB_GROUP_LABELS.get(value, value))
+    if isinstance(value, str) and value in _WORDS:
+        return gettext(value)
+    if isinstance(value, str) and _NUMBER.match(value):
+        return format_decimal(Decimal(value), "#,##0.###")
     return str(value)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from portal.appraisal import services
-from portal.appraisal.models import AppraisalRecord, AuditEntry
+from portal.appraisal.models import AuditEntry
 from portal.tabular import read_table
 from surveys.appraisal import Predikat, Rating
 from tests.conftest import login, post_form
