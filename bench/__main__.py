@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 import sys
 import time
+import traceback
 
 import bench
 from bench.harness import say
@@ -38,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     figures, problems = [], []
     started = time.perf_counter()
     for module in modules:
-        module_figures, module_problems = module.run(options)
+        try:
+            module_figures, module_problems = module.run(options)
+        except Exception:
+            # One broken benchmark must not throw away the figures the others have measured.
+            failure = traceback.format_exc()
+            say(f"!!! {module.__name__} failed:\n{failure}")
+            module_figures, module_problems = [], [f"{module.__name__} failed: {failure.strip().splitlines()[-1]}"]
         figures.extend(module_figures)
         problems.extend(module_problems)
     say(f"== all benchmarks done in {time.perf_counter() - started:.0f} s")
