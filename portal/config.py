@@ -56,6 +56,8 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": False,
+        # A moving window: "10 per minute" never allows a burst of 20 across a minute boundary.
+        "RATELIMIT_STRATEGY": "moving-window",
         "CERMIN_LOGIN_LIMIT": os.environ.get("CERMIN_LOGIN_LIMIT", "10 per minute"),
         "CERMIN_LOCKOUT_ATTEMPTS": int(os.environ.get("CERMIN_LOCKOUT_ATTEMPTS", "8")),
         "CERMIN_LOCKOUT_MINUTES": int(os.environ.get("CERMIN_LOCKOUT_MINUTES", "15")),
