@@ -497,8 +497,10 @@ class _Stream:
 
 def _streamed(statement):
     """Rows of a Core statement, fetched CHUNK at a time (server-side on PostgreSQL), without
-    the ORM's row handling: the merge reads a row per employee and group."""
-    return db.session.connection().execution_options(yield_per=CHUNK).execute(statement)
+    the ORM's row handling: the merge reads a row per employee and group. The option goes on the
+    statement: Connection.execution_options() changes the request's connection in place, and every
+    later statement would then use a server-side cursor, where PostgreSQL refuses executemany."""
+    return db.session.connection().execute(statement.execution_options(yield_per=CHUNK))
 
 
 def _require_released(period: AppraisalPeriod) -> None:
