@@ -228,7 +228,7 @@ def measure(folder: Path, responses: int, requests: int, kiosk_votes: int) -> tu
     os.environ.setdefault("CERMIN_INSTANCE_PATH", str(folder / "instance"))
     app = create_app({
         "SECRET_KEY": "bench-dashboard", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'dashboard.sqlite'}",
-        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
     })
     problems: list[str] = []
     with app.app_context():
