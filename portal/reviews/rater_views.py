@@ -206,7 +206,17 @@ def mine():
                    for invitation in services.pending_for(employee)]
         own = _own_cycles(employee)
     return render_template("reviews/rater/mine.html", employee=employee, pending=pending, own=own,
-                           team=_team_cycles(current_user), groups=GROUP_LABELS, when=_date)
+                           team=_team_cycles(current_user), groups=GROUP_LABELS, when=_date,
+                           nominating=_nominating_cycles(employee))
+
+
+def _nominating_cycles(employee: Employee | None) -> list[ReviewCycle]:
+    """Draft cycles that review this employee: they may still nominate peers there."""
+    if employee is None:
+        return []
+    drafts = db.session.scalars(select(ReviewCycle).where(
+        ReviewCycle.instansi_id == employee.instansi_id, ReviewCycle.state == "draft").order_by(ReviewCycle.opens_on))
+    return [cycle for cycle in drafts if services.is_reviewee(cycle, employee)]
 
 
 def _date(day) -> str:

@@ -367,3 +367,15 @@ def test_pages_render_in_both_languages(app, cycle, org, db, peer_invitation):
     for path in ("/ulasan-saya", link(peer_invitation)):
         for lang in ("id", "en"):
             assert client.get(path, headers={"Accept-Language": lang}).status_code == 200, (path, lang)
+
+
+def test_my_reviews_links_to_nominating_peers_in_a_draft_cycle(employee_client, org, db):
+    from datetime import date as _date
+
+    from portal.reviews import services as review_services
+
+    cycle = review_services.create_cycle(org.instansi, name="Triwulan I 2027", period_kind="triwulan",
+                                         opens_on=_date(2027, 1, 5), closes_on=_date(2027, 2, 5), unit_ids=[org.unit.id])
+    db.session.commit()
+    html = employee_client.get("/ulasan-saya").get_data(as_text=True)
+    assert "Siklus yang sedang disiapkan" in html and f"/360/{cycle.id}/nominasi" in html
