@@ -6,6 +6,7 @@ The numbers are generated, but they tell a story the dashboards should show:
 - Dukcapil's weakest unsur is U3 Waktu Penyelesaian, worst at DKP02 (Kartu Keluarga), and it
   improves over the last three months after a tindak lanjut; DKP01 ran out of KTP-el blanko for
   three weeks about half a year ago (U5);
+- DKP03 had a rough Tuesday and Wednesday a week or two ago (an alert still open).
 - DPMPTSP is good overall, but PTSP02 (NIB/OSS) had a fortnight of system outage about five
   weeks ago: a spike of negative answers;
 - the Puskesmas is let down by U8 Sarana dan Prasarana;
@@ -317,6 +318,12 @@ class _Story:
         self.outage = (last - timedelta(days=41), last - timedelta(days=28))
         self.blanko = (last - timedelta(days=200), last - timedelta(days=180))
         self.follow_up = (last - timedelta(days=90), last - timedelta(days=60))
+        # A rough Tuesday and Wednesday at DKP03 (the printer broke) a week or two ago: the
+        # alert it raises is still open when a new user looks.
+        rough = last - timedelta(days=6)
+        while rough.weekday() != 1:
+            rough -= timedelta(days=1)
+        self.rough = (rough, rough + timedelta(days=1))
 
     def in_outage(self, day: date) -> bool:
         return self.outage[0] <= day <= self.outage[1]
@@ -354,6 +361,8 @@ class _Story:
     def unhappy_share(self, loket: _Loket, day: date) -> float:
         if loket.counter.code == "PTSP02" and self.in_outage(day):
             return 0.6 if day <= self.outage[0] + timedelta(days=6) else 0.5
+        if loket.counter.code == "DKP03" and self.rough[0] <= day <= self.rough[1]:
+            return 0.5
         return UNHAPPY_SHARE
 
 

@@ -3,6 +3,7 @@ the unit and reads the audit log; the employee reads their own record in plain w
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
@@ -24,24 +25,24 @@ def _log_out(page) -> None:
 def test_hr_merges_a_supervisor_overrides_and_hr_finalises(page, live_server):
     log_in(page, live_server, "hr")
     _nav(page, "Penilaian kinerja")
-    assert page.get_by_role("heading", name="Penilaian kinerja", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Penilaian kinerja", level=1)).to_be_visible()
     page.get_by_role("link", name=PERIOD).click()
     page.get_by_role("button", name="Gabungkan skor").click()
     flash = page.locator(".flash-success")
     assert re.search(r"Penggabungan selesai: 0 catatan baru, \d+ diperbarui, \d+ tidak berubah", flash.text_content())
-    assert page.get_by_role("heading", name=re.compile("Menunggu konfirmasi Pejabat Penilai")).is_visible()
-    assert page.get_by_role("heading", name="Sebaran predikat seluruh instansi").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Menunggu konfirmasi Pejabat Penilai"))).to_be_visible()
+    expect(page.get_by_role("heading", name="Sebaran predikat seluruh instansi")).to_be_visible()
     screenshot(page, "appraisal-period-hr")
     _log_out(page)
 
     log_in(page, live_server, "atasan")
     _nav(page, "Penilaian kinerja")
-    assert page.get_by_role("heading", name="Penilaian kinerja tim saya").is_visible()
-    assert page.get_by_text("2 catatan menunggu konfirmasi Anda.").is_visible()
+    expect(page.get_by_role("heading", name="Penilaian kinerja tim saya")).to_be_visible()
+    expect(page.get_by_text("2 catatan menunggu konfirmasi Anda.")).to_be_visible()
     screenshot(page, "appraisal-team-atasan")
     page.get_by_role("link", name=re.compile("^Tinjau dan konfirmasi")).first.click()
     name = page.get_by_role("heading", level=1).text_content().strip()
-    assert page.get_by_role("heading", name="Dari mana skor ini berasal").is_visible()
+    expect(page.get_by_role("heading", name="Dari mana skor ini berasal")).to_be_visible()
     suggested = page.locator("section.decision dd").first.text_content().strip()
     other = next(r for r in RATINGS if r != suggested)
     perilaku = page.get_by_role("group", name="Penilaian perilaku kerja")
@@ -83,7 +84,7 @@ def test_employee_reads_their_record(page, live_server):
     log_in(page, live_server, "pegawai")
     _nav(page, "Penilaian kinerja")
     page.wait_for_url(re.compile("/penilaian/saya$"))
-    assert page.get_by_role("heading", name="Penilaian kinerja saya").is_visible()
+    expect(page.get_by_role("heading", name="Penilaian kinerja saya")).to_be_visible()
     record = page.locator("section.own-record").first
     assert PERIOD in record.text_content()
     assert record.locator("dd.predikat").text_content().strip() in (
@@ -91,11 +92,11 @@ def test_employee_reads_their_record(page, live_server):
     explanation = record.locator("ul.explanation").text_content()
     assert "Skor masyarakat dari" in explanation and "tanggapan" in explanation
     assert "Pejabat Penilai yang memutuskan" in explanation
-    assert record.locator("table.figures").is_visible()
+    expect(record.locator("table.figures")).to_be_visible()
     assert page.get_by_text("Log audit").count() == 0
     screenshot(page, "appraisal-mine-employee")
     page.set_viewport_size({"width": 360, "height": 740})
     screenshot(page, "appraisal-mine-employee-phone")
     record.get_by_role("link", name="Buka catatan lengkap").click()
-    assert page.get_by_role("heading", name="Area pengembangan yang disarankan").is_visible()
+    expect(page.get_by_role("heading", name="Area pengembangan yang disarankan")).to_be_visible()
     assert page.get_by_role("button", name="Konfirmasi penilaian").count() == 0

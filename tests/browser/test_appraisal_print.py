@@ -3,6 +3,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
@@ -67,7 +68,7 @@ def test_admin_issues_a_token_that_reads_the_api(page, live_server):
     page.get_by_role("button", name="Buat token").click()
     token = page.get_by_label("Token", exact=True).input_value()
     assert re.fullmatch(r"cmn_[A-Za-z0-9_-]{40}", token)
-    assert page.get_by_role("cell", name="SIMPEG BKPSDM", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="SIMPEG BKPSDM", exact=True)).to_be_visible()
     screenshot(page, "appraisal-api-token-issued")
 
     api = page.context.request
@@ -78,7 +79,7 @@ def test_admin_issues_a_token_that_reads_the_api(page, live_server):
     page.goto(f"{live_server}/penilaian/api-token")
     assert token not in page.content()  # shown once
     page.get_by_role("button", name="Cabut token SIMPEG BKPSDM").click()
-    assert page.get_by_text(re.compile("Dicabut")).first.is_visible()
+    expect(page.get_by_text(re.compile("Dicabut")).first).to_be_visible()
     answer = api.get(f"{live_server}/api/v1/appraisals", headers={"Authorization": f"Bearer {token}"})
     assert answer.status == 401
 
@@ -86,7 +87,7 @@ def test_admin_issues_a_token_that_reads_the_api(page, live_server):
 def test_hr_prints_a_sheet_and_a_certificate(page, live_server):
     log_in(page, live_server, "hr")
     export_url = _period_with_records(page, live_server)
-    assert page.get_by_role("link", name="Unduh XLSX").is_visible()
+    expect(page.get_by_role("link", name="Unduh XLSX")).to_be_visible()
     screenshot(page, "appraisal-export-page")
 
     page.get_by_role("link", name=SHEET_LINK).first.click()
@@ -95,7 +96,7 @@ def test_hr_prints_a_sheet_and_a_certificate(page, live_server):
     for text in ("Pemerintah Kota Mataram (demo)", "Lembar Penilaian Kinerja Pegawai", "NIP", "Masyarakat",
                  "Nilai komposit", "Pejabat Penilai Kinerja", "Pegawai yang Dinilai"):
         assert text in sheet.text_content(), text
-    assert page.get_by_role("button", name="Cetak").is_visible()
+    expect(page.get_by_role("button", name="Cetak")).to_be_visible()
     screenshot(page, "appraisal-sheet")
     page.emulate_media(media="print")
     assert not page.locator("header.topbar").is_visible()

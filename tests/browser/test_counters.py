@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
@@ -31,9 +32,9 @@ def _is(size, expected) -> bool:
 def test_hr_finds_the_lokets_and_prints_an_a4_poster(page, live_server):
     log_in(page, live_server, "hr")
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Loket & QR").click()
-    assert page.get_by_role("heading", name="Loket & QR", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Loket & QR", level=1)).to_be_visible()
     for unit in ("Dinas Kependudukan dan Pencatatan Sipil", "Dinas Kesehatan", "UPTD Puskesmas Ampenan"):
-        assert page.get_by_role("heading", name=re.compile(unit)).is_visible()
+        expect(page.get_by_role("heading", name=re.compile(unit))).to_be_visible()
     screenshot(page, "counters-index-hr")
 
     page.get_by_role("link", name="Poster A4 loket DKP01").click()
@@ -73,7 +74,7 @@ def test_unit_sheet_prints_one_poster_per_page(page, live_server):
 def test_unit_head_prints_name_plates_of_own_unit(page, live_server):
     log_in(page, live_server, "atasan")
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Loket & QR").click()
-    assert page.get_by_role("heading", name=re.compile("Dinas Kependudukan")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Dinas Kependudukan"))).to_be_visible()
     assert page.get_by_role("heading", name=re.compile("Dinas Kesehatan")).count() == 0
     page.get_by_role("link", name=re.compile("Papan nama petugas")).click()
     plates = page.locator("article.plate")
@@ -92,7 +93,7 @@ def test_ticket_batch_downloads_as_csv(page, live_server):
     page.goto(f"{live_server}/loket/DKP02/tiket")
     page.get_by_label("Jumlah tiket").fill("0")
     page.get_by_role("button", name="Buat dan unduh CSV").click()
-    assert page.get_by_text("Angka harus antara 1 dan 5000.").is_visible()
+    expect(page.get_by_text("Angka harus antara 1 dan 5000.")).to_be_visible()
     screenshot(page, "counters-tickets-error")
 
     page.get_by_label("Jumlah tiket").fill("25")
@@ -104,7 +105,7 @@ def test_ticket_batch_downloads_as_csv(page, live_server):
         rows = list(csv.DictReader(io.StringIO(stream.read())))
     assert len(rows) == 25 and rows[0]["counter"] == "DKP02" and "/t/" in rows[0]["url"]
     page.goto(f"{live_server}/loket/DKP02/tiket")
-    assert page.get_by_role("cell", name="1–25").is_visible()
+    expect(page.get_by_role("cell", name="1–25")).to_be_visible()
     screenshot(page, "counters-tickets")
 
 

@@ -3,6 +3,7 @@ filter, the data tables behind the charts, print and phone layouts. Screenshots 
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
@@ -24,30 +25,30 @@ def _ikm(page) -> float:
 def test_hr_opens_the_overview_and_a_unit(page, live_server):
     log_in(page, live_server, "hr")
     _nav(page, "Dasbor IKM")
-    assert page.get_by_role("heading", name="Dasbor IKM", level=1).is_visible()
-    assert page.get_by_role("heading", name="IKM seluruh instansi").is_visible()
+    expect(page.get_by_role("heading", name="Dasbor IKM", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="IKM seluruh instansi")).to_be_visible()
     assert 25 <= _ikm(page) <= 100
     units = page.locator("table.units tbody tr")
     assert units.count() >= 6
     for chart in ("Nilai rata-rata (NRR) per unsur, skala 1–4", "IKM per bulan"):
-        assert page.get_by_role("img", name=chart).is_visible()
+        expect(page.get_by_role("img", name=chart)).to_be_visible()
     # Twelve months of demo data: the trend has a point for each of the last twelve months.
     assert page.locator(".chart-trend circle").count() == 12
     screenshot(page, "dashboard-overview-hr")
 
     page.get_by_role("link", name=DUKCAPIL).click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name=re.compile(f"Dasbor IKM · {DUKCAPIL}")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile(f"Dasbor IKM · {DUKCAPIL}"))).to_be_visible()
     # The demo's story: Dukcapil's weak unsur is U3 Waktu Penyelesaian.
     priority = page.locator(".chart-bars .bar-priority")
     assert priority.count() == 1
     assert "U3 Waktu Penyelesaian" in priority.text_content()
     assert "Prioritas perbaikan" in priority.text_content()
-    assert page.get_by_role("img", name=re.compile("Jumlah respons per hari dan jam \\(WITA\\)")).is_visible()
+    expect(page.get_by_role("img", name=re.compile("Jumlah respons per hari dan jam \\(WITA\\)"))).to_be_visible()
     for heading in ("Per loket", "Per layanan", "Per petugas", "Indeks kebahagiaan kios"):
-        assert page.get_by_role("heading", name=heading).is_visible()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
     assert page.locator("table.breakdown").first.locator("tbody tr").count() == 4  # DKP01–DKP04
-    assert page.get_by_text("tidak dihitung dalam IKM").is_visible()
+    expect(page.get_by_text("tidak dihitung dalam IKM")).to_be_visible()
     if page.locator(".follow-up").count():
         assert "U3 Waktu Penyelesaian" in page.locator(".follow-up").text_content()
     screenshot(page, "dashboard-unit-hr")
@@ -55,13 +56,13 @@ def test_hr_opens_the_overview_and_a_unit(page, live_server):
     # The numbers behind a chart, without JavaScript: a <details> table.
     page.locator("#nrr-heading").locator("xpath=..").get_by_text("Tabel data").click()
     table = page.locator("#nrr-heading").locator("xpath=..").locator("table.chart-table")
-    assert table.is_visible()
+    expect(table).to_be_visible()
     assert "Prioritas perbaikan" in table.text_content()
 
     page.emulate_media(media="print")
     assert not page.locator("header.topbar").is_visible()
     assert not page.get_by_role("button", name="Tampilkan").is_visible()
-    assert page.get_by_role("img", name="IKM per bulan").is_visible()
+    expect(page.get_by_role("img", name="IKM per bulan")).to_be_visible()
     screenshot(page, "dashboard-unit-hr-print")
 
 
@@ -80,8 +81,8 @@ def test_period_presets_and_dates(page, live_server):
     page.get_by_role("button", name="Tampilkan").click()
     page.wait_for_load_state()
     assert "dari=2026-01-01" in page.url and "sampai=2026-03-31" in page.url
-    assert page.get_by_text("1 Jan 2026 s.d. 31 Mar 2026").is_visible()
-    assert page.get_by_text("sampel minimum adalah 278 responden").is_visible()
+    expect(page.get_by_text("1 Jan 2026 s.d. 31 Mar 2026")).to_be_visible()
+    expect(page.get_by_text("sampel minimum adalah 278 responden")).to_be_visible()
     if page.locator(".alerts-banner").count():
         assert "PTSP" in page.locator(".alerts-banner").text_content()
     screenshot(page, "dashboard-unit-dpmptsp-quarter")
@@ -91,9 +92,9 @@ def test_unit_head_opens_their_unit(page, live_server):
     log_in(page, live_server, "atasan")
     _nav(page, "Dasbor IKM")
     assert page.url.endswith("/dasbor/unit/DUKCAPIL")
-    assert page.get_by_role("heading", name=re.compile(f"Dasbor IKM · {DUKCAPIL}")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile(f"Dasbor IKM · {DUKCAPIL}"))).to_be_visible()
     assert 25 <= _ikm(page) <= 100
-    assert page.get_by_role("img", name="IKM per bulan").is_visible()
+    expect(page.get_by_role("img", name="IKM per bulan")).to_be_visible()
     # The demo's front-line officers report to the kepala bidang, not to the head: no officer section.
     assert page.get_by_role("heading", name="Per petugas").count() == 0
     screenshot(page, "dashboard-unit-head")
@@ -103,7 +104,7 @@ def test_unit_head_opens_their_unit(page, live_server):
 
     # As a supervisor, the head also sees their direct reports' officer scores (the two kepala bidang).
     page.goto(f"{live_server}/dasbor/petugas")
-    assert page.get_by_role("heading", name="Nilai petugas tim saya", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Nilai petugas tim saya", level=1)).to_be_visible()
     rows = page.locator("table.officers tbody tr")
     assert rows.count() == 2
     assert all("Kepala Bidang" in rows.nth(i).text_content() for i in range(2))
@@ -117,5 +118,5 @@ def test_unit_dashboard_on_a_phone(phone, live_server):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360 + 1
     figure = phone.locator("figure.chart").first
     assert figure.evaluate("f => f.scrollWidth > f.clientWidth")
-    assert phone.get_by_role("img", name="Nilai rata-rata (NRR) per unsur, skala 1–4").is_visible()
+    expect(phone.get_by_role("img", name="Nilai rata-rata (NRR) per unsur, skala 1–4")).to_be_visible()
     screenshot(phone, "dashboard-unit-head-phone")

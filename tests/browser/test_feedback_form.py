@@ -1,7 +1,8 @@
 """A citizen scans the loket's QR code on a cheap phone and rates the service, with and without JavaScript."""
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM_FLAGS, PHONE, screenshot
+from tests.browser.conftest import PHONE, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +24,7 @@ def answer_all(page, choice_index=3):
 
 def _scan_to_thanks(page, live_server, name):
     page.goto(f"{live_server}/s/PKM02")
-    assert page.get_by_role("heading", name="Survei Kepuasan Masyarakat").is_visible()
+    expect(page.get_by_role("heading", name="Survei Kepuasan Masyarakat")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, f"{name}-1-form")
     answer_all(page)
@@ -32,7 +33,7 @@ def _scan_to_thanks(page, live_server, name):
     page.wait_for_timeout(1000)
     page.get_by_role("button", name="Kirim penilaian").click()
     page.wait_for_url("**/terima-kasih")
-    assert page.get_by_role("heading", name="Terima kasih!").is_visible()
+    expect(page.get_by_role("heading", name="Terima kasih!")).to_be_visible()
     screenshot(page, f"{name}-3-thanks")
 
 
@@ -50,8 +51,8 @@ def test_missing_answers_are_explained(phone_without_js, live_server):
     page.locator("fieldset.q[id^=q-u]").first.locator("label.opt").nth(2).click()
     page.wait_for_timeout(1000)
     page.get_by_role("button", name="Kirim penilaian").click()
-    assert page.get_by_role("alert").first.is_visible()
-    assert page.get_by_text("Pilih salah satu jawaban.").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    expect(page.get_by_text("Pilih salah satu jawaban.").first).to_be_visible()
     assert page.locator("#q-u1 input:checked").count() == 1
     screenshot(page, "form-errors")
 
@@ -72,5 +73,5 @@ def test_form_in_english(phone, live_server):
 
 def test_inactive_or_unknown_loket_is_a_clear_page(phone, live_server):
     phone.goto(f"{live_server}/s/TIDAKADA")
-    assert phone.get_by_role("heading", name="Loket tidak ditemukan").is_visible()
+    expect(phone.get_by_role("heading", name="Loket tidak ditemukan")).to_be_visible()
     screenshot(phone, "form-unknown-loket")

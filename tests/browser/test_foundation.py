@@ -1,5 +1,6 @@
 """A new user logs in as each role through the real pages and finds their way."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
@@ -16,7 +17,7 @@ def test_each_role_logs_in_and_sees_home(page, live_server, username, expected_m
     log_in(page, live_server, username)
     assert page.get_by_role("heading", name="Selamat datang").is_visible() or "Selamat datang" in page.content()
     if expected_menu:
-        assert page.get_by_role("navigation", name="Menu utama").get_by_role("link", name=expected_menu).is_visible()
+        expect(page.get_by_role("navigation", name="Menu utama").get_by_role("link", name=expected_menu)).to_be_visible()
     else:
         assert page.get_by_role("link", name="Organisasi").count() == 0
     screenshot(page, f"home-{username}")
@@ -26,7 +27,7 @@ def test_each_role_logs_in_and_sees_home(page, live_server, username, expected_m
 
 def test_wrong_password_shows_message(page, live_server):
     log_in(page, live_server, "hr", "bukan-kata-sandi-1")
-    assert page.get_by_text("NIP/nama pengguna atau kata sandi salah.").is_visible()
+    expect(page.get_by_text("NIP/nama pengguna atau kata sandi salah.")).to_be_visible()
     screenshot(page, "login-wrong-password")
 
 

@@ -3,6 +3,7 @@ open it, read the response rates and the invitation links; a supervisor reads th
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
 
@@ -14,7 +15,7 @@ CYCLE_NAME = "Uji Peramban 360 Dukcapil"
 def test_hr_creates_opens_and_tracks_a_cycle(page, live_server):
     log_in(page, live_server, "hr")
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Ulasan 360").click()
-    assert page.get_by_role("heading", name="Ulasan 360 derajat").is_visible()
+    expect(page.get_by_role("heading", name="Ulasan 360 derajat")).to_be_visible()
     screenshot(page, "reviews-admin-cycles")
 
     page.get_by_role("link", name="Siklus baru").click()
@@ -25,22 +26,22 @@ def test_hr_creates_opens_and_tracks_a_cycle(page, live_server):
     screenshot(page, "reviews-admin-new")
     page.get_by_role("button", name="Buat siklus dan usulkan penilai").click()
 
-    assert page.get_by_role("heading", name=CYCLE_NAME).is_visible()
-    assert page.get_by_text(re.compile(r"^Siklus dibuat\. \d+ penilai diusulkan")).is_visible()
+    expect(page.get_by_role("heading", name=CYCLE_NAME)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Siklus dibuat\. \d+ penilai diusulkan"))).to_be_visible()
     reviewees = page.locator("details.reviewee")
     assert reviewees.count() >= 5
     first = reviewees.first
     first.locator("> summary").click()
-    assert first.get_by_role("rowheader", name="Diri sendiri").is_visible()
-    assert first.locator(".badge-source-proposed").first.is_visible()
+    expect(first.get_by_role("rowheader", name="Diri sendiri")).to_be_visible()
+    expect(first.locator(".badge-source-proposed").first).to_be_visible()
     screenshot(page, "reviews-admin-draft")
 
     page.get_by_role("button", name="Buka siklus").click()
-    assert page.locator(".flash-success", has_text="Siklus dibuka.").is_visible()
-    assert page.get_by_role("heading", name="Tingkat tanggapan").is_visible()
-    assert page.get_by_role("heading", name=re.compile(r"^Belum menjawab \(\d+ orang\)")).is_visible()
+    expect(page.locator(".flash-success", has_text="Siklus dibuka.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tingkat tanggapan")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Belum menjawab \(\d+ orang\)"))).to_be_visible()
     rates = page.locator("section", has=page.get_by_role("heading", name="Tingkat tanggapan"))
-    assert rates.get_by_role("cell", name="Dinas Kependudukan dan Pencatatan Sipil").is_visible()
+    expect(rates.get_by_role("cell", name="Dinas Kependudukan dan Pencatatan Sipil")).to_be_visible()
     screenshot(page, "reviews-admin-open")
 
     page.get_by_role("link", name="Tautan undangan (cetak atau WhatsApp)").click()
@@ -57,7 +58,7 @@ def test_hr_reads_response_rates_of_the_demo_cycle(page, live_server):
     log_in(page, live_server, "hr")
     page.goto(f"{live_server}/360/")
     page.get_by_role("link", name="Ulasan 360 Triwulan IV 2026").click()
-    assert page.get_by_role("heading", name="Tingkat tanggapan").is_visible()
+    expect(page.get_by_role("heading", name="Tingkat tanggapan")).to_be_visible()
     percentages = page.locator("#rates-heading ~ .table-wrap td.num").all_inner_texts()
     assert any(p.endswith("%") and p != "0%" for p in percentages)
     screenshot(page, "reviews-admin-rates")
@@ -69,7 +70,7 @@ def _create_draft(page, live_server, name: str) -> str:
     page.get_by_label("Nama siklus").fill(name)
     page.get_by_label(re.compile(r"^DUKCAPIL · ")).check()
     page.get_by_role("button", name="Buat siklus dan usulkan penilai").click()
-    assert page.get_by_role("heading", name=name).is_visible()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
     cycle_url = page.url
     page.get_by_role("button", name="Keluar").click()
     return cycle_url
@@ -83,20 +84,20 @@ def test_supervisor_and_employee_work_on_a_draft(page, live_server):
     page.get_by_label("Nama, jabatan atau NIP").fill("Kepala")
     page.get_by_role("button", name="Cari").click()
     page.get_by_role("button", name=re.compile(r"^Nominasikan ")).first.click()
-    assert page.locator(".flash-success", has_text="dinominasikan").is_visible()
-    assert page.get_by_text("menunggu persetujuan").first.is_visible()
+    expect(page.locator(".flash-success", has_text="dinominasikan")).to_be_visible()
+    expect(page.get_by_text("menunggu persetujuan").first).to_be_visible()
     screenshot(page, "reviews-admin-nominate")
     page.get_by_role("button", name="Keluar").click()
 
     log_in(page, live_server, "atasan")
     page.goto(f"{cycle_url}/tim")
-    assert page.get_by_role("heading", name="Penilai untuk tim Anda").is_visible()
+    expect(page.get_by_role("heading", name="Penilai untuk tim Anda")).to_be_visible()
     reviewee = page.locator("details.reviewee").first
     reviewee.locator("details.expectations > summary").click()
     reviewee.get_by_label("Akuntabel").fill("Menyelesaikan verifikasi berkas pada hari yang sama.")
     reviewee.get_by_role("button", name="Simpan ekspektasi").click()
-    assert page.locator(".flash-success", has_text="Ekspektasi khusus pimpinan untuk").is_visible()
-    assert page.locator("textarea", has_text="Menyelesaikan verifikasi berkas").is_visible()
+    expect(page.locator(".flash-success", has_text="Ekspektasi khusus pimpinan untuk")).to_be_visible()
+    expect(page.locator("textarea", has_text="Menyelesaikan verifikasi berkas")).to_be_visible()
     screenshot(page, "reviews-admin-team-draft")
 
 
@@ -104,7 +105,7 @@ def test_supervisor_sees_their_team(page, live_server):
     log_in(page, live_server, "atasan")
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Ulasan 360").click()
     page.get_by_role("link", name="Tim saya").first.click()
-    assert page.get_by_role("heading", name="Penilai untuk tim Anda").is_visible()
+    expect(page.get_by_role("heading", name="Penilai untuk tim Anda")).to_be_visible()
     assert page.locator("details.reviewee").count() >= 1
     screenshot(page, "reviews-admin-team")
 
@@ -113,15 +114,15 @@ def test_hr_views_the_questionnaire(page, live_server):
     log_in(page, live_server, "hr")
     page.goto(f"{live_server}/360/kuesioner")
     page.get_by_role("link", name="BerAKHLAK", exact=True).click()
-    assert page.get_by_role("heading", name="Berorientasi Pelayanan").is_visible()
-    assert page.get_by_text("Selalu menunjukkan").is_visible()
+    expect(page.get_by_role("heading", name="Berorientasi Pelayanan")).to_be_visible()
+    expect(page.get_by_text("Selalu menunjukkan")).to_be_visible()
     screenshot(page, "reviews-admin-questionnaire")
     page.get_by_label("Nama salinan").fill("BerAKHLAK Uji Peramban")
     page.get_by_role("button", name="Salin kuesioner").click()
-    assert page.get_by_role("heading", name="BerAKHLAK Uji Peramban").is_visible()
+    expect(page.get_by_role("heading", name="BerAKHLAK Uji Peramban")).to_be_visible()
     first = page.get_by_label("Teks butir 1 Berorientasi Pelayanan")
     first.fill("Memahami kebutuhan warga yang dilayani")
     first.locator("xpath=..").get_by_role("button", name="Simpan").click()
-    assert page.locator(".flash-success", has_text="Butir disimpan.").is_visible()
+    expect(page.locator(".flash-success", has_text="Butir disimpan.")).to_be_visible()
     assert page.get_by_label("Teks butir 1 Berorientasi Pelayanan").input_value() == "Memahami kebutuhan warga yang dilayani"
     screenshot(page, "reviews-admin-questionnaire-edit")

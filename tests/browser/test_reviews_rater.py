@@ -3,6 +3,7 @@ released report; HR reads the same report on a desktop."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, log_in, screenshot
 
@@ -31,13 +32,13 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, live_
     page = phone
     log_in(page, live_server, "pegawai")
     page.get_by_role("link", name="Ulasan saya").first.click()
-    assert page.get_by_role("heading", name="Ulasan yang perlu Anda isi").is_visible()
-    assert page.get_by_text("Ulasan 360 Triwulan IV 2026").first.is_visible()
+    expect(page.get_by_role("heading", name="Ulasan yang perlu Anda isi")).to_be_visible()
+    expect(page.get_by_text("Ulasan 360 Triwulan IV 2026").first).to_be_visible()
     assert _fits_the_phone(page)
     screenshot(page, "reviews-1-mine-phone")
 
     page.get_by_role("link", name=re.compile("^Isi ulasan")).first.click()
-    assert page.get_by_role("heading", name="Ulasan 360 derajat").is_visible()
+    expect(page.get_by_role("heading", name="Ulasan 360 derajat")).to_be_visible()
     assert _fits_the_phone(page)
     heights = page.eval_on_selector_all("label.opt, button.go", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and min(heights) >= 44
@@ -51,8 +52,8 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, live_
     page.get_by_label(re.compile("^Komentar tentang Berorientasi Pelayanan")).fill("Cekatan dan sabar di loket.")
     page.get_by_role("button", name="Simpan draf").click()
     page.wait_for_url(re.compile(r"tersimpan=1"))
-    assert page.get_by_role("status").get_by_text("Draf tersimpan.").is_visible()
-    assert page.get_by_text("Draf Anda berisi 6 dari 21 butir.").is_visible()
+    expect(page.get_by_role("status").get_by_text("Draf tersimpan.")).to_be_visible()
+    expect(page.get_by_text("Draf Anda berisi 6 dari 21 butir.")).to_be_visible()
     screenshot(page, "reviews-3-draft-saved-phone")
 
     # The draft survives leaving and coming back through "Ulasan saya".
@@ -64,14 +65,14 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, live_
         fieldset.locator("label.opt").nth(4).click()
     page.get_by_role("button", name="Kirim ulasan").click()
     page.wait_for_url("**/terima-kasih")
-    assert page.get_by_role("heading", name="Terima kasih!").is_visible()
+    expect(page.get_by_role("heading", name="Terima kasih!")).to_be_visible()
     screenshot(page, "reviews-4-thanks-phone")
 
     page.goto(f"{live_server}/ulasan-saya")
     page.get_by_role("link", name="Ulasan 360 Tahunan 2026").click()
-    assert page.get_by_role("heading", name="Laporan ulasan 360 derajat").is_visible()
-    assert page.get_by_text("Titik buta").first.is_visible()
-    assert page.get_by_text("Kekuatan tersembunyi").first.is_visible()
+    expect(page.get_by_role("heading", name="Laporan ulasan 360 derajat")).to_be_visible()
+    expect(page.get_by_text("Titik buta").first).to_be_visible()
+    expect(page.get_by_text("Kekuatan tersembunyi").first).to_be_visible()
     assert page.locator("svg.rv-bars").count() == 8
     assert _fits_the_phone(page)
     screenshot(page, "reviews-5-report-phone")
@@ -84,9 +85,9 @@ def test_missing_answers_are_explained_without_javascript(phone_without_js, live
     page.get_by_role("link", name=re.compile("^Isi ulasan")).first.click()
     page.locator("fieldset.q").first.locator("label.opt").nth(2).click()
     page.get_by_role("button", name="Kirim ulasan").click()
-    assert page.get_by_role("alert").first.is_visible()
-    assert page.get_by_text("20 butir belum dijawab").is_visible()
-    assert page.get_by_text("Pilih salah satu jawaban.").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    expect(page.get_by_text("20 butir belum dijawab")).to_be_visible()
+    expect(page.get_by_text("Pilih salah satu jawaban.").first).to_be_visible()
     assert page.locator("fieldset.q").first.locator("input:checked").count() == 1
     assert _fits_the_phone(page)
     screenshot(page, "reviews-form-errors-nojs")
@@ -96,17 +97,17 @@ def test_hr_reads_the_released_report_on_a_desktop(page, live_server):
     log_in(page, live_server, "hr")
     page.goto(f"{live_server}/ulasan-saya")
     page.get_by_role("link", name="Ulasan 360 Tahunan 2026").last.click()
-    assert page.get_by_role("heading", name=re.compile("^Laporan ulasan 360")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Laporan ulasan 360"))).to_be_visible()
     page.get_by_label("Unit kerja").select_option(label="DUKCAPIL · Dinas Kependudukan dan Pencatatan Sipil")
     page.get_by_role("button", name="Tampilkan").click()
     screenshot(page, "reviews-index-hr")
     page.get_by_role("row").filter(has_text="Pengadministrasi Kependudukan").first.get_by_role("link").click()
-    assert page.get_by_role("heading", name="Laporan ulasan 360 derajat").is_visible()
-    assert page.locator('th[data-group="atasan"]').is_visible()
+    expect(page.get_by_role("heading", name="Laporan ulasan 360 derajat")).to_be_visible()
+    expect(page.locator('th[data-group="atasan"]')).to_be_visible()
     screenshot(page, "reviews-report-desktop")
 
 
 def test_unknown_link_is_a_clear_page(phone, live_server):
     phone.goto(f"{live_server}/ulasan/bukan-tautan-yang-benar")
-    assert phone.get_by_role("heading", name="Tautan ulasan tidak dikenal").is_visible()
+    expect(phone.get_by_role("heading", name="Tautan ulasan tidak dikenal")).to_be_visible()
     screenshot(phone, "reviews-unknown-link")
