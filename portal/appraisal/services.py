@@ -391,13 +391,10 @@ def evaluate(rules: MergeRules, job_group: str, evidence: _Evidence) -> dict[str
     values["citizen_score"], values["citizen_n"] = _score(citizen_score), n
     pieces.append(ComponentEvidence(Component.CITIZEN, citizen_score, n, rules.min_citizen_n))
 
-    report = None
-    if evidence.counts:
-        report = review.group_report(evidence.totals, evidence.counts, rules.threshold, value_codes=rules.value_codes,
-                                     scale_min=rules.scale_min, scale_max=rules.scale_max)
+    report, own = _group_reports(rules, evidence)
     for group, component in GROUP_COMPONENT.items():
         count = evidence.counts.get(group.value, 0)
-        shown = report.groups.get(group) if report is not None else None
+        shown = (own if group is review.RaterGroup.SELF else report).groups.get(group) if evidence.counts else None
         score = None
         min_n = rules.threshold if group in review.ANONYMOUS_GROUPS else 1
         if shown is not None and shown.overall is not None:
@@ -438,6 +435,20 @@ def evaluate(rules: MergeRules, job_group: str, evidence: _Evidence) -> dict[str
     values["explanation"] = json.dumps([[t, _jsonable(p)] for t, p in lines], ensure_ascii=False, sort_keys=True)
     values["development"] = _development(report, unsur_nrr)
     return values
+
+
+def _group_reports(rules: MergeRules, evidence: _Evidence) -> tuple[review.GroupReport | None, review.GroupReport | None]:
+    """The others' report and the self report, apart: the record needs neither the self-versus-
+    others gaps (the review report shows them) nor their cost, a tenth of the merge's arithmetic."""
+    if not evidence.counts:
+        return None, None
+    self_code = review.RaterGroup.SELF.value
+    options = {"value_codes": rules.value_codes, "scale_min": rules.scale_min, "scale_max": rules.scale_max}
+    others = review.group_report({g: t for g, t in evidence.totals.items() if g != self_code},
+                                 {g: n for g, n in evidence.counts.items() if g != self_code}, rules.threshold, **options)
+    own = review.group_report({g: t for g, t in evidence.totals.items() if g == self_code},
+                              {g: n for g, n in evidence.counts.items() if g == self_code}, rules.threshold, **options)
+    return others, own
 
 
 def _development(report: review.GroupReport | None, unsur_nrr: dict[str, Fraction]) -> str:
@@ -540,18 +551,12 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
         for start in range(0, len(employees), CHUNK):
             chunk = employees[start:start + CHUNK]
             last_id = chunk[-1].id
-            evidence: dict[int, _Evidence] = defaultdict(_Evidence)
-            for employee_id, n, *sums in citizen.upto(last_id):
-                evidence[employee_id].citizen = (int(n), dict(zip(rules.officer_unsur, map(int, sums))))
-            for employee_id, group, value_code, total, count in totals.upto(last_id):
-                evidence[employee_id].totals[group][value_code] = (int(total or 0), int(count))
-            for employee_id, group, count in counts.upto(last_id):
-                evidence[employee_id].counts[group] = int(count)
+            rows = (list(map(tuple, citizen.upto(last_id))), list(map(tuple, totals.upto(last_id))),
+                    list(map(tuple, counts.upto(last_id))))
             existing = writer.existing(chunk)
             # Decided records are never recomputed; everyone without evidence shares one result.
-            work = [(e.id, e.job_group, evidence[e.id]) for e in chunk
-                    if e.id in evidence and existing.get(e.id, _NEW)[2] == "draft"]
-            pending.append((chunk, existing, pool.submit(evaluate_many, rules, work)))
+            drafts = {e.id: e.job_group for e in chunk if existing.get(e.id, _NEW)[2] == "draft"}
+            pending.append((chunk, existing, pool.submit(evaluate_rows, rules, drafts, *rows)))
             # Keep the workers busy while this process writes what they have finished.
             while len(pending) > pool.depth:
                 writer.write(*_finished(pending.popleft()))
@@ -567,14 +572,20 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
 PARALLEL_FROM = 5_000
 
 
-def evaluate_many(rules: MergeRules, work: list[tuple[int, str, _Evidence]]) -> dict[int, tuple[dict, str]]:
-    """:func:`evaluate` for a chunk's employees, with each result's audit JSON (for a new record);
-    runs in a worker process when there are many."""
-    result = {}
-    for employee_id, job_group, found in work:
-        computed = evaluate(rules, job_group, found)
-        result[employee_id] = (computed, _audit_values({}, computed)[1])
-    return result
+def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple], totals: list[tuple],
+                  counts: list[tuple]) -> dict[int, dict[str, object]]:
+    """:func:`evaluate` for the employees of a chunk (id → job group) that have evidence, from the
+    chunk's rows of the three GROUP BY queries; runs in a worker process when there are many."""
+    evidence: dict[int, _Evidence] = defaultdict(_Evidence)
+    for employee_id, n, *sums in citizen:
+        evidence[employee_id].citizen = (int(n), dict(zip(rules.officer_unsur, map(int, sums))))
+    for employee_id, group, value_code, total, count in totals:
+        evidence[employee_id].totals[group][value_code] = (int(total or 0), int(count))
+    for employee_id, group, count in counts:
+        evidence[employee_id].counts[group] = int(count)
+    return {employee_id: evaluate(rules, drafts[employee_id], found)
+            for employee_id, found in evidence.items() if employee_id in drafts}
+
 
 
 class _InProcess:
@@ -626,7 +637,7 @@ def _evaluator(employees: int, workers: int | None):
 _NEW = (None, None, "draft")
 
 
-def _finished(item: tuple[list, dict, Future]) -> tuple[list, dict, dict[int, tuple[dict, str]]]:
+def _finished(item: tuple[list, dict, Future]) -> tuple[list, dict, dict[int, dict[str, object]]]:
     chunk, existing, future = item
     return chunk, existing, future.result()
 
@@ -644,14 +655,14 @@ class _ChunkWriter:
         self.counts: dict[str, int] = defaultdict(int)
         self.done = 0
         #: Everyone without evidence gets the same figures: computed once per job group.
-        self.no_evidence: dict[str, tuple[dict, str]] = {}
+        self.no_evidence: dict[str, dict[str, object]] = {}
 
     def summary(self) -> MergeSummary:
         return MergeSummary(**self.counts)
 
-    def _without_evidence(self, job_group: str) -> tuple[dict, str]:
+    def _without_evidence(self, job_group: str) -> dict[str, object]:
         if job_group not in self.no_evidence:
-            self.no_evidence[job_group] = evaluate_many(self.rules, [(0, job_group, _Evidence())])[0]
+            self.no_evidence[job_group] = evaluate(self.rules, job_group, _Evidence())
         return self.no_evidence[job_group]
 
     def existing(self, chunk: list) -> dict[int, tuple]:
@@ -662,7 +673,7 @@ class _ChunkWriter:
             .where(table.c.period_id == self.period.id, table.c.employee_id.between(chunk[0].id, chunk[-1].id))
         ).tuples()}
 
-    def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, tuple[dict, str]]) -> None:
+    def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, dict[str, object]]) -> None:
         period, first, last = self.period, chunk[0].id, chunk[-1].id
         table = AppraisalRecord.__table__
         inserts, updates, audits_for_new, audits = [], [], [], []
@@ -671,12 +682,17 @@ class _ChunkWriter:
             if current is not None and current[2] != "draft":
                 self.counts["skipped_non_draft"] += 1
                 continue
-            computed, created_json = computed_by_id.get(employee.id) or self._without_evidence(employee.job_group)
+            computed = computed_by_id.get(employee.id) or self._without_evidence(employee.job_group)
             values = {"unit_id": employee.unit_id, "job_group": employee.job_group, **computed}
             if current is None:
                 inserts.append({"period_id": period.id, "employee_id": employee.id, "status": "draft",
                                 "computed_at": self.now, **values})
-                audits_for_new.append((employee.id, "{}", created_json))
+                # A new record's entry holds its state and the suggestion. Every other figure is on
+                # the record, and each later change logs its before value, so the history stays
+                # complete without copying all the figures of every employee into the log.
+                created = {"status": "draft", "composite": computed["composite"],
+                           "rating_perilaku_suggested": computed["rating_perilaku_suggested"]}
+                audits_for_new.append((employee.id, "{}", _audit_values({}, created)[1]))
                 self.counts["created"] += 1
                 continue
             stored = current[3:]
@@ -692,7 +708,7 @@ class _ChunkWriter:
             self.counts["updated"] += 1
         if inserts:
             # A plain executemany, then the ids read back: RETURNING over many rows is far slower.
-            db.session.execute(insert(AppraisalRecord.__table__), inserts)
+            _insert_many(table, inserts)
             ids = dict(db.session.connection().execute(
                 select(table.c.employee_id, table.c.id)
                 .where(table.c.period_id == period.id, table.c.employee_id.between(first, last))).tuples().all())
@@ -704,8 +720,35 @@ class _ChunkWriter:
                          .values({name: bindparam(name) for name in ("computed_at", *MERGED_FIELDS)}))
             db.session.execute(statement, updates)
         if audits:
-            db.session.execute(insert(AuditEntry.__table__), audits)
+            _insert_many(AuditEntry.__table__, audits)
         self.done += len(chunk)
+
+
+def _insert_many(table, rows: list[dict]) -> None:
+    """INSERT rows (dicts with the same keys) in one executemany on the driver.
+
+    The statement is compiled once and every value goes through its column type's bind processor,
+    as SQLAlchemy would do, a column at a time (equal values once): SQLAlchemy's own per-row
+    parameter assembly cost the merge more than the database's work.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
+    order = list(compiled.positiontup) if compiled.positional else names
+    columns = []
+    for name in order:
+        values = [row[name] for row in rows]
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            done: dict = {}
+            values = [None if v is None else done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+        columns.append(values)
+    if compiled.positional:
+        parameters = list(zip(*columns))
+    else:
+        parameters = [dict(zip(order, values)) for values in zip(*columns)]
+    connection.exec_driver_sql(compiled.string, parameters)
 
 
 def _same(stored: object, computed: object) -> bool:
