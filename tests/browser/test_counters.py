@@ -64,7 +64,9 @@ def test_unit_sheet_prints_one_poster_per_page(page, live_server):
     assert len(pages) == DUKCAPIL_LOKETS and all(_is(p, A5) for p in pages)
 
     page.get_by_role("link", name="A4", exact=True).click()
-    assert "ukuran=a4" in page.url
+    page.wait_for_url("**ukuran=a4*")
+    page.wait_for_load_state()
+    expect(page.locator("article.poster-a4")).to_have_count(DUKCAPIL_LOKETS)
     pages = _pages(page.pdf(format="A4"))
     assert len(pages) == DUKCAPIL_LOKETS and all(_is(p, A4) for p in pages)
     page.emulate_media(media="print")
