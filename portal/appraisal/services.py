@@ -725,14 +725,18 @@ class _ChunkWriter:
 
 
 def _insert_many(table, rows: list[dict]) -> None:
-    """INSERT rows (dicts with the same keys) in one executemany on the driver.
+    """INSERT rows (dicts with the same keys) in one executemany.
 
-    The statement is compiled once and every value goes through its column type's bind processor,
-    as SQLAlchemy would do, a column at a time (equal values once): SQLAlchemy's own per-row
-    parameter assembly cost the merge more than the database's work.
+    On SQLite the statement is compiled once and every value goes through its column type's bind
+    processor, as SQLAlchemy would do, a column at a time (equal values once): SQLAlchemy's own
+    per-row parameter assembly cost the merge more than the database's work.
     """
     connection = db.session.connection()
     dialect = connection.dialect
+    if dialect.name == "postgresql":
+        # psycopg sends rows one by one; SQLAlchemy batches them into multi-row VALUES.
+        connection.execute(insert(table), rows)
+        return
     names = list(rows[0])
     compiled = insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
     order = list(compiled.positiontup) if compiled.positional else names

@@ -76,8 +76,8 @@ def appraisal_figure(value: Decimal | None) -> str:
 
 def explain(template: str, params: dict) -> str:
     """One line of a stored explanation, its decimals written the way the user reads numbers."""
-    shown = {k: appraisal_figure(Decimal(v)) if isinstance(v, str) and _NUMBER.match(v) else v
-             for k, v in params.items()}
+    shown = {k: appraisal_figure(Decimal(v)) if isinstance(v, Decimal) or (isinstance(v, str) and _NUMBER.match(v))
+             else v for k, v in params.items()}
     return say_template(template, shown)
 
 
