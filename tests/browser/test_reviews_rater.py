@@ -39,6 +39,7 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, live_
 
     page.get_by_role("link", name=re.compile("^Isi ulasan")).first.click()
     expect(page.get_by_role("heading", name="Ulasan 360 derajat")).to_be_visible()
+    page.wait_for_load_state("load")  # the stylesheet sizes the choices
     assert _fits_the_phone(page)
     heights = page.eval_on_selector_all("label.opt, button.go", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and min(heights) >= 44
