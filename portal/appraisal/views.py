@@ -366,27 +366,40 @@ def record(record_id: int):
     return _render_record(_record(record_id))
 
 
-@bp.route("/catatan/<int:record_id>/konfirmasi", methods=["POST"])
-@access(*EVERYONE)
-def confirm(record_id: int):
-    record = _record(record_id)
-    form = ConfirmForm()
+def _record_action(record, form, form_name: str, action, done, fallback: str | None = None):
+    """Run one workflow step posted from the record page.
+
+    A refused transition is flashed and the page reloaded; a field error re-renders the page
+    with the message by its field; success is flashed (`done()` builds the message afterwards).
+    """
     if form.validate_on_submit():
         try:
-            services.confirm(record, current_user, form.rating_perilaku.data, form.override_reason.data,
-                             form.rating_hasil_kerja.data)
+            action()
         except services.TransitionRefused as error:
             rollback_request()
             flash(say(error), "error")
             return redirect(url_for("appraisal.record", record_id=record.id))
         except services.AppraisalError as error:
             rollback_request()
-            _attach(form, error)
+            _attach(form, error, fallback=fallback)
         else:
-            flash(gettext("Penilaian %(name)s dikonfirmasi: predikat %(predikat)s.", name=record.employee.name,
-                          predikat=gettext(record.predikat)), "success")
+            flash(done(), "success")
             return redirect(url_for("appraisal.record", record_id=record.id))
-    return _render_record(record, confirm_form=form)
+    return _render_record(record, **{form_name: form})
+
+
+@bp.route("/catatan/<int:record_id>/konfirmasi", methods=["POST"])
+@access(*EVERYONE)
+def confirm(record_id: int):
+    record = _record(record_id)
+    form = ConfirmForm()
+    return _record_action(
+        record, form, "confirm_form",
+        lambda: services.confirm(record, current_user, form.rating_perilaku.data, form.override_reason.data,
+                                 form.rating_hasil_kerja.data),
+        lambda: gettext("Penilaian %(name)s dikonfirmasi: predikat %(predikat)s.", name=record.employee.name,
+                        predikat=gettext(record.predikat)),
+    )
 
 
 @bp.route("/catatan/<int:record_id>/hasil-kerja", methods=["POST"])
@@ -394,20 +407,10 @@ def confirm(record_id: int):
 def hasil_kerja(record_id: int):
     record = _record(record_id)
     form = HasilKerjaForm()
-    if form.validate_on_submit():
-        try:
-            services.set_hasil_kerja(record, current_user, form.rating.data)
-        except services.TransitionRefused as error:
-            rollback_request()
-            flash(say(error), "error")
-            return redirect(url_for("appraisal.record", record_id=record.id))
-        except services.AppraisalError as error:
-            rollback_request()
-            _attach(form, error, fallback="rating")
-        else:
-            flash(gettext("Penilaian hasil kerja disimpan."), "success")
-            return redirect(url_for("appraisal.record", record_id=record.id))
-    return _render_record(record, hasil_form=form)
+    return _record_action(
+        record, form, "hasil_form", lambda: services.set_hasil_kerja(record, current_user, form.rating.data),
+        lambda: gettext("Penilaian hasil kerja disimpan."), fallback="rating",
+    )
 
 
 @bp.route("/catatan/<int:record_id>/finalkan", methods=["POST"])
@@ -431,20 +434,10 @@ def finalise(record_id: int):
 def reopen(record_id: int):
     record = _record(record_id)
     form = ReasonForm(prefix="reopen")
-    if form.validate_on_submit():
-        try:
-            services.reopen(record, current_user, form.reason.data)
-        except services.TransitionRefused as error:
-            rollback_request()
-            flash(say(error), "error")
-            return redirect(url_for("appraisal.record", record_id=record.id))
-        except services.AppraisalError as error:
-            rollback_request()
-            _attach(form, error, fallback="reason")
-        else:
-            flash(gettext("Catatan dibuka kembali dan berstatus dikonfirmasi."), "success")
-            return redirect(url_for("appraisal.record", record_id=record.id))
-    return _render_record(record, reopen_form=form)
+    return _record_action(
+        record, form, "reopen_form", lambda: services.reopen(record, current_user, form.reason.data),
+        lambda: gettext("Catatan dibuka kembali dan berstatus dikonfirmasi."), fallback="reason",
+    )
 
 
 @bp.route("/catatan/<int:record_id>/kembalikan", methods=["POST"])
@@ -452,20 +445,10 @@ def reopen(record_id: int):
 def return_to_draft(record_id: int):
     record = _record(record_id)
     form = ReasonForm(prefix="draft")
-    if form.validate_on_submit():
-        try:
-            services.return_to_draft(record, current_user, form.reason.data)
-        except services.TransitionRefused as error:
-            rollback_request()
-            flash(say(error), "error")
-            return redirect(url_for("appraisal.record", record_id=record.id))
-        except services.AppraisalError as error:
-            rollback_request()
-            _attach(form, error, fallback="reason")
-        else:
-            flash(gettext("Catatan dikembalikan ke draf untuk ditinjau lagi oleh Pejabat Penilai."), "success")
-            return redirect(url_for("appraisal.record", record_id=record.id))
-    return _render_record(record, draft_form=form)
+    return _record_action(
+        record, form, "draft_form", lambda: services.return_to_draft(record, current_user, form.reason.data),
+        lambda: gettext("Catatan dikembalikan ke draf untuk ditinjau lagi oleh Pejabat Penilai."), fallback="reason",
+    )
 
 
 # --- the Pejabat Penilai --------------------------------------------------------------------------
