@@ -220,18 +220,27 @@ def validate_weights(weights: Mapping[Component | str, Number]) -> dict[Componen
     return result
 
 
+#: The composite's explanations (``(template, params)``; see :func:`composite`).
+MSG_NO_DATA = N_("Komponen %(component)s tidak disertakan: belum ada data.")
+MSG_TOO_FEW = N_(
+    "Komponen %(component)s tidak disertakan: hanya %(n)d tanggapan, minimal %(min)d."
+)
+MSG_NO_COMPONENT = N_(
+    "Belum ada komponen dengan data yang cukup, jadi skor gabungan belum dapat dihitung."
+)
+MSG_REWEIGHTED = N_("Bobot komponen yang tersisa disesuaikan agar jumlahnya tetap 100.")
+MSG_WEIGHT_NOW = N_("Bobot %(component)s menjadi %(used)s%% (semula %(configured)s%%).")
+
+
 def _leave_out(
     component: Component, item: ComponentEvidence | None
 ) -> tuple[LeftOut, Message] | None:
     """Why a weighted component cannot count, with its explanation; None when it can."""
     if item is None or item.score_0_100 is None or item.n == 0:
-        return LeftOut.NO_DATA, (
-            N_("Komponen %(component)s tidak disertakan: belum ada data."),
-            {"component": component.label},
-        )
+        return LeftOut.NO_DATA, (MSG_NO_DATA, {"component": component.label})
     if item.n < item.min_n:
         return LeftOut.TOO_FEW, (
-            N_("Komponen %(component)s tidak disertakan: hanya %(n)d tanggapan, minimal %(min)d."),
+            MSG_TOO_FEW,
             {"component": component.label, "n": item.n, "min": item.min_n},
         )
     return None
@@ -267,27 +276,17 @@ def composite(
             scores[component] = found.score_0_100
 
     if not scores:
-        explanations.append(
-            (
-                N_(
-                    "Belum ada komponen dengan data yang cukup, jadi skor gabungan belum "
-                    "dapat dihitung."
-                ),
-                {},
-            )
-        )
+        explanations.append((MSG_NO_COMPONENT, {}))
         return CompositeResult(None, {}, left_out, explanations)
 
     included_total = sum(configured[c] for c in scores)
     weights_used = {c: configured[c] / included_total * 100 for c in scores}
     score = sum((scores[c] * weights_used[c] / 100 for c in scores), Fraction(0))
     if left_out:
-        explanations.append(
-            (N_("Bobot komponen yang tersisa disesuaikan agar jumlahnya tetap 100."), {})
-        )
+        explanations.append((MSG_REWEIGHTED, {}))
         explanations.extend(
             (
-                N_("Bobot %(component)s menjadi %(used)s%% (semula %(configured)s%%)."),
+                MSG_WEIGHT_NOW,
                 {
                     "component": c.label,
                     "used": _percent(weight),
