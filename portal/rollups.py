@@ -1,6 +1,9 @@
 """Adding to rollup rows in the writer's own transaction: INSERT … ON CONFLICT DO UPDATE."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+from portal.db import execute_core, frozen_statement
 from portal.extensions import db
 
 
@@ -10,13 +13,20 @@ def upsert_increments(model, keys: tuple[str, ...], increments: tuple[str, ...],
     is not part of the conflict target."""
     if not rows:
         return
-    if db.session.get_bind().dialect.name == "postgresql":
+    statement = _upsert(model.__table__, tuple(keys), tuple(increments), db.session.get_bind().dialect.name)
+    execute_core(statement, rows if len(rows) > 1 else rows[0])
+
+
+@lru_cache(maxsize=None)
+def _upsert(table, keys: tuple[str, ...], increments: tuple[str, ...], dialect: str):
+    """The statement, compiled once per rollup table and dialect."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model)
+    statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[c for c in keys if c != "unit_id"],
-        set_={name: getattr(model, name) + statement.excluded[name] for name in increments},
+        set_={name: table.c[name] + statement.excluded[name] for name in increments},
     )
-    db.session.execute(statement, rows)
+    return frozen_statement(statement, dialect, keys + increments)

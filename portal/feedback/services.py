@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, select
 
+from portal.db import execute_core, frozen_statement
 from portal.extensions import db
+from portal.feedback.loket import Loket
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
 from portal.insight import alerts as loket_alerts
 from portal.localtime import stamp
@@ -49,14 +51,16 @@ class Duplicate(Exception):
     """The same form, ticket or paper row was stored before; nothing new was written."""
 
 
-def check_officer(counter: Counter, employee_id: int | None) -> Employee | None:
+_OFFICER = select(Employee.active, Employee.instansi_id).where(Employee.id == bindparam("employee_id"))
+
+
+def check_officer(counter: Counter | Loket, employee_id: int | None) -> None:
     """The officer must be an active employee of the loket's instansi."""
     if employee_id is None:
-        return None
-    employee = db.session.get(Employee, employee_id)
-    if employee is None or not employee.active or employee.instansi_id != counter.unit.instansi_id:
+        return
+    row = execute_core(_OFFICER, {"employee_id": employee_id}).first()
+    if row is None or not row.active or row.instansi_id != counter.unit.instansi_id:
         raise FeedbackError(N_("Petugas yang dipilih tidak dikenal."))
-    return employee
 
 
 def clean_profile(profile: dict[str, str | None] | None) -> dict[str, str | None]:
@@ -69,51 +73,60 @@ def clean_profile(profile: dict[str, str | None] | None) -> dict[str, str | None
     return cleaned
 
 
-def record_response(counter: Counter, submission: Submission) -> SkmResponse:
+#: Every column of skm_response but its id, in the order of the INSERT.
+_RESPONSE_COLUMNS = tuple(c.name for c in SkmResponse.__table__.columns if c.name != "id")
+
+
+@lru_cache(maxsize=None)
+def _insert_response(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: no row back means the form, ticket or paper
+    row was stored before (every unique key of skm_response is one of those three)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(SkmResponse.__table__).on_conflict_do_nothing().returning(SkmResponse.__table__.c.id)
+    return frozen_statement(statement, dialect, _RESPONSE_COLUMNS)
+
+
+_INSERT_COMMENT = insert(SkmComment.__table__)
+
+
+def record_response(counter: Counter | Loket, submission: Submission) -> SkmResponse:
     """Store one complete response with its saran and rollups; raise Duplicate if already stored.
 
-    Runs in a savepoint so that a duplicate (a unique key already used) leaves the rest of the
-    request's transaction intact.
+    The loket is a Counter or a Loket. Returns the stored row as a transient SkmResponse. A
+    duplicate writes nothing, so the rest of the request's transaction stays intact.
     """
+    loket = Loket.of(counter)
     scores = skm.validate_scores(submission.scores)
     comment = (submission.comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise FeedbackError(N_("Saran paling banyak %(max)d karakter."), {"max": MAX_COMMENT})
-    check_officer(counter, submission.employee_id)
+    check_officer(loket, submission.employee_id)
     profile = clean_profile(submission.profile)
     moment = submission.submitted_at or datetime.now(timezone.utc)
-    local = stamp(moment, counter.unit.instansi.tz)
-    negative = alerts.is_negative_skm(scores)
-    response = SkmResponse(
-        instansi_id=counter.unit.instansi_id, unit_id=counter.unit_id, counter_id=counter.id,
-        service_id=counter.service_id, employee_id=submission.employee_id, submitted_at=local.utc,
+    local = stamp(moment, loket.unit.instansi.tz)
+    values = dict(
+        instansi_id=loket.unit.instansi_id, unit_id=loket.unit_id, counter_id=loket.id,
+        service_id=loket.service_id, employee_id=submission.employee_id, submitted_at=local.utc,
         local_date=local.local_date, local_hour=local.local_hour, local_weekday=local.local_weekday,
-        negative=negative, channel=submission.channel, idempotency_key=submission.idempotency_key,
-        ticket_code=submission.ticket_code, import_key=submission.import_key,
-        **{c: scores[c.upper()] for c in UNSUR_COLUMNS}, **profile,
+        negative=alerts.is_negative_skm(scores), channel=submission.channel,
+        idempotency_key=submission.idempotency_key, ticket_code=submission.ticket_code,
+        import_key=submission.import_key, **{c: scores[c.upper()] for c in UNSUR_COLUMNS}, **profile,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(response)
-            db.session.flush()
-    except IntegrityError as error:
-        if _is_duplicate(error):
-            raise Duplicate() from error
-        raise
+    response_id = execute_core(_insert_response(db.session.get_bind().dialect.name), values).scalar()
+    if response_id is None:
+        raise Duplicate()
     if comment:
-        db.session.add(SkmComment(
-            response_id=response.id, unit_id=counter.unit_id, counter_id=counter.id, created_at=local.utc,
+        execute_core(_INSERT_COMMENT, dict(
+            response_id=response_id, unit_id=loket.unit_id, counter_id=loket.id, created_at=local.utc,
             local_date=local.local_date, text=comment,
         ))
+    response = SkmResponse(id=response_id, **values)
     add_to_rollups([response])
-    db.session.flush()
-    loket_alerts.check_counter(counter, local.utc)
+    loket_alerts.check_counter(loket, local.utc)
     return response
-
-
-def _is_duplicate(error: IntegrityError) -> bool:
-    text = str(error.orig).lower()
-    return any(key in text for key in ("idempotency_key", "ticket_code", "import_key"))
 
 
 def add_to_rollups(responses: list[SkmResponse]) -> None:

@@ -7,21 +7,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from portal.access import PUBLIC, access
 from portal.extensions import db
 from portal.feedback import integrity
 from portal.feedback.forms import UNKNOWN_OFFICER, SkmForm, TicketEntryForm
 from portal.feedback.links import results_url
+from portal.feedback.loket import Loket, find_loket
 from portal.feedback.models import SkmResponse
 from portal.feedback.services import Duplicate, FeedbackError, Submission, record_response
 from portal.localtime import today
 from portal.messages import say
-from portal.org.models import Counter, Employee, Unit
-from portal.org.services import on_duty
+from portal.org.models import Counter, Employee
+from portal.org.services import Officer, on_duty
 from portal.web import rollback_request
 from surveys import skm
 from surveys.errors import InvalidResponse, InvalidTicket
@@ -30,15 +31,12 @@ from surveys.tickets import peek_counter_code, verify_ticket
 bp = Blueprint("feedback", __name__, template_folder="templates")
 
 
-def _counter(code: str) -> Counter | None:
-    """The loket with its unit, instansi and layanan in one query (the form needs all four)."""
-    return db.session.scalar(
-        select(Counter).where(Counter.code == code.strip().upper())
-        .options(joinedload(Counter.unit).joinedload(Unit.instansi), joinedload(Counter.service))
-    )
+def _counter(code: str) -> Loket | None:
+    """The loket with its unit, instansi and layanan (the form needs all four), as one row."""
+    return find_loket(code)
 
 
-def _notice(title: str, message: str, status: int, counter: Counter | None = None, link: tuple | None = None):
+def _notice(title: str, message: str, status: int, counter: Loket | None = None, link: tuple | None = None):
     """A clear page for a citizen (inactive loket, used ticket…): never an error screen."""
     return render_template("feedback/notice.html", title=title, message=message, counter=counter, link=link), status
 
@@ -48,18 +46,20 @@ def _closed_counter(code: str):
     if counter is None:
         return None, _notice(gettext("Loket tidak ditemukan"),
                              gettext("Kode loket ini tidak dikenal. Periksa kembali kode QR atau alamat yang Anda buka."), 404)
-    if not counter.active or not counter.unit.active:
+    if not counter.open:
         return None, _notice(gettext("Loket tidak aktif"),
                              gettext("Loket ini sedang tidak menerima survei. Terima kasih atas kesediaan Anda."), 410, counter)
     return counter, None
 
 
-def _officers_on_duty(counter: Counter) -> list[Employee]:
-    return on_duty(counter)
+def _officer_choices(officers: list[Officer]) -> list[tuple[str, str]]:
+    return [(str(o.id), o.name) for o in officers] + [(UNKNOWN_OFFICER, gettext("Tidak tahu / tidak ingat"))]
 
 
-def _officer_choices(counter: Counter, officers: list[Employee]) -> list[tuple[str, str]]:
-    return [(str(e.id), e.name) for e in officers] + [(UNKNOWN_OFFICER, gettext("Tidak tahu / tidak ingat"))]
+def _officer(column, value) -> Officer | None:
+    """The employee (id and name) whose `column` equals `value`; the service checks that they may be rated."""
+    row = db.session.execute(select(Employee.id, Employee.name).where(column == value)).first()
+    return Officer(*row) if row else None
 
 
 def _ticket_state(code: str) -> tuple[str | None, object]:
@@ -100,7 +100,7 @@ TICKET_MESSAGES = {
 }
 
 
-def _ticket_notice(state: str, counter: Counter | None):
+def _ticket_notice(state: str, counter: Loket | None):
     title, message = TICKET_MESSAGES[state]
     link = None
     if counter is not None and counter.active and state == "expired":
@@ -109,21 +109,46 @@ def _ticket_notice(state: str, counter: Counter | None):
     return _notice(gettext(title), gettext(message), status, counter, link)
 
 
-def _render(counter: Counter, form: SkmForm, officers: list[Employee], fixed_officer: Employee | None,
-            answers: dict[str, str], errors: dict[str, str], notice: str | None = None, status: int = 200):
+def _render(counter: Loket, form: SkmForm, officers: list[Officer], fixed_officer: Officer | None,
+            answers: dict[str, str], errors: dict[str, str], notice: str | None = None, status: int = 200,
+            **context):
     instansi = counter.unit.instansi
     return render_template(
         "feedback/form.html", counter=counter, form=form, unsur=skm.UNSUR, answers=answers, errors=errors,
-        officer_choices=_officer_choices(counter, officers), fixed_officer=fixed_officer, notice=notice,
-        retention_days=instansi.retention_days, instansi=instansi,
+        officer_choices=_officer_choices(officers), fixed_officer=fixed_officer, notice=notice,
+        retention_days=instansi.retention_days, instansi=instansi, **context,
     ), status
 
 
-def _fresh_form(counter: Counter, officer: Employee | None, ticket: str | None) -> SkmForm:
+def _fresh_form(counter: Loket, officer: Officer | None, ticket: str | None) -> SkmForm:
     form = SkmForm(formdata=None)
     form.form_key.data = integrity.issue_form_key(counter.code, officer.id if officer else None, ticket)
     form.ticket.data = ticket or ""
     return form
+
+
+#: A fresh form is the same page for everyone at a loket in a language but for two values: the
+#: CSRF token and the signed form key. It is rendered once with these slots and filled per request.
+_CSRF_SLOT = "cermin-slot-csrf-token"
+_KEY_SLOT = "cermin-slot-form-key"
+_FRESH_PAGES: dict[tuple, str] = {}
+_FRESH_PAGES_LIMIT = 512
+
+
+def _fresh_page(counter: Loket, officers: list[Officer], fixed_officer: Officer | None):
+    """The blank form of a loket: rendered from the template once per loket, officers on duty,
+    language and address, then served with this request's CSRF token and form key."""
+    key = (str(get_locale()), request.script_root, request.full_path, counter, tuple(officers), fixed_officer)
+    page = _FRESH_PAGES.get(key)
+    if page is None:
+        form = SkmForm(formdata=None)
+        form.form_key.data = _KEY_SLOT
+        page, _ = _render(counter, form, officers, fixed_officer, {}, {}, csrf_token=lambda: _CSRF_SLOT)
+        if len(_FRESH_PAGES) >= _FRESH_PAGES_LIMIT:
+            _FRESH_PAGES.clear()
+        _FRESH_PAGES[key] = page
+    form_key = integrity.issue_form_key(counter.code, fixed_officer.id if fixed_officer else None)
+    return page.replace(_CSRF_SLOT, generate_csrf()).replace(_KEY_SLOT, form_key)
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
@@ -137,22 +162,22 @@ def survey(code: str):
     fixed_officer = None
     officer_code = request.args.get("petugas")
     if officer_code:
-        fixed_officer = db.session.scalar(select(Employee).where(Employee.public_code == officer_code))
-        if fixed_officer is None or fixed_officer not in _officers_on_duty(counter):
+        fixed_officer = _officer(Employee.public_code, officer_code)
+        if fixed_officer is None or fixed_officer not in on_duty(counter):
             return _notice(
                 gettext("Petugas tidak sedang bertugas"),
                 gettext("Petugas pada kode QR ini tidak tercatat bertugas di loket ini sekarang. Anda tetap dapat menilai layanan loket ini."),
                 409, counter, (url_for("feedback.survey", code=counter.code), gettext("Nilai layanan loket ini")),
             )
-    officers = [] if fixed_officer else _officers_on_duty(counter)
-    return _render(counter, _fresh_form(counter, fixed_officer, None), officers, fixed_officer, {}, {})
+    officers = [] if fixed_officer else on_duty(counter)
+    return _fresh_page(counter, officers, fixed_officer)
 
 
-def _submit(counter: Counter):
+def _submit(counter: Loket):
     form = SkmForm()
     key = integrity.read_form_key(form.form_key.data, counter.code)
-    fixed_officer = db.session.get(Employee, key.officer_id) if key and key.officer_id else None
-    officers = [] if fixed_officer else _officers_on_duty(counter)
+    fixed_officer = _officer(Employee.id, key.officer_id) if key and key.officer_id else None
+    officers = [] if fixed_officer else on_duty(counter)
     answers = {u.kode: request.form.get(u.kode.lower(), "") for u in skm.UNSUR}
     answers["officer"] = request.form.get("officer", "")
     if key is None:
@@ -210,7 +235,7 @@ def _submit(counter: Counter):
     return response
 
 
-def _chosen_officer(value: str, officers: list[Employee], errors: dict[str, str]) -> int | None:
+def _chosen_officer(value: str, officers: list[Officer], errors: dict[str, str]) -> int | None:
     """The officer picked on the form: one of those on duty, or "don't know"."""
     if not officers or value in ("", UNKNOWN_OFFICER):
         return None
@@ -244,7 +269,7 @@ def officer(public_code: str):
     ).all()
     now = datetime.now(timezone.utc)
     for counter in counters:
-        if employee in on_duty(counter, now):
+        if any(officer.id == employee.id for officer in on_duty(counter, now)):
             return redirect(url_for("feedback.survey", code=counter.code, petugas=employee.public_code))
     return _notice(gettext("Petugas tidak sedang bertugas"),
                    gettext("Petugas ini tidak tercatat bertugas di loket mana pun saat ini. Silakan pindai kode QR yang ada di loket."),
@@ -267,7 +292,7 @@ def ticket(code: str):
     state, counter = _ticket_state(code)
     if state:
         return _ticket_notice(state, counter)
-    if not counter.active or not counter.unit.active:
+    if not counter.open:
         return _closed_counter(counter.code)[1]
-    officers = _officers_on_duty(counter)
+    officers = on_duty(counter)
     return _render(counter, _fresh_form(counter, None, code), officers, None, {}, {})

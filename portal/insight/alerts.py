@@ -18,9 +18,10 @@ from fractions import Fraction
 from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale, format_decimal, gettext
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, bindparam, case, func, select, union_all
 
 from portal.accounts.models import User
+from portal.db import execute_core
 from portal.extensions import db
 from portal.feedback.models import SkmResponse
 from portal.insight.models import Alert, AlertRule
@@ -58,11 +59,18 @@ def rule_for(unit_id: int) -> RuleValues:
     return rules_for([unit_id])[unit_id]
 
 
+_RULES = (
+    select(AlertRule.unit_id, AlertRule.threshold_percent, AlertRule.window_hours, AlertRule.min_answers)
+    .where(AlertRule.unit_id.in_(bindparam("unit_ids", expanding=True)))
+)
+
+
 def rules_for(unit_ids) -> dict[int, RuleValues]:
     """Each unit's rule, the defaults for a unit that has not set one."""
     unit_ids = list(unit_ids)
-    found = {row.unit_id: RuleValues(Decimal(row.threshold_percent), row.window_hours, row.min_answers)
-             for row in db.session.scalars(select(AlertRule).where(AlertRule.unit_id.in_(unit_ids)))}
+    found = {unit_id: RuleValues(Decimal(threshold), window_hours, min_answers)
+             for unit_id, threshold, window_hours, min_answers
+             in execute_core(_RULES, {"unit_ids": unit_ids})}
     return {unit_id: found.get(unit_id, DEFAULT_RULE) for unit_id in unit_ids}
 
 
@@ -89,52 +97,71 @@ def active_alert(counter_id: int) -> Alert | None:
                              .order_by(Alert.opened_at.desc()).limit(1))
 
 
-def window_counts(counter: Counter, start: datetime, end: datetime) -> tuple[int, int]:
+def window_counts(counter, start: datetime, end: datetime) -> tuple[int, int]:
     """(answers, negative answers) at the loket with start <= submitted_at <= end (UTC instants)."""
     return _window_counts([counter.id], counter.unit.instansi.tz, start, end).get(counter.id, (0, 0))
 
 
-def _window_counts(counter_ids: list[int], tz, start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
+def _window_count_statement():
     """Answers and negative answers per loket in one window: SKM responses plus kiosk votes.
 
     The instansi-local dates narrow the search to the (counter, local_date) indexes; the UTC
     instants decide.
     """
-    first_day, last_day = start.astimezone(tz).date(), end.astimezone(tz).date()
-    counts: dict[int, tuple[int, int]] = {}
+    parts = []
     for model, negative in ((SkmResponse, SkmResponse.negative), (KioskVote, KioskVote.face.in_(kiosk.NEGATIVE_FACES))):
-        rows = db.session.execute(
+        parts.append(
             select(model.counter_id, func.count(model.id), func.sum(case((negative, 1), else_=0)))
-            .where(model.counter_id.in_(counter_ids), model.local_date.between(first_day, last_day),
-                   model.submitted_at >= start, model.submitted_at <= end)
+            .where(model.counter_id.in_(bindparam("counter_ids", expanding=True)),
+                   model.local_date.between(bindparam("first_day"), bindparam("last_day")),
+                   model.submitted_at >= bindparam("start"), model.submitted_at <= bindparam("end"))
             .group_by(model.counter_id)
-        ).all()
-        for counter_id, n, bad in rows:
-            answers, negatives = counts.get(counter_id, (0, 0))
-            counts[counter_id] = (answers + int(n), negatives + int(bad or 0))
+        )
+    return union_all(*parts)
+
+
+_WINDOW_COUNTS = _window_count_statement()
+#: Per loket: whether an alert is open or acknowledged, and when the last one was closed (up to now).
+_ALERT_STATE = (
+    select(Alert.counter_id, func.max(case((Alert.status.in_(ACTIVE), 1), else_=0)),
+           func.max(case((and_(Alert.status == "closed", Alert.closed_at <= bindparam("now")), Alert.closed_at))))
+    .where(Alert.counter_id.in_(bindparam("counter_ids", expanding=True)))
+    .group_by(Alert.counter_id)
+)
+
+
+def _window_counts(counter_ids: list[int], tz, start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
+    """(answers, negative answers) per loket with start <= submitted_at <= end (UTC instants)."""
+    counts: dict[int, tuple[int, int]] = {}
+    rows = execute_core(_WINDOW_COUNTS, {
+        "counter_ids": counter_ids, "first_day": start.astimezone(tz).date(), "last_day": end.astimezone(tz).date(),
+        "start": start, "end": end,
+    })
+    for counter_id, n, bad in rows:
+        answers, negatives = counts.get(counter_id, (0, 0))
+        counts[counter_id] = (answers + int(n), negatives + int(bad or 0))
     return counts
 
 
-def _check(counters: list[Counter], now: datetime, notify: bool) -> list[Alert]:
-    """Open the alerts due at `now` for these lokets (of one instansi) with a few grouped queries."""
+def _check(counters: list, now: datetime, notify: bool) -> list[Alert]:
+    """Open the alerts due at `now` for these lokets (of one instansi) with a few grouped queries.
+
+    The lokets are Counters or Lokets (the citizen's form checks its loket after each answer);
+    the few that open an alert are loaded as Counters for the alert and its mail.
+    """
     counters = [c for c in counters if c.active and c.unit.active]
     if not counters:
         return []
-    ids = [c.id for c in counters]
-    busy = set(db.session.scalars(select(Alert.counter_id).where(Alert.counter_id.in_(ids), Alert.status.in_(ACTIVE))))
-    counters = [c for c in counters if c.id not in busy]
+    state = {counter_id: (busy, closed) for counter_id, busy, closed in execute_core(
+        _ALERT_STATE, {"counter_ids": [c.id for c in counters], "now": now})}
+    counters = [c for c in counters if not state.get(c.id, (0, None))[0]]
     if not counters:
         return []
-    last_closed = dict(db.session.execute(
-        select(Alert.counter_id, func.max(Alert.closed_at))
-        .where(Alert.counter_id.in_([c.id for c in counters]), Alert.status == "closed", Alert.closed_at <= now)
-        .group_by(Alert.counter_id)
-    ).all())
     unit_rules = rules_for({c.unit_id for c in counters})
-    by_start: dict[datetime, list[Counter]] = {}
+    by_start: dict[datetime, list] = {}
     for counter in counters:
         start = now - timedelta(hours=unit_rules[counter.unit_id].window_hours)
-        closed = last_closed.get(counter.id)
+        closed = state.get(counter.id, (0, None))[1]
         by_start.setdefault(max(start, closed) if closed else start, []).append(counter)
     tz = counters[0].unit.instansi.tz
     opened = []
@@ -144,8 +171,10 @@ def _check(counters: list[Counter], now: datetime, notify: bool) -> list[Alert]:
             rule = unit_rules[counter.unit_id]
             answers, negative = counts.get(counter.id, (0, 0))
             if rules.negative_share_exceeds(negative, answers, rule.threshold_percent, rule.min_answers):
-                opened.append(_open(counter, start, now, answers, negative, rule))
-    db.session.flush()
+                loaded = counter if isinstance(counter, Counter) else db.session.get(Counter, counter.id)
+                opened.append(_open(loaded, start, now, answers, negative, rule))
+    if opened:
+        db.session.flush()
     if notify:
         for alert in opened:
             notify_heads(alert)
@@ -163,11 +192,12 @@ def _open(counter: Counter, start: datetime, now: datetime, answers: int, negati
     return alert
 
 
-def check_counter(counter: Counter, now: datetime | None = None, notify: bool = True) -> Alert | None:
+def check_counter(counter, now: datetime | None = None, notify: bool = True) -> Alert | None:
     """Open an alert for the loket if its window passes the unit's threshold; return the new alert.
 
     Nothing happens for an inactive loket or unit, or while the loket has an alert that is not
-    closed. Cheap enough to run after every response (a handful of indexed queries).
+    closed. Cheap enough to run after every response (three prepared, indexed queries). The
+    loket is a Counter or a `portal.feedback.loket.Loket`.
     """
     opened = _check([counter], _now(now), notify)
     return opened[0] if opened else None

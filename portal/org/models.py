@@ -179,9 +179,14 @@ class RosterEntry(db.Model):
 
     def covers(self, local: datetime) -> bool:
         """Whether this shift covers the given instansi-local moment."""
-        day = local.date()
-        if day < self.valid_from or (self.valid_to is not None and day > self.valid_to):
-            return False
-        if self.weekday is not None and local.weekday() != self.weekday:
-            return False
-        return self.start_time <= local.time().replace(tzinfo=None) < self.end_time
+        return shift_covers(self, local)
+
+
+def shift_covers(shift, local: datetime) -> bool:
+    """Whether a roster shift (a RosterEntry, or a row with its columns) covers an instansi-local moment."""
+    day = local.date()
+    if day < shift.valid_from or (shift.valid_to is not None and day > shift.valid_to):
+        return False
+    if shift.weekday is not None and local.weekday() != shift.weekday:
+        return False
+    return shift.start_time <= local.time().replace(tzinfo=None) < shift.end_time

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from portal.db import execute_core
 from portal.extensions import db
-from portal.org.models import JOB_GROUPS, Counter, Employee, Instansi, RosterEntry, Unit
+from portal.org.models import JOB_GROUPS, Employee, Instansi, RosterEntry, Unit, shift_covers
 from portal.tabular import Table
 from surveys.errors import DomainError, InvalidNip
 from surveys.i18n import N_
@@ -210,16 +212,29 @@ def check_supervisor(employee: Employee, supervisor: Employee | None) -> None:
         current = current.supervisor
 
 
-def on_duty(counter: Counter, now: datetime | None = None) -> list[Employee]:
-    """The officers on the roster of this loket at this moment, in the instansi's local time."""
+class Officer(NamedTuple):
+    """An officer on a loket's roster, as the citizen's form lists them."""
+
+    id: int
+    name: str
+
+
+_ROSTER_OF_COUNTER = (
+    select(Employee.id, Employee.name, RosterEntry.weekday, RosterEntry.start_time, RosterEntry.end_time,
+           RosterEntry.valid_from, RosterEntry.valid_to)
+    .join(Employee, Employee.id == RosterEntry.employee_id)
+    .where(RosterEntry.counter_id == bindparam("counter_id"), Employee.active.is_(True))
+)
+
+
+def on_duty(counter, now: datetime | None = None) -> list[Officer]:
+    """The active officers on the roster of this loket (a Counter or a Loket) at this moment, in the
+    instansi's local time, by name."""
     now = now or datetime.now(timezone.utc)
     local = now.astimezone(counter.unit.instansi.tz)
-    entries = db.session.scalars(
-        select(RosterEntry).where(RosterEntry.counter_id == counter.id).join(RosterEntry.employee)
-        .where(Employee.active.is_(True))
-    ).all()
-    officers = {e.employee.id: e.employee for e in entries if e.covers(local)}
-    return sorted(officers.values(), key=lambda e: e.name)
+    shifts = execute_core(_ROSTER_OF_COUNTER, {"counter_id": counter.id})
+    officers = {shift.id: Officer(shift.id, shift.name) for shift in shifts if shift_covers(shift, local)}
+    return sorted(officers.values(), key=lambda officer: (officer.name, officer.id))
 
 
 def direct_reports(employee: Employee) -> list[Employee]:

@@ -1,0 +1,109 @@
+"""What the citizen's pages need to know about a loket, read as one row.
+
+The SKM form is the busiest page of the portal (every citizen opens it and sends it once), so it
+reads the loket, its unit, instansi and layanan with one prepared query into frozen records
+instead of ORM objects. They carry the same attribute names as the models (`counter.unit.name`,
+`counter.unit.instansi.tz`, `counter.service.name`), so templates and services take either.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, select
+
+from portal.db import execute_core
+from portal.org.models import Counter, Instansi, Service, Unit
+
+
+@lru_cache(maxsize=None)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True, slots=True)
+class InstansiInfo:
+    id: int
+    name: str
+    timezone: str
+    retention_days: int
+    ticket_key: bytes
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInfo:
+    id: int
+    code: str
+    name: str
+    active: bool
+    instansi_id: int
+    instansi: InstansiInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Loket:
+    id: int
+    code: str
+    name: str
+    active: bool
+    unit_id: int
+    service_id: int | None
+    unit: UnitInfo
+    service: ServiceInfo | None
+
+    @property
+    def open(self) -> bool:
+        """Whether the loket takes responses now (it and its unit are active)."""
+        return self.active and self.unit.active
+
+    @classmethod
+    def of(cls, counter: Counter | Loket) -> Loket:
+        """The record of a loaded Counter (a Loket is returned as it is)."""
+        if isinstance(counter, Loket):
+            return counter
+        unit, instansi, service = counter.unit, counter.unit.instansi, counter.service
+        return cls(
+            id=counter.id, code=counter.code, name=counter.name, active=counter.active, unit_id=counter.unit_id,
+            service_id=counter.service_id,
+            unit=UnitInfo(unit.id, unit.code, unit.name, unit.active, unit.instansi_id,
+                          InstansiInfo(instansi.id, instansi.name, instansi.timezone, instansi.retention_days,
+                                       instansi.ticket_key)),
+            service=ServiceInfo(service.id, service.name) if service is not None else None,
+        )
+
+
+_BY_CODE = (
+    select(Counter.id, Counter.code, Counter.name, Counter.active, Counter.unit_id, Counter.service_id,
+           Unit.code, Unit.name, Unit.active, Unit.instansi_id,
+           Instansi.name, Instansi.timezone, Instansi.retention_days, Instansi.ticket_key, Service.name)
+    .join(Unit, Unit.id == Counter.unit_id)
+    .join(Instansi, Instansi.id == Unit.instansi_id)
+    .outerjoin(Service, Service.id == Counter.service_id)
+    .where(Counter.code == bindparam("code"))
+)
+
+
+def find_loket(code: str) -> Loket | None:
+    """The loket with this code (case and surrounding spaces ignored), or None."""
+    row = execute_core(_BY_CODE, {"code": code.strip().upper()}).first()
+    if row is None:
+        return None
+    (counter_id, counter_code, name, active, unit_id, service_id, unit_code, unit_name, unit_active, instansi_id,
+     instansi_name, timezone, retention_days, ticket_key, service_name) = row
+    instansi = InstansiInfo(instansi_id, instansi_name, timezone, retention_days, bytes(ticket_key))
+    return Loket(
+        id=counter_id, code=counter_code, name=name, active=bool(active), unit_id=unit_id, service_id=service_id,
+        unit=UnitInfo(unit_id, unit_code, unit_name, bool(unit_active), instansi_id, instansi),
+        service=ServiceInfo(service_id, service_name) if service_id is not None else None,
+    )
