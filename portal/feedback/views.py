@@ -18,7 +18,7 @@ from portal.feedback.forms import UNKNOWN_OFFICER, SkmForm, TicketEntryForm
 from portal.feedback.links import results_url
 from portal.feedback.loket import Loket, find_loket
 from portal.feedback.models import SkmResponse
-from portal.feedback.services import Duplicate, FeedbackError, Submission, record_response
+from portal.feedback.services import PROFILE_FIELDS, Duplicate, FeedbackError, Submission, record_response
 from portal.localtime import today
 from portal.messages import say
 from portal.org.models import Counter, Employee
@@ -174,24 +174,31 @@ def survey(code: str):
 
 
 def _submit(counter: Loket):
-    form = SkmForm()
-    key = integrity.read_form_key(form.form_key.data, counter.code)
+    """Store the citizen's answers. The happy path reads the fields as they are and leaves the
+    checks to the services; WTForms only renders the form again when something is wrong."""
+    data = request.form
+    key = integrity.read_form_key(data.get("form_key", ""), counter.code)
     fixed_officer = _officer(Employee.id, key.officer_id) if key and key.officer_id else None
-    officers = [] if fixed_officer else on_duty(counter)
-    answers = {u.kode: request.form.get(u.kode.lower(), "") for u in skm.UNSUR}
-    answers["officer"] = request.form.get("officer", "")
+    answers = {u.kode: data.get(u.kode.lower(), "") for u in skm.UNSUR}
+    answers["officer"] = data.get("officer", "")
+
+    def again(notice: str, errors: dict[str, str] | None = None, form: SkmForm | None = None,
+              officer: Officer | None = fixed_officer):
+        """The form again with the citizen's answers and what to fix; nothing is stored."""
+        officers = [] if officer else on_duty(counter)
+        return _render(counter, form or SkmForm(), officers, officer, answers, errors or {}, notice, 400)
+
     if key is None:
-        fresh = _fresh_form(counter, None, form.ticket.data or None)
-        fresh.comment.data = form.comment.data
-        return _render(counter, fresh, officers, None, answers, {},
-                       gettext("Formulir ini sudah kedaluwarsa. Periksa jawaban Anda lalu kirim lagi."), 400)
-    if form.website.data:
+        fresh = _fresh_form(counter, None, data.get("ticket") or None)
+        fresh.comment.data = data.get("comment", "")
+        return again(gettext("Formulir ini sudah kedaluwarsa. Periksa jawaban Anda lalu kirim lagi."),
+                     form=fresh, officer=None)
+    if data.get("website"):
         # A script filled the hidden field: thank it and store nothing.
         return redirect(url_for("feedback.thanks", code=counter.code), 303)
     ticket = key.ticket
     if integrity.filled_too_fast(key):
-        return _render(counter, form, officers, fixed_officer, answers, {},
-                       gettext("Mohon periksa kembali jawaban Anda sebelum mengirim."), 400)
+        return again(gettext("Mohon periksa kembali jawaban Anda sebelum mengirim."))
     votes = integrity.device_votes(request.cookies.get(integrity.DEVICE_COOKIE))
     if ticket is None and integrity.device_limit_reached(votes, counter.code):
         return _notice(gettext("Terima kasih, penilaian Anda sudah kami terima"),
@@ -203,11 +210,9 @@ def _submit(counter: Loket):
     except InvalidResponse as error:
         errors = {k: gettext(v) for k, v in error.errors.items()}
         scores = None
-    employee_id = fixed_officer.id if fixed_officer else _chosen_officer(answers["officer"], officers, errors)
-    form_ok = form.validate()
-    if errors or not form_ok:
-        return _render(counter, form, officers, fixed_officer, answers, errors,
-                       gettext("Ada jawaban yang belum lengkap. Lihat pesan di bawah."), 400)
+    employee_id = fixed_officer.id if fixed_officer else _chosen_officer(counter, answers["officer"], errors)
+    if errors:
+        return again(gettext("Ada jawaban yang belum lengkap. Lihat pesan di bawah."), errors)
     if ticket:
         state, _ = _ticket_state(ticket)
         if state == "used":
@@ -215,9 +220,8 @@ def _submit(counter: Loket):
         if state:
             return _ticket_notice(state, counter)
     submission = Submission(
-        scores=scores, employee_id=employee_id, comment=form.comment.data or "",
-        profile={"gender": form.gender.data, "age_range": form.age_range.data, "education": form.education.data,
-                 "occupation": form.occupation.data},
+        scores=scores, employee_id=employee_id, comment=data.get("comment", ""),
+        profile={field: data.get(field) for field in PROFILE_FIELDS},
         channel="ticket" if ticket else ("officer" if fixed_officer else "web"),
         idempotency_key=key.idempotency_key, ticket_code=_normalise_ticket(ticket) if ticket else None,
     )
@@ -227,7 +231,7 @@ def _submit(counter: Loket):
         return redirect(url_for("feedback.thanks", code=counter.code), 303)
     except FeedbackError as error:
         rollback_request()
-        return _render(counter, form, officers, fixed_officer, answers, {}, say(error), 400)
+        return again(say(error))
     response = redirect(url_for("feedback.thanks", code=counter.code), 303)
     response.set_cookie(integrity.DEVICE_COOKIE, integrity.device_cookie_value(votes, counter.code),
                         max_age=integrity.DAY, httponly=True, samesite="Lax",
@@ -235,9 +239,12 @@ def _submit(counter: Loket):
     return response
 
 
-def _chosen_officer(value: str, officers: list[Officer], errors: dict[str, str]) -> int | None:
+def _chosen_officer(counter: Loket, value: str, errors: dict[str, str]) -> int | None:
     """The officer picked on the form: one of those on duty, or "don't know"."""
-    if not officers or value in ("", UNKNOWN_OFFICER):
+    if value in ("", UNKNOWN_OFFICER):
+        return None
+    officers = on_duty(counter)
+    if not officers:
         return None
     for officer in officers:
         if str(officer.id) == value:
