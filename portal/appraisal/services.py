@@ -9,6 +9,7 @@ results and stores what it returns.
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import threading
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import cached_property
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import selectinload
@@ -321,6 +323,11 @@ class MergeRules:
             above=Decimal(period.above_threshold), meets=Decimal(period.meets_threshold),
         )
 
+    @cached_property
+    def plan(self) -> _Plan:
+        """The rules as :func:`evaluate`'s integer arithmetic needs them, worked out once."""
+        return _Plan(self)
+
 
 def _exact(value: Decimal) -> int | Fraction:
     return int(value) if value == value.to_integral_value() else Fraction(value)
@@ -371,8 +378,10 @@ def _jsonable(params: Mapping[str, object]) -> dict[str, object]:
     return {k: (str(v) if isinstance(v, (Decimal, Fraction)) else v) for k, v in params.items()}
 
 
-def evaluate(rules: MergeRules, job_group: str, evidence: _Evidence) -> dict[str, object]:
-    """The merged figures of one employee, as record column values."""
+def evaluate_exact(rules: MergeRules, job_group: str, evidence: _Evidence) -> dict[str, object]:
+    """The merged figures of one employee, as record column values, computed by the `surveys`
+    core in exact Fractions: the reference that :func:`evaluate` equals, and what it falls back
+    on for anything outside its assumptions (so invalid evidence raises what the core raises)."""
     values: dict[str, object] = {}
     lines: list[Message] = []
     pieces: list[ComponentEvidence] = []
@@ -462,6 +471,273 @@ def _development(report: review.GroupReport | None, unsur_nrr: dict[str, Fractio
     areas = appraisal.development_areas(value_means, unsur_nrr)
     means = {c: _shown(value_means[c]) for c in areas.values} | {c: _shown(unsur_nrr[c]) for c in areas.unsur}
     return json.dumps({"values": list(areas.values), "unsur": list(areas.unsur), "means": means}, sort_keys=True)
+
+
+# --- the same figures in integer arithmetic ---------------------------------------------------------
+#
+# Every figure of a record is a ratio of integer sums: the merge keeps each as an unreduced pair
+# (numerator, denominator > 0) and rounds it half up with one integer division, which is what
+# `_rounded` does with the reduced Fraction. `tests/portal/test_appraisal_fast.py` checks that
+# `evaluate` equals `evaluate_exact` on random rules and evidence.
+
+_EXPLANATION_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_DEVELOPMENT_JSON = json.JSONEncoder(sort_keys=True)
+_GROUPS = tuple((group.value, component, group.label, group in review.ANONYMOUS_GROUPS)
+                for group, component in GROUP_COMPONENT.items())
+_GROUP_CODES = frozenset(group.value for group in review.RaterGroup)
+_SELF_CODE = review.RaterGroup.SELF.value
+_ANONYMOUS_CODES = frozenset(group.value for group in review.ANONYMOUS_GROUPS)
+_VALUE_POSITION = {code: i for i, code in enumerate(berakhlak.VALUE_CODES)}
+_UNSUR_POSITION = {code: i for i, code in enumerate(skm.UNSUR_CODES)}
+
+
+class _Unusual(Exception):
+    """Evidence outside what the integer path assumes: :func:`evaluate_exact` decides."""
+
+
+def _decimal_of(numerator: int, denominator: int, places: int) -> Decimal:
+    """numerator / denominator rounded half up to ``places`` decimals, as :func:`_rounded` gives it."""
+    if numerator < 0:
+        return round_half_up(Fraction(numerator, denominator), places)
+    return Decimal((2 * numerator * 10 ** places + denominator) // (2 * denominator)).scaleb(-places)
+
+
+def _text_of(numerator: int, denominator: int) -> str:
+    """numerator / denominator as :func:`_shown` prints it (two decimals, half up)."""
+    if numerator < 0:
+        return str(round_half_up(Fraction(numerator, denominator), 2))
+    hundredths = (200 * numerator + denominator) // (2 * denominator)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def _lowest_two(items: Iterable[tuple[int, int, int, str]]) -> list[str]:
+    """The codes of the two smallest ratios of (numerator, denominator, position, code), ties by
+    position: :func:`appraisal.development_areas` with k = 2, by cross-multiplication."""
+    first = second = None
+    for item in items:
+        if first is None or _before(item, first):
+            first, second = item, first
+        elif second is None or _before(item, second):
+            second = item
+    return [item[3] for item in (first, second) if item is not None]
+
+
+def _before(a: tuple[int, int, int, str], b: tuple[int, int, int, str]) -> bool:
+    left, right = a[0] * b[1], b[0] * a[1]
+    return left < right or (left == right and a[2] < b[2])
+
+
+class _Weights:
+    """One job group's weights as integers over a common denominator (they keep their ratios,
+    which is all the composite uses), with the texts its explanation prints."""
+
+    def __init__(self, weights: Mapping[Component, int | Fraction]):
+        configured = appraisal.validate_weights(weights)
+        common = math.lcm(*(w.denominator for w in configured.values()))
+        #: (component, integer weight, label, configured percent as printed), weighted ones only.
+        self.weighted = [(c, int(w * common), c.label, str(round_half_up(w, 2)))
+                         for c, w in configured.items() if w]
+        self.zero = {c: not weights[c] for c in Component}
+
+
+class _Plan:
+    """What :func:`evaluate` needs of the rules, worked out once. ``exact`` is set when the rules
+    are outside what the integer path assumes (the core would refuse them): then every employee
+    goes through :func:`evaluate_exact`, which raises what the core raises."""
+
+    def __init__(self, rules: MergeRules):
+        self.exact = False
+        try:
+            review.validate_threshold(rules.threshold)
+            self.weights = {group: _Weights(weights) for group, weights in rules.weights.items()}
+            above, meets = Fraction(rules.above), Fraction(rules.meets)
+        except (DomainError, ValueError, TypeError, KeyError, ArithmeticError):
+            self.exact = True
+            return
+        unsur = tuple(code for code in skm.UNSUR_CODES if code in rules.officer_unsur)
+        if not unsur or any(code not in skm.UNSUR_BY_KODE for code in rules.officer_unsur):
+            self.exact = True
+            return
+        scale_min, scale_max, min_citizen_n = rules.scale_min, rules.scale_max, rules.min_citizen_n
+        if not (type(scale_min) is int and type(scale_max) is int and scale_min < scale_max
+                and type(min_citizen_n) is int and min_citizen_n >= 1 and 0 <= meets < above <= 100):
+            self.exact = True
+            return
+        self.threshold, self.scale_min, self.scale_max, self.min_citizen_n = (
+            rules.threshold, scale_min, scale_max, min_citizen_n)
+        self.unsur = unsur
+        self.unsur_text = ", ".join(rules.officer_unsur)
+        self.value_codes = frozenset(rules.value_codes)
+        #: A shown composite (in hundredths) at or above these gets Di Atas / Sesuai Ekspektasi.
+        self.above_cut, self.meets_cut = math.ceil(above * 100), math.ceil(meets * 100)
+        self.suggested_params = {"above": _shown(rules.above), "meets": _shown(rules.meets)}
+
+
+def evaluate(rules: MergeRules, job_group: str, evidence: _Evidence) -> dict[str, object]:
+    """The merged figures of one employee, as record column values: exactly :func:`evaluate_exact`'s
+    (every figure, rounding and explanation), in integer arithmetic, several times faster."""
+    plan = rules.plan
+    weights = None if plan.exact else plan.weights.get(job_group)
+    if weights is not None:
+        try:
+            return _evaluate(plan, weights, evidence)
+        except _Unusual:
+            pass
+    return evaluate_exact(rules, job_group, evidence)
+
+
+def _evaluate(plan: _Plan, weights: _Weights, evidence: _Evidence) -> dict[str, object]:
+    values: dict[str, object] = {}
+    lines: list[Message] = []
+    #: component → (score as (numerator, denominator) or None, responses, minimum responses)
+    pieces: dict[Component, tuple[tuple[int, int] | None, int, int]] = {}
+
+    n, sums = evidence.citizen or (0, {})
+    unsur_sums = None
+    citizen_score = None
+    if n:
+        if type(n) is not int or n < 0:
+            raise _Unusual
+        total = 0
+        for code in plan.unsur:
+            value = sums.get(code)
+            if type(value) is not int or not n * skm.SCALE_MIN <= value <= n * skm.SCALE_MAX:
+                raise _Unusual
+            total += value
+        responses = len(plan.unsur) * n
+        # The IKM on 1–4 is total / responses; normalised onto 0..100:
+        citizen_score = ((total - skm.SCALE_MIN * responses) * 100, (skm.SCALE_MAX - skm.SCALE_MIN) * responses)
+        lines.append((MSG_CITIZEN, {"n": n, "unsur": plan.unsur_text, "mean": _text_of(total, responses),
+                                    "score": _text_of(*citizen_score)}))
+        if n >= plan.min_citizen_n:
+            unsur_sums = sums
+    values["citizen_score"] = None if citizen_score is None else _decimal_of(*citizen_score, 3)
+    values["citizen_n"] = n
+    pieces[Component.CITIZEN] = (citizen_score, n, plan.min_citizen_n)
+
+    counts = evidence.counts
+    threshold, scale_min, scale_max = plan.threshold, plan.scale_min, plan.scale_max
+    #: Per rater group with scores: its overall mean (the mean of its value means) as a pair.
+    overall: dict[str, tuple[int, int]] = {}
+    #: Per value code: (sum, count) pooled over the visible groups other than self.
+    others: dict[str, list[int]] = {}
+    if counts:
+        for group, count in counts.items():
+            if group not in _GROUP_CODES or type(count) is not int or count < 0:
+                raise _Unusual
+        for group, per_value in evidence.totals.items():
+            if group not in _GROUP_CODES:
+                raise _Unusual
+            count = counts.get(group, 0)
+            numerator, denominator, means = 0, 1, 0
+            for code, (score_sum, score_count) in per_value.items():
+                if (code not in plan.value_codes or type(score_sum) is not int or type(score_count) is not int
+                        or score_count < 0 or not score_count * scale_min <= score_sum <= score_count * scale_max
+                        or (score_count and not count)):
+                    raise _Unusual
+                if score_count:
+                    numerator, denominator = numerator * score_count + score_sum * denominator, denominator * score_count
+                    means += 1
+            if not count or (group in _ANONYMOUS_CODES and count < threshold):
+                continue  # not shown: left out of everything, the pooled figure too
+            if means:
+                overall[group] = (numerator, denominator * means)
+            if group != _SELF_CODE:
+                for code, (score_sum, score_count) in per_value.items():
+                    if score_count:
+                        pooled = others.get(code)
+                        if pooled is None:
+                            others[code] = [score_sum, score_count]
+                        else:
+                            pooled[0] += score_sum
+                            pooled[1] += score_count
+
+    span = scale_max - scale_min
+    for group, component, label, anonymous in _GROUPS:
+        count = counts.get(group, 0)
+        min_n = threshold if anonymous else 1
+        prefix = RECORD_PREFIX[component]
+        mean = overall.get(group)
+        score = None
+        if mean is not None:
+            score = ((mean[0] - scale_min * mean[1]) * 100, mean[1] * span)
+            if component is Component.SELF and weights.zero[Component.SELF]:
+                lines.append((MSG_SELF, {"score": _text_of(*score)}))
+            else:
+                lines.append((MSG_GROUP, {"group": label, "n": count, "mean": _text_of(*mean), "min": scale_min,
+                                          "max": scale_max, "score": _text_of(*score)}))
+            pieces[component] = (score, count, min_n)
+        elif count and count < min_n:
+            # Under the anonymity threshold: never computed, only known to be too few.
+            if weights.zero[component]:
+                lines.append((MSG_HIDDEN, {"group": label, "min": threshold}))
+            pieces[component] = ((0, 1), count, min_n)
+        else:
+            pieces[component] = (None, count, min_n)
+        values[f"{prefix}_score"] = None if score is None else _decimal_of(*score, 3)
+        values[f"{prefix}_n"] = count
+
+    # The composite (appraisal.composite): weighted components with too little evidence are left
+    # out and the others' weights scaled to sum to 100.
+    included = []
+    left_out = False
+    for component, weight, label, configured in weights.weighted:
+        score, count, min_n = pieces[component]
+        if score is None or count == 0:
+            left_out = True
+            lines.append((appraisal.MSG_NO_DATA, {"component": label}))
+        elif count < min_n:
+            left_out = True
+            lines.append((appraisal.MSG_TOO_FEW, {"component": label, "n": count, "min": min_n}))
+        else:
+            included.append((component, weight, score, label, configured))
+    used_weights: dict[Component, Decimal] = {}
+    suggested = None
+    composite = None
+    if included:
+        total_weight = sum(item[1] for item in included)
+        numerator, denominator = 0, 1
+        for _component, weight, (score_numerator, score_denominator), _label, _configured in included:
+            numerator = numerator * score_denominator + score_numerator * weight * denominator
+            denominator *= score_denominator
+        denominator *= total_weight
+        if left_out:
+            lines.append((appraisal.MSG_REWEIGHTED, {}))
+        for component, weight, _score, label, configured in included:
+            used_weights[component] = _decimal_of(weight * 100, total_weight, 3)
+            if left_out:
+                lines.append((appraisal.MSG_WEIGHT_NOW, {"component": label, "used": _text_of(weight * 100, total_weight),
+                                                        "configured": configured}))
+        composite = _decimal_of(numerator, denominator, 3)
+        hundredths = (200 * numerator + denominator) // (2 * denominator)
+        # The rating follows the figure shown, so number and rating always agree.
+        suggested = (Rating.DI_ATAS if hundredths >= plan.above_cut else
+                     Rating.SESUAI if hundredths >= plan.meets_cut else Rating.DI_BAWAH)
+        lines.append((MSG_COMPOSITE, {"score": f"{hundredths // 100}.{hundredths % 100:02d}"}))
+        lines.append((MSG_SUGGESTED, {**plan.suggested_params, "rating": suggested.value}))
+    else:
+        lines.append((appraisal.MSG_NO_COMPONENT, {}))
+        lines.append((MSG_NO_SUGGESTION, {}))
+    for component in Component:
+        values[f"weight_{RECORD_PREFIX[component]}"] = used_weights.get(component)
+    values["composite"] = composite
+    values["rating_perilaku_suggested"] = suggested.value if suggested else None
+    values["explanation"] = _EXPLANATION_JSON.encode([[template, params] for template, params in lines])
+
+    # The development areas (_development): the weakest values in others' ratings, the weakest unsur.
+    value_means = [(pooled[0], pooled[1], _VALUE_POSITION[code], code) for code, pooled in others.items()
+                   if code in _VALUE_POSITION]
+    if not value_means and not unsur_sums:
+        values["development"] = "{}"
+    else:
+        weakest_values = _lowest_two(value_means)
+        weakest_unsur = _lowest_two((unsur_sums[code], n, _UNSUR_POSITION[code], code)
+                                    for code in plan.unsur) if unsur_sums else []
+        means = {code: _text_of(*others[code]) for code in weakest_values}
+        means.update((code, _text_of(unsur_sums[code], n)) for code in weakest_unsur)
+        values["development"] = _DEVELOPMENT_JSON.encode(
+            {"values": weakest_values, "unsur": weakest_unsur, "means": means})
+    return values
 
 
 def citizen_query(period: AppraisalPeriod, instansi_id: int):

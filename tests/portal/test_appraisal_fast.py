@@ -1,0 +1,173 @@
+"""The merge's integer arithmetic (`services.evaluate`) gives exactly what the `surveys` core gives
+(`services.evaluate_exact`): every figure with its scale, the explanation and the development
+areas, character for character, on random rules and evidence; and it refuses what the core refuses."""
+import dataclasses
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from portal.appraisal import services
+from surveys import berakhlak
+from surveys.appraisal import Component
+
+GROUPS = ("diri", "atasan", "rekan", "bawahan")
+SCALES = ((1, 5), (1, 4), (0, 10), (-2, 2))
+
+
+@st.composite
+def weights(draw):
+    """Five weights in thousandths of a percent summing to 100, often some of them 0."""
+    cuts = sorted(draw(st.lists(st.integers(0, 100_000) | st.sampled_from([0, 0, 50_000, 100_000]),
+                                min_size=4, max_size=4)))
+    parts = [b - a for a, b in zip([0, *cuts], [*cuts, 100_000])]
+    return {c: services._exact(Decimal(p).scaleb(-3)) for c, p in zip(Component, parts)}
+
+
+@st.composite
+def rules(draw):
+    scale_min, scale_max = draw(st.sampled_from(SCALES))
+    unsur = draw(st.lists(st.sampled_from(("U3", "U6", "U7")), min_size=1, max_size=3, unique=True))
+    extra = draw(st.booleans())
+    codes = draw(st.lists(st.sampled_from(berakhlak.VALUE_CODES), min_size=1, max_size=7, unique=True))
+    meets = draw(st.integers(0, 9_999))
+    above = draw(st.integers(meets + 1, 10_000))
+    return services.MergeRules(
+        # A period stores the unsur in U-order; the explanation prints them as stored.
+        officer_unsur=tuple(sorted(unsur)) if draw(st.booleans()) else tuple(unsur),
+        min_citizen_n=draw(st.integers(1, 15)), threshold=draw(st.integers(3, 6)),
+        scale_min=scale_min, scale_max=scale_max,
+        value_codes=tuple(codes) + (("LAINNYA",) if extra else ()),
+        weights={"front_line": draw(weights()), "back_office": draw(weights())},
+        above=Decimal(above).scaleb(-2), meets=Decimal(meets).scaleb(-2))
+
+
+@st.composite
+def evidence(draw, rules):
+    found = services._Evidence()
+    if draw(st.booleans()):
+        n = draw(st.integers(0, 300) | st.sampled_from([1, 2, 10]))
+        found.citizen = (n, {code: draw(st.integers(n, 4 * n)) for code in ("U3", "U6", "U7")})
+    if draw(st.integers(0, 4)):
+        for group in draw(st.lists(st.sampled_from(GROUPS), unique=True)):
+            count = draw(st.integers(0, 9))
+            found.counts[group] = count
+            if count and draw(st.integers(0, 5)):
+                for code in draw(st.lists(st.sampled_from(rules.value_codes), unique=True)):
+                    scored = draw(st.integers(0, 3 * count))
+                    found.totals[group][code] = (
+                        draw(st.integers(scored * rules.scale_min, scored * rules.scale_max)), scored)
+    return found
+
+
+def assert_same(fast: dict, exact: dict) -> None:
+    assert list(fast) == list(exact)
+    for name, value in exact.items():
+        assert type(fast[name]) is type(value), name
+        # Decimals compare by value: 75 == 75.000, but the stored figure keeps its scale.
+        assert str(fast[name]) == str(value), name
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_integer_path_equals_the_exact_core(data):
+    merge_rules = data.draw(rules())
+    found = data.draw(evidence(merge_rules))
+    for job_group in ("front_line", "back_office"):
+        assert_same(services.evaluate(merge_rules, job_group, found),
+                    services.evaluate_exact(merge_rules, job_group, found))
+
+
+def test_a_worked_example_is_computed_in_integers(monkeypatch):
+    """The usual case never touches the exact path (nor Fractions)."""
+    merge_rules = services.MergeRules(
+        officer_unsur=("U6", "U7"), min_citizen_n=10, threshold=3, scale_min=1, scale_max=5,
+        value_codes=berakhlak.VALUE_CODES,
+        weights={"front_line": {Component.CITIZEN: 30, Component.ATASAN: 40, Component.REKAN: 20,
+                                Component.BAWAHAN: 10, Component.SELF: 0}},
+        above=Decimal(80), meets=Decimal(60))
+    found = services._Evidence(citizen=(12, {"U6": 42, "U7": 36}))
+    found.counts.update({"atasan": 1, "rekan": 3, "diri": 1})
+    found.totals["atasan"]["BERORIENTASI_PELAYANAN"] = (15, 3)
+    found.totals["rekan"]["BERORIENTASI_PELAYANAN"] = (33, 9)
+    found.totals["diri"]["BERORIENTASI_PELAYANAN"] = (15, 3)
+    expected = services.evaluate_exact(merge_rules, "front_line", found)
+    monkeypatch.setattr(services, "evaluate_exact", lambda *args: pytest.fail("took the exact path"))
+    values = services.evaluate(merge_rules, "front_line", found)
+    assert_same(values, expected)
+    assert (values["citizen_score"], values["rekan_score"], values["composite"]) == (
+        Decimal("75.000"), Decimal("66.667"), Decimal("84.259"))
+    assert values["weight_citizen"] == Decimal("33.333")
+
+
+BAD_EVIDENCE = [
+    lambda e: setattr(e, "citizen", (5, {"U6": 21, "U7": 10})),     # a sum above 4n
+    lambda e: setattr(e, "citizen", (5, {"U6": 10})),               # a missing unsur
+    lambda e: setattr(e, "citizen", (-1, {"U6": 1, "U7": 1})),
+    lambda e: e.counts.update({"tetangga": 3}),                     # an unknown rater group
+    lambda e: e.counts.update({"rekan": -1}),
+    lambda e: (e.counts.update({"atasan": 1}), e.totals["atasan"].update({"ANEH": (4, 1)})),
+    lambda e: (e.counts.update({"atasan": 1}), e.totals["atasan"].update({"KOMPETEN": (9, 1)})),
+    lambda e: (e.counts.update({"atasan": 1}), e.totals["rekan"].update({"KOMPETEN": (4, 1)})),
+]
+
+
+@pytest.mark.parametrize("spoil", BAD_EVIDENCE)
+def test_impossible_evidence_is_refused_as_the_core_refuses_it(spoil):
+    merge_rules = services.MergeRules(
+        officer_unsur=("U6", "U7"), min_citizen_n=1, threshold=3, scale_min=1, scale_max=5,
+        value_codes=berakhlak.VALUE_CODES,
+        weights={"front_line": {Component.CITIZEN: 50, Component.ATASAN: 50, Component.REKAN: 0,
+                                Component.BAWAHAN: 0, Component.SELF: 0}},
+        above=Decimal(80), meets=Decimal(60))
+    found = services._Evidence()
+    spoil(found)
+    with pytest.raises(Exception) as exact:
+        services.evaluate_exact(merge_rules, "front_line", found)
+    with pytest.raises(type(exact.value)):
+        services.evaluate(merge_rules, "front_line", found)
+
+
+@pytest.mark.parametrize("change", [
+    {"threshold": 2}, {"scale_min": 5, "scale_max": 5}, {"min_citizen_n": 0},
+    {"above": Decimal(50), "meets": Decimal(60)},
+    {"weights": {"front_line": {**{c: 0 for c in Component}, Component.ATASAN: 90}}},
+])
+def test_rules_the_core_refuses_are_refused(change):
+    fields = dict(officer_unsur=("U6", "U7"), min_citizen_n=1, threshold=3, scale_min=1, scale_max=5,
+                  value_codes=berakhlak.VALUE_CODES,
+                  weights={"front_line": {**{c: 0 for c in Component}, Component.ATASAN: 100}},
+                  above=Decimal(80), meets=Decimal(60))
+    merge_rules = services.MergeRules(**{**fields, **change})
+    assert merge_rules.plan.exact
+    found = services._Evidence(citizen=(3, {"U6": 9, "U7": 9}))
+    found.counts.update({"atasan": 1})
+    found.totals["atasan"]["KOMPETEN"] = (4, 1)
+    with pytest.raises(Exception) as exact:
+        services.evaluate_exact(merge_rules, "front_line", found)
+    with pytest.raises(type(exact.value)):
+        services.evaluate(merge_rules, "front_line", found)
+
+
+def test_fractional_weights_keep_their_ratios():
+    plan = services._Weights({Component.CITIZEN: Fraction(33333, 1000), Component.ATASAN: Fraction(33333, 1000),
+                              Component.REKAN: Fraction(33334, 1000), Component.BAWAHAN: 0, Component.SELF: 0})
+    assert [w for _c, w, _l, _t in plan.weighted] == [33333, 33333, 33334]
+    assert [t for _c, _w, _l, t in plan.weighted] == ["33.33", "33.33", "33.33"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_composite_at_a_threshold_gets_the_same_rating(data):
+    merge_rules = data.draw(rules())
+    found = data.draw(evidence(merge_rules))
+    composite = services.evaluate_exact(merge_rules, "front_line", found)["composite"]
+    if composite is None:
+        return
+    shown = services._rounded(composite, 2)
+    for above, meets in ((shown, min(shown, Decimal(100)) - Decimal("0.01")), (Decimal(100), shown)):
+        if not 0 <= meets < above <= 100:
+            continue
+        at = dataclasses.replace(merge_rules, above=above, meets=meets)
+        assert_same(services.evaluate(at, "front_line", found), services.evaluate_exact(at, "front_line", found))
