@@ -49,7 +49,8 @@ def from_environment(instance_path: Path) -> dict:
         "CERMIN_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server can restart under the pool; a file cannot (and pinging costs a query per request).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "CERMIN_BASE_URL": os.environ.get("CERMIN_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Redis down: keep serving (limits fall back to per-process memory) rather than fail.

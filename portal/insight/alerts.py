@@ -18,7 +18,7 @@ from fractions import Fraction
 from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale, format_decimal, gettext
-from sqlalchemy import and_, bindparam, case, func, select, union_all
+from sqlalchemy import bindparam, case, func, select, union_all
 
 from portal.accounts.models import User
 from portal.db import execute_core
@@ -121,12 +121,17 @@ def _window_count_statement():
 
 
 _WINDOW_COUNTS = _window_count_statement()
-#: Per loket: whether an alert is open or acknowledged, and when the last one was closed (up to now).
+#: Per loket: its alerts not closed yet, when the last one was closed (up to now), and its unit's rule.
 _ALERT_STATE = (
-    select(Alert.counter_id, func.max(case((Alert.status.in_(ACTIVE), 1), else_=0)),
-           func.max(case((and_(Alert.status == "closed", Alert.closed_at <= bindparam("now")), Alert.closed_at))))
-    .where(Alert.counter_id.in_(bindparam("counter_ids", expanding=True)))
-    .group_by(Alert.counter_id)
+    select(Counter.id,
+           select(func.count(Alert.id)).where(Alert.counter_id == Counter.id, Alert.status.in_(ACTIVE))
+           .scalar_subquery(),
+           select(func.max(Alert.closed_at))
+           .where(Alert.counter_id == Counter.id, Alert.status == "closed", Alert.closed_at <= bindparam("now"))
+           .scalar_subquery(),
+           AlertRule.threshold_percent, AlertRule.window_hours, AlertRule.min_answers)
+    .outerjoin(AlertRule, AlertRule.unit_id == Counter.unit_id)
+    .where(Counter.id.in_(bindparam("counter_ids", expanding=True)))
 )
 
 
@@ -152,23 +157,28 @@ def _check(counters: list, now: datetime, notify: bool) -> list[Alert]:
     counters = [c for c in counters if c.active and c.unit.active]
     if not counters:
         return []
-    state = {counter_id: (busy, closed) for counter_id, busy, closed in execute_core(
-        _ALERT_STATE, {"counter_ids": [c.id for c in counters], "now": now})}
-    counters = [c for c in counters if not state.get(c.id, (0, None))[0]]
+    last_closed: dict[int, datetime | None] = {}
+    counter_rules: dict[int, RuleValues] = {}
+    for counter_id, busy, closed, threshold, window_hours, min_answers in execute_core(
+            _ALERT_STATE, {"counter_ids": [c.id for c in counters], "now": now}):
+        if not busy:
+            last_closed[counter_id] = closed
+            counter_rules[counter_id] = (DEFAULT_RULE if threshold is None
+                                         else RuleValues(Decimal(threshold), window_hours, min_answers))
+    counters = [c for c in counters if c.id in counter_rules]
     if not counters:
         return []
-    unit_rules = rules_for({c.unit_id for c in counters})
     by_start: dict[datetime, list] = {}
     for counter in counters:
-        start = now - timedelta(hours=unit_rules[counter.unit_id].window_hours)
-        closed = state.get(counter.id, (0, None))[1]
+        start = now - timedelta(hours=counter_rules[counter.id].window_hours)
+        closed = last_closed[counter.id]
         by_start.setdefault(max(start, closed) if closed else start, []).append(counter)
     tz = counters[0].unit.instansi.tz
     opened = []
     for start, group in sorted(by_start.items()):
         counts = _window_counts([c.id for c in group], tz, start, now)
         for counter in group:
-            rule = unit_rules[counter.unit_id]
+            rule = counter_rules[counter.id]
             answers, negative = counts.get(counter.id, (0, 0))
             if rules.negative_share_exceeds(negative, answers, rule.threshold_percent, rule.min_answers):
                 loaded = counter if isinstance(counter, Counter) else db.session.get(Counter, counter.id)
