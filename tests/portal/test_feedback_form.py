@@ -56,6 +56,32 @@ def test_form_in_english_on_request(client, org):
     assert 'lang="en"' in html
 
 
+def test_every_visit_gets_its_own_keys_from_the_rendered_page(app, client, org):
+    """The blank form is rendered once per loket and language: the CSRF token and the form key
+    must still be new for every visitor, and never the placeholders."""
+    first, html = form_fields(client, "/s/UJI01")
+    with app.test_client() as other:
+        second, other_html = form_fields(other, "/s/UJI01")
+    assert first["form_key"] != second["form_key"] and first["csrf_token"] != second["csrf_token"]
+    assert "cermin-slot" not in html + other_html
+    assert html.replace(first["form_key"], "").replace(first["csrf_token"], "") == \
+        other_html.replace(second["form_key"], "").replace(second["csrf_token"], "")
+
+
+def test_rendered_form_follows_language_roster_and_names(client, org, db):
+    assert "Community Satisfaction Survey" not in client.get("/s/UJI01").get_data(as_text=True)
+    english = client.get("/s/UJI01", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en">' in english and "Community Satisfaction Survey" in english
+    org.staff[0].name = "Staf Uji Satu"
+    org.counter.name = "Loket Pagi"
+    db.session.commit()
+    html = client.get("/s/UJI01").get_data(as_text=True)
+    assert "Staf Uji Satu" in html and "Loket Pagi" in html
+    org.staff[0].active = False
+    db.session.commit()
+    assert "Staf Uji Satu" not in client.get("/s/UJI01").get_data(as_text=True)
+
+
 def test_codes_are_case_insensitive(client, org):
     assert client.get("/s/uji01").status_code == 200
 
