@@ -69,9 +69,9 @@ def test_every_visit_gets_its_own_keys_from_the_rendered_page(app, client, org):
 
 
 def test_rendered_form_follows_language_roster_and_names(client, org, db):
-    assert "Community Satisfaction Survey" not in client.get("/s/UJI01").get_data(as_text=True)
+    assert "Public Satisfaction Survey" not in client.get("/s/UJI01").get_data(as_text=True)
     english = client.get("/s/UJI01", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<html lang="en">' in english and "Community Satisfaction Survey" in english
+    assert '<html lang="en">' in english and "Public Satisfaction Survey" in english
     org.staff[0].name = "Staf Uji Satu"
     org.counter.name = "Loket Pagi"
     db.session.commit()
