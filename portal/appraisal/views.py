@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, format_decimal, gettext, lazy_gettext as _l
@@ -71,7 +71,7 @@ def appraisal_figure(value: Decimal | None) -> str:
     """A score or weight with two decimals in the user's language; "—" when absent."""
     if value is None:
         return "—"
-    return format_decimal(Decimal(value).quantize(Decimal("0.01")), "#,##0.00")
+    return format_decimal(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "#,##0.00")
 
 
 def explain(template: str, params: dict) -> str:
