@@ -4,6 +4,7 @@ The factory only wires: config, extensions, blueprints, error handlers and CLI c
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     # {% trans %} blocks are extracted trimmed (babel.cfg); render them the same way.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     limiter.init_app(app)
+    _log_limiter_storage()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
@@ -62,6 +64,18 @@ def _init_extensions(app: Flask) -> None:
 
         n = app.config["CERMIN_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+
+def _log_limiter_storage() -> None:
+    """Flask-Limiter says when its storage (Redis) is unreachable and it falls back to per-worker
+    memory, and when the storage has recovered, on a logger of its own with no handler: send
+    both to the portal's log."""
+    from flask.logging import default_handler
+
+    limiter_log = logging.getLogger("flask-limiter")
+    limiter_log.setLevel(logging.INFO)
+    if default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -161,3 +161,16 @@ def test_pages_render_in_both_languages(admin_client):
         for lang in ("id", "en"):
             response = admin_client.get(path, headers={"Accept-Language": lang})
             assert response.status_code == 200, (path, lang)
+
+
+def test_rate_limit_storage_outages_reach_the_portals_log(app):
+    """Flask-Limiter's own logger (Redis unreachable, recovered) is routed to the app's log."""
+    import io
+    import logging
+
+    errors = io.StringIO()
+    with app.test_request_context("/", errors_stream=errors):
+        logging.getLogger("flask-limiter").warning("Rate limit storage unreachable - falling back to in-memory storage")
+        logging.getLogger("flask-limiter").info("Rate limit storage recovered")
+    assert "falling back to in-memory storage" in errors.getvalue()
+    assert "Rate limit storage recovered" in errors.getvalue()

@@ -85,6 +85,7 @@ def test_redis_down_keeps_the_form_and_login_working(databases, work):
     assert run.fallback_limited_at == LOGIN_LIMIT + 1, "each worker still limits wrong passwords in memory"
     assert run.server_errors == 0
     assert run.recovery_seconds is not None, "the limiter goes back to Redis by itself"
+    assert "falling back to in-memory storage" in run.log, "the outage shows in the portal's log"
     assert run.problems == []
 
 
