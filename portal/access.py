@@ -50,3 +50,24 @@ def refuse_undeclared() -> None:
     if declared_access(endpoint) is None:
         current_app.logger.error("endpoint %s has no access declaration", endpoint)
         abort(403)
+
+
+def of_my_instansi(model, object_id: int):
+    """The object with this id when it belongs to the signed-in user's instansi, else 404: another
+    instansi's objects do not exist for them. An object without an `instansi_id` of its own
+    belongs through its period, loket or unit."""
+    from portal.extensions import db
+
+    obj = db.session.get(model, object_id)
+    if obj is None or instansi_of(obj) != current_user.instansi_id:
+        abort(404)
+    return obj
+
+
+def instansi_of(obj) -> int:
+    if hasattr(obj, "instansi_id"):
+        return obj.instansi_id
+    for parent in ("period", "counter", "unit"):
+        if hasattr(obj, parent):
+            return instansi_of(getattr(obj, parent))
+    raise TypeError(f"{type(obj).__name__} belongs to no instansi")

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import nav
-from portal.access import SIGNED_IN, access
+from portal.access import SIGNED_IN, access, of_my_instansi
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.appraisal import exports, reports, tokens
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
@@ -162,9 +162,7 @@ def _components(record: AppraisalRecord) -> list[dict]:
 @bp.route("/catatan/<int:record_id>/cetak")
 @access(SIGNED_IN)
 def sheet(record_id: int):
-    record = db.session.get(AppraisalRecord, record_id)
-    if record is None or record.period.instansi_id != current_user.instansi_id:
-        abort(404)
+    record = of_my_instansi(AppraisalRecord, record_id)
     if not can_print(current_user, record):
         abort(403)
     return render_template(

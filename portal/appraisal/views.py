@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import nav
-from portal.access import access
+from portal.access import access, of_my_instansi
 from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User
 from portal.appraisal import permissions, services
 from portal.appraisal.forms import (
@@ -97,10 +97,7 @@ def appraisal_helpers():
 # --- lookups: ids to objects of the user's instansi ----------------------------------------------
 
 def _period(period_id: int) -> AppraisalPeriod:
-    period = db.session.get(AppraisalPeriod, period_id)
-    if period is None or period.instansi_id != current_user.instansi_id:
-        abort(404)
-    return period
+    return of_my_instansi(AppraisalPeriod, period_id)
 
 
 def _managed_period(period_id: int) -> AppraisalPeriod:
@@ -118,10 +115,7 @@ def _record(record_id: int) -> AppraisalRecord:
 
 
 def _unit(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None or unit.instansi_id != current_user.instansi_id:
-        abort(404)
-    return unit
+    return of_my_instansi(Unit, unit_id)
 
 
 def _attach(form, error: services.AppraisalError, fallback: str | None = None) -> None:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import nav
-from portal.access import access
+from portal.access import access, of_my_instansi
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.extensions import db
 from portal.feedback.models import SkmComment
@@ -59,12 +59,8 @@ def _unit(code: str) -> Unit:
 
 def _owned(model, object_id: int):
     """An object of a unit the user manages: another instansi's is 404, an unmanaged unit's 403."""
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
+    obj = of_my_instansi(model, object_id)
     unit = db.session.get(Unit, obj.unit_id)
-    if unit.instansi_id != current_user.instansi_id:
-        abort(404)
     if not can_manage_unit(current_user, unit):
         abort(403)
     return obj

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import nav
-from portal.access import PUBLIC, access
+from portal.access import PUBLIC, access, of_my_instansi
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.extensions import db, limiter
 from portal.feedback.links import kiosk_url
@@ -51,9 +51,7 @@ def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.
 
 def _manageable_counter(counter_id: int) -> Counter:
     """The one place for object checks: another instansi's loket is 404, an unmanaged one 403."""
-    counter = db.session.get(Counter, counter_id)
-    if counter is None or counter.unit.instansi_id != current_user.instansi_id:
-        abort(404)
+    counter = of_my_instansi(Counter, counter_id)
     if not can_manage_unit(current_user, counter.unit):
         abort(403)
     return counter

@@ -1,13 +1,13 @@
 """HR's pages for organisation data: instansi, units, layanan, loket, employees, roster, accounts."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal import nav
-from portal.access import access
+from portal.access import access, of_my_instansi
 from portal.accounts import services as account_services
 from portal.accounts.models import ADMIN, HR, User
 from portal.extensions import db
@@ -32,18 +32,6 @@ nav.register("org.overview", _l("Organisasi"), _l("Unit kerja, layanan, loket, p
 
 def _instansi():
     return current_user.instansi
-
-
-def _get(model, object_id: int):
-    """Fetch an object of the current user's instansi, or 404 (never another instansi's)."""
-    obj = db.session.get(model, object_id)
-    owner = getattr(obj, "instansi_id", None)
-    if owner is None and obj is not None:
-        unit = obj.unit if hasattr(obj, "unit") else obj.counter.unit
-        owner = unit.instansi_id
-    if obj is None or owner != current_user.instansi_id:
-        abort(404)
-    return obj
 
 
 def _units():
@@ -127,7 +115,7 @@ def units():
 @bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
 @access(*MANAGERS)
 def edit_unit(unit_id: int):
-    unit = _get(Unit, unit_id)
+    unit = of_my_instansi(Unit, unit_id)
     form = _unit_form(unit)
     if form.validate_on_submit() and _save_unit(form, unit):
         flash(gettext("Unit kerja disimpan."), "success")
@@ -144,7 +132,7 @@ def _service_form(service: Service | None = None) -> ServiceForm:
 
 
 def _save_service(form: ServiceForm, service: Service | None) -> Service | None:
-    unit = _get(Unit, form.unit_id.data)
+    unit = of_my_instansi(Unit, form.unit_id.data)
     name = form.name.data.strip()
     clash = db.session.scalar(select(Service.id).where(Service.unit_id == unit.id, Service.name == name))
     if clash is not None and (service is None or clash != service.id):
@@ -177,7 +165,7 @@ def services_list():
 @bp.route("/layanan/<int:service_id>", methods=["GET", "POST"])
 @access(*MANAGERS)
 def edit_service(service_id: int):
-    service = _get(Service, service_id)
+    service = of_my_instansi(Service, service_id)
     form = _service_form(service)
     if form.validate_on_submit() and _save_service(form, service):
         flash(gettext("Layanan disimpan."), "success")
@@ -197,7 +185,7 @@ def _counter_form(counter: Counter | None = None) -> CounterForm:
 
 
 def _save_counter(form: CounterForm, counter: Counter | None) -> Counter | None:
-    unit = _get(Unit, form.unit_id.data)
+    unit = of_my_instansi(Unit, form.unit_id.data)
     code = form.code.data.strip().upper()
     clash = db.session.scalar(select(Counter.id).where(Counter.code == code))
     if clash is not None and (counter is None or clash != counter.id):
@@ -205,7 +193,7 @@ def _save_counter(form: CounterForm, counter: Counter | None) -> Counter | None:
         return None
     service_id = form.service_id.data or None
     if service_id:
-        service = _get(Service, service_id)
+        service = of_my_instansi(Service, service_id)
         if service.unit_id != unit.id:
             form.service_id.errors.append(gettext("Layanan harus milik unit kerja loket ini."))
             return None
@@ -237,7 +225,7 @@ def counters():
 @bp.route("/loket/<int:counter_id>", methods=["GET", "POST"])
 @access(*MANAGERS)
 def edit_counter(counter_id: int):
-    counter = _get(Counter, counter_id)
+    counter = of_my_instansi(Counter, counter_id)
     form = _counter_form(counter)
     if request.method == "GET":
         form.service_id.data = counter.service_id or 0
@@ -268,8 +256,8 @@ def _save_employee(form: EmployeeForm, employee: Employee | None) -> Employee | 
     if clash is not None and (employee is None or clash != employee.id):
         form.nip.errors.append(gettext("NIP sudah terdaftar."))
         return None
-    unit = _get(Unit, form.unit_id.data)
-    supervisor = _get(Employee, form.supervisor_id.data) if form.supervisor_id.data else None
+    unit = of_my_instansi(Unit, form.unit_id.data)
+    supervisor = of_my_instansi(Employee, form.supervisor_id.data) if form.supervisor_id.data else None
     if employee is None:
         employee = Employee(instansi_id=current_user.instansi_id)
         db.session.add(employee)
@@ -316,7 +304,7 @@ def employees():
 @bp.route("/pegawai/<int:employee_id>", methods=["GET", "POST"])
 @access(*MANAGERS)
 def edit_employee(employee_id: int):
-    employee = _get(Employee, employee_id)
+    employee = of_my_instansi(Employee, employee_id)
     form = _employee_form(employee)
     if form.validate_on_submit() and _save_employee(form, employee):
         flash(gettext("Data pegawai disimpan."), "success")
@@ -358,8 +346,8 @@ def roster():
     form.counter_id.choices = [(c.id, f"{c.code} · {c.name}") for c in _counters() if c.active]
     form.employee_id.choices = _employee_choices()
     if form.validate_on_submit():
-        counter = _get(Counter, form.counter_id.data)
-        employee = _get(Employee, form.employee_id.data)
+        counter = of_my_instansi(Counter, form.counter_id.data)
+        employee = of_my_instansi(Employee, form.employee_id.data)
         db.session.add(RosterEntry(
             counter_id=counter.id, employee_id=employee.id,
             weekday=int(form.weekday.data) if form.weekday.data else None,
@@ -379,7 +367,7 @@ def roster():
 @bp.route("/jadwal/<int:entry_id>/hapus", methods=["POST"])
 @access(*MANAGERS)
 def delete_roster_entry(entry_id: int):
-    entry = _get(RosterEntry, entry_id)
+    entry = of_my_instansi(RosterEntry, entry_id)
     db.session.delete(entry)
     flash(gettext("Jadwal tugas dihapus."), "success")
     return redirect(url_for("org.roster"))
@@ -402,7 +390,7 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
     if clash is not None and (user is None or clash != user.id):
         form.username.errors.append(gettext("Nama pengguna sudah dipakai."))
         return None
-    employee = _get(Employee, form.employee_id.data) if form.employee_id.data else None
+    employee = of_my_instansi(Employee, form.employee_id.data) if form.employee_id.data else None
     if employee is not None:
         holder = db.session.scalar(select(User.id).where(User.employee_id == employee.id))
         if holder is not None and (user is None or holder != user.id):
@@ -453,7 +441,7 @@ def users():
 @bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
 @access(ADMIN)
 def edit_user(user_id: int):
-    user = _get(User, user_id)
+    user = of_my_instansi(User, user_id)
     form = _user_form(user)
     if form.validate_on_submit() and _save_user(form, user):
         flash(gettext("Akun disimpan."), "success")

@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import nav
-from portal.access import PUBLIC, access
+from portal.access import PUBLIC, access, of_my_instansi
 from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR
 from portal.extensions import db
 from portal.messages import say
@@ -226,11 +226,7 @@ def _date(day) -> str:
 # --- reports ----------------------------------------------------------------------------------------
 
 def _cycle(cycle_id: int) -> ReviewCycle:
-    """A cycle of the user's instansi, or 404 (another instansi's cycles do not exist for them)."""
-    cycle = db.session.get(ReviewCycle, cycle_id)
-    if cycle is None or cycle.instansi_id != current_user.instansi_id:
-        abort(404)
-    return cycle
+    return of_my_instansi(ReviewCycle, cycle_id)
 
 
 def _reviewees(cycle: ReviewCycle, unit_id: int | None = None) -> list[Employee]:

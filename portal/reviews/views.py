@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal import nav
-from portal.access import SIGNED_IN, access
+from portal.access import SIGNED_IN, access, of_my_instansi
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.accounts.views import safe_next
 from portal.extensions import db
@@ -59,10 +59,7 @@ def review_labels():
 # --- loading, within the user's instansi ---------------------------------------------------------
 
 def _cycle(cycle_id: int) -> ReviewCycle:
-    cycle = db.session.get(ReviewCycle, cycle_id)
-    if cycle is None or cycle.instansi_id != current_user.instansi_id:
-        abort(404)
-    return cycle
+    return of_my_instansi(ReviewCycle, cycle_id)
 
 
 def _managed_cycle(cycle_id: int) -> ReviewCycle:
@@ -73,10 +70,7 @@ def _managed_cycle(cycle_id: int) -> ReviewCycle:
 
 
 def _employee(employee_id: int) -> Employee:
-    employee = db.session.get(Employee, employee_id)
-    if employee is None or employee.instansi_id != current_user.instansi_id:
-        abort(404)
-    return employee
+    return of_my_instansi(Employee, employee_id)
 
 
 def _invitation(cycle: ReviewCycle, invitation_id: int) -> ReviewInvitation:
@@ -87,10 +81,7 @@ def _invitation(cycle: ReviewCycle, invitation_id: int) -> ReviewInvitation:
 
 
 def _questionnaire(questionnaire_id: int) -> Questionnaire:
-    questionnaire = db.session.get(Questionnaire, questionnaire_id)
-    if questionnaire is None or questionnaire.instansi_id != current_user.instansi_id:
-        abort(404)
-    return questionnaire
+    return of_my_instansi(Questionnaire, questionnaire_id)
 
 
 def _item(questionnaire: Questionnaire, item_id: int) -> QuestionnaireItem:

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
 from portal.access import PUBLIC, SIGNED_IN, declared_access
 from tests.conftest import csrf_token, login
@@ -136,3 +137,16 @@ def test_hsts_in_production(app, org):
     finally:
         app.config["CERMIN_HSTS"] = False
     assert "max-age=" in headers["Strict-Transport-Security"]
+
+
+def test_objects_belong_to_their_instansi_through_their_parents(org, db):
+    """The one object check every page uses: an object's instansi, directly or through its
+    period, loket or unit."""
+    from portal.access import instansi_of
+    from portal.org.models import RosterEntry
+
+    entry = db.session.scalar(select(RosterEntry).where(RosterEntry.counter_id == org.counter.id))
+    for obj in (org.unit, org.counter, org.staff[0], entry):
+        assert instansi_of(obj) == org.instansi.id
+    with pytest.raises(TypeError):
+        instansi_of(object())
