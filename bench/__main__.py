@@ -15,7 +15,7 @@ import time
 import traceback
 
 import bench
-from bench.harness import say
+from bench.harness import report, say
 
 
 def benchmarks() -> list:
@@ -49,11 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         figures.extend(module_figures)
         problems.extend(module_problems)
     say(f"== all benchmarks done in {time.perf_counter() - started:.0f} s")
-    for problem in problems:
-        say(f"!!! PROBLEM: {problem}")
-    for figure in figures:
-        say(figure.line())
-    return 1 if problems else 0
+    return report(figures, problems)
 
 
 if __name__ == "__main__":

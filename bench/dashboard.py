@@ -28,7 +28,7 @@ import time
 from datetime import date, datetime, time as clock, timedelta, timezone
 from pathlib import Path
 
-from bench.harness import Figure, say, workdir
+from bench.harness import Figure, say, standalone, workdir
 
 DEFAULT_RESPONSES = 1_000_000
 DEFAULT_REQUESTS = 20
@@ -279,14 +279,7 @@ def run(options) -> tuple[list[Figure], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
-    figures, problems = run(parser.parse_args(argv))
-    for problem in problems:
-        say(f"!!! PROBLEM: {problem}")
-    for figure in figures:
-        say(figure.line())
-    return 1 if problems else 0
+    return standalone("bench.dashboard", __doc__, run, add_arguments, argv=argv)
 
 
 if __name__ == "__main__":

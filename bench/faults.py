@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.harness import HOST, Figure, Gunicorn, ServerSettings, column, free_port, say, workdir
+from bench.harness import HOST, Figure, Gunicorn, ServerSettings, column, free_port, say, standalone, workdir
 from bench.load import (
     ACTIVE_COUNTERS,
     REQUEST_TIMEOUT,
@@ -601,17 +601,9 @@ def _redis(databases, work, citizens, concurrency, settings, recovery_timeout):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
     from bench.load import add_arguments as load_arguments
 
-    load_arguments(parser)
-    figures, problems = run(parser.parse_args(argv))
-    for problem in problems:
-        say(f"!!! PROBLEM: {problem}")
-    for figure in figures:
-        say(figure.line())
-    return 1 if problems else 0
+    return standalone("bench.faults", __doc__, run, add_arguments, load_arguments, argv=argv)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,25 @@ def say(message: str = "") -> None:
     print(message, flush=True)
 
 
+def report(figures: list[Figure], problems: list[str]) -> int:
+    """Print the problems, then one RESULT line per figure; the exit status (1 on any problem)."""
+    for problem in problems:
+        say(f"!!! PROBLEM: {problem}")
+    for figure in figures:
+        say(figure.line())
+    return 1 if problems else 0
+
+
+def standalone(prog: str, doc: str, run, *add_arguments, argv: list[str] | None = None) -> int:
+    """`python -m <prog>`: one benchmark alone, with its own options."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=doc.split("\n\n")[0])
+    for add in add_arguments:
+        add(parser)
+    return report(*run(parser.parse_args(argv)))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))

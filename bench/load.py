@@ -39,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.harness import (
+    standalone,
     HOST,
     REPO,
     Figure,
@@ -631,14 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--prepare"]:
         prepare_child(argv[1])
         return 0
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
-    figures, problems = run(parser.parse_args(argv))
-    for problem in problems:
-        say(f"!!! PROBLEM: {problem}")
-    for figure in figures:
-        say(figure.line())
-    return 1 if problems else 0
+    return standalone("bench.load", __doc__, run, add_arguments, argv=argv)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.harness import (
+    standalone,
     HOST,
     Figure,
     Gunicorn,
@@ -192,7 +193,7 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     if runs:
         worst = max(runs, key=lambda r: r.load.post_ms(99))
         figures.append(Figure("submit_p99_ms", worst.load.post_ms(99), "ms"))
-        say(f"  POST p99: " + ", ".join(f"{r.database} {r.load.post_ms(99):.1f} ms" for r in runs)
+        say("  POST p99: " + ", ".join(f"{r.database} {r.load.post_ms(99):.1f} ms" for r in runs)
             + f" (reported: the worse, {worst.database})")
         sizes = next((r.form_gzip for r in runs if r.form_gzip), {})
         if sizes:
@@ -213,14 +214,7 @@ def _order(figures: list[Figure]) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.submit", description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
-    figures, problems = run(parser.parse_args(argv))
-    for problem in problems:
-        say(f"!!! PROBLEM: {problem}")
-    for figure in figures:
-        say(figure.line())
-    return 1 if problems else 0
+    return standalone("bench.submit", __doc__, run, add_arguments, argv=argv)
 
 
 if __name__ == "__main__":
