@@ -31,18 +31,13 @@ from surveys.tickets import peek_counter_code, verify_ticket
 bp = Blueprint("feedback", __name__, template_folder="templates")
 
 
-def _counter(code: str) -> Loket | None:
-    """The loket with its unit, instansi and layanan (the form needs all four), as one row."""
-    return find_loket(code)
-
-
 def _notice(title: str, message: str, status: int, counter: Loket | None = None, link: tuple | None = None):
     """A clear page for a citizen (inactive loket, used ticket…): never an error screen."""
     return render_template("feedback/notice.html", title=title, message=message, counter=counter, link=link), status
 
 
 def _closed_counter(code: str):
-    counter = _counter(code)
+    counter = find_loket(code)
     if counter is None:
         return None, _notice(gettext("Loket tidak ditemukan"),
                              gettext("Kode loket ini tidak dikenal. Periksa kembali kode QR atau alamat yang Anda buka."), 404)
@@ -68,7 +63,7 @@ def _ticket_state(code: str) -> tuple[str | None, object]:
         ticket = verify_ticket(_ticket_key_for(code), code)
     except InvalidTicket:
         return "invalid", None
-    counter = _counter(ticket.counter_code)
+    counter = find_loket(ticket.counter_code)
     if counter is None:
         return "invalid", None
     valid_days = int(current_app.config.get("CERMIN_TICKET_VALID_DAYS", 2))
@@ -87,7 +82,7 @@ def _normalise_ticket(code: str) -> str:
 
 def _ticket_key_for(code: str) -> bytes:
     """The signing key of the instansi that owns the loket named inside the code."""
-    counter = _counter(peek_counter_code(code))
+    counter = find_loket(peek_counter_code(code))
     if counter is None:
         raise InvalidTicket()
     return counter.unit.instansi.ticket_key
@@ -256,7 +251,7 @@ def _chosen_officer(counter: Loket, value: str, errors: dict[str, str]) -> int |
 @bp.route("/s/<code>/terima-kasih")
 @access(PUBLIC)
 def thanks(code: str):
-    counter = _counter(code)
+    counter = find_loket(code)
     if counter is None:
         return _notice(gettext("Loket tidak ditemukan"), gettext("Kode loket ini tidak dikenal."), 404)
     return render_template("feedback/thanks.html", counter=counter, results_url=results_url(counter.unit))
