@@ -1,17 +1,24 @@
-"""The baseline: a bare Flask app shaped like the citizen form, with no database, templates or
-extensions. `gunicorn bench.bare:app` with the same settings as the portal gives the ceiling that
-the portal's throughput is compared with.
+"""The baselines: bare Flask apps shaped like the citizen form, with no templates or extensions.
+`gunicorn bench.bare:app` with the same settings as the portal gives the ceiling that the portal's
+throughput is compared with (`submit_ratio_*`).
 
 GET /s/<code> answers a tiny page with the two hidden fields the load generator reads; POST parses
 the form and answers 303, as the portal does after storing a response.
+
+`bench.bare:write_app` is the same with one more step on POST: the answers are written as one
+row, in one transaction, to the database named by DATABASE_URL, with SQLAlchemy Core. It is a
+reference for what persisting a response costs at the least (`submit_write_ratio_*`), not a
+target of the issue.
 """
 from __future__ import annotations
 
+import os
 import secrets
 
 from flask import Flask, redirect, request
+from sqlalchemy import Column, Integer, MetaData, SmallInteger, String, Table, create_engine
 
-app = Flask(__name__)
+import portal.db  # noqa: F401  (the portal's SQLite settings: WAL, busy timeout, BEGIN IMMEDIATE for writes)
 
 PAGE = (
     '<!doctype html><title>Bench</title><form method="post">'
@@ -19,6 +26,14 @@ PAGE = (
     '<input id="form_key" name="form_key" type="hidden" value="{token}">'
     "</form>"
 )
+UNSUR = tuple(f"u{i}" for i in range(1, 10))
+
+
+def _complete(answers) -> bool:
+    return bool(answers.get("form_key")) and all(answers.get(u) for u in UNSUR)
+
+
+app = Flask(__name__)
 
 
 @app.get("/healthz")
@@ -29,8 +44,46 @@ def healthz():
 @app.route("/s/<code>", methods=["GET", "POST"])
 def survey(code: str):
     if request.method == "POST":
-        answers = request.form
-        if not answers.get("form_key") or not all(answers.get(f"u{i}") for i in range(1, 10)):
+        if not _complete(request.form):
             return "incomplete", 400
+        return redirect(f"/s/{code}/terima-kasih", 303)
+    return PAGE.format(token=secrets.token_urlsafe(16))
+
+
+metadata = MetaData()
+bare_response = Table(
+    "bare_response", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False),
+    Column("form_key", String(64), nullable=False, unique=True),
+    *(Column(u, SmallInteger, nullable=False) for u in UNSUR),
+)
+write_app = Flask(__name__)
+_engine = None
+
+
+def _database():
+    global _engine
+    if _engine is None:
+        _engine = create_engine(os.environ["DATABASE_URL"])
+        metadata.create_all(_engine)
+    return _engine
+
+
+@write_app.get("/healthz")
+def write_healthz():
+    _database()
+    return {"status": "ok"}
+
+
+@write_app.route("/s/<code>", methods=["GET", "POST"])
+def write_survey(code: str):
+    if request.method == "POST":
+        answers = request.form
+        if not _complete(answers):
+            return "incomplete", 400
+        with _database().begin() as connection:
+            connection.execute(bare_response.insert(), {
+                "code": code, "form_key": answers["form_key"], **{u: int(answers[u]) for u in UNSUR}})
         return redirect(f"/s/{code}/terima-kasih", 303)
     return PAGE.format(token=secrets.token_urlsafe(16))

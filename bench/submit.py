@@ -9,7 +9,10 @@ request may have answered 5xx.
 
 Figures: accepted submissions per second per database, their ratio to the baseline (target ≥ 0.5),
 the POST p99 (the worse database), and the gzip size of the form's HTML plus public.css
-(target ≤ 14336 bytes, one round trip on a fresh connection).
+(target ≤ 14336 bytes, one round trip on a fresh connection). For reference (no target), the
+same load also runs against `bench.bare:write_app`, a bare Flask endpoint that writes each answer
+set as one row with SQLAlchemy Core to the same kind of database: `submit_write_ratio_<db>` is
+the portal's throughput over that one (`--no-bare-write` skips it).
 
 Run alone: `python -m bench.submit [--submissions N] [--concurrency C] [--databases sqlite,postgres]`.
 """
@@ -64,6 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=ServerSettings.workers, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=ServerSettings.threads,
                         help="gunicorn threads per worker (default 4)")
+    parser.add_argument("--no-bare-write", dest="bare_write", action="store_false",
+                        help="skip the reference run of a bare Flask app that writes one row per POST")
 
 
 @dataclass
@@ -111,6 +116,20 @@ def measure_bare(work: Path, submissions: int, concurrency: int, settings: Serve
         codes = ["BARE01", "BARE02"]
         warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
         return run_load(server.port, codes, submissions, concurrency)
+
+
+def measure_bare_write(database: str, database_url: str, work: Path, submissions: int, concurrency: int,
+                       settings: ServerSettings) -> tuple[LoadResult, list[str]]:
+    """`bench.bare:write_app` on this database: the least that storing a response costs."""
+    with Gunicorn("bench.bare:write_app", portal_env(database_url, work), work, settings,
+                  name=f"bare-write-{database}") as server:
+        codes = ["BARE01", "BARE02"]
+        warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
+        load = run_load(server.port, codes, submissions, concurrency)
+    rows = scalar(database_url, "SELECT count(*) FROM bare_response")
+    problems = [] if rows == load.accepted and not load.server_errors else [
+        f"bare write on {database}: {rows} rows for {load.accepted} accepted POSTs, {load.server_errors} 5xx"]
+    return load, problems
 
 
 def form_sizes(port: int, codes: list[str]) -> dict[str, int]:
@@ -162,11 +181,17 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     if bare.server_errors or bare.accepted != submissions:
         problems.append(f"baseline: {bare.accepted}/{submissions} accepted, {bare.server_errors} 5xx")
 
+    bare_writes: dict[str, LoadResult] = {}
     if "sqlite" in databases:
         try:
             with workdir("cermin-bench-sqlite-") as work:
                 runs.append(measure_portal("sqlite", sqlite_url(work), work, submissions, concurrency, settings,
                                            measure_form=True))
+            if options.bare_write:
+                with workdir("cermin-bench-bare-write-") as work:
+                    bare_writes["sqlite"], found = measure_bare_write("sqlite", sqlite_url(work), work, submissions,
+                                                                      concurrency, settings)
+                    problems.extend(found)
         except SetupFailed as error:
             problems.append(f"sqlite: {error}")
     if "postgres" in databases:
@@ -176,6 +201,10 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
             with postgres_server() as server, workdir("cermin-bench-postgres-") as work:
                 runs.append(measure_portal("postgres", server.create_database("cermin_bench"), work, submissions,
                                            concurrency, settings, measure_form=not runs))
+                if options.bare_write:
+                    bare_writes["postgres"], found = measure_bare_write(
+                        "postgres", server.create_database("cermin_bare"), work, submissions, concurrency, settings)
+                    problems.extend(found)
         except PostgresUnavailable as error:
             say(f"!!! SKIP submit on PostgreSQL: {error} !!!")
         except SetupFailed as error:
@@ -190,6 +219,12 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
             f"= ratio {ratio:.2f} (target >= {TARGET_RATIO}: {verdict})")
         figures.append(Figure(f"submit_ratio_{portal_run.database}", ratio, "x"))
         figures.append(Figure(f"submit_rps_{portal_run.database}", portal_run.load.rps, "req/s"))
+        write = bare_writes.get(portal_run.database)
+        if write is not None and write.rps:
+            say(f"  {portal_run.database}: bare Flask writing one row with SQLAlchemy Core: {write.summary()}")
+            say(f"  {portal_run.database}: the portal does {portal_run.load.rps / write.rps:.2f} of that "
+                f"(a reference, not a target)")
+            figures.append(Figure(f"submit_write_ratio_{portal_run.database}", portal_run.load.rps / write.rps, "x"))
     if runs:
         worst = max(runs, key=lambda r: r.load.post_ms(99))
         figures.append(Figure("submit_p99_ms", worst.load.post_ms(99), "ms"))
@@ -206,7 +241,7 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 
 
 ORDER = ("submit_ratio_sqlite", "submit_ratio_postgres", "submit_p99_ms", "submit_rps_sqlite", "submit_rps_postgres",
-         "form_gzip_bytes")
+         "submit_write_ratio_sqlite", "submit_write_ratio_postgres", "form_gzip_bytes")
 
 
 def _order(figures: list[Figure]) -> list[Figure]:
