@@ -484,8 +484,13 @@ def _development(report: review.GroupReport | None, unsur_nrr: dict[str, Fractio
 
 _EXPLANATION_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 _DEVELOPMENT_JSON = json.JSONEncoder(sort_keys=True)
-_GROUPS = tuple((group.value, component, group.label, group in review.ANONYMOUS_GROUPS)
+#: (stored code, component, label, anonymous?, score column, n column) per rater group, in
+#: GROUP_COMPONENT order (the explanation's order).
+_GROUPS = tuple((group.value, component, group.label, group in review.ANONYMOUS_GROUPS,
+                 f"{RECORD_PREFIX[component]}_score", f"{RECORD_PREFIX[component]}_n")
                 for group, component in GROUP_COMPONENT.items())
+_WEIGHT_COLUMNS = tuple((component, f"weight_{RECORD_PREFIX[component]}") for component in Component)
+_RATING_TEXT = {rating: rating.value for rating in Rating}
 _GROUP_CODES = frozenset(group.value for group in review.RaterGroup)
 _SELF_CODE = review.RaterGroup.SELF.value
 _ANONYMOUS_CODES = frozenset(group.value for group in review.ANONYMOUS_GROUPS)
@@ -540,6 +545,7 @@ class _Weights:
         self.weighted = [(c, int(w * common), c.label, str(round_half_up(w, 2)))
                          for c, w in configured.items() if w]
         self.zero = {c: not weights[c] for c in Component}
+        self.self_zero = self.zero[Component.SELF]
 
 
 class _Plan:
@@ -655,15 +661,14 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: _Evidence) -> dict[str, 
                             pooled[1] += score_count
 
     span = scale_max - scale_min
-    for group, component, label, anonymous in _GROUPS:
+    for group, component, label, anonymous, score_column, n_column in _GROUPS:
         count = counts.get(group, 0)
         min_n = threshold if anonymous else 1
-        prefix = RECORD_PREFIX[component]
         mean = overall.get(group)
         score = None
         if mean is not None:
             score = ((mean[0] - scale_min * mean[1]) * 100, mean[1] * span)
-            if component is Component.SELF and weights.zero[Component.SELF]:
+            if group == _SELF_CODE and weights.self_zero:
                 lines.append((MSG_SELF, {"score": _text_of(*score)}))
             else:
                 lines.append((MSG_GROUP, {"group": label, "n": count, "mean": _text_of(*mean), "min": scale_min,
@@ -676,8 +681,8 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: _Evidence) -> dict[str, 
             pieces[component] = ((0, 1), count, min_n)
         else:
             pieces[component] = (None, count, min_n)
-        values[f"{prefix}_score"] = None if score is None else _decimal_of(*score, 3)
-        values[f"{prefix}_n"] = count
+        values[score_column] = None if score is None else _decimal_of(*score, 3)
+        values[n_column] = count
 
     # The composite (appraisal.composite): weighted components with too little evidence are left
     # out and the others' weights scaled to sum to 100.
@@ -713,17 +718,17 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: _Evidence) -> dict[str, 
         composite = _decimal_of(numerator, denominator, 3)
         hundredths = (200 * numerator + denominator) // (2 * denominator)
         # The rating follows the figure shown, so number and rating always agree.
-        suggested = (Rating.DI_ATAS if hundredths >= plan.above_cut else
-                     Rating.SESUAI if hundredths >= plan.meets_cut else Rating.DI_BAWAH)
+        suggested = _RATING_TEXT[Rating.DI_ATAS if hundredths >= plan.above_cut else
+                                 Rating.SESUAI if hundredths >= plan.meets_cut else Rating.DI_BAWAH]
         lines.append((MSG_COMPOSITE, {"score": f"{hundredths // 100}.{hundredths % 100:02d}"}))
-        lines.append((MSG_SUGGESTED, {**plan.suggested_params, "rating": suggested.value}))
+        lines.append((MSG_SUGGESTED, {**plan.suggested_params, "rating": suggested}))
     else:
         lines.append((appraisal.MSG_NO_COMPONENT, {}))
         lines.append((MSG_NO_SUGGESTION, {}))
-    for component in Component:
-        values[f"weight_{RECORD_PREFIX[component]}"] = used_weights.get(component)
+    for component, column in _WEIGHT_COLUMNS:
+        values[column] = used_weights.get(component)
     values["composite"] = composite
-    values["rating_perilaku_suggested"] = suggested.value if suggested else None
+    values["rating_perilaku_suggested"] = suggested
     values["explanation"] = _EXPLANATION_JSON.encode([[template, params] for template, params in lines])
 
     # The development areas (_development): the weakest values in others' ratings, the weakest unsur.
