@@ -16,8 +16,9 @@ recursive CTE on SQLite, generate_series on PostgreSQL), so building it takes se
 - a period over the year with the demo's weights.
 
 Then, each in its own process so that the figures are clean: the bare SQL GROUP BY over the same
-tables (the merge's three aggregates written by hand, fetched whole; run once to warm the file
-cache, then timed), and the merge (`portal.appraisal.services.merge`, first run creating every
+tables (the merge's three aggregates written by hand, fetched whole: the SKM sums per officer,
+the 360 sums and counts per value in one row per reviewee and rater group as the merge reads
+them, the responses per reviewee and group; run once to warm the file cache, then timed), and the merge (`portal.appraisal.services.merge`, first run creating every
 record with its audit entry, committed), then the merge again (nothing changes). Figures: the
 merge time, its ratio to the bare GROUP BY (target ≤ 3), the process's peak RSS (target < 500 MB,
 `resource.getrusage`, which includes the ~70 MB of Python, Flask and SQLAlchemy), and the time of
@@ -244,13 +245,17 @@ def _bare_queries(period) -> list[str]:
     cycles = ", ".join(str(pc.cycle_id) for pc in period.period_cycles) or "NULL"
     codes = period.officer_unsur.split(",")
     sums = ", ".join(f"SUM(s{code[1:]})" for code in codes)
+    values = list(dict.fromkeys(item.value_code for cycle in period.cycles for item in cycle.questionnaire.items))
+    # The merge's shape: a sum and count per value in one row per reviewee and group.
+    per_value = ", ".join(f"SUM(CASE WHEN i.value_code = '{code}' THEN a.score END), "
+                          f"COUNT(CASE WHEN i.value_code = '{code}' THEN a.score END)" for code in values) or "NULL"
     return [
         f"SELECT employee_key, SUM(n), {sums} FROM skm_daily WHERE employee_key <> 0 "
         f"AND local_date BETWEEN '{period.citizen_from.isoformat()}' AND '{period.citizen_to.isoformat()}' "
         "GROUP BY employee_key",
-        "SELECT r.reviewee_id, r.rater_group, i.value_code, SUM(a.score), COUNT(a.score) FROM review_response r "
+        f"SELECT r.reviewee_id, r.rater_group, {per_value} FROM review_response r "
         "JOIN review_answer a ON a.response_id = r.id JOIN questionnaire_item i ON i.id = a.item_id "
-        f"WHERE r.cycle_id IN ({cycles}) GROUP BY r.reviewee_id, r.rater_group, i.value_code",
+        f"WHERE r.cycle_id IN ({cycles}) GROUP BY r.reviewee_id, r.rater_group",
         f"SELECT reviewee_id, rater_group, COUNT(*) FROM review_response WHERE cycle_id IN ({cycles}) "
         "GROUP BY reviewee_id, rater_group",
     ]
