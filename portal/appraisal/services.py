@@ -13,6 +13,7 @@ import math
 import multiprocessing
 import os
 import threading
+import weakref
 from collections import defaultdict, deque
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -838,8 +839,8 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
     ``progress(done, total)`` is called after each chunk.
 
     The arithmetic (exact, in integers: :func:`evaluate`) costs some 50 µs per employee with
-    evidence, so from PARALLEL_FROM employees on it runs in ``workers`` processes (default: one
-    per CPU, at most two, each about 80 MB) while this process reads and writes, which is then
+    evidence, so from PARALLEL_FROM employees on it runs in ``workers`` processes (default:
+    :func:`worker_count`, each about 80 MB) while this process reads and writes, which is then
     most of the time; ``workers=0`` keeps it in-process.
     """
     _require_released(period)
@@ -934,8 +935,10 @@ class _Pool:
 
 
 def worker_count(employees: int) -> int:
-    """How many worker processes a merge of this many employees uses (0: none)."""
-    return min(2, os.cpu_count() or 1) if employees >= PARALLEL_FROM else 0
+    """How many worker processes a merge of this many employees uses (0: none): one per core
+    beside the merging process's own (it reads and writes all the time), at most two. On two
+    cores a second worker only shares the first one's core, at some 10% more CPU in all."""
+    return min(2, (os.cpu_count() or 1) - 1) if employees >= PARALLEL_FROM else 0
 
 
 def _evaluator(employees: int, workers: int | None):
@@ -1063,22 +1066,38 @@ def _insert_many(table, names: tuple[str, ...], rows: list[tuple]) -> None:
         # psycopg sends rows one by one; SQLAlchemy batches them into multi-row VALUES.
         connection.execute(insert(table), [dict(zip(names, row)) for row in rows])
         return
-    compiled = insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
-    order = list(compiled.positiontup) if compiled.positional else list(names)
-    by_name = dict(zip(names, zip(*rows)))
-    columns = []
-    for name in order:
-        values = by_name[name]
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    sql, positional, columns = _compiled_insert(table, names, dialect)
+    by_position = list(zip(*rows))
+    values = []
+    for position, process in columns:
+        column = by_position[position]
         if process is not None:
             done: dict = {}
-            values = [None if v is None else done[v] if v in done else done.setdefault(v, process(v)) for v in values]
-        columns.append(values)
-    if compiled.positional:
-        parameters = list(zip(*columns))
+            column = [None if v is None else done[v] if v in done else done.setdefault(v, process(v)) for v in column]
+        values.append(column)
+    if positional:
+        parameters = list(zip(*values))
     else:
-        parameters = [dict(zip(order, values)) for values in zip(*columns)]
-    connection.exec_driver_sql(compiled.string, parameters)
+        order = [names[position] for position, _process in columns]
+        parameters = [dict(zip(order, row)) for row in zip(*values)]
+    connection.exec_driver_sql(sql, parameters)
+
+
+#: Per dialect (an engine's; forgotten with it): (table name, names) → _compiled_insert's answer.
+_COMPILED_INSERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compiled_insert(table, names: tuple[str, ...], dialect) -> tuple[str, bool, list[tuple[int, Callable | None]]]:
+    """The INSERT's SQL, whether its parameters are positional, and per parameter (in the
+    statement's order) the position of its value in ``names`` and its bind processor."""
+    known = _COMPILED_INSERTS.setdefault(dialect, {})
+    found = known.get((table.name, names))
+    if found is None:
+        compiled = insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
+        order = list(compiled.positiontup) if compiled.positional else list(names)
+        found = known[(table.name, names)] = (compiled.string, compiled.positional, [
+            (names.index(name), table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order])
+    return found
 
 
 def _same(stored: object, computed: object) -> bool:
