@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from operator import itemgetter
 
 from sqlalchemy import bindparam, case, func, insert, select, update
@@ -880,9 +880,10 @@ PARALLEL_FROM = 5_000
 
 
 def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple], totals: list[tuple],
-                  counts: list[tuple]) -> dict[int, dict[str, object]]:
+                  counts: list[tuple]) -> dict[int, tuple[tuple, str]]:
     """:func:`evaluate` for the employees of a chunk (id → job group) that have evidence, from the
-    chunk's rows of the three GROUP BY queries; runs in a worker process when there are many."""
+    chunk's rows of the three GROUP BY queries, as :func:`_merged` gives it; runs in a worker
+    process when there are many."""
     evidence: dict[int, _Evidence] = defaultdict(_Evidence)
     for employee_id, n, *sums in citizen:
         evidence[employee_id].citizen = (int(n), dict(zip(rules.officer_unsur, map(int, sums))))
@@ -894,8 +895,24 @@ def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple
                 per_value[code] = (int(total), int(count))
     for employee_id, group, count in counts:
         evidence[employee_id].counts[group] = int(count)
-    return {employee_id: evaluate(rules, drafts[employee_id], found)
+    return {employee_id: _merged(evaluate(rules, drafts[employee_id], found))
             for employee_id, found in evidence.items() if employee_id in drafts}
+
+
+def _merged(values: Mapping[str, object]) -> tuple[tuple, str]:
+    """An employee's computed values as the writer takes them: the MERGED_FIELDS after the unit
+    and job group, and the after JSON of the audit entry if the record is new."""
+    return _COMPUTED_FIELDS(values), _created_entry(values["composite"], values["rating_perilaku_suggested"])
+
+
+@lru_cache(maxsize=4096)
+def _created_entry(composite: Decimal | None, suggested: str | None) -> str:
+    """The after JSON of a new record's audit entry (a few thousand distinct ones per merge).
+
+    A new record's entry holds its state and the suggestion. Every other figure is on the record,
+    and each later change logs its before value, so the history stays complete without copying
+    all the figures of every employee into the log."""
+    return _audit_values({}, {"status": "draft", "composite": composite, "rating_perilaku_suggested": suggested})[1]
 
 
 
@@ -968,16 +985,14 @@ class _ChunkWriter:
         self.counts: dict[str, int] = defaultdict(int)
         self.done = 0
         #: Everyone without evidence gets the same figures: computed once per job group.
-        self.no_evidence: dict[str, dict[str, object]] = {}
-        #: The audit JSON of new records, by (composite, suggestion).
-        self.created_entries: dict[tuple, str] = {}
+        self.no_evidence: dict[str, tuple[tuple, str]] = {}
 
     def summary(self) -> MergeSummary:
         return MergeSummary(**self.counts)
 
-    def _without_evidence(self, job_group: str) -> dict[str, object]:
+    def _without_evidence(self, job_group: str) -> tuple[tuple, str]:
         if job_group not in self.no_evidence:
-            self.no_evidence[job_group] = evaluate(self.rules, job_group, _Evidence())
+            self.no_evidence[job_group] = _merged(evaluate(self.rules, job_group, _Evidence()))
         return self.no_evidence[job_group]
 
     def existing(self, chunk: list) -> dict[int, tuple]:
@@ -988,34 +1003,20 @@ class _ChunkWriter:
             .where(table.c.period_id == self.period.id, table.c.employee_id.between(chunk[0].id, chunk[-1].id))
         ).tuples()}
 
-    def _created_entry(self, composite: Decimal | None, suggested: str | None) -> str:
-        """The after JSON of a new record's audit entry (a few thousand distinct ones per merge)."""
-        key = (composite, suggested)
-        entry = self.created_entries.get(key)
-        if entry is None:
-            created = {"status": "draft", "composite": composite, "rating_perilaku_suggested": suggested}
-            entry = self.created_entries[key] = _audit_values({}, created)[1]
-        return entry
-
-    def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, dict[str, object]]) -> None:
+    def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, tuple[tuple, str]]) -> None:
         period, first, last = self.period, chunk[0].id, chunk[-1].id
         table = AppraisalRecord.__table__
         inserts, updates, audits_for_new, audits = [], [], [], []
-        for employee in chunk:
-            current = existing.get(employee.id)
+        for employee_id, unit_id, job_group in chunk:
+            current = existing.get(employee_id)
             if current is not None and current[2] != "draft":
                 self.counts["skipped_non_draft"] += 1
                 continue
-            computed = computed_by_id.get(employee.id) or self._without_evidence(employee.job_group)
-            fresh = (employee.unit_id, employee.job_group, *_COMPUTED_FIELDS(computed))
+            computed, created = computed_by_id.get(employee_id) or self._without_evidence(job_group)
+            fresh = (unit_id, job_group, *computed)
             if current is None:
-                inserts.append((period.id, employee.id, "draft", self.now, *fresh))
-                # A new record's entry holds its state and the suggestion. Every other figure is on
-                # the record, and each later change logs its before value, so the history stays
-                # complete without copying all the figures of every employee into the log.
-                audits_for_new.append((employee.id, self._created_entry(
-                    computed["composite"], computed["rating_perilaku_suggested"])))
-                self.counts["created"] += 1
+                inserts.append((period.id, employee_id, "draft", self.now, *fresh))
+                audits_for_new.append((employee_id, created))
                 continue
             stored = current[3:]
             if stored == fresh:  # Decimals compare by value: 75.000 == 75
@@ -1029,6 +1030,7 @@ class _ChunkWriter:
                                      None, self.user_id, self.now))
             self.counts["updated"] += 1
         if inserts:
+            self.counts["created"] += len(inserts)
             # A plain executemany, then the ids read back: RETURNING over many rows is far slower.
             _insert_many(table, _INSERT_FIELDS, inserts)
             ids = dict(db.session.connection().execute(
