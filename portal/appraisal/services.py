@@ -862,7 +862,8 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
             rows = (citizen.upto(last_id), totals.upto(last_id), counts.upto(last_id))
             existing = writer.existing(chunk)
             # Decided records are never recomputed; everyone without evidence shares one result.
-            drafts = {e.id: e.job_group for e in chunk if existing.get(e.id, _NEW)[2] == "draft"}
+            drafts = {employee_id: job_group for employee_id, _unit_id, job_group in chunk
+                      if existing.get(employee_id, _NEW)[2] == "draft"}
             pending.append((chunk, existing, pool.submit(evaluate_rows, rules, drafts, *rows)))
             # Keep the workers busy while this process writes what they have finished.
             while len(pending) > pool.depth:
@@ -939,7 +940,9 @@ class _Pool:
         # as in a threaded web server); then the workers start afresh instead.
         method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
         self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
-        self.depth = workers
+        #: Chunks handed out beyond the one being written: one queued per worker and one more, so
+        #: that a worker still has work while this process reads the next chunk.
+        self.depth = workers + 1
 
     def submit(self, function, *args) -> Future:
         return self.executor.submit(function, *args)
@@ -1004,7 +1007,8 @@ class _ChunkWriter:
         ).tuples()}
 
     def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, tuple[tuple, str]]) -> None:
-        period, first, last = self.period, chunk[0].id, chunk[-1].id
+        period, first, last = self.period, chunk[0][0], chunk[-1][0]
+        period_id, instansi_id, now = period.id, period.instansi_id, self.now
         table = AppraisalRecord.__table__
         inserts, updates, audits_for_new, audits = [], [], [], []
         for employee_id, unit_id, job_group in chunk:
@@ -1015,7 +1019,7 @@ class _ChunkWriter:
             computed, created = computed_by_id.get(employee_id) or self._without_evidence(job_group)
             fresh = (unit_id, job_group, *computed)
             if current is None:
-                inserts.append((period.id, employee_id, "draft", self.now, *fresh))
+                inserts.append((period_id, employee_id, "draft", now, *fresh))
                 audits_for_new.append((employee_id, created))
                 continue
             stored = current[3:]
@@ -1025,9 +1029,9 @@ class _ChunkWriter:
             values = dict(zip(MERGED_FIELDS, fresh))
             before = {f: old for f, old, new in zip(MERGED_FIELDS, stored, fresh) if old != new}
             changed = {f: values[f] for f in before}
-            updates.append({"record_id": current[0], "computed_at": self.now, **values})
-            audits.append(_audit_row(period.instansi_id, current[0], "merge", *_audit_values(before, changed),
-                                     None, self.user_id, self.now))
+            updates.append({"record_id": current[0], "computed_at": now, **values})
+            audits.append(_audit_row(instansi_id, current[0], "merge", *_audit_values(before, changed),
+                                     None, self.user_id, now))
             self.counts["updated"] += 1
         if inserts:
             self.counts["created"] += len(inserts)
@@ -1035,9 +1039,9 @@ class _ChunkWriter:
             _insert_many(table, _INSERT_FIELDS, inserts)
             ids = dict(db.session.connection().execute(
                 select(table.c.employee_id, table.c.id)
-                .where(table.c.period_id == period.id, table.c.employee_id.between(first, last))).tuples().all())
-            audits.extend(_audit_row(period.instansi_id, ids[employee_id], "merge", "{}", after, None,
-                                     self.user_id, self.now)
+                .where(table.c.period_id == period_id, table.c.employee_id.between(first, last))).tuples().all())
+            user_id = self.user_id
+            audits.extend((instansi_id, ids[employee_id], "merge", "{}", after, None, user_id, now)
                           for employee_id, after in audits_for_new)
         if updates:
             statement = (update(table).where(table.c.id == bindparam("record_id"), table.c.status == "draft")
