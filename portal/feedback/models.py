@@ -89,6 +89,8 @@ class SkmResponse(db.Model):
         CheckConstraint("channel IN ('web', 'officer', 'ticket', 'paper')", name="channel_known"),
         Index("ix_skm_response_unit_date", "unit_id", "local_date"),
         Index("ix_skm_response_counter_date", "counter_id", "local_date"),
+        #: The loket alert's rolling window, counted from the index alone.
+        Index("ix_skm_response_counter_time", "counter_id", "submitted_at", "negative"),
         Index("ix_skm_response_employee_date", "employee_id", "local_date"),
     )
 

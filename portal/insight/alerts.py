@@ -99,21 +99,17 @@ def active_alert(counter_id: int) -> Alert | None:
 
 def window_counts(counter, start: datetime, end: datetime) -> tuple[int, int]:
     """(answers, negative answers) at the loket with start <= submitted_at <= end (UTC instants)."""
-    return _window_counts([counter.id], counter.unit.instansi.tz, start, end).get(counter.id, (0, 0))
+    return _window_counts([counter.id], start, end).get(counter.id, (0, 0))
 
 
 def _window_count_statement():
-    """Answers and negative answers per loket in one window: SKM responses plus kiosk votes.
-
-    The instansi-local dates narrow the search to the (counter, local_date) indexes; the UTC
-    instants decide.
-    """
+    """Answers and negative answers per loket in one window: SKM responses plus kiosk votes,
+    each counted from its (counter_id, submitted_at, …) index alone."""
     parts = []
     for model, negative in ((SkmResponse, SkmResponse.negative), (KioskVote, KioskVote.face.in_(kiosk.NEGATIVE_FACES))):
         parts.append(
-            select(model.counter_id, func.count(model.id), func.sum(case((negative, 1), else_=0)))
+            select(model.counter_id, func.count(), func.sum(case((negative, 1), else_=0)))
             .where(model.counter_id.in_(bindparam("counter_ids", expanding=True)),
-                   model.local_date.between(bindparam("first_day"), bindparam("last_day")),
                    model.submitted_at >= bindparam("start"), model.submitted_at <= bindparam("end"))
             .group_by(model.counter_id)
         )
@@ -135,13 +131,10 @@ _ALERT_STATE = (
 )
 
 
-def _window_counts(counter_ids: list[int], tz, start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
+def _window_counts(counter_ids: list[int], start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
     """(answers, negative answers) per loket with start <= submitted_at <= end (UTC instants)."""
     counts: dict[int, tuple[int, int]] = {}
-    rows = execute_core(_WINDOW_COUNTS, {
-        "counter_ids": counter_ids, "first_day": start.astimezone(tz).date(), "last_day": end.astimezone(tz).date(),
-        "start": start, "end": end,
-    })
+    rows = execute_core(_WINDOW_COUNTS, {"counter_ids": counter_ids, "start": start, "end": end})
     for counter_id, n, bad in rows:
         answers, negatives = counts.get(counter_id, (0, 0))
         counts[counter_id] = (answers + int(n), negatives + int(bad or 0))
@@ -173,10 +166,9 @@ def _check(counters: list, now: datetime, notify: bool) -> list[Alert]:
         start = now - timedelta(hours=counter_rules[counter.id].window_hours)
         closed = last_closed[counter.id]
         by_start.setdefault(max(start, closed) if closed else start, []).append(counter)
-    tz = counters[0].unit.instansi.tz
     opened = []
     for start, group in sorted(by_start.items()):
-        counts = _window_counts([c.id for c in group], tz, start, now)
+        counts = _window_counts([c.id for c in group], start, now)
         for counter in group:
             rule = counter_rules[counter.id]
             answers, negative = counts.get(counter.id, (0, 0))

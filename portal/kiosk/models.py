@@ -70,6 +70,8 @@ class KioskVote(db.Model):
         CheckConstraint("local_weekday BETWEEN 0 AND 6", name="local_weekday_range"),
         Index("ix_kiosk_vote_unit_date", "unit_id", "local_date"),
         Index("ix_kiosk_vote_counter_date", "counter_id", "local_date"),
+        #: The loket alert's rolling window, counted from the index alone.
+        Index("ix_kiosk_vote_counter_time", "counter_id", "submitted_at", "face"),
     )
 
 
