@@ -1014,10 +1014,12 @@ class _ChunkWriter:
     def existing(self, chunk: list) -> dict[int, tuple]:
         """The chunk's stored records: employee id → (id, employee id, status, *MERGED_FIELDS)."""
         table = AppraisalRecord.__table__
-        return {row[1]: row for row in db.session.connection().execute(
+        # Fetched at once: iterating the result fetches row by row, a driver call per record.
+        rows = db.session.connection().execute(
             select(table.c.id, table.c.employee_id, table.c.status, *(table.c[f] for f in MERGED_FIELDS))
             .where(table.c.period_id == self.period.id, table.c.employee_id.between(chunk[0].id, chunk[-1].id))
-        ).tuples()}
+        ).all()
+        return {row[1]: row for row in rows}
 
     def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, tuple[tuple, str]]) -> None:
         period, first, last = self.period, chunk[0][0], chunk[-1][0]
