@@ -79,14 +79,19 @@ def test_integer_path_equals_the_exact_core(data):
                     services.evaluate_exact(merge_rules, job_group, found))
 
 
+def front_line_rules(min_citizen_n: int, citizen: int, atasan: int, rekan: int, bawahan: int) -> services.MergeRules:
+    """U6 and U7, a threshold of 3 raters, a 1–5 scale, the default rating bounds; weights for front_line."""
+    return services.MergeRules(
+        officer_unsur=("U6", "U7"), min_citizen_n=min_citizen_n, threshold=3, scale_min=1, scale_max=5,
+        value_codes=berakhlak.VALUE_CODES,
+        weights={"front_line": {Component.CITIZEN: citizen, Component.ATASAN: atasan, Component.REKAN: rekan,
+                                Component.BAWAHAN: bawahan, Component.SELF: 0}},
+        above=Decimal(80), meets=Decimal(60))
+
+
 def test_a_worked_example_is_computed_in_integers(monkeypatch):
     """The usual case never touches the exact path (nor Fractions)."""
-    merge_rules = services.MergeRules(
-        officer_unsur=("U6", "U7"), min_citizen_n=10, threshold=3, scale_min=1, scale_max=5,
-        value_codes=berakhlak.VALUE_CODES,
-        weights={"front_line": {Component.CITIZEN: 30, Component.ATASAN: 40, Component.REKAN: 20,
-                                Component.BAWAHAN: 10, Component.SELF: 0}},
-        above=Decimal(80), meets=Decimal(60))
+    merge_rules = front_line_rules(min_citizen_n=10, citizen=30, atasan=40, rekan=20, bawahan=10)
     found = services._Evidence(citizen=(12, {"U6": 42, "U7": 36}))
     found.counts.update({"atasan": 1, "rekan": 3, "diri": 1})
     found.totals["atasan"]["BERORIENTASI_PELAYANAN"] = (15, 3)
@@ -115,12 +120,7 @@ BAD_EVIDENCE = [
 
 @pytest.mark.parametrize("spoil", BAD_EVIDENCE)
 def test_impossible_evidence_is_refused_as_the_core_refuses_it(spoil):
-    merge_rules = services.MergeRules(
-        officer_unsur=("U6", "U7"), min_citizen_n=1, threshold=3, scale_min=1, scale_max=5,
-        value_codes=berakhlak.VALUE_CODES,
-        weights={"front_line": {Component.CITIZEN: 50, Component.ATASAN: 50, Component.REKAN: 0,
-                                Component.BAWAHAN: 0, Component.SELF: 0}},
-        above=Decimal(80), meets=Decimal(60))
+    merge_rules = front_line_rules(min_citizen_n=1, citizen=50, atasan=50, rekan=0, bawahan=0)
     found = services._Evidence()
     spoil(found)
     with pytest.raises(Exception) as exact:
