@@ -143,7 +143,8 @@ def org(factory):
     return small
 
 
-def _client_for(app, username):
+def client_for(app, username):
+    """A test client logged in as `username` (password "Rahasia-2026")."""
     client = app.test_client()
     response = login(client, username)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -152,19 +153,36 @@ def _client_for(app, username):
 
 @pytest.fixture
 def admin_client(app, org):
-    return _client_for(app, "admin")
+    return client_for(app, "admin")
 
 
 @pytest.fixture
 def hr_client(app, org):
-    return _client_for(app, "hr")
+    return client_for(app, "hr")
 
 
 @pytest.fixture
 def supervisor_client(app, org):
-    return _client_for(app, "atasan")
+    return client_for(app, "atasan")
 
 
 @pytest.fixture
 def employee_client(app, org):
-    return _client_for(app, "pegawai")
+    return client_for(app, "pegawai")
+
+
+@pytest.fixture
+def head_client(app, factory, org):
+    """The head of DUKCAPIL (org.head), the unit of loket UJI01: a supervisor who manages it."""
+    factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)
+    factory.db.session.commit()
+    return client_for(app, "kepala")
+
+
+@pytest.fixture
+def other_head_client(app, factory, org):
+    """The head of DINKES: a unit manager, but not of UJI01's unit."""
+    head = factory.employee(org.other_unit, "Kepala Dinkes Uji", jabatan="Kepala Dinas", is_unit_head=True)
+    factory.user(org.instansi, "kepaladinkes", {"supervisor", "employee"}, head)
+    factory.db.session.commit()
+    return client_for(app, "kepaladinkes")

@@ -13,7 +13,7 @@ from portal.insight.models import Alert, AlertRule
 from portal.kiosk import services as kiosk_services
 from portal.mail.models import OutboxMessage
 from portal.org.models import Counter
-from tests.conftest import login, post_form
+from tests.conftest import post_form
 
 NOW = datetime(2026, 3, 10, 1, 0, tzinfo=timezone.utc)  # 09.00 WITA
 GOOD = {f"U{i}": 4 for i in range(1, 10)}
@@ -214,25 +214,6 @@ def test_closing_an_open_alert_acknowledges_it_too(db, org, quietly):
     alert = alerts.check_counter(org.counter, NOW)
     alerts.close(alert, org.users["hr"], "Langsung ditangani", NOW)
     assert alert.acknowledged_at == NOW and alert.acknowledged_by_id == org.users["hr"].id
-
-
-@pytest.fixture
-def head_client(app, factory, org):
-    factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)
-    factory.db.session.commit()
-    client = app.test_client()
-    assert login(client, "kepala").status_code == 302
-    return client
-
-
-@pytest.fixture
-def other_head_client(app, factory, org):
-    head = factory.employee(org.other_unit, "Kepala Dinkes Uji", is_unit_head=True)
-    factory.user(org.instansi, "kepaladinkes", {"supervisor", "employee"}, head)
-    factory.db.session.commit()
-    client = app.test_client()
-    assert login(client, "kepaladinkes").status_code == 302
-    return client
 
 
 @pytest.fixture

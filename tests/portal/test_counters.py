@@ -34,16 +34,6 @@ def lokets(factory, org, db):
     return {"second": second, "closed": closed, "health": health}
 
 
-@pytest.fixture
-def head_client(app, org, factory, db):
-    """The unit head of DUKCAPIL (a supervisor who heads the unit)."""
-    factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)
-    db.session.commit()
-    client = app.test_client()
-    assert login(client, "kepala").status_code == 302
-    return client
-
-
 def _local_today(org) -> date:
     return today(org.instansi.tz)
 

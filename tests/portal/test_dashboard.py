@@ -14,7 +14,6 @@ from portal.insight import dashboard
 from portal.kiosk import services as kiosk_services
 from portal.org.models import Counter, Service
 from surveys import skm
-from tests.conftest import login
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 PERIOD = dashboard.Period(date(2026, 3, 1), date(2026, 4, 30))
@@ -74,16 +73,6 @@ def answers(lokets, org, db):
         made.append((code, officer, month, scores))
     db.session.commit()
     return made
-
-
-@pytest.fixture
-def head_client(app, factory, org, db):
-    """The head of DUKCAPIL (org.head): a supervisor whose only direct report is org.supervisor."""
-    factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)
-    db.session.commit()
-    client = app.test_client()
-    assert login(client, "kepala").status_code == 302
-    return client
 
 
 def _scope(org, unit=None, sub_units=()):
@@ -386,7 +375,7 @@ def test_hr_and_admin_see_the_overview_every_unit_and_every_officer(hr_client, a
         assert re.search(rf"Dinas Kependudukan dan Pencatatan Sipil DUKCAPIL 20 {re.escape(_id(expected.ikm))} "
                          rf"Mutu {expected.mutu}", units)
         assert "Dinas Kesehatan DINKES 0 — —" in units
-        assert f'href="/dasbor/unit/DUKCAPIL?dari=2026-03-01&amp;sampai=2026-04-30"' in overview.get_data(as_text=True)
+        assert 'href="/dasbor/unit/DUKCAPIL?dari=2026-03-01&amp;sampai=2026-04-30"' in overview.get_data(as_text=True)
         assert client.get("/dasbor/unit/DINKES").status_code == 200
         assert org.staff[0].name in _section(client.get(UNIT_URL), "officers-heading")
 

@@ -8,14 +8,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from portal.accounts.models import EMPLOYEE, SUPERVISOR
 from portal.feedback import scoring
 from portal.feedback.models import SkmComment, SkmDaily, SkmHourly, SkmResponse
 from portal.feedback.services import Submission, record_response
 from portal.localtime import today
 from portal.org.models import Counter
 from surveys import skm
-from tests.conftest import login, post_form
+from tests.conftest import post_form
 
 HEADER = ["counter", "submitted_at", *[f"u{i}" for i in range(1, 10)], "employee_nip", "comment", "gender",
           "age_range", "education", "occupation"]
@@ -283,16 +282,6 @@ def test_page_reports_an_unreadable_file(hr_client, org, db):
     response = upload(hr_client, b"\x00\x01binary")
     assert response.status_code == 200
     assert "Berkas bukan CSV atau XLSX yang dapat dibaca." in response.get_data(as_text=True)
-
-
-@pytest.fixture
-def head_client(app, factory, org):
-    """The head of DUKCAPIL, who manages that unit only."""
-    factory.user(org.instansi, "kadis", {SUPERVISOR, EMPLOYEE}, org.head)
-    factory.db.session.commit()
-    client = app.test_client()
-    assert login(client, "kadis").status_code == 302
-    return client
 
 
 def test_unit_head_imports_only_their_own_lokets(head_client, org, db, dinkes_counter):

@@ -10,7 +10,7 @@ from portal.feedback.services import Submission, record_response
 from portal.insight import followup
 from portal.insight.models import FollowUp
 from portal.org.models import Counter
-from tests.conftest import login, post_form
+from tests.conftest import client_for, post_form
 
 INBOX = "/tindak-lanjut/"
 
@@ -24,27 +24,6 @@ def scores(low: str | None = None, value: int = 2) -> dict[str, int]:
 
 def respond(counter, at, comment="", low=None, **kw):
     return record_response(counter, Submission(scores=scores(low), comment=comment, submitted_at=at, **kw))
-
-
-def logged_in(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
-@pytest.fixture
-def head_client(app, factory, org):
-    factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)
-    factory.db.session.commit()
-    return logged_in(app, "kepala")
-
-
-@pytest.fixture
-def other_head_client(app, factory, org):
-    head = factory.employee(org.other_unit, "Kepala Dinkes Uji", is_unit_head=True)
-    factory.user(org.instansi, "kepaladinkes", {"supervisor", "employee"}, head)
-    factory.db.session.commit()
-    return logged_in(app, "kepaladinkes")
 
 
 @pytest.fixture
@@ -252,7 +231,7 @@ def test_unit_head_sees_own_and_sub_units(app, db, factory, org):
     child = factory.unit(org.instansi, code="UPT-DUK", name="UPT Dukcapil Kecamatan", parent_id=org.unit.id)
     factory.user(org.instansi, "kepala", {"supervisor"}, org.head)
     db.session.commit()
-    client = logged_in(app, "kepala")
+    client = client_for(app, "kepala")
     html = client.get("/tindak-lanjut/unit/").get_data(as_text=True)
     assert "UPT-DUK" in html and "DUKCAPIL" in html and "DINKES" not in html
     assert client.get(f"/tindak-lanjut/unit/{child.code}").status_code == 200

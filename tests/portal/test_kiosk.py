@@ -13,7 +13,7 @@ from portal.kiosk.models import KioskDevice, KioskPairing, KioskVote
 from portal.localtime import stamp
 from portal.org.models import Counter
 from surveys import kiosk
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import client_for, csrf_token, post_form
 
 KIOSK = "/k/UJI01"
 CODE_RE = re.compile(r'class="pairing-code"[^>]*>([A-Z0-9-]+)<')
@@ -22,29 +22,6 @@ KEY_RE = re.compile(r'name="key" type="hidden" value="([^"]+)"')
 
 def _vote_count(db) -> int:
     return db.session.scalar(select(func.count(KioskVote.id)))
-
-
-def _logged_in(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
-@pytest.fixture
-def head_client(app, factory, org):
-    """The head of DUKCAPIL, the unit of loket UJI01."""
-    factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)
-    factory.db.session.commit()
-    return _logged_in(app, "kepala")
-
-
-@pytest.fixture
-def other_head_client(app, factory, org):
-    """The head of DINKES: a unit manager, but not of UJI01's unit."""
-    head = factory.employee(org.other_unit, "Kepala Dinkes Uji", jabatan="Kepala Dinas", is_unit_head=True)
-    factory.user(org.instansi, "kepaladinkes", {"supervisor", "employee"}, head)
-    factory.db.session.commit()
-    return _logged_in(app, "kepaladinkes")
 
 
 def enrol(app, db, client, counter, name="Tablet uji"):
@@ -374,7 +351,7 @@ def test_head_of_another_unit_cannot_touch_this_loket(other_head_client, tablet,
 
 @pytest.mark.parametrize("who", ["hr", "admin", "kepala"])
 def test_hr_admin_and_the_unit_head_create_codes(app, head_client, db, org, who):
-    client = head_client if who == "kepala" else _logged_in(app, who)
+    client = head_client if who == "kepala" else client_for(app, who)
     response = post_form(client, f"/kiosk/loket/{org.counter.id}/kode", {}, page="/kiosk/")
     assert response.status_code == 200 and CODE_RE.search(response.get_data(as_text=True))
     assert db.session.scalar(select(func.count(KioskPairing.id))) == 1

@@ -39,15 +39,6 @@ def responses(db, org):
     db.session.commit()
 
 
-@pytest.fixture
-def head_client(app, factory, org):
-    factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)
-    factory.db.session.commit()
-    client = app.test_client()
-    assert login(client, "kepala").status_code == 302
-    return client
-
-
 def test_figures_equal_scoring(db, org, responses):
     data = report.build(org.unit, FROM, TO)
     expected = scoring.ikm(scoring.Scope(org.instansi.id, unit_id=org.unit.id, date_from=FROM, date_to=TO))
