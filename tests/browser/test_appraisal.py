@@ -100,3 +100,5 @@ def test_employee_reads_their_record(page, live_server):
     record.get_by_role("link", name="Buka catatan lengkap").click()
     expect(page.get_by_role("heading", name="Area pengembangan yang disarankan")).to_be_visible()
     assert page.get_by_role("button", name="Konfirmasi penilaian").count() == 0
+    # The eighteen-digit NIP and long unit names wrap: nothing sticks out of a phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
