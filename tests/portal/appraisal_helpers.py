@@ -1,5 +1,5 @@
-"""Building appraisal evidence for tests: citizen responses naming an officer, and a released
-360 cycle whose raters answered as told."""
+"""Building appraisal evidence for tests: citizen responses naming an officer, an open 360 cycle,
+and a released one whose raters answered as told."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from portal.appraisal import services
 from portal.feedback.services import Submission, record_response
+from portal.localtime import today
 from portal.reviews import services as reviews
 from portal.reviews.models import ReviewInvitation
 
@@ -29,16 +30,23 @@ def citizen_responses(counter, employee, u6: list[int], u7: list[int], when: dat
 Answer = Callable[[ReviewInvitation], int | None | dict[str, int | None]]
 
 
+def open_cycle(org, *, name: str = "Tahunan 2026", unit_ids=None, threshold: int = 3):
+    """An open tahunan 360 cycle over the org's unit (since yesterday, for 30 days), raters
+    proposed from the org chart."""
+    local_today = today(org.instansi.tz)
+    cycle = reviews.create_cycle(org.instansi, name=name, period_kind="tahunan",
+                                 opens_on=local_today - timedelta(days=1), closes_on=local_today + timedelta(days=30),
+                                 unit_ids=unit_ids or [org.unit.id], threshold=threshold)
+    reviews.propose_raters(cycle)
+    reviews.transition(cycle, "open", org.instansi)
+    return cycle
+
+
 def released_cycle(org, answer: Answer, *, name: str = "Ulasan 2026", unit_ids=None, threshold: int = 3,
                    skip: Callable[[ReviewInvitation], bool] = lambda inv: False):
     """A 360 cycle over the org's unit, every rater answering ``answer(invitation)`` (one score for
     every item, or a score per value code; None = tidak dapat menilai) unless ``skip`` says so."""
-    today = datetime.now(timezone.utc).date()
-    cycle = reviews.create_cycle(org.instansi, name=name, period_kind="tahunan", opens_on=today - timedelta(days=1),
-                                 closes_on=today + timedelta(days=30), unit_ids=unit_ids or [org.unit.id],
-                                 threshold=threshold)
-    reviews.propose_raters(cycle)
-    reviews.transition(cycle, "open", org.instansi)
+    cycle = open_cycle(org, name=name, unit_ids=unit_ids, threshold=threshold)
     items = cycle.questionnaire.items
     for invitation in list(cycle_invitations(cycle)):
         if skip(invitation):

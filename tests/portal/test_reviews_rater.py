@@ -13,17 +13,13 @@ from portal.reviews.models import (
     ReviewAnswer, ReviewComment, ReviewExpectation, ReviewInvitation, ReviewResponse,
 )
 from tests.conftest import csrf_token, login, post_form
+from tests.portal.appraisal_helpers import open_cycle
 
 
 @pytest.fixture
 def cycle(org, db):
     """An open cycle over DUKCAPIL, raters proposed from the org chart."""
-    local_today = today(org.instansi.tz)
-    cycle = services.create_cycle(org.instansi, name="Tahunan 2026", period_kind="tahunan",
-                                  opens_on=local_today - timedelta(days=1), closes_on=local_today + timedelta(days=30),
-                                  unit_ids=[org.unit.id])
-    services.propose_raters(cycle)
-    services.transition(cycle, "open", org.instansi)
+    cycle = open_cycle(org)
     db.session.commit()
     return cycle
 

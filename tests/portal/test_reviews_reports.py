@@ -3,7 +3,6 @@ subtract a hidden group from visible figures, access for each role, and the demo
 import json
 import re
 import time
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from portal.reviews import services
 from portal.reviews.models import ReviewCycle, ReviewExpectation, ReviewInvitation
 from tests.conftest import login
 from tests.factories import Factory
+from tests.portal.appraisal_helpers import open_cycle
 
 HIDDEN_COMMENT = "Komentar rekan yang tidak boleh tampil"
 DRAFT_COMMENT = "Draf pribadi seorang penilai"
@@ -21,12 +21,7 @@ DRAFT_COMMENT = "Draf pribadi seorang penilai"
 
 @pytest.fixture
 def cycle(org, db):
-    local_today = today(org.instansi.tz)
-    cycle = services.create_cycle(org.instansi, name="Tahunan 2026", period_kind="tahunan",
-                                  opens_on=local_today - timedelta(days=1), closes_on=local_today + timedelta(days=30),
-                                  unit_ids=[org.unit.id])
-    services.propose_raters(cycle)
-    services.transition(cycle, "open", org.instansi)
+    cycle = open_cycle(org)
     db.session.commit()
     return cycle
 
