@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -98,6 +99,31 @@ def phone(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone_without_js(browser):
+    """A phone with JavaScript switched off: the citizen's and the rater's forms must work there."""
+    context = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True,
+                                  java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
+    """The size of each page of a PDF that Chromium wrote."""
+    assert pdf.startswith(b"%PDF")
+    count = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    boxes = [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)]
+    assert len(boxes) == count
+    return boxes
+
+
+def same_size(size, expected) -> bool:
+    """Page sizes in points, equal within 2 points."""
+    return abs(size[0] - expected[0]) < 2 and abs(size[1] - expected[1]) < 2
 
 
 def screenshot(page, name: str) -> Path:

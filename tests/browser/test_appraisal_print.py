@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, pdf_pages, same_size, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -14,19 +14,6 @@ A4 = (595.3, 841.9)
 A4_LANDSCAPE = (841.9, 595.3)
 PERIOD_NAME = "Penilaian Uji Peramban"
 SHEET_LINK = re.compile("^Lembar penilaian ")
-
-
-def _pages(pdf: bytes) -> list[tuple[float, float]]:
-    """The size of each page of a PDF that Chromium wrote."""
-    assert pdf.startswith(b"%PDF")
-    count = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
-    boxes = [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)]
-    assert len(boxes) == count
-    return boxes
-
-
-def _is(size, expected) -> bool:
-    return abs(size[0] - expected[0]) < 2 and abs(size[1] - expected[1]) < 2
 
 
 def _period_with_records(page, base: str) -> str:
@@ -102,8 +89,8 @@ def test_hr_prints_a_sheet_and_a_certificate(page, live_server):
     assert not page.locator("header.topbar").is_visible()
     assert not page.get_by_role("button", name="Cetak").is_visible()
     screenshot(page, "appraisal-sheet-print")
-    pages = _pages(page.pdf(format="A4", prefer_css_page_size=True))
-    assert len(pages) == 1 and _is(pages[0], A4)
+    pages = pdf_pages(page.pdf(format="A4", prefer_css_page_size=True))
+    assert len(pages) == 1 and same_size(pages[0], A4)
     page.emulate_media(media="screen")
 
     page.goto(export_url)
@@ -125,5 +112,5 @@ def test_hr_prints_a_sheet_and_a_certificate(page, live_server):
     screenshot(page, "appraisal-certificate")
     page.emulate_media(media="print")
     screenshot(page, "appraisal-certificate-print")
-    pages = _pages(page.pdf(prefer_css_page_size=True))
-    assert len(pages) == 1 and _is(pages[0], A4_LANDSCAPE)
+    pages = pdf_pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) == 1 and same_size(pages[0], A4_LANDSCAPE)

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, pdf_pages, same_size, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -14,19 +14,6 @@ pytestmark = pytest.mark.browser
 A4 = (595.3, 841.9)
 A5 = (419.5, 595.3)
 DUKCAPIL_LOKETS = 4
-
-
-def _pages(pdf: bytes) -> list[tuple[float, float]]:
-    """The size of each page of a PDF that Chromium wrote."""
-    assert pdf.startswith(b"%PDF")
-    count = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
-    boxes = [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)]
-    assert len(boxes) == count
-    return boxes
-
-
-def _is(size, expected) -> bool:
-    return abs(size[0] - expected[0]) < 2 and abs(size[1] - expected[1]) < 2
 
 
 def test_hr_finds_the_lokets_and_prints_an_a4_poster(page, live_server):
@@ -51,8 +38,8 @@ def test_hr_finds_the_lokets_and_prints_an_a4_poster(page, live_server):
     assert not page.locator("header.topbar").is_visible()
     assert not page.get_by_role("heading", name="Poster loket DKP01").is_visible()
     screenshot(page, "counters-poster-a4-print")
-    pages = _pages(page.pdf(prefer_css_page_size=True))
-    assert len(pages) == 1 and _is(pages[0], A4)
+    pages = pdf_pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) == 1 and same_size(pages[0], A4)
 
 
 def test_unit_sheet_prints_one_poster_per_page(page, live_server):
@@ -60,15 +47,15 @@ def test_unit_sheet_prints_one_poster_per_page(page, live_server):
     page.goto(f"{live_server}/loket/unit/DUKCAPIL/poster?ukuran=a5")
     assert page.locator("article.poster-a5").count() == DUKCAPIL_LOKETS
     screenshot(page, "counters-sheet-a5")
-    pages = _pages(page.pdf(prefer_css_page_size=True))
-    assert len(pages) == DUKCAPIL_LOKETS and all(_is(p, A5) for p in pages)
+    pages = pdf_pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) == DUKCAPIL_LOKETS and all(same_size(p, A5) for p in pages)
 
     page.get_by_role("link", name="A4", exact=True).click()
     page.wait_for_url("**ukuran=a4*")
     page.wait_for_load_state()
     expect(page.locator("article.poster-a4")).to_have_count(DUKCAPIL_LOKETS)
-    pages = _pages(page.pdf(format="A4"))
-    assert len(pages) == DUKCAPIL_LOKETS and all(_is(p, A4) for p in pages)
+    pages = pdf_pages(page.pdf(format="A4"))
+    assert len(pages) == DUKCAPIL_LOKETS and all(same_size(p, A4) for p in pages)
     page.emulate_media(media="print")
     screenshot(page, "counters-sheet-a4-print")
 
@@ -83,8 +70,8 @@ def test_unit_head_prints_name_plates_of_own_unit(page, live_server):
     assert plates.count() >= 2
     assert "/p/" in plates.first.inner_text()
     screenshot(page, "counters-nameplates")
-    pages = _pages(page.pdf(prefer_css_page_size=True))
-    assert len(pages) == -(-plates.count() // 8) and all(_is(p, A4) for p in pages)
+    pages = pdf_pages(page.pdf(prefer_css_page_size=True))
+    assert len(pages) == -(-plates.count() // 8) and all(same_size(p, A4) for p in pages)
     page.emulate_media(media="print")
     screenshot(page, "counters-nameplates-print")
     assert page.goto(f"{live_server}/loket/DKS01/poster").status == 403

@@ -7,16 +7,6 @@ from tests.browser.conftest import PHONE, screenshot
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def phone_without_js(browser):
-    context = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True,
-                                  java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
 def answer_all(page, choice_index=3):
     for fieldset in page.locator("fieldset.q[id^=q-u]").all():
         fieldset.locator("label.opt").nth(choice_index).click()

@@ -10,16 +10,6 @@ from tests.browser.conftest import PHONE, log_in, screenshot
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def phone_without_js(browser):
-    context = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True,
-                                  java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
 def _fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
