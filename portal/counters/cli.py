@@ -1,20 +1,18 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from pathlib import Path
 
 import click
 from flask_babel import gettext
 
-from portal.cli import instansi_option, pick_instansi
+from portal.cli import instansi_option, parse_iso_date, pick_instansi
 from portal.counters import services
 from portal.extensions import db
 from portal.localtime import today
 from portal.messages import say
 
-_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @click.command("counters")
@@ -45,9 +43,7 @@ def _parse_day(text: str | None, tz) -> date:
     if text is None:
         return today(tz)
     try:
-        if not _DAY_RE.fullmatch(text.strip()):
-            raise ValueError(text)
-        return date.fromisoformat(text.strip())
+        return parse_iso_date(text)
     except ValueError:
         raise click.ClickException(gettext("Tanggal tidak valid: %(value)s (format TTTT-BB-HH).", value=text)) from None
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,7 +9,7 @@ import click
 from flask_babel import format_decimal, gettext
 from sqlalchemy import func, select
 
-from portal.cli import instansi_option, pick_instansi
+from portal.cli import date_option, instansi_option, pick_instansi
 from portal.extensions import db
 from portal.feedback import imports, scoring
 from portal.feedback.services import FeedbackError
@@ -25,7 +24,6 @@ from surveys.errors import NoResponses
 PROGRESS_THRESHOLD = 200
 #: What `ikm --json` prints when the scope has no responses yet.
 EMPTY_JSON = {"n": 0, "ikm": None, "ikm_4": None, "mutu": None, "mutu_label": None, "unsur": []}
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @click.command("import-responses")
@@ -110,7 +108,7 @@ def ikm(unit_code: str, counter_code: str | None, nip: str | None, date_from: st
     unit = _unit(instansi, unit_code)
     counter = _counter(unit, counter_code) if counter_code else None
     employee = _employee(instansi, nip) if nip else None
-    first, last = _date(date_from, "--from"), _date(date_to, "--to")
+    first, last = date_option(date_from, "--from"), date_option(date_to, "--to")
     if first and last and first > last:
         raise click.ClickException(gettext("Tanggal --from harus sebelum atau sama dengan --to."))
     scope = scoring.Scope(instansi_id=instansi.id, unit_id=unit.id, counter_id=counter.id if counter else None,
@@ -156,18 +154,6 @@ def _employee(instansi: Instansi, nip: str) -> Employee:
     if employee is None:
         raise click.ClickException(gettext("Pegawai dengan NIP %(nip)s tidak terdaftar di instansi ini.", nip=nip))
     return employee
-
-
-def _date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        if not _DATE.fullmatch(text.strip()):
-            raise ValueError(text)
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise click.ClickException(gettext("Tanggal %(option)s \"%(value)s\" tidak valid; gunakan TTTT-BB-HH.",
-                                           option=option, value=text)) from None
 
 
 def _period(first: date | None, last: date | None) -> str:

@@ -1,20 +1,17 @@
 """Commands for unit insight: loket alerts (for cron) and the Laporan SKM as XLSX."""
 from __future__ import annotations
 
-import re
-from datetime import date
 from pathlib import Path
 
 import click
 from flask_babel import format_decimal, gettext
 from sqlalchemy import select
 
-from portal.cli import instansi_option, pick_instansi
+from portal.cli import date_option, instansi_option, pick_instansi
 from portal.extensions import db
 from portal.insight import alerts, report
 from portal.org.models import Instansi, Unit
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @click.command("check-alerts")
@@ -41,16 +38,6 @@ def check_alerts(instansi_name: str | None) -> None:
     click.echo(gettext("%(count)d peringatan baru.", count=len(opened)))
 
 
-def _date(text: str, option: str) -> date:
-    try:
-        if not _DATE.fullmatch(text.strip()):
-            raise ValueError(text)
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise click.ClickException(gettext("Tanggal %(option)s \"%(value)s\" tidak valid; gunakan TTTT-BB-HH.",
-                                           option=option, value=text)) from None
-
-
 @click.command("laporan-skm")
 @click.option("--unit", "unit_code", required=True, metavar="KODE", help="Kode unit kerja.")
 @click.option("--from", "first", required=True, metavar="TTTT-BB-HH", help="Tanggal awal periode (waktu setempat).")
@@ -67,7 +54,7 @@ def laporan_skm(unit_code: str, first: str, last: str, population: int | None, o
     unit = db.session.scalar(select(Unit).where(Unit.instansi_id == instansi.id, Unit.code == unit_code))
     if unit is None:
         raise click.ClickException(gettext("Unit dengan kode %(code)s tidak ada.", code=unit_code))
-    start, end = _date(first, "--from"), _date(last, "--to")
+    start, end = date_option(first, "--from"), date_option(last, "--to")
     if start > end:
         raise click.ClickException(gettext("Tanggal --from harus sebelum atau sama dengan --to."))
     data = report.build(unit, start, end, population)
