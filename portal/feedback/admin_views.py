@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from openpyxl import Workbook
@@ -21,7 +21,7 @@ from portal.localtime import today
 from portal.messages import say
 from portal.org.forms import ImportForm
 from portal.org.models import Counter, Unit
-from portal.org.permissions import manageable_units
+from portal.org.permissions import my_managed_units
 from portal.org.services import ImportRejected
 from portal.tabular import TableError, read_table, safe_cell, write_csv
 from portal.web import rollback_request
@@ -37,14 +37,6 @@ nav.register("feedback_admin.import_responses", _l("Survei kertas"),
              _l("Impor tanggapan SKM dari formulir kertas (CSV atau XLSX)."), *MANAGERS, order=65)
 
 
-def _managed_units() -> list[Unit]:
-    """The units whose lokets the user may import for; 403 for someone who manages none."""
-    units = manageable_units(current_user)
-    if not units:
-        abort(403)
-    return units
-
-
 def _counters(units: list[Unit]) -> list[Counter]:
     return list(db.session.scalars(
         select(Counter).where(Counter.unit_id.in_([u.id for u in units])).order_by(Counter.code)
@@ -54,7 +46,7 @@ def _counters(units: list[Unit]) -> list[Counter]:
 @bp.route("/impor", methods=["GET", "POST"])
 @access(*MANAGERS)
 def import_responses():
-    units = _managed_units()
+    units = my_managed_units()
     form = ImportForm()
     problems: list[tuple[int, str]] = []
     if form.validate_on_submit():
@@ -87,7 +79,7 @@ def _example_row(counters: list[Counter]) -> list[str]:
 @bp.route("/impor/template.csv")
 @access(*MANAGERS)
 def template_csv():
-    counters = _counters(_managed_units())
+    counters = _counters(my_managed_units())
     stream = io.StringIO()
     stream.write("\ufeff")  # so that Excel reads the file as UTF-8
     write_csv(stream, list(TEMPLATE_COLUMNS), [_example_row(counters)])
@@ -98,7 +90,7 @@ def template_csv():
 @bp.route("/impor/template.xlsx")
 @access(*MANAGERS)
 def template_xlsx():
-    counters = _counters(_managed_units())
+    counters = _counters(my_managed_units())
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Tanggapan"

@@ -27,7 +27,7 @@ from portal.insight.models import Alert, FollowUp
 from portal.localtime import today
 from portal.messages import say
 from portal.org.models import Unit
-from portal.org.permissions import can_manage_unit, manageable_units
+from portal.org.permissions import can_manage_unit, my_managed_units
 from portal.web import rollback_request
 from surveys import skm
 
@@ -40,13 +40,6 @@ nav.register("followup.inbox", _l("Tindak lanjut"),
 
 
 # --- permissions and small helpers --------------------------------------------------------------------
-
-def _units() -> list[Unit]:
-    units = manageable_units(current_user)
-    if not units:
-        abort(403)
-    return units
-
 
 def _unit(code: str) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.instansi_id == current_user.instansi_id, Unit.code == code))
@@ -107,7 +100,7 @@ def _comment_form(comment: SkmComment, formdata=None) -> CommentForm:
 @bp.route("/")
 @access(*MANAGERS)
 def inbox():
-    units = _units()
+    units = my_managed_units()
     unit_ids = tuple(u.id for u in units)
     counters = followup.counters_of(unit_ids)
     filters = InboxFilterForm(request.args)
@@ -163,7 +156,7 @@ def update_comment(comment_id: int):
 @bp.route("/peringatan")
 @access(*MANAGERS)
 def alert_list():
-    units = _units()
+    units = my_managed_units()
     return render_template("insight/followup/alerts.html", units=units,
                            history=alerts.recent_alerts([u.id for u in units]), **_alert_context(units))
 
@@ -191,7 +184,7 @@ def close_alert(alert_id: int):
     alert = _owned(Alert, alert_id)
     form = CloseAlertForm(prefix=f"a{alert.id}")
     if not form.validate_on_submit():
-        units = _units()
+        units = my_managed_units()
         return render_template("insight/followup/alerts.html", units=units, failed=alert, failed_form=form,
                                history=alerts.recent_alerts([u.id for u in units]), **_alert_context(units)), 400
     try:
@@ -209,7 +202,7 @@ def close_alert(alert_id: int):
 @bp.route("/unit/")
 @access(*MANAGERS)
 def unit_list():
-    units = _units()
+    units = my_managed_units()
     return render_template("insight/followup/units.html", units=units, quarter=followup.last_full_quarter(today(_tz())),
                            rules={u.id: alerts.rule_for(u.id) for u in units}, **_alert_context(units))
 

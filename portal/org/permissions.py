@@ -2,11 +2,21 @@
 instansi, and a unit head for their own unit and the units under it."""
 from __future__ import annotations
 
+from flask import abort
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.models import ADMIN, HR
 from portal.extensions import db
 from portal.org.models import Unit
+
+
+def my_managed_units() -> list[Unit]:
+    """The units the signed-in user manages; 403 for someone who manages none."""
+    units = manageable_units(current_user)
+    if not units:
+        abort(403)
+    return units
 
 
 def manageable_units(user) -> list[Unit]:
