@@ -105,6 +105,15 @@ def execute_core(statement, parameters=None):
     return db.session.connection().execute(statement, parameters)
 
 
+def dialect_insert(table, dialect_name: str):
+    """An INSERT into `table` that can take ON CONFLICT clauses, for SQLite or PostgreSQL."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 def frozen_statement(statement, dialect_name: str, column_keys: tuple[str, ...]):
     """A statement that SQLAlchemy 2.0 compiles anew on every execution, compiled once instead.
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from portal.db import execute_core, frozen_statement
+from portal.db import dialect_insert, execute_core, frozen_statement
 from portal.extensions import db
 
 
@@ -20,11 +20,7 @@ def upsert_increments(model, keys: tuple[str, ...], increments: tuple[str, ...],
 @lru_cache(maxsize=None)
 def _upsert(table, keys: tuple[str, ...], increments: tuple[str, ...], dialect: str):
     """The statement, compiled once per rollup table and dialect."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table)
+    statement = dialect_insert(table, dialect)
     statement = statement.on_conflict_do_update(
         index_elements=[c for c in keys if c != "unit_id"],
         set_={name: table.c[name] + statement.excluded[name] for name in increments},

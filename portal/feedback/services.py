@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select
 
-from portal.db import execute_core, frozen_statement
+from portal.db import dialect_insert, execute_core, frozen_statement
 from portal.extensions import db
 from portal.feedback.loket import Loket
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
@@ -81,11 +81,8 @@ _RESPONSE_COLUMNS = tuple(c.name for c in SkmResponse.__table__.columns if c.nam
 def _insert_response(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: no row back means the form, ticket or paper
     row was stored before (every unique key of skm_response is one of those three)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(SkmResponse.__table__).on_conflict_do_nothing().returning(SkmResponse.__table__.c.id)
+    statement = (dialect_insert(SkmResponse.__table__, dialect).on_conflict_do_nothing()
+                 .returning(SkmResponse.__table__.c.id))
     return frozen_statement(statement, dialect, _RESPONSE_COLUMNS)
 
 
