@@ -9,6 +9,12 @@ the form and answers 303, as the portal does after storing a response.
 row, in one transaction, to the database named by DATABASE_URL, with SQLAlchemy Core. It is a
 reference for what persisting a response costs at the least (`submit_write_ratio_*`), not a
 target of the issue.
+
+`bench.bare:stack_app()` is the other reference: the portal itself (its session, CSRF, Babel,
+Flask-Login, Flask-Limiter, security headers and commit hook, all configured as in production)
+with the form's view replaced by the bare view, which only adds a real CSRF token to the page.
+It shows what the portal's request stack costs before the form does any work
+(`submit_stack_ratio`), again a reference, not a target.
 """
 from __future__ import annotations
 
@@ -87,3 +93,32 @@ def write_survey(code: str):
                 "code": code, "form_key": answers["form_key"], **{u: int(answers[u]) for u in UNSUR}})
         return redirect(f"/s/{code}/terima-kasih", 303)
     return PAGE.format(token=secrets.token_urlsafe(16))
+
+
+STACK_PAGE = (
+    '<!doctype html><title>Bench</title><form method="post">'
+    '<input type="hidden" name="csrf_token" value="{csrf}">'
+    '<input id="form_key" name="form_key" type="hidden" value="{token}">'
+    "</form>"
+)
+
+
+def stack_app():
+    """The portal app with the bare view at /s/<code>; every hook and extension stays in place."""
+    from flask_wtf.csrf import generate_csrf
+
+    from portal import create_app
+    from portal.access import PUBLIC, access
+
+    portal = create_app()
+
+    @access(PUBLIC)
+    def stack_survey(code: str):
+        if request.method == "POST":  # CSRFProtect has checked the token before this runs
+            if not _complete(request.form):
+                return "incomplete", 400
+            return redirect(f"/s/{code}/terima-kasih", 303)
+        return STACK_PAGE.format(csrf=generate_csrf(), token=secrets.token_urlsafe(16))
+
+    portal.view_functions["feedback.survey"] = stack_survey
+    return portal

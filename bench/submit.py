@@ -12,7 +12,10 @@ the POST p99 (the worse database), and the gzip size of the form's HTML plus pub
 (target ≤ 14336 bytes, one round trip on a fresh connection). For reference (no target), the
 same load also runs against `bench.bare:write_app`, a bare Flask endpoint that writes each answer
 set as one row with SQLAlchemy Core to the same kind of database: `submit_write_ratio_<db>` is
-the portal's throughput over that one (`--no-bare-write` skips it).
+the portal's throughput over that one (`--no-bare-write` skips it). And against
+`bench.bare:stack_app()`, the portal's own app and request stack with the bare view in place of
+the form's: `submit_stack_ratio` is its throughput over the baseline's, the ceiling the stack
+leaves before the form does any work (`--no-stack` skips it).
 
 Run alone: `python -m bench.submit [--submissions N] [--concurrency C] [--databases sqlite,postgres]`.
 """
@@ -69,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="gunicorn threads per worker (default 4)")
     parser.add_argument("--no-bare-write", dest="bare_write", action="store_false",
                         help="skip the reference run of a bare Flask app that writes one row per POST")
+    parser.add_argument("--no-stack", dest="stack", action="store_false",
+                        help="skip the reference run of the portal's request stack around the bare view")
 
 
 @dataclass
@@ -113,6 +118,15 @@ def measure_portal(database: str, database_url: str, work: Path, submissions: in
 def measure_bare(work: Path, submissions: int, concurrency: int, settings: ServerSettings) -> LoadResult:
     env = portal_env("sqlite://", work)
     with Gunicorn("bench.bare:app", env, work, settings, name="bare") as server:
+        codes = ["BARE01", "BARE02"]
+        warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
+        return run_load(server.port, codes, submissions, concurrency)
+
+
+def measure_stack(database_url: str, work: Path, submissions: int, concurrency: int,
+                  settings: ServerSettings) -> LoadResult:
+    """`bench.bare:stack_app()`: the portal's hooks and extensions around the bare view."""
+    with Gunicorn("bench.bare:stack_app()", portal_env(database_url, work), work, settings, name="stack") as server:
         codes = ["BARE01", "BARE02"]
         warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
         return run_load(server.port, codes, submissions, concurrency)
@@ -182,11 +196,16 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
         problems.append(f"baseline: {bare.accepted}/{submissions} accepted, {bare.server_errors} 5xx")
 
     bare_writes: dict[str, LoadResult] = {}
+    stack: LoadResult | None = None
     if "sqlite" in databases:
         try:
             with workdir("cermin-bench-sqlite-") as work:
                 runs.append(measure_portal("sqlite", sqlite_url(work), work, submissions, concurrency, settings,
                                            measure_form=True))
+                if options.stack:
+                    stack = measure_stack(sqlite_url(work), work, submissions, concurrency, settings)
+                    if stack.server_errors or stack.accepted != submissions:
+                        problems.append(f"stack: {stack.accepted}/{submissions} accepted, {stack.server_errors} 5xx")
             if options.bare_write:
                 with workdir("cermin-bench-bare-write-") as work:
                     bare_writes["sqlite"], found = measure_bare_write("sqlite", sqlite_url(work), work, submissions,
@@ -225,6 +244,11 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
             say(f"  {portal_run.database}: the portal does {portal_run.load.rps / write.rps:.2f} of that "
                 f"(a reference, not a target)")
             figures.append(Figure(f"submit_write_ratio_{portal_run.database}", portal_run.load.rps / write.rps, "x"))
+    if stack is not None and bare.rps:
+        say(f"  the portal's request stack around the bare view: {stack.summary()}")
+        say(f"  stack: {stack.rps:.1f}/s vs baseline {bare.rps:.1f}/s = {stack.rps / bare.rps:.2f} "
+            f"(a reference, not a target: the ceiling before the form does any work)")
+        figures.append(Figure("submit_stack_ratio", stack.rps / bare.rps, "x"))
     if runs:
         worst = max(runs, key=lambda r: r.load.post_ms(99))
         figures.append(Figure("submit_p99_ms", worst.load.post_ms(99), "ms"))
@@ -241,7 +265,7 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 
 
 ORDER = ("submit_ratio_sqlite", "submit_ratio_postgres", "submit_p99_ms", "submit_rps_sqlite", "submit_rps_postgres",
-         "submit_write_ratio_sqlite", "submit_write_ratio_postgres", "form_gzip_bytes")
+         "submit_write_ratio_sqlite", "submit_write_ratio_postgres", "submit_stack_ratio", "form_gzip_bytes")
 
 
 def _order(figures: list[Figure]) -> list[Figure]:

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from bench.harness import ServerSettings, sqlite_url, workdir
-from bench.submit import measure_portal
+from bench.submit import measure_portal, measure_stack
 
 
 def test_small_submit_benchmark_loses_nothing(request):
@@ -22,3 +22,14 @@ def test_small_submit_benchmark_loses_nothing(request):
     assert run.load.accepted == 40
     assert run.rows == run.load.accepted
     assert 0 < max(run.form_gzip.values()) <= 14336
+
+
+def test_stack_reference_serves_the_bare_view_through_the_portal(request):
+    """`submit_stack_ratio` measures the portal's own hooks around the bare view: its POSTs must
+    pass the portal's CSRF check (a real token in the page) and answer 303."""
+    if request.config.getoption("--db") == "postgres":
+        pytest.skip("runs on SQLite only")
+    with workdir("cermin-bench-stack-test-") as work:
+        load = measure_stack(sqlite_url(work), work, submissions=20, concurrency=4, settings=ServerSettings())
+    assert load.failures == [], load.failures
+    assert load.accepted == 20
