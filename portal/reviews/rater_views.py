@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,9 +21,10 @@ from portal import nav
 from portal.access import PUBLIC, access, of_my_instansi
 from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR
 from portal.extensions import db
+from portal.localtime import today
 from portal.messages import say
 from portal.org.models import Employee, Instansi, Unit
-from portal.reviews import permissions, services
+from portal.reviews import drafts, permissions, services
 from portal.reviews.models import ReviewCycle, ReviewCycleUnit, ReviewExpectation, ReviewInvitation
 from portal.reviews.rater_forms import SAVE_DRAFT, SUBMIT, AnswerForm, ReportFilterForm
 from portal.web import rollback_request
@@ -93,7 +94,8 @@ def _expectations(invitation: ReviewInvitation) -> dict[str, str]:
 
 
 def _render_answer_form(token: str, invitation: ReviewInvitation, answers: dict[str, str],
-                        errors: dict[str, str] | None = None, notice: str | None = None, status: int = 200):
+                        errors: dict[str, str] | None = None, notice: str | None = None, status: int = 200,
+                        draft_elsewhere: bool = False):
     cycle = invitation.cycle
     questionnaire = cycle.questionnaire
     errors = errors or {}
@@ -107,7 +109,8 @@ def _render_answer_form(token: str, invitation: ReviewInvitation, answers: dict[
         expectations=_expectations(invitation), answers=answers, errors=errors, notice=notice,
         answered=sum(1 for item in questionnaire.items if answers.get(f"item-{item.id}")),
         item_count=len(questionnaire.items), closes_on=format_date(cycle.closes_on, "long"),
-        saved=request.args.get("tersimpan") == "1" and not errors, draft=invitation.status == "draft",
+        saved=request.args.get("tersimpan") == "1" and not errors and not draft_elsewhere,
+        draft=invitation.status == "draft" and not draft_elsewhere, draft_elsewhere=draft_elsewhere,
         other_viewer=viewer is not None and viewer.id != invitation.rater_id,
         max_comment=services.MAX_COMMENT, submit=SUBMIT, save_draft=SAVE_DRAFT,
     )
@@ -127,8 +130,21 @@ def answer(token: str):
     if reason:
         return _notice(gettext("Ulasan tidak dapat diisi"), gettext(reason), 403, invitation)
     if request.method == "GET":
-        return _render_answer_form(token, invitation, services.load_draft(invitation))
+        draft = services.load_draft(invitation, _draft_key())
+        return _render_answer_form(token, invitation, draft or {}, draft_elsewhere=draft is None)
     return _receive(token, invitation, instansi)
+
+
+def _draft_key() -> bytes | None:
+    return drafts.decode_key(request.cookies.get(drafts.COOKIE))
+
+
+def _keep_draft_key(response, token: str, key: bytes, invitation: ReviewInvitation, instansi: Instansi) -> None:
+    """The draft's key, for this browser and this link only, until the cycle closes."""
+    days_left = max((invitation.cycle.closes_on - today(instansi.tz)).days + 1, 1)
+    response.set_cookie(drafts.COOKIE, drafts.encode_key(key), max_age=days_left * 24 * 3600,
+                        path=url_for("review_rater.answer", token=token), httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
@@ -147,17 +163,22 @@ def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
                           "tersimpan: lengkapi lalu kirim lagi, atau simpan sebagai draf.", n=missing) if missing
                   else gettext("Periksa isian yang ditandai di bawah."))
         return _render_answer_form(token, invitation, answers, errors, notice, 400)
+    key = _draft_key() or drafts.new_key()
     try:
         if action == SUBMIT:
             services.submit(invitation, parsed, instansi)
         else:
-            services.save_draft(invitation, parsed, instansi)
+            services.save_draft(invitation, parsed, instansi, key)
     except services.ReviewError as error:
         rollback_request()
         return _notice(gettext("Ulasan tidak dapat disimpan"), say(error), 409, invitation)
     if action == SUBMIT:
-        return redirect(url_for("review_rater.thanks", token=token), 303)
-    return redirect(url_for("review_rater.answer", token=token, tersimpan=1, _anchor="simpan"), 303)
+        response = redirect(url_for("review_rater.thanks", token=token), 303)
+        response.delete_cookie(drafts.COOKIE, path=url_for("review_rater.answer", token=token))
+        return response
+    response = redirect(url_for("review_rater.answer", token=token, tersimpan=1, _anchor="simpan"), 303)
+    _keep_draft_key(response, token, key, invitation, instansi)
+    return response
 
 
 @bp.route("/ulasan/<token>/terima-kasih")

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.localtime import today
 from portal.mail import services as mail
 from portal.org.models import Employee, Instansi, Unit
+from portal.reviews import drafts
 from portal.reviews.models import (
     Questionnaire, QuestionnaireItem, ReviewAnswer, ReviewComment, ReviewCycle, ReviewCycleUnit, ReviewExpectation,
     ReviewInvitation, ReviewResponse,
@@ -427,21 +428,27 @@ def parse_answers(questionnaire: Questionnaire, form: dict[str, str], *, complet
     return Answers(scores, comments)
 
 
-def save_draft(invitation: ReviewInvitation, answers: Answers, instansi: Instansi) -> None:
+def save_draft(invitation: ReviewInvitation, answers: Answers, instansi: Instansi, key: bytes) -> None:
+    """Keep the answers so far, sealed with the rater's key (see `portal.reviews.drafts`)."""
     reason = can_answer(invitation, instansi)
     if reason:
         raise ReviewError(reason)
-    invitation.draft = json.dumps({"scores": {str(k): v for k, v in answers.scores.items()},
-                                   "comments": answers.comments})
+    plain = json.dumps({"scores": {str(k): v for k, v in answers.scores.items()}, "comments": answers.comments})
+    invitation.draft = drafts.seal(plain, key, invitation.id)
     invitation.status = "draft"
     db.session.flush()
 
 
-def load_draft(invitation: ReviewInvitation) -> dict[str, str]:
-    """The draft as form values (`item-<id>`, `comment-<code>`)."""
+def load_draft(invitation: ReviewInvitation, key: bytes | None) -> dict[str, str] | None:
+    """The draft as form values (`item-<id>`, `comment-<code>`): {} when there is none, None when
+    there is one that this key does not open (saved in another browser)."""
     if not invitation.draft:
         return {}
-    data = json.loads(invitation.draft)
+    plain = (drafts.unseal(invitation.draft, key, invitation.id) if drafts.is_sealed(invitation.draft)
+             else invitation.draft)  # saved before drafts were sealed
+    if plain is None:
+        return None
+    data = json.loads(plain)
     values = {f"item-{k}": (berakhlak.CANNOT_RATE_CODE if v is None else str(v)) for k, v in data.get("scores", {}).items()}
     values.update({f"comment-{k}": v for k, v in data.get("comments", {}).items()})
     return values

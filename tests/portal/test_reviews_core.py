@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.reviews import services
+from portal.reviews import drafts, services
 from portal.reviews.models import ReviewInvitation, ReviewResponse
 from surveys.review import RaterGroup
 
@@ -175,10 +175,17 @@ def test_draft_save_and_load(cycle, org, db):
     services.transition(cycle, "open", org.instansi)
     invitation = invitations(db, cycle, rater_group="diri")[0]
     item = cycle.questionnaire.items[0]
-    services.save_draft(invitation, services.Answers({item.id: None}, {item.value_code: "draf"}), org.instansi)
-    values = services.load_draft(invitation)
+    key = drafts.new_key()
+    services.save_draft(invitation, services.Answers({item.id: None}, {item.value_code: "draf"}), org.instansi, key)
+    values = services.load_draft(invitation, key)
     assert values[f"item-{item.id}"] == "na" and values[f"comment-{item.value_code}"] == "draf"
     assert invitation.status == "draft"
+    assert services.load_draft(invitation, drafts.new_key()) is None
+    other = invitations(db, cycle, rater_group="atasan")[0]
+    assert services.load_draft(other, key) == {}
+    # The sealed text is bound to its invitation: copied to another, it opens for nobody.
+    other.draft = invitation.draft
+    assert services.load_draft(other, key) is None
 
 
 def test_opening_queues_invitation_mail(cycle, org, db):

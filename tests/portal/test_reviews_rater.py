@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from portal.localtime import today
-from portal.reviews import services
+from portal.reviews import drafts, services
 from portal.reviews.models import (
     ReviewAnswer, ReviewComment, ReviewExpectation, ReviewInvitation, ReviewResponse,
 )
@@ -233,13 +233,72 @@ def test_draft_is_saved_and_resumed(client, peer_invitation, cycle, db):
     assert re.search(rf'name="item-{items[4].id}" value="na" checked', html)
     assert html.count(" checked") == 2
     assert ">Draf komentar</textarea>" in html
-    # Coming back later with a fresh browser: the draft is still there.
-    fresh = client.application.test_client()
-    assert ">Draf komentar</textarea>" in fresh.get(url).get_data(as_text=True)
-    done = post_form(fresh, url, {"action": "submit", **full_answers(cycle, "3")})
+    # Coming back later in the same browser: the draft is still there.
+    assert ">Draf komentar</textarea>" in client.get(url).get_data(as_text=True)
+    done = post_form(client, url, {"action": "submit", **full_answers(cycle, "3")})
     assert done.status_code == 303
+    assert f"{drafts.COOKIE}=;" in done.headers["Set-Cookie"]  # the key goes with the draft
     db.session.refresh(peer_invitation)
     assert peer_invitation.status == "done" and peer_invitation.draft is None and responses(db) == 1
+
+
+def draft_cookie(response) -> str:
+    """The Set-Cookie line that carries a draft's key."""
+    return next(line for line in response.headers.getlist("Set-Cookie") if line.startswith(f"{drafts.COOKIE}="))
+
+
+def test_draft_key_stays_in_the_raters_browser_on_the_links_path(client, peer_invitation, cycle, db):
+    items = cycle.questionnaire.items
+    url = link(peer_invitation)
+    saved = post_form(client, url, {"action": "draft", f"item-{items[0].id}": "2", "comment-LOYAL": "Rahasia draf"})
+    cookie = draft_cookie(saved)
+    assert f"Path={url}" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    db.session.refresh(peer_invitation)
+    # In the database only ciphertext, bound to this invitation.
+    assert drafts.is_sealed(peer_invitation.draft)
+    assert "Rahasia" not in peer_invitation.draft and "scores" not in peer_invitation.draft
+    assert services.load_draft(peer_invitation, None) is None
+    assert services.load_draft(peer_invitation, drafts.new_key()) is None
+    # Saving again in the same browser keeps its key.
+    again = post_form(client, url, {"action": "draft", f"item-{items[0].id}": "3"})
+    assert draft_cookie(again) == cookie
+
+
+def test_someone_else_with_the_link_does_not_see_the_draft(client, app, hr_client, peer_invitation, cycle, db):
+    """HR can print a link again; whoever opens it elsewhere gets an empty form, not the rater's draft."""
+    items = cycle.questionnaire.items
+    url = link(peer_invitation)
+    post_form(client, url, {"action": "draft", f"item-{items[0].id}": "2", "comment-LOYAL": "Rahasia draf"})
+    for other in (app.test_client(), hr_client):
+        html = other.get(url).get_data(as_text=True)
+        assert "Rahasia draf" not in html and " checked" not in html
+        assert "Draf ulasan ini disimpan di perangkat lain" in html
+        assert "Draf Anda berisi" not in html
+    # A forged or foreign key cookie opens nothing either, and breaks nothing.
+    stranger = app.test_client()
+    for value in (drafts.encode_key(drafts.new_key()), "bukan-kunci", "A" * 500):
+        stranger.set_cookie(drafts.COOKIE, value, path=url)
+        page = stranger.get(url)
+        assert page.status_code == 200 and "Rahasia draf" not in page.get_data(as_text=True)
+    # Sending from elsewhere replaces the draft; the rater's own browser then finds the link used.
+    done = post_form(stranger, url, {"action": "submit", **full_answers(cycle, "3")})
+    assert done.status_code == 303
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "done" and peer_invitation.draft is None
+    assert "Ulasan sudah dikirim" in client.get(url).get_data(as_text=True)
+
+
+def test_a_draft_saved_before_sealing_still_opens(client, peer_invitation, cycle, db):
+    item = cycle.questionnaire.items[2]
+    peer_invitation.draft = f'{{"scores": {{"{item.id}": 4}}, "comments": {{"ADAPTIF": "Draf lama"}}}}'
+    peer_invitation.status = "draft"
+    db.session.commit()
+    html = client.get(link(peer_invitation)).get_data(as_text=True)
+    assert ">Draf lama</textarea>" in html and re.search(rf'name="item-{item.id}" value="4" checked', html)
+    saved = post_form(client, link(peer_invitation), {"action": "draft", f"item-{item.id}": "5"})
+    assert saved.status_code == 303
+    db.session.refresh(peer_invitation)
+    assert drafts.is_sealed(peer_invitation.draft)
 
 
 def test_incomplete_submission_shows_an_error_per_item_keeps_answers_and_stores_nothing(client, peer_invitation, cycle, db):

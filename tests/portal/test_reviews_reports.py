@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.localtime import today
-from portal.reviews import services
+from portal.reviews import drafts, services
 from portal.reviews.models import ReviewCycle, ReviewExpectation, ReviewInvitation
 from tests.conftest import login
 from tests.factories import Factory
@@ -318,7 +318,7 @@ def test_no_page_shows_an_individual_response(app, db, cycle, org, hr_client, ad
     answer(db, cycle, org, reviewee, "atasan", [4])
     answer(db, cycle, org, reviewee, "rekan", [1], HIDDEN_COMMENT)
     drafting = invitations(db, cycle, reviewee, "rekan")[1]
-    services.save_draft(drafting, services.Answers({}, {"LOYAL": DRAFT_COMMENT}), org.instansi)
+    services.save_draft(drafting, services.Answers({}, {"LOYAL": DRAFT_COMMENT}), org.instansi, drafts.new_key())
     db.session.commit()
     move(db, cycle, org, "closed", "released")
     args = {"cycle_id": cycle.id, "employee_id": reviewee.id, "reviewee_id": reviewee.id,
