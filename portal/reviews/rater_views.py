@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -124,19 +124,34 @@ def answer(token: str):
     if invitation is None:
         return _unknown_link()
     if invitation.status == "done":
-        return _already_sent(invitation, 409 if request.method == "POST" else 200)
+        response = make_response(_already_sent(invitation, 409 if request.method == "POST" else 200))
+        if drafts.COOKIE in request.cookies:
+            _forget_draft_key(response, token)
+        return response
     instansi = _instansi_of(invitation)
     reason = services.can_answer(invitation, instansi)
     if reason:
         return _notice(gettext("Ulasan tidak dapat diisi"), gettext(reason), 403, invitation)
     if request.method == "GET":
-        draft = services.load_draft(invitation, _draft_key())
-        return _render_answer_form(token, invitation, draft or {}, draft_elsewhere=draft is None)
+        key = _draft_key()
+        draft = _load_draft(invitation, key)
+        response = make_response(_render_answer_form(token, invitation, draft or {}, draft_elsewhere=draft is None))
+        if draft and key is not None:
+            # Opened again: keep the key as long as the cycle, whose close HR may have moved.
+            _keep_draft_key(response, token, key, invitation, instansi)
+        return response
     return _receive(token, invitation, instansi)
 
 
 def _draft_key() -> bytes | None:
     return drafts.decode_key(request.cookies.get(drafts.COOKIE))
+
+
+def _load_draft(invitation: ReviewInvitation, key: bytes | None) -> dict[str, str] | None:
+    """The draft this browser may open ({} if none, None if it is another browser's). A draft
+    saved before drafts were sealed opens only for the rater, logged in."""
+    employee = current_user.employee if current_user.is_authenticated else None
+    return services.load_draft(invitation, key, open_unsealed=employee is not None and employee.id == invitation.rater_id)
 
 
 def _keep_draft_key(response, token: str, key: bytes, invitation: ReviewInvitation, instansi: Instansi) -> None:
@@ -145,6 +160,11 @@ def _keep_draft_key(response, token: str, key: bytes, invitation: ReviewInvitati
     response.set_cookie(drafts.COOKIE, drafts.encode_key(key), max_age=days_left * 24 * 3600,
                         path=url_for("review_rater.answer", token=token), httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
+
+
+def _forget_draft_key(response, token: str) -> None:
+    response.delete_cookie(drafts.COOKIE, path=url_for("review_rater.answer", token=token), httponly=True,
+                           samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
@@ -162,7 +182,8 @@ def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
         notice = (gettext("%(n)d butir belum dijawab atau tidak valid. Jawaban lain tetap terisi di bawah tetapi belum "
                           "tersimpan: lengkapi lalu kirim lagi, atau simpan sebagai draf.", n=missing) if missing
                   else gettext("Periksa isian yang ditandai di bawah."))
-        return _render_answer_form(token, invitation, answers, errors, notice, 400)
+        return _render_answer_form(token, invitation, answers, errors, notice, 400,
+                                   draft_elsewhere=_load_draft(invitation, _draft_key()) is None)
     key = _draft_key() or drafts.new_key()
     try:
         if action == SUBMIT:
@@ -174,7 +195,7 @@ def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
         return _notice(gettext("Ulasan tidak dapat disimpan"), say(error), 409, invitation)
     if action == SUBMIT:
         response = redirect(url_for("review_rater.thanks", token=token), 303)
-        response.delete_cookie(drafts.COOKIE, path=url_for("review_rater.answer", token=token))
+        _forget_draft_key(response, token)
         return response
     response = redirect(url_for("review_rater.answer", token=token, tersimpan=1, _anchor="simpan"), 303)
     _keep_draft_key(response, token, key, invitation, instansi)

@@ -439,13 +439,16 @@ def save_draft(invitation: ReviewInvitation, answers: Answers, instansi: Instans
     db.session.flush()
 
 
-def load_draft(invitation: ReviewInvitation, key: bytes | None) -> dict[str, str] | None:
+def load_draft(invitation: ReviewInvitation, key: bytes | None, open_unsealed: bool = False) -> dict[str, str] | None:
     """The draft as form values (`item-<id>`, `comment-<code>`): {} when there is none, None when
-    there is one that this key does not open (saved in another browser)."""
+    there is one that this key does not open (saved in another browser). A draft saved before
+    drafts were sealed is plain JSON; it opens only with `open_unsealed` (the rater, logged in)."""
     if not invitation.draft:
         return {}
-    plain = (drafts.unseal(invitation.draft, key, invitation.id) if drafts.is_sealed(invitation.draft)
-             else invitation.draft)  # saved before drafts were sealed
+    if drafts.is_sealed(invitation.draft):
+        plain = drafts.unseal(invitation.draft, key, invitation.id)
+    else:
+        plain = invitation.draft if open_unsealed else None
     if plain is None:
         return None
     data = json.loads(plain)

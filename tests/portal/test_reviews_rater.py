@@ -12,7 +12,8 @@ from portal.reviews import drafts, services
 from portal.reviews.models import (
     ReviewAnswer, ReviewComment, ReviewExpectation, ReviewInvitation, ReviewResponse,
 )
-from tests.conftest import csrf_token, login, post_form
+from portal.accounts.models import EMPLOYEE
+from tests.conftest import client_for, csrf_token, login, post_form
 from tests.portal.appraisal_helpers import open_cycle
 
 
@@ -237,7 +238,8 @@ def test_draft_is_saved_and_resumed(client, peer_invitation, cycle, db):
     assert ">Draf komentar</textarea>" in client.get(url).get_data(as_text=True)
     done = post_form(client, url, {"action": "submit", **full_answers(cycle, "3")})
     assert done.status_code == 303
-    assert f"{drafts.COOKIE}=;" in done.headers["Set-Cookie"]  # the key goes with the draft
+    gone = draft_cookie(done)  # the key goes with the draft
+    assert gone.startswith(f"{drafts.COOKIE}=;") and f"Path={url}" in gone and "Max-Age=0" in gone
     db.session.refresh(peer_invitation)
     assert peer_invitation.status == "done" and peer_invitation.draft is None and responses(db) == 1
 
@@ -259,9 +261,26 @@ def test_draft_key_stays_in_the_raters_browser_on_the_links_path(client, peer_in
     assert "Rahasia" not in peer_invitation.draft and "scores" not in peer_invitation.draft
     assert services.load_draft(peer_invitation, None) is None
     assert services.load_draft(peer_invitation, drafts.new_key()) is None
-    # Saving again in the same browser keeps its key.
+    # Saving again in the same browser keeps its key; opening the draft renews the cookie.
     again = post_form(client, url, {"action": "draft", f"item-{items[0].id}": "3"})
-    assert draft_cookie(again) == cookie
+    assert cookie_value_and_path(draft_cookie(again)) == cookie_value_and_path(cookie)
+    opened = client.get(url)
+    assert cookie_value_and_path(draft_cookie(opened)) == cookie_value_and_path(cookie)
+
+
+def cookie_value_and_path(line: str) -> tuple[str, str]:
+    parts = dict(part.strip().partition("=")[::2] for part in line.split(";"))
+    return parts[drafts.COOKIE], parts["Path"]
+
+
+def test_the_key_lasts_as_long_as_the_cycle_even_when_hr_extends_it(client, peer_invitation, cycle, db, org):
+    url = link(peer_invitation)
+    saved = post_form(client, url, {"action": "draft", "comment-LOYAL": "Nanti"})
+    days = (cycle.closes_on - today(org.instansi.tz)).days + 1
+    assert f"Max-Age={days * 86400}" in draft_cookie(saved)
+    services.set_dates(cycle, cycle.opens_on, cycle.closes_on + timedelta(days=14))
+    db.session.commit()
+    assert f"Max-Age={(days + 14) * 86400}" in draft_cookie(client.get(url))
 
 
 def test_someone_else_with_the_link_does_not_see_the_draft(client, app, hr_client, peer_invitation, cycle, db):
@@ -272,7 +291,7 @@ def test_someone_else_with_the_link_does_not_see_the_draft(client, app, hr_clien
     for other in (app.test_client(), hr_client):
         html = other.get(url).get_data(as_text=True)
         assert "Rahasia draf" not in html and " checked" not in html
-        assert "Draf ulasan ini disimpan di perangkat lain" in html
+        assert "hanya dapat dibuka di perangkat dan peramban tempat draf itu disimpan" in html
         assert "Draf Anda berisi" not in html
     # A forged or foreign key cookie opens nothing either, and breaks nothing.
     stranger = app.test_client()
@@ -288,17 +307,35 @@ def test_someone_else_with_the_link_does_not_see_the_draft(client, app, hr_clien
     assert "Ulasan sudah dikirim" in client.get(url).get_data(as_text=True)
 
 
-def test_a_draft_saved_before_sealing_still_opens(client, peer_invitation, cycle, db):
+def test_a_draft_saved_before_sealing_opens_for_the_rater_logged_in_only(client, app, hr_client, factory,
+                                                                        peer_invitation, cycle, db, org):
     item = cycle.questionnaire.items[2]
     peer_invitation.draft = f'{{"scores": {{"{item.id}": 4}}, "comments": {{"ADAPTIF": "Draf lama"}}}}'
     peer_invitation.status = "draft"
+    factory.user(org.instansi, "rekan", {EMPLOYEE}, org.staff[1])
     db.session.commit()
-    html = client.get(link(peer_invitation)).get_data(as_text=True)
+    url = link(peer_invitation)
+    for other in (client, hr_client, client_for(app, "pegawai")):  # nobody, HR, the reviewee
+        html = other.get(url).get_data(as_text=True)
+        assert "Draf lama" not in html and " checked" not in html
+        assert "hanya dapat dibuka di perangkat dan peramban tempat draf itu disimpan" in html
+    rater = client_for(app, "rekan")
+    html = rater.get(url).get_data(as_text=True)
     assert ">Draf lama</textarea>" in html and re.search(rf'name="item-{item.id}" value="4" checked', html)
-    saved = post_form(client, link(peer_invitation), {"action": "draft", f"item-{item.id}": "5"})
+    saved = post_form(rater, url, {"action": "draft", f"item-{item.id}": "5"})
     assert saved.status_code == 303
     db.session.refresh(peer_invitation)
     assert drafts.is_sealed(peer_invitation.draft)
+
+
+def test_a_used_link_clears_a_left_over_key(client, peer_invitation, cycle, db):
+    url = link(peer_invitation)
+    post_form(client, url, {"action": "draft", "comment-LOYAL": "Nanti"})
+    other = client.application.test_client()
+    assert post_form(other, url, {"action": "submit", **full_answers(cycle)}).status_code == 303
+    page = client.get(url)
+    assert "Ulasan sudah dikirim" in page.get_data(as_text=True)
+    assert "Max-Age=0" in draft_cookie(page)
 
 
 def test_incomplete_submission_shows_an_error_per_item_keeps_answers_and_stores_nothing(client, peer_invitation, cycle, db):
