@@ -18,7 +18,7 @@ def _unanswered(page):
     return [f for f in page.locator("fieldset.q").all() if f.locator("input:checked").count() == 0]
 
 
-def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, live_server):
+def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, browser, live_server):
     page = phone
     log_in(page, live_server, "pegawai")
     page.get_by_role("link", name="Ulasan saya").first.click()
@@ -46,6 +46,18 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, live_
     expect(page.get_by_role("status").get_by_text("Draf tersimpan.")).to_be_visible()
     expect(page.get_by_text("Draf Anda berisi 6 dari 21 butir.")).to_be_visible()
     screenshot(page, "reviews-3-draft-saved-phone")
+
+    # The link on another phone (or in HR's hands) opens an empty form: the draft is this browser's.
+    other = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="id-ID").new_page()
+    try:
+        other.goto(page.url.split("?")[0])
+        expect(other.get_by_text("hanya dapat dibuka di perangkat dan peramban tempat draf itu disimpan")).to_be_visible()
+        assert other.locator("fieldset.q input:checked").count() == 0
+        assert other.get_by_label(re.compile("^Komentar tentang Berorientasi Pelayanan")).input_value() == ""
+        assert _fits_the_phone(other)
+        screenshot(other, "reviews-3b-draft-elsewhere-phone")
+    finally:
+        other.context.close()
 
     # The draft survives leaving and coming back through "Ulasan saya".
     page.goto(f"{live_server}/ulasan-saya")
