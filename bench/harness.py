@@ -254,6 +254,8 @@ class LoadResult:
     get_latencies: list[float] = field(default_factory=list)
     #: (what, detail) of each failed request: a 5xx, an unexpected status, a connection error.
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: CPU seconds the run cost the client and the server processes measured (see `run_load`).
+    cpu_seconds: float | None = None
 
     @property
     def accepted(self) -> int:
@@ -268,6 +270,11 @@ class LoadResult:
         """Accepted submissions (POST answered 303) per second of the whole run."""
         return self.accepted / self.elapsed if self.elapsed else 0.0
 
+    @property
+    def cpu_ms(self) -> float | None:
+        """CPU milliseconds per accepted submission, client and servers together."""
+        return 1000 * self.cpu_seconds / self.accepted if self.cpu_seconds is not None and self.accepted else None
+
     def post_ms(self, percentile: float) -> float:
         return _percentile(self.post_latencies, percentile) * 1000
 
@@ -275,7 +282,8 @@ class LoadResult:
         return _percentile(self.get_latencies, percentile) * 1000
 
     def summary(self) -> str:
-        return (f"{self.accepted}/{self.submissions} accepted in {self.elapsed:.1f} s = {self.rps:.1f} submissions/s; "
+        cpu = f" ({self.cpu_ms:.2f} ms of CPU each)" if self.cpu_ms is not None else ""
+        return (f"{self.accepted}/{self.submissions} accepted in {self.elapsed:.1f} s = {self.rps:.1f} submissions/s{cpu}; "
                 f"POST p50 {self.post_ms(50):.1f} ms, p99 {self.post_ms(99):.1f} ms; "
                 f"GET p50 {self.get_ms(50):.1f} ms, p99 {self.get_ms(99):.1f} ms; "
                 f"POST statuses {dict(sorted(self.post_statuses.items()))}, "
@@ -344,12 +352,41 @@ def _answers(rng: random.Random, page: str) -> dict[str, str] | None:
     return answers
 
 
-def run_load(port: int, codes: list[str], submissions: int, concurrency: int, seed: int = 2026) -> LoadResult:
-    """`concurrency` threads, each with its own keep-alive connection, share `submissions` citizens.
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process, its children that have ended, and its live
+    children (gunicorn's workers, PostgreSQL's backends), from /proc; 0 once it is gone."""
+    def fields(of: int) -> list[str] | None:
+        try:
+            return Path(f"/proc/{of}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return None
 
-    A citizen (fresh cookies, a new device) GETs `/s/<code>` for a random loket, reads the CSRF token
-    and form key from the HTML, then POSTs a complete answer set with the cookies it was given.
+    root = fields(pid)
+    if root is None:
+        return 0.0
+    ticks = sum(int(value) for value in root[11:15])  # utime, stime, cutime, cstime
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            child = fields(int(entry))
+            if child is not None and int(child[1]) == pid:
+                ticks += sum(int(value) for value in child[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(port: int, codes: list[str], submissions: int, concurrency: int, seed: int = 2026,
+             cpu_of: tuple[int, ...] = ()) -> LoadResult:
+    """`concurrency` threads share `submissions` citizens, each citizen on a connection of its own.
+
+    A citizen (fresh cookies, a new device, a new keep-alive connection) GETs `/s/<code>` for a
+    random loket, reads the CSRF token and form key from the HTML, then POSTs a complete answer set
+    with the cookies it was given, and hangs up. (Connections kept for a whole run would stay with
+    the gunicorn worker that accepted them, and one worker often gets most of them: a run then
+    measures one worker on one core, at random. New connections go to whichever worker is free.)
+    With `cpu_of` (the pids of the gunicorn master, the PostgreSQL postmaster), the result also
+    has the CPU the run cost: this process's (the client) and those process trees'. On a shared
+    machine that is steadier than the wall time.
     """
+    cpu_before = time.process_time() + sum(tree_cpu_seconds(pid) for pid in cpu_of)
     result = LoadResult(submissions=submissions, concurrency=concurrency)
     lock = threading.Lock()
     tickets = iter(range(submissions))
@@ -365,6 +402,7 @@ def run_load(port: int, codes: list[str], submissions: int, concurrency: int, se
                     if next(tickets, None) is None:
                         return
                 _one_citizen(connection, rng, rng.choice(codes), result, lock)
+                connection.reopen()
         finally:
             connection.close()
 
@@ -376,6 +414,8 @@ def run_load(port: int, codes: list[str], submissions: int, concurrency: int, se
     for thread in threads:
         thread.join()
     result.elapsed = time.perf_counter() - began
+    if cpu_of:
+        result.cpu_seconds = time.process_time() + sum(tree_cpu_seconds(pid) for pid in cpu_of) - cpu_before
     return result
 
 

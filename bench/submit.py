@@ -18,6 +18,11 @@ the portal's throughput over that one (`--no-bare-write` skips it). And against
 the form's: `submit_stack_ratio` is its throughput over the baseline's, the ceiling the stack
 leaves before the form does any work (`--no-stack` skips it).
 
+Every run also counts the CPU it cost (the client, gunicorn's master and workers, and PostgreSQL's
+processes on that database): `submit_cpu_ratio_<db>` and `submit_stack_cpu_ratio` compare CPU
+per submission with the baseline's, which a machine shared with other work disturbs far less
+than the wall time.
+
 Run alone: `python -m bench.submit [--submissions N] [--concurrency C] [--databases sqlite,postgres]`.
 """
 from __future__ import annotations
@@ -56,6 +61,7 @@ TARGET_FORM_GZIP = 14336
 #: zlib's default level, what most servers and proxies use for gzip.
 GZIP_LEVEL = 6
 DATABASES = ("sqlite", "postgres")
+BARE_CODES = ["BARE01", "BARE02"]
 ACTIVE_COUNTERS = (
     "SELECT c.code FROM counter c JOIN unit u ON u.id = c.unit_id WHERE c.active AND u.active ORDER BY c.code"
 )
@@ -100,15 +106,23 @@ class PortalRun:
         return problems
 
 
+def _load(server: Gunicorn, codes: list[str], submissions: int, concurrency: int, settings: ServerSettings,
+          database_pids: tuple[int, ...] = ()) -> LoadResult:
+    """Warm the server up, then send the citizens, counting the CPU of the client, the server and
+    the database server (PostgreSQL's postmaster, when there is one)."""
+    warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
+    return run_load(server.port, codes, submissions, concurrency, cpu_of=(server.process.pid, *database_pids))
+
+
 def measure_portal(database: str, database_url: str, work: Path, submissions: int, concurrency: int,
-                   settings: ServerSettings, measure_form: bool = False) -> PortalRun:
+                   settings: ServerSettings, measure_form: bool = False,
+                   database_pids: tuple[int, ...] = ()) -> PortalRun:
     """Migrate and seed the database, serve the portal, send the citizens, count the rows."""
     prepare_portal_database(database_url, work)
     codes = column(database_url, ACTIVE_COUNTERS)
     before = scalar(database_url, "SELECT count(*) FROM skm_response")
     with Gunicorn("portal:create_app()", portal_env(database_url, work), work, settings, name=database) as server:
-        warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
-        load = run_load(server.port, codes, submissions, concurrency)
+        load = _load(server, codes, submissions, concurrency, settings, database_pids)
         form_gzip = form_sizes(server.port, codes) if measure_form else {}
         server.stop()
         log = server.log()
@@ -119,18 +133,15 @@ def measure_portal(database: str, database_url: str, work: Path, submissions: in
 def measure_bare(work: Path, submissions: int, concurrency: int, settings: ServerSettings) -> LoadResult:
     env = portal_env("sqlite://", work)
     with Gunicorn("bench.bare:app", env, work, settings, name="bare") as server:
-        codes = ["BARE01", "BARE02"]
-        warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
-        return run_load(server.port, codes, submissions, concurrency)
+        return _load(server, BARE_CODES, submissions, concurrency, settings)
 
 
 def measure_stack(database_url: str, work: Path, submissions: int, concurrency: int,
                   settings: ServerSettings) -> LoadResult:
-    """`bench.bare:stack_app()`: the portal's hooks and extensions around the bare view."""
+    """`bench.bare:stack_app()`: the portal's hooks and extensions around the bare view (it makes
+    no query, so the database may be an empty SQLite file)."""
     with Gunicorn("bench.bare:stack_app()", portal_env(database_url, work), work, settings, name="stack") as server:
-        codes = ["BARE01", "BARE02"]
-        warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
-        return run_load(server.port, codes, submissions, concurrency)
+        return _load(server, BARE_CODES, submissions, concurrency, settings)
 
 
 def _baseline(submissions: int, concurrency: int, settings: ServerSettings, when: str,
@@ -144,13 +155,11 @@ def _baseline(submissions: int, concurrency: int, settings: ServerSettings, when
 
 
 def measure_bare_write(database: str, database_url: str, work: Path, submissions: int, concurrency: int,
-                       settings: ServerSettings) -> tuple[LoadResult, list[str]]:
+                       settings: ServerSettings, database_pids: tuple[int, ...] = ()) -> tuple[LoadResult, list[str]]:
     """`bench.bare:write_app` on this database: the least that storing a response costs."""
     with Gunicorn("bench.bare:write_app", portal_env(database_url, work), work, settings,
                   name=f"bare-write-{database}") as server:
-        codes = ["BARE01", "BARE02"]
-        warm_up(server.port, [f"/s/{code}" for code in codes], rounds=4 * settings.workers * settings.threads)
-        load = run_load(server.port, codes, submissions, concurrency)
+        load = _load(server, BARE_CODES, submissions, concurrency, settings, database_pids)
     rows = scalar(database_url, "SELECT count(*) FROM bare_response")
     problems = [] if rows == load.accepted and not load.server_errors else [
         f"bare write on {database}: {rows} rows for {load.accepted} accepted POSTs, {load.server_errors} 5xx"]
@@ -201,18 +210,19 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     runs: list[PortalRun] = []
 
     baselines = [_baseline(submissions, concurrency, settings, "first", problems)]
+    stack: LoadResult | None = None
+    if options.stack:  # right after the baseline, so both meet the machine in the same state
+        with workdir("cermin-bench-stack-") as work:
+            stack = measure_stack(sqlite_url(work), work, submissions, concurrency, settings)
+        if stack.server_errors or stack.accepted != submissions:
+            problems.append(f"stack: {stack.accepted}/{submissions} accepted, {stack.server_errors} 5xx")
 
     bare_writes: dict[str, LoadResult] = {}
-    stack: LoadResult | None = None
     if "sqlite" in databases:
         try:
             with workdir("cermin-bench-sqlite-") as work:
                 runs.append(measure_portal("sqlite", sqlite_url(work), work, submissions, concurrency, settings,
                                            measure_form=True))
-                if options.stack:
-                    stack = measure_stack(sqlite_url(work), work, submissions, concurrency, settings)
-                    if stack.server_errors or stack.accepted != submissions:
-                        problems.append(f"stack: {stack.accepted}/{submissions} accepted, {stack.server_errors} 5xx")
             if options.bare_write:
                 with workdir("cermin-bench-bare-write-") as work:
                     bare_writes["sqlite"], found = measure_bare_write("sqlite", sqlite_url(work), work, submissions,
@@ -226,10 +236,11 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
         try:
             with postgres_server() as server, workdir("cermin-bench-postgres-") as work:
                 runs.append(measure_portal("postgres", server.create_database("cermin_bench"), work, submissions,
-                                           concurrency, settings, measure_form=not runs))
+                                           concurrency, settings, measure_form=not runs, database_pids=(server.pid(),)))
                 if options.bare_write:
                     bare_writes["postgres"], found = measure_bare_write(
-                        "postgres", server.create_database("cermin_bare"), work, submissions, concurrency, settings)
+                        "postgres", server.create_database("cermin_bare"), work, submissions, concurrency, settings,
+                        database_pids=(server.pid(),))
                     problems.extend(found)
         except PostgresUnavailable as error:
             say(f"!!! SKIP submit on PostgreSQL: {error} !!!")
@@ -240,8 +251,17 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     # (other load, a hot CPU) during one of them must not flatter the ratios.
     baselines.append(_baseline(submissions, concurrency, settings, "again", problems))
     bare = max(baselines, key=lambda load: load.rps)
+    bare_cpu = min(load.cpu_ms for load in baselines if load.cpu_ms) if any(load.cpu_ms for load in baselines) else None
     say(f"  baseline: {' and '.join(f'{load.rps:.1f}' for load in baselines)} submissions/s; "
-        f"the ratios use the faster, {bare.rps:.1f}/s")
+        f"the ratios use the faster, {bare.rps:.1f}/s" + (f", and the cheaper CPU, {bare_cpu:.2f} ms" if bare_cpu else ""))
+
+    def cpu_ratio(name: str, load: LoadResult) -> None:
+        """The same comparison by CPU per submission (client and servers): steadier on a shared machine."""
+        if bare_cpu and load.cpu_ms:
+            figures.append(Figure(name, bare_cpu / load.cpu_ms, "x"))
+            say(f"  {name}: {load.cpu_ms:.2f} ms of CPU per submission against the baseline's {bare_cpu:.2f} ms "
+                f"= {bare_cpu / load.cpu_ms:.2f}")
+
     for portal_run in runs:
         _report_run(portal_run)
         problems.extend(portal_run.problems)
@@ -251,6 +271,7 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
             f"= ratio {ratio:.2f} (target >= {TARGET_RATIO}: {verdict})")
         figures.append(Figure(f"submit_ratio_{portal_run.database}", ratio, "x"))
         figures.append(Figure(f"submit_rps_{portal_run.database}", portal_run.load.rps, "req/s"))
+        cpu_ratio(f"submit_cpu_ratio_{portal_run.database}", portal_run.load)
         write = bare_writes.get(portal_run.database)
         if write is not None and write.rps:
             say(f"  {portal_run.database}: bare Flask writing one row with SQLAlchemy Core: {write.summary()}")
@@ -262,6 +283,7 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
         say(f"  stack: {stack.rps:.1f}/s vs baseline {bare.rps:.1f}/s = {stack.rps / bare.rps:.2f} "
             f"(a reference, not a target: the ceiling before the form does any work)")
         figures.append(Figure("submit_stack_ratio", stack.rps / bare.rps, "x"))
+        cpu_ratio("submit_stack_cpu_ratio", stack)
     if runs:
         worst = max(runs, key=lambda r: r.load.post_ms(99))
         figures.append(Figure("submit_p99_ms", worst.load.post_ms(99), "ms"))
@@ -278,7 +300,8 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 
 
 ORDER = ("submit_ratio_sqlite", "submit_ratio_postgres", "submit_p99_ms", "submit_rps_sqlite", "submit_rps_postgres",
-         "submit_write_ratio_sqlite", "submit_write_ratio_postgres", "submit_stack_ratio", "form_gzip_bytes")
+         "submit_cpu_ratio_sqlite", "submit_cpu_ratio_postgres", "submit_write_ratio_sqlite",
+         "submit_write_ratio_postgres", "submit_stack_ratio", "submit_stack_cpu_ratio", "form_gzip_bytes")
 
 
 def _order(figures: list[Figure]) -> list[Figure]:

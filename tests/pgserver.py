@@ -52,6 +52,10 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def pid(self) -> int:
+        """The postmaster's process id (the first line of postmaster.pid)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def stop(self, mode: str = "fast") -> None:
         subprocess.run([*self._as_user, _binary("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"],
                        capture_output=True, text=True)
