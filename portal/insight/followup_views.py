@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import nav
-from portal.access import access, of_my_instansi
+from portal.access import access
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.extensions import db
 from portal.feedback.models import SkmComment
@@ -27,7 +27,7 @@ from portal.insight.models import Alert, FollowUp
 from portal.localtime import today
 from portal.messages import say
 from portal.org.models import Unit
-from portal.org.permissions import can_manage_unit, my_managed_units
+from portal.org.permissions import can_manage_unit, my_managed, my_managed_units
 from portal.web import rollback_request
 from surveys import skm
 
@@ -48,15 +48,6 @@ def _unit(code: str) -> Unit:
     if not can_manage_unit(current_user, unit):
         abort(403)
     return unit
-
-
-def _owned(model, object_id: int):
-    """An object of a unit the user manages: another instansi's is 404, an unmanaged unit's 403."""
-    obj = of_my_instansi(model, object_id)
-    unit = db.session.get(Unit, obj.unit_id)
-    if not can_manage_unit(current_user, unit):
-        abort(403)
-    return obj
 
 
 def _tz():
@@ -133,7 +124,7 @@ def inbox():
 @bp.route("/saran/<int:comment_id>", methods=["POST"])
 @access(*MANAGERS)
 def update_comment(comment_id: int):
-    comment = _owned(SkmComment, comment_id)
+    comment = my_managed(SkmComment, comment_id)
     form = _comment_form(comment, request.form)
     back = _safe_next(form.next.data, url_for("followup.inbox"))
     if not form.validate():
@@ -164,7 +155,7 @@ def alert_list():
 @bp.route("/peringatan/<int:alert_id>/terima", methods=["POST"])
 @access(*MANAGERS)
 def acknowledge_alert(alert_id: int):
-    alert = _owned(Alert, alert_id)
+    alert = my_managed(Alert, alert_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -181,7 +172,7 @@ def acknowledge_alert(alert_id: int):
 @bp.route("/peringatan/<int:alert_id>/tutup", methods=["POST"])
 @access(*MANAGERS)
 def close_alert(alert_id: int):
-    alert = _owned(Alert, alert_id)
+    alert = my_managed(Alert, alert_id)
     form = CloseAlertForm(prefix=f"a{alert.id}")
     if not form.validate_on_submit():
         units = my_managed_units()
@@ -252,7 +243,7 @@ def unit_follow_ups(code: str):
 @bp.route("/tindak/<int:follow_up_id>/status", methods=["POST"])
 @access(*MANAGERS)
 def follow_up_status(follow_up_id: int):
-    item = _owned(FollowUp, follow_up_id)
+    item = my_managed(FollowUp, follow_up_id)
     form = FollowUpStatusForm(prefix=f"f{item.id}")
     if not form.validate_on_submit():
         flash(gettext("Status tidak dikenal."), "error")

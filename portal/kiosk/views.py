@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import nav
-from portal.access import PUBLIC, access, of_my_instansi
+from portal.access import PUBLIC, access
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.extensions import db, limiter
 from portal.feedback.links import kiosk_url
@@ -22,7 +22,7 @@ from portal.kiosk.forms import PairingForm, ReasonForm, VoteForm
 from portal.kiosk.models import KioskDevice
 from portal.messages import say
 from portal.org.models import Counter
-from portal.org.permissions import can_manage_unit, manageable_units
+from portal.org.permissions import my_managed, my_managed_units
 from surveys import kiosk as kiosk_rules
 from surveys.errors import DomainError
 
@@ -49,20 +49,10 @@ def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.
 
 # --- Management (unit heads, HR, admin) --------------------------------------------------------
 
-def _manageable_counter(counter_id: int) -> Counter:
-    """The one place for object checks: another instansi's loket is 404, an unmanaged one 403."""
-    counter = of_my_instansi(Counter, counter_id)
-    if not can_manage_unit(current_user, counter.unit):
-        abort(403)
-    return counter
-
-
 @bp.route("/kiosk/")
 @access(*MANAGERS)
 def manage():
-    units = {unit.id: unit for unit in manageable_units(current_user)}
-    if not units:
-        abort(403)
+    units = {unit.id: unit for unit in my_managed_units()}
     counters = db.session.scalars(
         select(Counter).where(Counter.unit_id.in_(units), Counter.active.is_(True)).order_by(Counter.code)
     ).all()
@@ -77,7 +67,7 @@ def manage():
 @bp.route("/kiosk/loket/<int:counter_id>/kode", methods=["POST"])
 @access(*MANAGERS)
 def create_code(counter_id: int):
-    counter = _manageable_counter(counter_id)
+    counter = my_managed(Counter, counter_id)
     if not counter.active:
         abort(404)
     if not EmptyForm().validate_on_submit():
@@ -95,7 +85,7 @@ def revoke(device_id: int):
     device = db.session.get(KioskDevice, device_id)
     if device is None:
         abort(404)
-    _manageable_counter(device.counter_id)
+    my_managed(Counter, device.counter_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

@@ -6,9 +6,19 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.access import of_my_instansi
 from portal.accounts.models import ADMIN, HR
 from portal.extensions import db
 from portal.org.models import Unit
+
+
+def my_managed(model, object_id: int):
+    """An object that belongs to a unit (a loket, an alert, a saran…) of a unit the signed-in user
+    manages: another instansi's is 404, an unmanaged unit's 403."""
+    obj = of_my_instansi(model, object_id)
+    if not can_manage_unit(current_user, db.session.get(Unit, obj.unit_id)):
+        abort(403)
+    return obj
 
 
 def my_managed_units() -> list[Unit]:
