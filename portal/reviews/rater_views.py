@@ -154,17 +154,20 @@ def _load_draft(invitation: ReviewInvitation, key: bytes | None) -> dict[str, st
     return services.load_draft(invitation, key, open_unsealed=employee is not None and employee.id == invitation.rater_id)
 
 
+def _draft_cookie(token: str) -> dict:
+    """Where the key's cookie lives: this link's path only, out of scripts' reach."""
+    return {"path": url_for("review_rater.answer", token=token), "httponly": True, "samesite": "Lax",
+            "secure": current_app.config["SESSION_COOKIE_SECURE"]}
+
+
 def _keep_draft_key(response, token: str, key: bytes, invitation: ReviewInvitation, instansi: Instansi) -> None:
     """The draft's key, for this browser and this link only, until the cycle closes."""
     days_left = max((invitation.cycle.closes_on - today(instansi.tz)).days + 1, 1)
-    response.set_cookie(drafts.COOKIE, drafts.encode_key(key), max_age=days_left * 24 * 3600,
-                        path=url_for("review_rater.answer", token=token), httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(drafts.COOKIE, drafts.encode_key(key), max_age=days_left * 24 * 3600, **_draft_cookie(token))
 
 
 def _forget_draft_key(response, token: str) -> None:
-    response.delete_cookie(drafts.COOKIE, path=url_for("review_rater.answer", token=token), httponly=True,
-                           samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.delete_cookie(drafts.COOKIE, **_draft_cookie(token))
 
 
 def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
