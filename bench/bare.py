@@ -28,7 +28,7 @@ import portal.db  # noqa: F401  (the portal's SQLite settings: WAL, busy timeout
 
 PAGE = (
     '<!doctype html><title>Bench</title><form method="post">'
-    '<input type="hidden" name="csrf_token" value="{token}">'
+    '<input type="hidden" name="csrf_token" value="{csrf}">'
     '<input id="form_key" name="form_key" type="hidden" value="{token}">'
     "</form>"
 )
@@ -37,6 +37,21 @@ UNSUR = tuple(f"u{i}" for i in range(1, 10))
 
 def _complete(answers) -> bool:
     return bool(answers.get("form_key")) and all(answers.get(u) for u in UNSUR)
+
+
+def _bare_survey(code: str, csrf_token=None, store=None):
+    """The bare view: GET gives the page with its two hidden fields (the CSRF field holds a
+    random token unless `csrf_token()` gives a real one); a complete POST is stored with
+    `store(code, answers)` if given, and answered 303 as the portal answers."""
+    if request.method == "POST":
+        answers = request.form
+        if not _complete(answers):
+            return "incomplete", 400
+        if store is not None:
+            store(code, answers)
+        return redirect(f"/s/{code}/terima-kasih", 303)
+    token = secrets.token_urlsafe(16)
+    return PAGE.format(csrf=csrf_token() if csrf_token else token, token=token)
 
 
 app = Flask(__name__)
@@ -49,11 +64,7 @@ def healthz():
 
 @app.route("/s/<code>", methods=["GET", "POST"])
 def survey(code: str):
-    if request.method == "POST":
-        if not _complete(request.form):
-            return "incomplete", 400
-        return redirect(f"/s/{code}/terima-kasih", 303)
-    return PAGE.format(token=secrets.token_urlsafe(16))
+    return _bare_survey(code)
 
 
 metadata = MetaData()
@@ -82,25 +93,15 @@ def write_healthz():
     return {"status": "ok"}
 
 
+def _store(code: str, answers) -> None:
+    with _database().begin() as connection:
+        connection.execute(bare_response.insert(), {
+            "code": code, "form_key": answers["form_key"], **{u: int(answers[u]) for u in UNSUR}})
+
+
 @write_app.route("/s/<code>", methods=["GET", "POST"])
 def write_survey(code: str):
-    if request.method == "POST":
-        answers = request.form
-        if not _complete(answers):
-            return "incomplete", 400
-        with _database().begin() as connection:
-            connection.execute(bare_response.insert(), {
-                "code": code, "form_key": answers["form_key"], **{u: int(answers[u]) for u in UNSUR}})
-        return redirect(f"/s/{code}/terima-kasih", 303)
-    return PAGE.format(token=secrets.token_urlsafe(16))
-
-
-STACK_PAGE = (
-    '<!doctype html><title>Bench</title><form method="post">'
-    '<input type="hidden" name="csrf_token" value="{csrf}">'
-    '<input id="form_key" name="form_key" type="hidden" value="{token}">'
-    "</form>"
-)
+    return _bare_survey(code, store=_store)
 
 
 def stack_app():
@@ -114,11 +115,8 @@ def stack_app():
 
     @access(PUBLIC)
     def stack_survey(code: str):
-        if request.method == "POST":  # CSRFProtect has checked the token before this runs
-            if not _complete(request.form):
-                return "incomplete", 400
-            return redirect(f"/s/{code}/terima-kasih", 303)
-        return STACK_PAGE.format(csrf=generate_csrf(), token=secrets.token_urlsafe(16))
+        # CSRFProtect has checked a POST's token before this runs.
+        return _bare_survey(code, csrf_token=generate_csrf)
 
     portal.view_functions["feedback.survey"] = stack_survey
     return portal

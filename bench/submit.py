@@ -130,18 +130,28 @@ def measure_portal(database: str, database_url: str, work: Path, submissions: in
     return PortalRun(database, load, rows, log_excerpts(log), form_gzip)
 
 
+def _reference(app: str, name: str, database_url: str, work: Path, submissions: int, concurrency: int,
+               settings: ServerSettings, database_pids: tuple[int, ...] = ()) -> LoadResult:
+    """One of the `bench.bare` apps under gunicorn with the citizens' load."""
+    with Gunicorn(app, portal_env(database_url, work), work, settings, name=name) as server:
+        return _load(server, BARE_CODES, submissions, concurrency, settings, database_pids)
+
+
 def measure_bare(work: Path, submissions: int, concurrency: int, settings: ServerSettings) -> LoadResult:
-    env = portal_env("sqlite://", work)
-    with Gunicorn("bench.bare:app", env, work, settings, name="bare") as server:
-        return _load(server, BARE_CODES, submissions, concurrency, settings)
+    return _reference("bench.bare:app", "bare", "sqlite://", work, submissions, concurrency, settings)
 
 
 def measure_stack(database_url: str, work: Path, submissions: int, concurrency: int,
                   settings: ServerSettings) -> LoadResult:
     """`bench.bare:stack_app()`: the portal's hooks and extensions around the bare view (it makes
     no query, so the database may be an empty SQLite file)."""
-    with Gunicorn("bench.bare:stack_app()", portal_env(database_url, work), work, settings, name="stack") as server:
-        return _load(server, BARE_CODES, submissions, concurrency, settings)
+    return _reference("bench.bare:stack_app()", "stack", database_url, work, submissions, concurrency, settings)
+
+
+def _all_accepted(load: LoadResult, what: str, submissions: int, problems: list[str]) -> LoadResult:
+    if load.server_errors or load.accepted != submissions:
+        problems.append(f"{what}: {load.accepted}/{submissions} accepted, {load.server_errors} 5xx")
+    return load
 
 
 def _baseline(submissions: int, concurrency: int, settings: ServerSettings, when: str,
@@ -149,17 +159,14 @@ def _baseline(submissions: int, concurrency: int, settings: ServerSettings, when
     with workdir("cermin-bench-bare-") as work:
         bare = measure_bare(work, submissions, concurrency, settings)
     say(f"  bare Flask baseline ({when}): {bare.summary()}")
-    if bare.server_errors or bare.accepted != submissions:
-        problems.append(f"baseline ({when}): {bare.accepted}/{submissions} accepted, {bare.server_errors} 5xx")
-    return bare
+    return _all_accepted(bare, f"baseline ({when})", submissions, problems)
 
 
 def measure_bare_write(database: str, database_url: str, work: Path, submissions: int, concurrency: int,
                        settings: ServerSettings, database_pids: tuple[int, ...] = ()) -> tuple[LoadResult, list[str]]:
     """`bench.bare:write_app` on this database: the least that storing a response costs."""
-    with Gunicorn("bench.bare:write_app", portal_env(database_url, work), work, settings,
-                  name=f"bare-write-{database}") as server:
-        load = _load(server, BARE_CODES, submissions, concurrency, settings, database_pids)
+    load = _reference("bench.bare:write_app", f"bare-write-{database}", database_url, work, submissions,
+                      concurrency, settings, database_pids)
     rows = scalar(database_url, "SELECT count(*) FROM bare_response")
     problems = [] if rows == load.accepted and not load.server_errors else [
         f"bare write on {database}: {rows} rows for {load.accepted} accepted POSTs, {load.server_errors} 5xx"]
@@ -213,9 +220,8 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     stack: LoadResult | None = None
     if options.stack:  # right after the baseline, so both meet the machine in the same state
         with workdir("cermin-bench-stack-") as work:
-            stack = measure_stack(sqlite_url(work), work, submissions, concurrency, settings)
-        if stack.server_errors or stack.accepted != submissions:
-            problems.append(f"stack: {stack.accepted}/{submissions} accepted, {stack.server_errors} 5xx")
+            stack = _all_accepted(measure_stack(sqlite_url(work), work, submissions, concurrency, settings),
+                                  "stack", submissions, problems)
 
     bare_writes: dict[str, LoadResult] = {}
     if "sqlite" in databases:
