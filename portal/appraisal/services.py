@@ -929,7 +929,6 @@ def _created_entry(composite: Decimal | None, suggested: str | None) -> str:
     return _audit_values({}, {"status": "draft", "composite": composite, "rating_perilaku_suggested": suggested})[1]
 
 
-
 class _InProcess:
     """The executor interface, computing at once in this process."""
 
@@ -1055,8 +1054,7 @@ class _ChunkWriter:
             ids = dict(db.session.connection().execute(
                 select(table.c.employee_id, table.c.id)
                 .where(table.c.period_id == period_id, table.c.employee_id.between(first, last))).tuples().all())
-            user_id = self.user_id
-            audits.extend((instansi_id, ids[employee_id], "merge", "{}", after, None, user_id, now)
+            audits.extend(_audit_row(instansi_id, ids[employee_id], "merge", "{}", after, None, self.user_id, now)
                           for employee_id, after in audits_for_new)
         if updates:
             statement = (update(table).where(table.c.id == bindparam("record_id"), table.c.status == "draft")

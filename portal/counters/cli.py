@@ -14,7 +14,6 @@ from portal.localtime import today
 from portal.messages import say
 
 
-
 @click.command("counters")
 @click.option("--json", "as_json", is_flag=True, help="Cetak sebagai JSON (untuk mesin antrean dan skrip).")
 @instansi_option

@@ -13,7 +13,6 @@ from portal.insight import alerts, report
 from portal.org.models import Instansi, Unit
 
 
-
 @click.command("check-alerts")
 @instansi_option
 def check_alerts(instansi_name: str | None) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
