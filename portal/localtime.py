@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from portal import clock
+
 
 @dataclass(frozen=True)
 class LocalStamp:
@@ -29,4 +31,4 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def today(tz: ZoneInfo, now: datetime | None = None) -> date:
-    return (now or datetime.now(timezone.utc)).astimezone(tz).date()
+    return (now or clock.now()).astimezone(tz).date()
