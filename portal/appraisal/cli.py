@@ -11,11 +11,12 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.appraisal.errors import AppraisalError
 from portal.appraisal.merge import merge
-from portal.appraisal.periods import period_weights, periods_of, status_counts
 from portal.appraisal.models import AppraisalPeriod
-from portal.cli import instansi_option, pick_instansi
+from portal.appraisal.periods import period_weights, periods_of, status_counts
+from portal.cli_options import instansi_option
 from portal.extensions import db
 from portal.messages import say
+from portal.org.cli import pick_instansi
 from portal.org.models import Instansi
 
 
