@@ -7,7 +7,6 @@ from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select
 
-from portal.db import dialect_insert, execute_core, frozen_statement
 from portal.extensions import db
 from portal.feedback.loket import Loket
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
@@ -15,6 +14,7 @@ from portal.insight import alerts as loket_alerts
 from portal.localtime import stamp
 from portal.rollups import upsert_increments
 from portal.org.models import Counter, Employee
+from portal.sql import dialect_insert, execute_core, frozen_statement
 from surveys import alerts, skm
 from surveys.errors import DomainError
 from surveys.i18n import N_

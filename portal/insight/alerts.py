@@ -21,13 +21,13 @@ from flask_babel import force_locale, format_decimal, gettext
 from sqlalchemy import bindparam, case, func, select, union_all
 
 from portal.accounts.models import User
-from portal.db import execute_core
 from portal.extensions import db
 from portal.feedback.models import SkmResponse
 from portal.insight.models import Alert, AlertRule
 from portal.kiosk.models import KioskVote
 from portal.mail import services as mail
 from portal.org.models import Counter, Employee, Instansi, Unit
+from portal.sql import execute_core
 from surveys import alerts as rules
 from surveys import kiosk
 from surveys.errors import DomainError
