@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _subscribe_features()
     _register_request_hooks(app)
 
     from portal.errors import register_error_handlers
@@ -98,6 +99,13 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, org_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp, review_rater_bp,
                       appraisal_bp, appraisal_out_bp, api_bp, insight_bp, public_bp, feedback_admin_bp, followup_bp):
         app.register_blueprint(blueprint)
+
+
+def _subscribe_features() -> None:
+    """Upper features listen to what the lower ones store (`portal/events.py`)."""
+    from portal.insight import alerts
+
+    alerts.subscribe()
 
 
 def _register_request_hooks(app: Flask) -> None:

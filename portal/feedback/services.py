@@ -7,10 +7,10 @@ from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select
 
+from portal import events
 from portal.extensions import db
 from portal.feedback.loket import Loket
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
-from portal.insight import alerts as loket_alerts
 from portal.localtime import stamp
 from portal.rollups import upsert_increments
 from portal.org.models import Counter, Employee
@@ -122,7 +122,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
         ))
     response = SkmResponse(id=response_id, **values)
     add_to_rollups([response])
-    loket_alerts.check_counter(loket, local.utc)
+    events.responses_stored_at_loket.send(loket, local.utc)
     return response
 
 
