@@ -25,7 +25,6 @@ def _same(stored: object, computed: object) -> bool:
     return stored == computed
 
 
-
 def _json_value(value: object) -> object:
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
@@ -45,13 +44,13 @@ def audit_values(before: Mapping[str, object], after: Mapping[str, object]) -> t
 
 
 def audit_row(instansi_id: int, record_id: int, action: str, before: str, after: str, reason: str | None,
-               user_id: int | None, at: datetime) -> tuple:
+              user_id: int | None, at: datetime) -> tuple:
     """An audit entry's columns, in the order of AUDIT_FIELDS."""
     return (instansi_id, record_id, action, before, after, reason, user_id, at)
 
 
 def change(record: AppraisalRecord, action: str, user, changes: Mapping[str, object],
-            reason: str | None = None) -> AuditEntry:
+           reason: str | None = None) -> AuditEntry:
     """Apply ``changes`` to the record and write the audit entry with the changed fields."""
     before = {k: getattr(record, k) for k, v in changes.items() if not _same(getattr(record, k), v)}
     after = {k: changes[k] for k in before}

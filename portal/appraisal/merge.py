@@ -59,7 +59,6 @@ class MergeSummary:
         return self.created + self.updated + self.unchanged + self.skipped_non_draft
 
 
-
 def citizen_query(period: AppraisalPeriod, instansi_id: int):
     """Per officer: responses and sums of the officer unsur over the period's dates (one GROUP BY)."""
     codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
@@ -383,7 +382,6 @@ _INSERT_FIELDS = ("period_id", "employee_id", "status", "computed_at", *MERGED_F
 _COMPUTED_FIELDS = itemgetter(*MERGED_FIELDS[2:])
 
 
-
 def _insert_many(table, names: tuple[str, ...], rows: list[tuple]) -> None:
     """INSERT rows (tuples of the columns ``names``) at once.
 
@@ -440,7 +438,6 @@ def _compiled_insert(table, names: tuple[str, ...], dialect) -> tuple[str, bool,
         found = known[(table.name, names)] = (sql, positional, [
             (names.index(name), table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order])
     return found
-
 
 
 def _expire_records() -> None:

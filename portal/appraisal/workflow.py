@@ -91,7 +91,7 @@ def finalise(record: AppraisalRecord, user) -> AppraisalRecord:
     if not permissions.can_finalise(user, record):
         raise TransitionRefused(N_("Hanya HR yang dapat memfinalkan catatan penilaian."))
     audit.change(record, "finalise", user, {"status": "finalised", "finalised_by_id": user.id,
-                                        "finalised_at": clock.now()})
+                                             "finalised_at": clock.now()})
     return record
 
 
@@ -113,7 +113,7 @@ def reopen(record: AppraisalRecord, admin, reason: str) -> AppraisalRecord:
         raise TransitionRefused(N_("Hanya admin yang dapat membuka kembali catatan final."))
     text = _reason(reason, True)
     audit.change(record, "reopen", admin, {"status": "confirmed", "finalised_by_id": None, "finalised_at": None},
-            reason=text)
+                 reason=text)
     return record
 
 
