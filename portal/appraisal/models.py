@@ -118,6 +118,10 @@ class AppraisalRecord(db.Model):
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="draft")
     citizen_score: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
     citizen_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: The officer's citizen responses in the period left out at the merge: awaiting review
+    #: (held, or in an unverified paper batch), and rejected or withdrawn.
+    citizen_held_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    citizen_rejected_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     atasan_score: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
     atasan_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rekan_score: Mapped[Decimal | None] = mapped_column(Score, nullable=True)

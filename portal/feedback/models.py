@@ -26,7 +26,18 @@ from portal.org.models import Counter, Employee, Unit
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 UNSUR_COLUMNS = tuple(f"u{i}" for i in range(1, 10))
 CHANNELS = ("web", "officer", "ticket", "paper")
+#: Channels of the public form: the ones the plausibility rules watch (`portal/feedback/holds.py`).
+WEB_CHANNELS = ("web", "officer", "ticket")
 COMMENT_STATUSES = ("baru", "ditindaklanjuti", "selesai")
+#: Only a `counted` response enters the rollups and every figure. `held` awaits review (a rule
+#: held it), `pending` is a row of a paper batch not yet verified, `rejected` was judged not
+#: genuine, `withdrawn` went with its paper batch. None is ever deleted.
+RESPONSE_STATUSES = ("counted", "held", "pending", "rejected", "withdrawn")
+#: Why a response had to await review (`docs/integrity.md`); kept after it is released.
+HOLD_REASONS = ("rate_loket", "rate_officer", "ticket_loket", "identical_run", "off_roster", "period_end",
+                "paper_batch")
+BATCH_STATUSES = ("pending", "verified", "trusted", "withdrawn")
+HOLD_GROUP_STATUSES = ("open", "released", "rejected")
 
 
 def _score_checks() -> tuple[CheckConstraint, ...]:
@@ -77,6 +88,14 @@ class SkmResponse(db.Model):
     age_range: Mapped[str | None] = mapped_column(String(8), nullable=True)
     education: Mapped[str | None] = mapped_column(String(8), nullable=True)
     occupation: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    #: counted, held, pending, rejected or withdrawn (RESPONSE_STATUSES): only counted ones count.
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="counted", server_default="counted")
+    #: Why it had to await review (HOLD_REASONS); NULL for a response that counted at once.
+    hold_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: The burst a held response belongs to, reviewed as one.
+    hold_group_id: Mapped[int | None] = mapped_column(ForeignKey("hold_group.id"), nullable=True, index=True)
+    #: The paper batch a paper row came in.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("paper_batch.id"), nullable=True, index=True)
 
     counter: Mapped[Counter] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -87,11 +106,20 @@ class SkmResponse(db.Model):
         CheckConstraint("local_hour BETWEEN 0 AND 23", name="local_hour_range"),
         CheckConstraint("local_weekday BETWEEN 0 AND 6", name="local_weekday_range"),
         CheckConstraint("channel IN ('web', 'officer', 'ticket', 'paper')", name="channel_known"),
+        CheckConstraint(f"status IN {RESPONSE_STATUSES!r}", name="status_known"),
+        CheckConstraint(f"hold_reason IS NULL OR hold_reason IN {HOLD_REASONS!r}", name="hold_reason_known"),
+        CheckConstraint("status NOT IN ('held', 'rejected') OR hold_reason IS NOT NULL", name="held_has_reason"),
+        CheckConstraint("status <> 'pending' OR batch_id IS NOT NULL", name="pending_has_batch"),
         Index("ix_skm_response_unit_date", "unit_id", "local_date"),
         Index("ix_skm_response_counter_date", "counter_id", "local_date"),
-        #: The loket alert's rolling window, counted from the index alone.
-        Index("ix_skm_response_counter_time", "counter_id", "submitted_at", "negative"),
+        #: The loket's rolling windows (the negative-share alert and the rate rule), counted
+        #: from the index alone.
+        Index("ix_skm_response_counter_time", "counter_id", "submitted_at", "channel", "status", "negative"),
         Index("ix_skm_response_employee_date", "employee_id", "local_date"),
+        #: The officer's rate and recent run of answers.
+        Index("ix_skm_response_employee_time", "employee_id", "submitted_at", "channel"),
+        #: What awaits review or was ever held, per unit (the queue, `held`, `ikm`'s "held").
+        Index("ix_skm_response_unit_reason", "unit_id", "hold_reason", "status"),
     )
 
     def scores(self) -> dict[str, int]:
@@ -203,3 +231,84 @@ class SkmHourly(db.Model):
         UniqueConstraint("counter_id", "local_date", "local_hour"),
         Index("ix_skm_hourly_unit_date", "unit_id", "local_date"),
     )
+
+
+class PaperBatch(db.Model):
+    """One upload of paper SKM forms: who, when, the file's SHA-256 and its rows.
+
+    An upload through the web is `pending`: its rows count only once a second HR user, not the
+    uploader, verifies it. The operator's `import-responses` command stores a `trusted` batch
+    that counts at once. Either can be withdrawn as a whole; its rows stay, marked.
+    """
+
+    __tablename__ = "paper_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), nullable=False, index=True)
+    #: The signed-in uploader; NULL for the operator's command.
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    #: The uploader's username at the time, or the command's name.
+    uploaded_by_label: Mapped[str] = mapped_column(String(64), nullable=False)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    #: Hex SHA-256 of the uploaded file's bytes.
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: Data rows in the file, and those stored (rows imported before are skipped).
+    row_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    added: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {BATCH_STATUSES!r}", name="status_known"),
+        CheckConstraint("added >= 0 AND added <= row_count", name="added_range"),
+        CheckConstraint("verified_by_id IS NULL OR uploaded_by_id IS NULL OR verified_by_id <> uploaded_by_id",
+                        name="second_pair_of_eyes"),
+    )
+
+
+class HoldGroup(db.Model):
+    """A burst of held responses at one loket, reviewed as one: released or rejected together."""
+
+    __tablename__ = "hold_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False)
+    #: The first and the latest held response of the burst (UTC).
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    counter: Mapped[Counter] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {HOLD_GROUP_STATUSES!r}", name="status_known"),
+        CheckConstraint("status = 'open' OR (decided_by_id IS NOT NULL AND decision_reason IS NOT NULL)",
+                        name="decision_complete"),
+        Index("ix_hold_group_counter_status", "counter_id", "status", "last_at"),
+        Index("ix_hold_group_unit_status", "unit_id", "status"),
+    )
+
+
+class HoldNote(db.Model):
+    """A comment on a held burst, by HR or a manager of its unit."""
+
+    __tablename__ = "hold_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("hold_group.id"), nullable=False, index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    #: The author's name at the time, as shown beside the note.
+    author_label: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    text: Mapped[str] = mapped_column(Text, nullable=False)

@@ -35,21 +35,32 @@ class AlertRule(db.Model):
     )
 
 
+#: Kinds of alert: the share of negative answers passed the unit's threshold, or the loket's
+#: web responses were held as a burst (`portal/feedback/holds.py`). A loket has at most one
+#: alert not closed per kind.
+ALERT_KINDS = ("negative", "held")
+
+
 class Alert(db.Model):
-    """A loket whose negative share passed the unit's threshold: open → acknowledged → closed."""
+    """A loket whose negative share passed the unit's threshold, or whose responses were held as a
+    burst: open → acknowledged → closed."""
 
     __tablename__ = "alert"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default="negative", server_default="negative")
+    #: The held burst of a "held" alert.
+    hold_group_id: Mapped[int | None] = mapped_column(ForeignKey("hold_group.id"), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     window_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     answers: Mapped[int] = mapped_column(Integer, nullable=False)
     negative: Mapped[int] = mapped_column(Integer, nullable=False)
-    share_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False)
-    threshold_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False)
+    #: The negative share and the unit's threshold of a "negative" alert; NULL for a "held" one.
+    share_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), nullable=True)
+    threshold_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), nullable=True)
     status: Mapped[str] = mapped_column(String(15), nullable=False, default="open")
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -62,6 +73,10 @@ class Alert(db.Model):
 
     __table_args__ = (
         CheckConstraint("status IN ('open', 'acknowledged', 'closed')", name="status_known"),
+        CheckConstraint("kind IN ('negative', 'held')", name="kind_known"),
+        CheckConstraint("kind <> 'negative' OR (share_percent IS NOT NULL AND threshold_percent IS NOT NULL)",
+                        name="negative_has_share"),
+        CheckConstraint("kind <> 'held' OR hold_group_id IS NOT NULL", name="held_has_group"),
         CheckConstraint("negative <= answers", name="negative_le_answers"),
         Index("ix_alert_unit_status", "unit_id", "status"),
         Index("ix_alert_counter_opened", "counter_id", "opened_at"),

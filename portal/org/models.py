@@ -25,6 +25,8 @@ from portal.extensions import db
 TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 #: Job groups that appraisal weights may differ by.
 JOB_GROUPS = ("front_line", "back_office")
+#: What a manager may set as a loket's plausible web responses per rate window (docs/integrity.md).
+RATE_LIMIT_BOUNDS = (5, 30)
 
 
 def new_public_code() -> str:
@@ -115,9 +117,19 @@ class Counter(db.Model):
     name: Mapped[str] = mapped_column(String(120), nullable=False)
     location: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    #: The instansi-local day the loket opened: no paper form can date from before it.
+    opened_on: Mapped[date] = mapped_column(Date, nullable=False, default=lambda: utcnow().date())
+    #: Web responses the loket plausibly takes in the rate window (`CERMIN_RATE_WINDOW_MINUTES`),
+    #: set by its manager; NULL takes the portal's `CERMIN_RATE_LIMIT`.
+    rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     unit: Mapped[Unit] = relationship()
     service: Mapped[Service | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"rate_limit IS NULL OR rate_limit BETWEEN {RATE_LIMIT_BOUNDS[0]} AND {RATE_LIMIT_BOUNDS[1]}",
+                        name="rate_limit_range"),
+    )
 
 
 class Employee(db.Model):
