@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.appraisal.views import bp as appraisal_bp
     from portal.counters.views import bp as counters_bp
     from portal.feedback.admin_views import bp as feedback_admin_bp
+    from portal.feedback.review_views import bp as integrity_bp
     from portal.feedback.views import bp as feedback_bp
     from portal.insight.followup_views import bp as followup_bp
     from portal.insight.public import bp as public_bp
@@ -99,15 +100,17 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, org_bp, account_admin_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp,
                       review_rater_bp, appraisal_bp, appraisal_out_bp, api_bp, insight_bp, public_bp, feedback_admin_bp,
-                      followup_bp):
+                      followup_bp, integrity_bp):
         app.register_blueprint(blueprint)
 
 
 def _subscribe_features() -> None:
     """Upper features listen to what the lower ones store (`portal/events.py`)."""
+    from portal.appraisal import periods
     from portal.insight import alerts
 
     alerts.subscribe()
+    periods.subscribe()
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -68,6 +68,13 @@ def from_environment(instance_path: Path) -> dict:
         "CERMIN_MIN_FILL_SECONDS": float(os.environ.get("CERMIN_MIN_FILL_SECONDS", "4")),
         "CERMIN_DEVICE_DAILY_LIMIT": int(os.environ.get("CERMIN_DEVICE_DAILY_LIMIT", "3")),
         "CERMIN_TICKET_VALID_DAYS": int(os.environ.get("CERMIN_TICKET_VALID_DAYS", "2")),
+        # Plausible web responses per rate window, per loket (a loket's manager may set its own)
+        # and per officer across lokets; beyond them responses are held (docs/integrity.md).
+        "CERMIN_RATE_LIMIT": int(os.environ.get("CERMIN_RATE_LIMIT", "10")),
+        "CERMIN_OFFICER_RATE_LIMIT": int(os.environ.get("CERMIN_OFFICER_RATE_LIMIT", "10")),
+        "CERMIN_RATE_WINDOW_MINUTES": float(os.environ.get("CERMIN_RATE_WINDOW_MINUTES", "5")),
+        # Paper forms uploaded on the web may date back this many days at most.
+        "CERMIN_PAPER_WINDOW_DAYS": int(os.environ.get("CERMIN_PAPER_WINDOW_DAYS", "60")),
         "CERMIN_KIOSK_MIN_INTERVAL_SECONDS": int(os.environ.get("CERMIN_KIOSK_MIN_INTERVAL_SECONDS", "8")),
         "CERMIN_KIOSK_PAIRING_LIMIT": os.environ.get("CERMIN_KIOSK_PAIRING_LIMIT", "10 per minute"),
         "CERMIN_API_LIMIT": os.environ.get("CERMIN_API_LIMIT", "120 per minute"),

@@ -1,9 +1,11 @@
-"""Hooks that let a feature announce what it stored without importing the features above it.
+"""Hooks that let a feature announce what it stored, or ask what it needs to know, without
+importing the features above it.
 
 Feedback and kiosk announce new responses here; insight (the loket alerts) subscribes when the
 app is created (`portal.create_app`), so a response flows down and out, never back up. A hook
 calls its subscribers directly, in order, in the caller's transaction: no queue and no query, one
-loop over a short list on the citizen's form.
+loop over a short list on the citizen's form. A question gathers its subscribers' answers: feedback
+asks it about appraisal periods, which sit a floor above.
 """
 from __future__ import annotations
 
@@ -28,8 +30,21 @@ class Hook:
             subscriber(*args)
 
 
+class Question(Hook):
+    """A hook whose subscribers each answer with a list; :meth:`ask` returns them joined."""
+
+    def ask(self, *args: object) -> list:
+        return [answer for subscriber in self._subscribers for answer in subscriber(*args)]
+
+
 #: Responses (SKM answers or kiosk faces) stored at a loket, sent with (loket, at): a Counter or a
 #: feedback Loket, and the moment of the response (aware, UTC).
 responses_stored_at_loket = Hook("responses_stored_at_loket")
 #: A batch of responses stored for an instansi (a paper import), sent with (instansi).
 responses_imported = Hook("responses_imported")
+#: A burst of held responses began at a loket, sent with (loket, hold_group_id, at): a Counter or
+#: a feedback Loket, the new HoldGroup's id and the moment (aware, UTC).
+burst_held = Hook("burst_held")
+#: Asked with (instansi_id): the appraisal periods' citizen windows, as (first day, last day,
+#: whether a record of the period is finalised), instansi-local dates.
+citizen_windows = Question("citizen_windows")

@@ -5,7 +5,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from portal import clock
+
+#: The zones' Indonesian abbreviations (DOMAIN.md §5).
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
 @dataclass(frozen=True)
@@ -32,3 +37,9 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 def today(tz: ZoneInfo, now: datetime | None = None) -> date:
     return (now or clock.now()).astimezone(tz).date()
+
+
+def when(moment: datetime, tz: ZoneInfo, locale: str = "id", pattern: str = "d MMM yyyy HH.mm") -> str:
+    """A UTC instant in the instansi's zone, e.g. "3 Mar 2026 14.05 WITA"."""
+    text = format_datetime(moment, pattern, tzinfo=tz, locale=locale)
+    return f"{text} {ZONE_NAMES.get(tz.key, tz.key)}"

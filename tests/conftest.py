@@ -92,6 +92,21 @@ def db(app):
 
 
 @pytest.fixture
+def rate_limits(app):
+    """Set the plausible-rate limits for one test (`rate_limits(loket=..., officer=...)`); the
+    portal's defaults come back after it. For tests that post many responses at one loket about
+    something else than the rate rule."""
+    keys = ("CERMIN_RATE_LIMIT", "CERMIN_OFFICER_RATE_LIMIT")
+    saved = {key: app.config[key] for key in keys}
+
+    def set_limits(loket: int = 1_000_000, officer: int = 1_000_000) -> None:
+        app.config.update(CERMIN_RATE_LIMIT=loket, CERMIN_OFFICER_RATE_LIMIT=officer)
+
+    yield set_limits
+    app.config.update(saved)
+
+
+@pytest.fixture
 def client(app, db):
     return app.test_client()
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 from sqlalchemy import func, select
 
+from portal import events
 from portal.appraisal.errors import AppraisalError
 from portal.appraisal.models import (
     RECORD_STATUSES, AppraisalPeriod, AppraisalPeriodCycle, AppraisalRecord, WeightProfile,
@@ -210,3 +211,20 @@ def status_counts(period: AppraisalPeriod, unit_id: int | None = None) -> dict[s
     counts = dict.fromkeys(RECORD_STATUSES, 0)
     counts.update({status: int(n) for status, n in db.session.execute(stmt.group_by(AppraisalRecord.status))})
     return counts
+
+
+def citizen_windows(instansi_id: int) -> list[tuple[date, date, bool]]:
+    """The instansi's periods' citizen windows (first day, last day) and whether a record of the
+    period is finalised: what feedback asks before it holds a surge or takes paper forms."""
+    finalised = (select(AppraisalRecord.id).where(AppraisalRecord.period_id == AppraisalPeriod.id,
+                                                  AppraisalRecord.status == "finalised").exists())
+    rows = db.session.execute(
+        select(AppraisalPeriod.citizen_from, AppraisalPeriod.citizen_to, finalised)
+        .where(AppraisalPeriod.instansi_id == instansi_id).order_by(AppraisalPeriod.citizen_from)
+    )
+    return [(first, last, bool(final)) for first, last, final in rows]
+
+
+def subscribe() -> None:
+    """Answer feedback's question about citizen windows (called by the app factory)."""
+    events.citizen_windows.connect(citizen_windows)

@@ -19,6 +19,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.feedback.links import survey_url, ticket_url
 from portal.feedback.models import TicketBatch
+from portal.feedback.review import record_audit
 from portal.localtime import today
 from portal.org.models import Counter, Employee, RosterEntry, Unit
 from surveys.errors import DomainError
@@ -243,3 +244,14 @@ def recent_batches(counter: Counter, limit: int = 30) -> list[BatchSummary]:
 
 def find_batch(counter: Counter, batch_id: int) -> TicketBatch | None:
     return db.session.scalar(select(TicketBatch).where(TicketBatch.id == batch_id, TicketBatch.counter_id == counter.id))
+
+
+def set_rate_limit(counter: Counter, limit: int | None, actor=None) -> None:
+    """Set the loket's plausible web responses per rate window (None: the portal's default); the
+    form keeps it within RATE_LIMIT_BOUNDS and the database checks them too."""
+    before = {"rate_limit": counter.rate_limit}
+    counter.rate_limit = limit
+    db.session.flush()
+    record_audit("org.counter.rate_limit", instansi_id=counter.unit.instansi_id, actor=actor, obj=counter,
+                 label=f"{counter.code} · {counter.name}", before=before, after={"rate_limit": limit},
+                 unit_id=counter.unit_id)

@@ -6,7 +6,7 @@ not found.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,7 +15,7 @@ from portal import nav
 from portal.access import access
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.counters import services
-from portal.counters.forms import TicketBatchForm
+from portal.counters.forms import RateLimitForm, TicketBatchForm
 from portal.feedback.links import officer_url, survey_url
 from portal.localtime import today
 from portal.messages import say
@@ -214,3 +214,19 @@ def batch_csv(code: str, batch_id: int):
     if batch is None:
         abort(404)
     return _tickets_csv(batch)
+
+
+@bp.route("/<code>/batas", methods=["GET", "POST"])
+@access(*MANAGERS)
+def rate_limit(code: str):
+    """The loket's plausible number of web responses per rate window (docs/integrity.md)."""
+    counter = _counter(code)
+    form = RateLimitForm(data={"rate_limit": counter.rate_limit})
+    if form.validate_on_submit():
+        services.set_rate_limit(counter, form.rate_limit.data, current_user)
+        flash(gettext("Batas wajar loket %(code)s disimpan.", code=counter.code), "success")
+        return redirect(url_for("counters.index"))
+    status = 400 if form.errors else 200
+    return render_template("counters/rate_limit.html", counter=counter, form=form, status=status,
+                           default=current_app.config["CERMIN_RATE_LIMIT"],
+                           window=current_app.config["CERMIN_RATE_WINDOW_MINUTES"]), status

@@ -15,7 +15,7 @@ from portal import nav
 from portal.access import access
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.extensions import db
-from portal.feedback import imports
+from portal.feedback import batches, imports
 from portal.feedback.services import MAX_COMMENT, FeedbackError
 from portal.localtime import today
 from portal.messages import say
@@ -51,8 +51,10 @@ def import_responses():
     problems: list[tuple[int, str]] = []
     if form.validate_on_submit():
         try:
-            table = read_table(form.file.data.read(), imports.RESPONSE_ALIASES)
-            summary = imports.import_responses(current_user.instansi, table, unit_ids=[u.id for u in units])
+            content = form.file.data.read()
+            table = read_table(content, imports.RESPONSE_ALIASES)
+            upload = batches.Upload(current_user, form.file.data.filename or "", content, trusted=False)
+            summary = imports.import_responses(current_user.instansi, table, upload, unit_ids=[u.id for u in units])
         except ImportRejected as error:
             rollback_request()
             problems = [(p.row, gettext(p.message, **p.params)) for p in error.problems]
@@ -61,7 +63,8 @@ def import_responses():
             rollback_request()
             flash(say(error), "error")
         else:
-            flash(gettext("Impor selesai: %(added)d tanggapan ditambahkan, %(skipped)d sudah ada sebelumnya.",
+            flash(gettext("Impor selesai: %(added)d tanggapan disimpan dalam batch yang dihitung setelah diverifikasi "
+                          "petugas BKPSDM (HR) kedua; %(skipped)d sudah ada sebelumnya.",
                           added=summary.added, skipped=summary.skipped), "success")
             return redirect(url_for("feedback_admin.import_responses"))
     return render_template("feedback/admin/import.html", form=form, problems=problems, counters=_counters(units),

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.cli_options import date_option, instansi_option
 from portal.extensions import db
-from portal.feedback import imports, scoring
+from portal.feedback import batches, imports, review, scoring
 from portal.feedback.services import FeedbackError
 from portal.messages import say
 from portal.org.cli import pick_instansi
@@ -23,7 +23,7 @@ from surveys.errors import NoResponses
 
 #: Files with more rows than this show a progress bar.
 PROGRESS_THRESHOLD = 200
-#: What `ikm --json` prints when the scope has no responses yet.
+#: What `ikm --json` prints when no response of the scope counts (besides "held").
 EMPTY_JSON = {"n": 0, "ikm": None, "ikm_4": None, "mutu": None, "mutu_label": None, "unsur": []}
 
 
@@ -51,10 +51,17 @@ def import_responses(file: Path, instansi_name: str | None) -> None:
     Nothing is saved when any row is wrong; every bad row is reported with its row number.
     Rows imported before (same content, same position among identical rows) are skipped,
     so importing the same file twice adds nothing.
+
+    This is the operator's trusted path: the rows count at once, stored as a "trusted" paper
+    batch (uploader import-responses, the file's SHA-256). A date inside the citizen window of
+    an appraisal period with a finalised record is refused. Uploads through the web wait for a
+    second HR user's verification instead (docs/integrity.md).
     """
     instansi = pick_instansi(instansi_name)
     try:
-        table = read_table(file.read_bytes(), imports.RESPONSE_ALIASES)
+        content = file.read_bytes()
+        table = read_table(content, imports.RESPONSE_ALIASES)
+        upload = batches.Upload(None, file.name, content, trusted=True)
         if len(table.rows) > PROGRESS_THRESHOLD:
             with click.progressbar(length=len(table.rows), label=gettext("Mengimpor tanggapan"), file=sys.stderr) as bar:
                 last = [0]
@@ -63,9 +70,9 @@ def import_responses(file: Path, instansi_name: str | None) -> None:
                     bar.update(done - last[0])
                     last[0] = done
 
-                summary = imports.import_responses(instansi, table, progress=advance)
+                summary = imports.import_responses(instansi, table, upload, progress=advance)
         else:
-            summary = imports.import_responses(instansi, table)
+            summary = imports.import_responses(instansi, table, upload)
     except ImportRejected as error:
         db.session.rollback()
         for problem in error.problems:
@@ -96,14 +103,19 @@ def ikm(unit_code: str, counter_code: str | None, nip: str | None, date_from: st
     Dates are the instansi's local dates, both ends included. With --employee only the officer
     unsur of the instansi count (by default U6 and U7).
 
+    Only the responses that count are in the IKM and in n; "held" counts the responses of the
+    scope that await review (held by the plausibility rules, or in a paper batch not yet
+    verified).
+
     \b
     --json prints exactly:
       {"n": 3, "ikm": 83.33, "ikm_4": 3.3333, "mutu": "B", "mutu_label": "Baik",
-       "unsur": [{"kode": "U1", "nrr": 3.6667}, ...]}
+       "unsur": [{"kode": "U1", "nrr": 3.6667}, ...], "held": 0}
     with the IKM (25-100) to two decimals and the 1-4 figures to four, half up; mutu_label is
-    the regulation's Indonesian label. With no responses in the scope it prints
-    {"n": 0, "ikm": null, "ikm_4": null, "mutu": null, "mutu_label": null, "unsur": []} and
-    exits 0; without --json it says "Belum ada data" and exits 1.
+    the regulation's Indonesian label. With no counted responses in the scope it prints
+    {"n": 0, "ikm": null, "ikm_4": null, "mutu": null, "mutu_label": null, "unsur": [],
+     "held": 0} (with the scope's held count) and exits 0; without --json it says
+    "Belum ada data" and exits 1.
     """
     instansi = pick_instansi(instansi_name)
     unit = _unit(instansi, unit_code)
@@ -114,17 +126,18 @@ def ikm(unit_code: str, counter_code: str | None, nip: str | None, date_from: st
         raise click.ClickException(gettext("Tanggal --from harus sebelum atau sama dengan --to."))
     scope = scoring.Scope(instansi_id=instansi.id, unit_id=unit.id, counter_id=counter.id if counter else None,
                           employee_id=employee.id if employee else None, date_from=first, date_to=last)
+    held = scoring.awaiting_review(scope)
     try:
         result = scoring.officer_ikm(scope, instansi) if employee else scoring.ikm(scope)
     except NoResponses as error:
         if as_json:
-            click.echo(json.dumps(EMPTY_JSON))
+            click.echo(json.dumps({**EMPTY_JSON, "held": held}))
             return
         raise click.ClickException(say(error))
     if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        click.echo(json.dumps({**result.as_json(), "held": held}, ensure_ascii=False))
     else:
-        _print_summary(result, unit, counter, employee, first, last)
+        _print_summary(result, unit, counter, employee, first, last, held)
 
 
 def _unit(instansi: Instansi, code: str) -> Unit:
@@ -168,7 +181,7 @@ def _period(first: date | None, last: date | None) -> str:
 
 
 def _print_summary(result: skm.IkmResult, unit: Unit, counter: Counter | None, employee: Employee | None,
-                   first: date | None, last: date | None) -> None:
+                   first: date | None, last: date | None, held: int) -> None:
     click.echo(gettext("IKM %(code)s · %(name)s", code=unit.code, name=unit.name))
     if counter is not None:
         click.echo(gettext("Loket: %(code)s · %(name)s", code=counter.code, name=counter.name))
@@ -176,6 +189,8 @@ def _print_summary(result: skm.IkmResult, unit: Unit, counter: Counter | None, e
         click.echo(gettext("Petugas: %(name)s (NIP %(nip)s), hanya unsur petugas", name=employee.name, nip=employee.nip))
     click.echo(_period(first, last))
     click.echo(gettext("Responden: %(n)d", n=result.n))
+    if held:
+        click.echo(gettext("Menunggu tinjauan (tidak dihitung): %(held)d", held=held))
     click.echo(gettext("IKM: %(ikm)s (skala 1–4: %(ikm_4)s), mutu %(mutu)s (%(label)s)",
                        ikm=format_decimal(result.ikm, "0.00"), ikm_4=format_decimal(result.ikm_4_rounded, "0.0000"),
                        mutu=result.mutu, label=gettext(result.mutu_label)))
@@ -188,4 +203,39 @@ def _print_summary(result: skm.IkmResult, unit: Unit, counter: Counter | None, e
                        nrr=format_decimal(skm.round_half_up(result.nrr[result.weakest[0]], 4), "0.0000")))
 
 
-commands = (import_responses, ikm)
+@click.command("held")
+@click.option("--unit", "unit_code", required=True, metavar="KODE", help="Kode unit kerja.")
+@click.option("--from", "date_from", metavar="TTTT-BB-HH", help="Tanggal awal (waktu setempat instansi), termasuk.")
+@click.option("--to", "date_to", metavar="TTTT-BB-HH", help="Tanggal akhir (waktu setempat instansi), termasuk.")
+@click.option("--json", "as_json", is_flag=True, help="Cetak hasil sebagai JSON.")
+@instansi_option
+def held(unit_code: str, date_from: str | None, date_to: str | None, as_json: bool, instansi_name: str | None) -> None:
+    """List the unit's responses that were held for review or came in a paper batch that did not
+    count at once, oldest first, whatever became of them (docs/integrity.md).
+
+    \b
+    --json prints exactly a list of
+      {"id": 12, "counter": "PKM02", "submitted_at": "2026-03-02T01:15:07Z",
+       "employee_nip": "198503142010012003", "reason": "rate_loket", "status": "held"}
+    with submitted_at in UTC, employee_nip null when no officer was named, reason the hold's
+    code (rate_loket, rate_officer, ticket_loket, identical_run, off_roster, period_end,
+    paper_batch) and status one of held, pending (in a paper batch not yet verified),
+    released, rejected or withdrawn. Dates are the instansi's local dates, both ends included.
+    """
+    instansi = pick_instansi(instansi_name)
+    unit = _unit(instansi, unit_code)
+    first, last = date_option(date_from, "--from"), date_option(date_to, "--to")
+    if first and last and first > last:
+        raise click.ClickException(gettext("Tanggal --from harus sebelum atau sama dengan --to."))
+    rows = review.held_responses(unit.id, first, last)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(gettext("Tidak ada tanggapan yang ditahan."))
+    for row in rows:
+        click.echo(f"{row['id']:>8}  {row['counter']:<10} {row['submitted_at']}  {row['employee_nip'] or '-':<18}  "
+                   f"{row['reason']:<14} {row['status']}")
+
+
+commands = (import_responses, ikm, held)

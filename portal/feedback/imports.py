@@ -1,6 +1,8 @@
-"""Importing paper SKM forms (CSV or XLSX): all or nothing, idempotent, in bulk.
+"""Importing paper SKM forms (CSV or XLSX): all or nothing, idempotent, in bulk, in a batch.
 
-Every row is checked before anything is written. Each stored row carries an `import_key`, a
+Every row is checked before anything is written (`portal/feedback/paper.py` adds the roster and
+date-window rules of a web upload). The rows go into a paper batch (`portal/feedback/batches.py`):
+pending until a second HR user verifies it, or counted at once for the operator's command. Each stored row carries an `import_key`, a
 fingerprint of its normalised content plus its occurrence among identical rows of the file, so
 two identical paper forms in one file both count while importing the same file again adds
 nothing.
@@ -19,9 +21,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from flask import current_app
+
 from portal import events
 from portal.extensions import db
-from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmResponse
+from portal.feedback import batches
+from portal.feedback.models import UNSUR_COLUMNS, PaperBatch, SkmComment, SkmResponse
+from portal.feedback.paper import PaperRules
 from portal.feedback.services import MAX_COMMENT, FeedbackError, add_to_rollups
 from portal.localtime import stamp, today
 from portal.org.models import Counter, Employee, Instansi, Unit
@@ -91,6 +97,8 @@ OPTIONAL_COLUMNS = ("employee_nip", "comment", *PROFILE_CHOICES)
 class ImportSummary:
     added: int = 0
     skipped: int = 0
+    #: The batch the added rows went into (None when every row was imported before).
+    batch: PaperBatch | None = None
 
 
 class ResponsesRejected(ImportRejected):
@@ -115,18 +123,22 @@ class _PaperRow:
 def import_responses(
     instansi: Instansi,
     table: Table,
+    upload: batches.Upload,
     progress: Callable[[int], None] | None = None,
     unit_ids: Collection[int] | None = None,
 ) -> ImportSummary:
-    """Store the paper responses of `table`, all or nothing; raise ResponsesRejected listing bad rows.
+    """Store the paper responses of `table` in a batch, all or nothing; raise ResponsesRejected
+    listing bad rows.
 
-    `unit_ids` limits the lokets allowed (a unit head imports for their own units only; None
-    allows every loket of the instansi). `progress` is called with the number of rows handled.
+    `upload` says who uploads and whether the rows count at once (the operator's command) or
+    wait for a second HR user's verification (the web). `unit_ids` limits the lokets allowed (a
+    unit head imports for their own units only; None allows every loket of the instansi).
+    `progress` is called with the number of rows handled.
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
         raise FeedbackError(N_("Kolom wajib tidak ada: %(columns)s."), {"columns": ", ".join(missing)})
-    reader = _RowReader(instansi, unit_ids)
+    reader = _RowReader(instansi, unit_ids, upload.trusted)
     problems: list[RowProblem] = []
     rows: list[_PaperRow] = []
     for number, cells in table.rows:
@@ -138,17 +150,21 @@ def import_responses(
     if problems:
         raise ResponsesRejected(problems)
     _assign_keys(rows)
-    return _store(instansi, rows, progress)
+    batch = batches.start(instansi, upload, len(table.rows))
+    summary = _store(instansi, rows, progress, batch)
+    summary.batch = batches.finish(batch, summary.added, upload.uploader or batches.OPERATOR)
+    return summary
 
 
 class _RowReader:
     """Checks one row at a time against lookups loaded once for the whole file."""
 
-    def __init__(self, instansi: Instansi, unit_ids: Collection[int] | None):
+    def __init__(self, instansi: Instansi, unit_ids: Collection[int] | None, trusted: bool):
         self.tz: ZoneInfo = instansi.tz
         self.now = datetime.now(timezone.utc)
         self.today = today(self.tz, self.now)
         self.allowed = None if unit_ids is None else set(unit_ids)
+        self.rules = PaperRules(instansi, self.today, trusted, int(current_app.config["CERMIN_PAPER_WINDOW_DAYS"]))
         counters = db.session.scalars(
             select(Counter).join(Unit).where(Unit.instansi_id == instansi.id)
         ).all()
@@ -172,6 +188,11 @@ class _RowReader:
             self._problem(N_("Saran paling banyak %(max)d karakter (ada %(length)d)."),
                           max=MAX_COMMENT, length=len(comment))
         profile = {field: self._profile(field, cells.get(field, "")) for field in PROFILE_CHOICES}
+        if counter is not None and moment is not None and not self.problems:
+            nip = "".join(cells.get("employee_nip", "").split())
+            for message, params in self.rules.problems(counter, moment.astimezone(self.tz), self.date_only,
+                                                       employee_id, nip, cells.get("submitted_at", "").strip()):
+                self._problem(message, **params)
         if not self.problems:
             self.row = _PaperRow(counter, moment, scores, employee_id, comment, profile)
         return self.problems
@@ -204,6 +225,7 @@ class _RowReader:
                           value=text)
             return None
         moment, date_only = parsed
+        self.date_only = date_only
         # A date alone is in the future only from the next local day on, even before its 12:00.
         if (moment.date() > self.today) if date_only else (moment > self.now):
             self._problem(N_("Tanggal %(value)s belum terjadi."), value=text)
@@ -278,7 +300,8 @@ def _assign_keys(rows: list[_PaperRow]) -> None:
         row.key = hashlib.sha256(f"{content}#{occurrence}".encode()).hexdigest()
 
 
-def _store(instansi: Instansi, rows: list[_PaperRow], progress: Callable[[int], None] | None) -> ImportSummary:
+def _store(instansi: Instansi, rows: list[_PaperRow], progress: Callable[[int], None] | None,
+           batch: PaperBatch) -> ImportSummary:
     added: list[SimpleNamespace] = []
     try:
         with db.session.begin_nested():
@@ -289,12 +312,13 @@ def _store(instansi: Instansi, rows: list[_PaperRow], progress: Callable[[int], 
                 ))
                 fresh = [r for r in chunk if r.key not in known]
                 if fresh:
-                    added.extend(_insert(instansi, fresh))
+                    added.extend(_insert(instansi, fresh, batch))
                 if progress:
                     progress(start + len(chunk))
-            add_to_rollups(added)
-            db.session.flush()
-            events.responses_imported.send(instansi)
+            if batch.status == "trusted":
+                add_to_rollups(added)
+                db.session.flush()
+                events.responses_imported.send(instansi)
     except IntegrityError as error:
         if "import_key" not in str(error.orig).lower():
             raise
@@ -303,12 +327,12 @@ def _store(instansi: Instansi, rows: list[_PaperRow], progress: Callable[[int], 
     return ImportSummary(added=len(added), skipped=len(rows) - len(added))
 
 
-def _insert(instansi: Instansi, rows: list[_PaperRow]) -> list[SimpleNamespace]:
+def _insert(instansi: Instansi, rows: list[_PaperRow], batch: PaperBatch) -> list[SimpleNamespace]:
     """Insert responses and their saran in bulk; the responses come back as plain records.
 
     add_to_rollups only reads attributes, and plain records spare building an ORM object per row.
     """
-    values = [_response_values(instansi, row) for row in rows]
+    values = [_response_values(instansi, row, batch) for row in rows]
     # Core inserts, matched back by import_key: ORM bulk inserts split runs of rows whose NULL
     # columns differ, and ordered RETURNING makes SQLite insert one row per statement.
     responses = SkmResponse.__table__
@@ -326,7 +350,7 @@ def _insert(instansi: Instansi, rows: list[_PaperRow]) -> list[SimpleNamespace]:
     return [SimpleNamespace(id=response_id, **v) for response_id, v in zip(ids, values)]
 
 
-def _response_values(instansi: Instansi, row: _PaperRow) -> dict:
+def _response_values(instansi: Instansi, row: _PaperRow, batch: PaperBatch) -> dict:
     local = stamp(row.moment, instansi.tz)
     counter = row.counter
     return {
@@ -334,5 +358,7 @@ def _response_values(instansi: Instansi, row: _PaperRow) -> dict:
         "service_id": counter.service_id, "employee_id": row.employee_id, "submitted_at": local.utc,
         "local_date": local.local_date, "local_hour": local.local_hour, "local_weekday": local.local_weekday,
         "negative": alerts.is_negative_skm(row.scores), "channel": "paper", "import_key": row.key,
+        "batch_id": batch.id, "status": "counted" if batch.status == "trusted" else "pending",
+        "hold_reason": None if batch.status == "trusted" else "paper_batch",
         **{c: row.scores[c.upper()] for c in UNSUR_COLUMNS}, **row.profile,
     }

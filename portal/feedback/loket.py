@@ -59,6 +59,8 @@ class Loket:
     active: bool
     unit_id: int
     service_id: int | None
+    #: The manager's plausible web responses per rate window; None takes the portal's default.
+    rate_limit: int | None
     unit: UnitInfo
     service: ServiceInfo | None
 
@@ -75,7 +77,7 @@ class Loket:
         unit, instansi, service = counter.unit, counter.unit.instansi, counter.service
         return cls(
             id=counter.id, code=counter.code, name=counter.name, active=counter.active, unit_id=counter.unit_id,
-            service_id=counter.service_id,
+            service_id=counter.service_id, rate_limit=counter.rate_limit,
             unit=UnitInfo(unit.id, unit.code, unit.name, unit.active, unit.instansi_id,
                           InstansiInfo(instansi.id, instansi.name, instansi.timezone, instansi.retention_days,
                                        instansi.ticket_key)),
@@ -85,7 +87,7 @@ class Loket:
 
 _BY_CODE = (
     select(Counter.id, Counter.code, Counter.name, Counter.active, Counter.unit_id, Counter.service_id,
-           Unit.code, Unit.name, Unit.active, Unit.instansi_id,
+           Counter.rate_limit, Unit.code, Unit.name, Unit.active, Unit.instansi_id,
            Instansi.name, Instansi.timezone, Instansi.retention_days, Instansi.ticket_key, Service.name)
     .join(Unit, Unit.id == Counter.unit_id)
     .join(Instansi, Instansi.id == Unit.instansi_id)
@@ -99,11 +101,11 @@ def find_loket(code: str) -> Loket | None:
     row = execute_core(_BY_CODE, {"code": code.strip().upper()}).first()
     if row is None:
         return None
-    (counter_id, counter_code, name, active, unit_id, service_id, unit_code, unit_name, unit_active, instansi_id,
-     instansi_name, timezone, retention_days, ticket_key, service_name) = row
+    (counter_id, counter_code, name, active, unit_id, service_id, rate_limit, unit_code, unit_name, unit_active,
+     instansi_id, instansi_name, timezone, retention_days, ticket_key, service_name) = row
     instansi = InstansiInfo(instansi_id, instansi_name, timezone, retention_days, bytes(ticket_key))
     return Loket(
         id=counter_id, code=counter_code, name=name, active=bool(active), unit_id=unit_id, service_id=service_id,
-        unit=UnitInfo(unit_id, unit_code, unit_name, bool(unit_active), instansi_id, instansi),
+        rate_limit=rate_limit, unit=UnitInfo(unit_id, unit_code, unit_name, bool(unit_active), instansi_id, instansi),
         service=ServiceInfo(service_id, service_name) if service_id is not None else None,
     )

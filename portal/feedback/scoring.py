@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.feedback.models import SkmDaily, SkmHourly
+from portal.feedback.models import SkmDaily, SkmHourly, SkmResponse
 from portal.org.models import Counter, Instansi, Unit
 from surveys import skm
 
@@ -68,6 +68,28 @@ class Scope:
 
 
 SUM_COLUMNS = [getattr(SkmDaily, f"s{i}") for i in range(1, 10)]
+#: Responses that do not count yet because they await review.
+AWAITING_REVIEW = ("held", "pending")
+
+
+def awaiting_review(scope: Scope) -> int:
+    """The responses of the scope that do not count because they await review: held by the
+    plausibility rules, or in a paper batch not yet verified (read from the responses)."""
+    r = SkmResponse
+    conditions = [r.status.in_(AWAITING_REVIEW)]
+    if scope.unit_id is not None:
+        conditions.append(r.unit_id.in_((scope.unit_id, *scope.sub_unit_ids)))
+    else:
+        conditions.append(r.instansi_id == scope.instansi_id)
+    for column, value in ((r.counter_id, scope.counter_id), (r.service_id, scope.service_id),
+                          (r.employee_id, scope.employee_id)):
+        if value is not None:
+            conditions.append(column == value)
+    if scope.date_from is not None:
+        conditions.append(r.local_date >= scope.date_from)
+    if scope.date_to is not None:
+        conditions.append(r.local_date <= scope.date_to)
+    return db.session.scalar(select(func.count()).select_from(r).where(*conditions))
 
 
 def totals(scope: Scope) -> tuple[int, dict[str, int], int]:

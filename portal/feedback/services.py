@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
-from portal import events
+from portal import clock, events
 from portal.extensions import db
+from portal.feedback import holds
 from portal.feedback.loket import Loket
-from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
+from portal.feedback.models import UNSUR_COLUMNS, WEB_CHANNELS, SkmComment, SkmDaily, SkmHourly, SkmResponse
 from portal.localtime import stamp
 from portal.rollups import upsert_increments
 from portal.org.models import Counter, Employee
@@ -34,7 +35,12 @@ class FeedbackError(DomainError):
 
 @dataclass
 class Submission:
-    """A citizen's answers, already checked for shape by the form or the importer."""
+    """A citizen's answers, already checked for shape by the form or the importer.
+
+    For the web channels the form has checked that a chosen officer is on duty at the loket now
+    (a name plate's officer was on duty when the form was opened), and `ticket_counter_id` is the
+    loket a ticket was issued for.
+    """
 
     scores: dict[str, int]
     employee_id: int | None = None
@@ -45,6 +51,7 @@ class Submission:
     ticket_code: str | None = None
     import_key: str | None = None
     submitted_at: datetime | None = None
+    ticket_counter_id: int | None = None
 
 
 class Duplicate(Exception):
@@ -90,10 +97,13 @@ _INSERT_COMMENT = insert(SkmComment.__table__)
 
 
 def record_response(counter: Counter | Loket, submission: Submission) -> SkmResponse:
-    """Store one complete response with its saran and rollups; raise Duplicate if already stored.
+    """Store one complete response with its saran, and add it to the rollups when it counts; raise
+    Duplicate if already stored.
 
-    The loket is a Counter or a Loket. Returns the stored row as a transient SkmResponse. A
-    duplicate writes nothing, so the rest of the request's transaction stays intact.
+    A web response that the plausibility rules hold (`portal/feedback/holds.py`) is stored with
+    its hold reason in its loket's burst, left out of the rollups until reviewed. The loket is a
+    Counter or a Loket. Returns the stored row as a transient SkmResponse. A duplicate writes
+    nothing, so the rest of the request's transaction stays intact.
     """
     loket = Loket.of(counter)
     scores = skm.validate_scores(submission.scores)
@@ -102,8 +112,11 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
         raise FeedbackError(N_("Saran paling banyak %(max)d karakter."), {"max": MAX_COMMENT})
     check_officer(loket, submission.employee_id)
     profile = clean_profile(submission.profile)
-    moment = submission.submitted_at or datetime.now(timezone.utc)
-    local = stamp(moment, loket.unit.instansi.tz)
+    local = stamp(submission.submitted_at or clock.now(), loket.unit.instansi.tz)
+    reason = None
+    if submission.channel in WEB_CHANNELS:
+        reason = holds.hold_reason(db.session, loket, submission.channel, submission.employee_id, scores, local,
+                                   submission.ticket_counter_id)
     values = dict(
         instansi_id=loket.unit.instansi_id, unit_id=loket.unit_id, counter_id=loket.id,
         service_id=loket.service_id, employee_id=submission.employee_id, submitted_at=local.utc,
@@ -111,6 +124,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
         negative=alerts.is_negative_skm(scores), channel=submission.channel,
         idempotency_key=submission.idempotency_key, ticket_code=submission.ticket_code,
         import_key=submission.import_key, **{c: scores[c.upper()] for c in UNSUR_COLUMNS}, **profile,
+        status="held" if reason else "counted", hold_reason=reason, hold_group_id=None, batch_id=None,
     )
     response_id = execute_core(_insert_response(db.session.get_bind().dialect.name), values).scalar()
     if response_id is None:
@@ -121,27 +135,31 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
             local_date=local.local_date, text=comment,
         ))
     response = SkmResponse(id=response_id, **values)
+    if reason:
+        response.hold_group_id = holds.join_burst(loket, response_id, local.utc)
+        return response
     add_to_rollups([response])
     events.responses_stored_at_loket.send(loket, local.utc)
     return response
 
 
-def add_to_rollups(responses: list[SkmResponse]) -> None:
-    """Add responses to the daily and hourly rollups (also used for late paper imports)."""
+def add_to_rollups(responses, sign: int = 1) -> None:
+    """Add responses to the daily and hourly rollups (for late paper imports and released holds
+    too); with `sign=-1`, take them out again (a withdrawn batch)."""
     daily: dict[tuple, list[int]] = {}
     hourly: dict[tuple, list[int]] = {}
     for r in responses:
         key = (r.unit_id, r.counter_id, r.service_id or 0, r.employee_id or 0, r.local_date)
         row = daily.setdefault(key, [0] * 11)
-        row[0] += 1
-        row[1] += int(r.negative)
+        row[0] += sign
+        row[1] += sign * int(r.negative)
         for i, column in enumerate(UNSUR_COLUMNS):
-            row[2 + i] += getattr(r, column)
+            row[2 + i] += sign * getattr(r, column)
         hkey = (r.unit_id, r.counter_id, r.local_date, r.local_hour)
         hrow = hourly.setdefault(hkey, [0, 0, 0])
-        hrow[0] += 1
-        hrow[1] += int(r.negative)
-        hrow[2] += sum(getattr(r, c) for c in UNSUR_COLUMNS)
+        hrow[0] += sign
+        hrow[1] += sign * int(r.negative)
+        hrow[2] += sign * sum(getattr(r, c) for c in UNSUR_COLUMNS)
     daily_keys = ("unit_id", "counter_id", "service_key", "employee_key", "local_date")
     daily_sums = ("n", "negative", *(f"s{i}" for i in range(1, 10)))
     upsert_increments(SkmDaily, daily_keys, daily_sums,
@@ -150,17 +168,20 @@ def add_to_rollups(responses: list[SkmResponse]) -> None:
     hourly_sums = ("n", "negative", "score_total")
     upsert_increments(SkmHourly, hourly_keys, hourly_sums,
             [dict(zip(hourly_keys, key)) | dict(zip(hourly_sums, row)) for key, row in hourly.items()])
+    if sign < 0:
+        # A rollup row left with no response would show a loket-day of nothing.
+        units = sorted({key[0] for key in daily})
+        db.session.execute(delete(SkmDaily).where(SkmDaily.unit_id.in_(units), SkmDaily.n <= 0))
+        db.session.execute(delete(SkmHourly).where(SkmHourly.unit_id.in_(units), SkmHourly.n <= 0))
 
 
 def rebuild_rollups(unit_id: int | None = None) -> None:
-    """Recompute the rollups from the responses (after a bulk load or a repair)."""
-    from sqlalchemy import delete, func
-
+    """Recompute the rollups from the counted responses (after a bulk load or a repair)."""
     daily_filter = [SkmDaily.unit_id == unit_id] if unit_id else []
     hourly_filter = [SkmHourly.unit_id == unit_id] if unit_id else []
     db.session.execute(delete(SkmDaily).where(*daily_filter))
     db.session.execute(delete(SkmHourly).where(*hourly_filter))
-    scope = [SkmResponse.unit_id == unit_id] if unit_id else []
+    scope = [SkmResponse.status == "counted", *([SkmResponse.unit_id == unit_id] if unit_id else [])]
     service_key = func.coalesce(SkmResponse.service_id, 0)
     employee_key = func.coalesce(SkmResponse.employee_id, 0)
     negative = func.sum(func.cast(SkmResponse.negative, db.Integer))

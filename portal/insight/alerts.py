@@ -5,8 +5,11 @@ Negative answers are SKM responses leaning to 1–2 (`SkmResponse.negative`) and
 kiosk faces. The rule itself (strictly above the threshold, never under the minimum number of
 answers) is `surveys.alerts.negative_share_exceeds`.
 
-A loket has at most one alert that is not closed. After an alert is closed, the window starts
-again at the closing time: the answers the head has already dealt with do not alert twice.
+A loket has at most one alert of each kind that is not closed. After an alert is closed, the window
+starts again at the closing time: the answers the head has already dealt with do not alert twice.
+
+A second kind of alert tells the head that web responses at a loket were held as a burst
+(`portal/feedback/holds.py`): they await review on the "Integritas data" page.
 """
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
-from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale, format_decimal, gettext
 from sqlalchemy import bindparam, case, func, select, union_all
@@ -25,6 +27,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.feedback.models import SkmResponse
 from portal.insight.models import Alert, AlertRule
+from portal.localtime import when
 from portal.kiosk.models import KioskVote
 from portal.mail import services as mail
 from portal.org.models import Counter, Employee, Instansi, Unit
@@ -37,7 +40,6 @@ from surveys.i18n import N_
 
 ACTIVE = ("open", "acknowledged")
 MAX_NOTE = 2000
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
 class AlertError(DomainError):
@@ -93,8 +95,9 @@ def _now(now: datetime | None) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def active_alert(counter_id: int) -> Alert | None:
-    return db.session.scalar(select(Alert).where(Alert.counter_id == counter_id, Alert.status.in_(ACTIVE))
+def active_alert(counter_id: int, kind: str = "negative") -> Alert | None:
+    return db.session.scalar(select(Alert).where(Alert.counter_id == counter_id, Alert.kind == kind,
+                                                 Alert.status.in_(ACTIVE))
                              .order_by(Alert.opened_at.desc()).limit(1))
 
 
@@ -107,24 +110,30 @@ def _window_count_statement():
     """Answers and negative answers per loket in one window: SKM responses plus kiosk votes,
     each counted from its (counter_id, submitted_at, …) index alone."""
     parts = []
-    for model, negative in ((SkmResponse, SkmResponse.negative), (KioskVote, KioskVote.face.in_(kiosk.NEGATIVE_FACES))):
+    # Only counted SKM responses: held ones await review, paper rows their batch's verification.
+    for model, negative, counts in ((SkmResponse, SkmResponse.negative, SkmResponse.status == "counted"),
+                                    (KioskVote, KioskVote.face.in_(kiosk.NEGATIVE_FACES), None)):
         parts.append(
             select(model.counter_id, func.count(), func.sum(case((negative, 1), else_=0)))
             .where(model.counter_id.in_(bindparam("counter_ids", expanding=True)),
-                   model.submitted_at >= bindparam("start"), model.submitted_at <= bindparam("end"))
+                   model.submitted_at >= bindparam("start"), model.submitted_at <= bindparam("end"),
+                   *([counts] if counts is not None else []))
             .group_by(model.counter_id)
         )
     return union_all(*parts)
 
 
 _WINDOW_COUNTS = _window_count_statement()
-#: Per loket: its alerts not closed yet, when the last one was closed (up to now), and its unit's rule.
+#: Per loket: its negative-share alerts not closed yet, when the last one was closed (up to now),
+#: and its unit's rule.
 _ALERT_STATE = (
     select(Counter.id,
-           select(func.count(Alert.id)).where(Alert.counter_id == Counter.id, Alert.status.in_(ACTIVE))
+           select(func.count(Alert.id)).where(Alert.counter_id == Counter.id, Alert.kind == "negative",
+                                              Alert.status.in_(ACTIVE))
            .scalar_subquery(),
            select(func.max(Alert.closed_at))
-           .where(Alert.counter_id == Counter.id, Alert.status == "closed", Alert.closed_at <= bindparam("now"))
+           .where(Alert.counter_id == Counter.id, Alert.kind == "negative", Alert.status == "closed",
+                  Alert.closed_at <= bindparam("now"))
            .scalar_subquery(),
            AlertRule.threshold_percent, AlertRule.window_hours, AlertRule.min_answers)
     .outerjoin(AlertRule, AlertRule.unit_id == Counter.unit_id)
@@ -186,7 +195,8 @@ def _check(counters: list, now: datetime, notify: bool) -> list[Alert]:
 
 def _open(counter: Counter, start: datetime, now: datetime, answers: int, negative: int, rule: RuleValues) -> Alert:
     alert = Alert(
-        unit_id=counter.unit_id, counter_id=counter.id, opened_at=now, window_start=start, window_end=now,
+        unit_id=counter.unit_id, counter_id=counter.id, kind="negative", opened_at=now, window_start=start,
+        window_end=now,
         answers=answers, negative=negative, share_percent=round_half_up(Fraction(negative * 100, answers), 2),
         threshold_percent=rule.threshold_percent, status="open",
     )
@@ -219,11 +229,29 @@ def check_alerts(instansi: Instansi, now: datetime | None = None, notify: bool =
     return _check(list(counters), _now(now), notify)
 
 
+def open_held_alert(counter, hold_group_id: int, at: datetime, notify: bool = True) -> Alert | None:
+    """Open a "held" alert at the loket for a burst that began (a Counter or a feedback Loket),
+    unless the loket has one not closed yet; return the new alert."""
+    if active_alert(counter.id, "held") is not None:
+        return None
+    loaded = counter if isinstance(counter, Counter) else db.session.get(Counter, counter.id)
+    alert = Alert(unit_id=loaded.unit_id, counter_id=loaded.id, kind="held", hold_group_id=hold_group_id,
+                  opened_at=at, window_start=at, window_end=at, answers=1, negative=0, status="open")
+    alert.counter, alert.unit = loaded, loaded.unit
+    db.session.add(alert)
+    db.session.flush()
+    if notify:
+        notify_heads(alert)
+    return alert
+
+
 def subscribe() -> None:
     """Check the alert rule whenever responses are stored: at the loket of each response, and
-    at every loket of the instansi after a paper import (called by the app factory)."""
+    at every loket of the instansi after a paper import; open a "held" alert when a burst is held
+    (called by the app factory)."""
     events.responses_stored_at_loket.connect(_responses_stored_at_loket)
     events.responses_imported.connect(_responses_imported)
+    events.burst_held.connect(_burst_held)
 
 
 # The subscribers look the checks up when called, so a test can set them aside (test_alerts).
@@ -233,6 +261,10 @@ def _responses_stored_at_loket(loket, at: datetime) -> None:
 
 def _responses_imported(instansi: Instansi) -> None:
     check_alerts(instansi)
+
+
+def _burst_held(loket, hold_group_id: int, at: datetime) -> None:
+    open_held_alert(loket, hold_group_id, at)
 
 
 def open_alerts(unit_ids) -> list[Alert]:
@@ -290,33 +322,49 @@ def _heads(unit_id: int) -> list[tuple[Employee, str]]:
     return [(employee, locale or "id") for employee, locale in rows]
 
 
-def when(moment: datetime, tz, locale: str = "id") -> str:
-    """A UTC instant in the instansi's zone, e.g. "3 Mar 2026 14.05 WITA"."""
-    text = format_datetime(moment, "d MMM yyyy HH.mm", tzinfo=tz, locale=locale)
-    return f"{text} {ZONE_NAMES.get(tz.key, tz.key)}"
-
-
 def notify_heads(alert: Alert) -> int:
     """Queue one mail per unit head; returns how many were queued."""
-    counter, unit = alert.counter, alert.unit
+    unit = alert.unit
     tz = unit.instansi.tz
-    link = f"{current_app.config['CERMIN_BASE_URL'].rstrip('/')}/tindak-lanjut/peringatan"
+    base = current_app.config['CERMIN_BASE_URL'].rstrip('/')
     queued = 0
     for head, locale in _heads(unit.id):
         with force_locale(locale):
-            share = format_decimal(alert.share_percent)
-            subject = gettext("Peringatan loket %(code)s: %(share)s%% jawaban negatif", code=counter.code, share=share)
-            body = gettext(
-                "Yth. %(name)s,\n\n"
-                "Di loket %(code)s (%(counter)s), %(unit)s, %(negative)d dari %(answers)d jawaban warga "
-                "antara %(start)s dan %(end)s negatif (%(share)s%%), di atas ambang %(threshold)s%% yang "
-                "ditetapkan unit.\n\n"
-                "Terima peringatan ini dan tutup dengan catatan tindakan di %(link)s\n",
-                name=head.name, code=counter.code, counter=counter.name, unit=unit.name, negative=alert.negative,
-                answers=alert.answers, start=when(alert.window_start, tz, locale),
-                end=when(alert.window_end, tz, locale), share=share,
-                threshold=format_decimal(alert.threshold_percent), link=link,
-            )
+            subject, body = (_held_mail if alert.kind == "held" else _negative_mail)(alert, head, tz, locale, base)
         mail.queue(instansi_id=unit.instansi_id, recipient=head.email, subject=subject, body=body)
         queued += 1
     return queued
+
+
+def _negative_mail(alert: Alert, head: Employee, tz, locale: str, base: str) -> tuple[str, str]:
+    counter, unit = alert.counter, alert.unit
+    share = format_decimal(alert.share_percent)
+    subject = gettext("Peringatan loket %(code)s: %(share)s%% jawaban negatif", code=counter.code, share=share)
+    body = gettext(
+        "Yth. %(name)s,\n\n"
+        "Di loket %(code)s (%(counter)s), %(unit)s, %(negative)d dari %(answers)d jawaban warga "
+        "antara %(start)s dan %(end)s negatif (%(share)s%%), di atas ambang %(threshold)s%% yang "
+        "ditetapkan unit.\n\n"
+        "Terima peringatan ini dan tutup dengan catatan tindakan di %(link)s\n",
+        name=head.name, code=counter.code, counter=counter.name, unit=unit.name, negative=alert.negative,
+        answers=alert.answers, start=when(alert.window_start, tz, locale),
+        end=when(alert.window_end, tz, locale), share=share,
+        threshold=format_decimal(alert.threshold_percent), link=f"{base}/tindak-lanjut/peringatan",
+    )
+    return subject, body
+
+
+def _held_mail(alert: Alert, head: Employee, tz, locale: str, base: str) -> tuple[str, str]:
+    counter, unit = alert.counter, alert.unit
+    subject = gettext("Peringatan loket %(code)s: tanggapan ditahan untuk ditinjau", code=counter.code)
+    body = gettext(
+        "Yth. %(name)s,\n\n"
+        "Sejak %(start)s, tanggapan web di loket %(code)s (%(counter)s), %(unit)s, melebihi pola yang wajar "
+        "dan ditahan: tanggapan itu tidak dihitung sampai BKPSDM meninjaunya. Lihat polanya dan beri "
+        "catatan di %(queue)s\n\n"
+        "Terima peringatan ini dan tutup dengan catatan tindakan di %(link)s\n",
+        name=head.name, code=counter.code, counter=counter.name, unit=unit.name,
+        start=when(alert.window_start, tz, locale), queue=f"{base}/integritas/",
+        link=f"{base}/tindak-lanjut/peringatan",
+    )
+    return subject, body

@@ -91,7 +91,8 @@ class Laporan:
 def _counts(unit: Unit, date_from: date, date_to: date, column) -> dict[str | None, int]:
     rows = db.session.execute(
         select(column, func.count(SkmResponse.id))
-        .where(SkmResponse.unit_id == unit.id, SkmResponse.local_date.between(date_from, date_to))
+        .where(SkmResponse.unit_id == unit.id, SkmResponse.local_date.between(date_from, date_to),
+               SkmResponse.status == "counted")
         .group_by(column)
     ).all()
     return {key: int(n) for key, n in rows}

@@ -24,6 +24,7 @@ from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.extensions import db
 from portal.feedback import scoring
 from portal.forms import Form
+from portal.localtime import ZONE_NAMES
 from portal.insight import charts, dashboard, permissions
 from portal.localtime import today
 from portal.org.models import Unit
@@ -42,7 +43,6 @@ PRESET_LABELS = {
     "12bulan": _l("12 bulan terakhir"),
     "tahun": _l("Tahun ini"),
 }
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 FOLLOW_UP_STATUS = {"direncanakan": _l("direncanakan"), "berjalan": _l("berjalan"), "selesai": _l("selesai")}
 #: Mutu bands behind the monthly trend, lightest for A.
 BAND_FILLS = {"A": "#e3f1e8", "B": "#eaf2f8", "C": "#fbf0dc", "D": "#f8e3e4"}
@@ -271,9 +271,10 @@ def _figures(scope, figure: dashboard.Figure, period: dashboard.Period, populati
 
 
 def _alerts(alerts) -> list[dict]:
-    return [{"code": alert.counter.code, "share": _number(alert.share_percent, 2), "negative": _count(alert.negative),
-             "answers": _count(alert.answers), "threshold": _number(alert.threshold_percent, 2),
-             "since": format_date(alert.opened_at, "medium")} for alert in alerts]
+    return [{"code": alert.counter.code, "since": format_date(alert.opened_at, "medium"), "kind": alert.kind}
+            | ({"share": _number(alert.share_percent, 2), "negative": _count(alert.negative),
+                "answers": _count(alert.answers), "threshold": _number(alert.threshold_percent, 2)}
+               if alert.kind == "negative" else {}) for alert in alerts]
 
 
 def _follow_up(follow_up) -> dict | None:

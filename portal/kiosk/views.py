@@ -5,7 +5,6 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +19,7 @@ from portal.forms import EmptyForm
 from portal.kiosk import services
 from portal.kiosk.forms import PairingForm, ReasonForm, VoteForm
 from portal.kiosk.models import KioskDevice
+from portal.localtime import when
 from portal.messages import say
 from portal.org.models import Counter
 from portal.org.permissions import my_managed, my_managed_units
@@ -33,7 +33,6 @@ DEVICE_COOKIE_DAYS = 400
 #: The thank-you page goes back to the faces after this long; an unanswered "Apa yang kurang?" too.
 THANKS_SECONDS = 5
 REASON_SECONDS = 30
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 nav.register("kiosk.manage", _l("Kiosk"), _l("Tablet penilaian cepat di loket: pasang dan cabut perangkat."),
              *MANAGERS, order=60)
@@ -43,8 +42,7 @@ def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.
     """A UTC moment in the instansi's zone, e.g. "3 Mar 2026, 14.05 WITA"."""
     if moment is None:
         return "—"
-    text = format_datetime(moment, pattern, tzinfo=tz, locale=str(get_locale() or "id"))
-    return f"{text} {ZONE_NAMES.get(tz.key, tz.key)}"
+    return when(moment, tz, str(get_locale() or "id"), pattern)
 
 
 # --- Management (unit heads, HR, admin) --------------------------------------------------------

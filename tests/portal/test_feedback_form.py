@@ -335,7 +335,8 @@ def test_stored_response_cannot_be_edited(org, db):
 @given(responses=st.lists(st.dictionaries(st.sampled_from(skm.UNSUR_CODES), st.integers(1, 4), min_size=9, max_size=9),
                           min_size=1, max_size=12),
        officer=st.booleans())
-def test_rollup_scores_match_the_raw_responses(org, db, responses, officer):
+def test_rollup_scores_match_the_raw_responses(org, db, rate_limits, responses, officer):
+    rate_limits()
     nested = db.session.begin_nested()
     try:
         for scores in responses:
