@@ -75,7 +75,7 @@ class Factory:
         other = self.unit(instansi, code="DINKES", name="Dinas Kesehatan")
         service = self.add(Service(unit_id=unit.id, name="KTP elektronik"))
         counter = self.add(Counter(unit_id=unit.id, service_id=service.id, code="UJI01", name="Loket 1",
-                                   location="Lantai 1"))
+                                   location="Lantai 1", opened_on=date(2020, 1, 1)))
         head = self.employee(unit, "Kepala Dinas Uji", jabatan="Kepala Dinas", is_unit_head=True)
         supervisor = self.employee(unit, "Atasan Uji", supervisor=head, jabatan="Kepala Bidang")
         staff = [self.employee(unit, f"Staf Uji {i}", supervisor=supervisor, job_group="front_line") for i in range(1, 5)]

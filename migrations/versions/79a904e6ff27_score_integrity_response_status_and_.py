@@ -127,7 +127,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_skm_response_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_skm_response_employee_time', ['employee_id', 'submitted_at', 'channel'], unique=False)
         batch_op.create_index(batch_op.f('ix_skm_response_hold_group_id'), ['hold_group_id'], unique=False)
-        batch_op.create_index('ix_skm_response_unit_reason', ['unit_id', 'hold_reason', 'status'], unique=False)
+        batch_op.create_index('ix_skm_response_unit_status', ['unit_id', 'status', 'hold_reason'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_skm_response_hold_group_id_hold_group'), 'hold_group', ['hold_group_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_skm_response_batch_id_paper_batch'), 'paper_batch', ['batch_id'], ['id'])
         batch_op.create_check_constraint(
@@ -198,7 +198,7 @@ def downgrade():
     with op.batch_alter_table('skm_response', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_skm_response_batch_id_paper_batch'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_skm_response_hold_group_id_hold_group'), type_='foreignkey')
-        batch_op.drop_index('ix_skm_response_unit_reason')
+        batch_op.drop_index('ix_skm_response_unit_status')
         batch_op.drop_index(batch_op.f('ix_skm_response_hold_group_id'))
         batch_op.drop_index('ix_skm_response_employee_time')
         batch_op.drop_index(batch_op.f('ix_skm_response_batch_id'))

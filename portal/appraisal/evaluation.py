@@ -117,6 +117,8 @@ class Evidence:
     """One employee's aggregates from SQL."""
 
     citizen: tuple[int, dict[str, int]] | None = None
+    #: The officer's citizen responses left out: (awaiting review, rejected or withdrawn).
+    citizen_left_out: tuple[int, int] = (0, 0)
     totals: dict[str, dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -145,6 +147,7 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
         if n >= rules.min_citizen_n:
             unsur_nrr = dict(ikm.nrr)
     values["citizen_score"], values["citizen_n"] = _score(citizen_score), n
+    values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
     pieces.append(ComponentEvidence(Component.CITIZEN, citizen_score, n, rules.min_citizen_n))
 
     report, own = _group_reports(rules, evidence)
@@ -366,6 +369,7 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
             unsur_sums = sums
     values["citizen_score"] = None if citizen_score is None else _decimal_of(*citizen_score, 3)
     values["citizen_n"] = n
+    values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
     pieces[Component.CITIZEN] = (citizen_score, n, plan.min_citizen_n)
 
     counts = evidence.counts

@@ -1,5 +1,5 @@
 """Appraisal records as rows for machines and spreadsheets: the CSV, the XLSX and the API share
-one row builder, so every output carries the same 22 fields with the same values.
+one row builder, so every output carries the same 24 fields with the same values.
 
 The CSV header and the API keys are an interface that outside systems read: never rename them.
 """
@@ -27,6 +27,9 @@ FIELDS: tuple[str, ...] = (
     "citizen_score", "citizen_n", "atasan_score", "atasan_n", "rekan_score", "rekan_n", "bawahan_score", "bawahan_n",
     "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan",
     "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status",
+    # Added later, so at the end: the officer's citizen responses in the period left out of
+    # citizen_n, awaiting review (held, or in an unverified paper batch) and rejected or withdrawn.
+    "citizen_held_n", "citizen_rejected_n",
 )
 #: Fields holding a 0–100 figure with up to two decimals (None when absent or left out).
 DECIMAL_FIELDS = frozenset({
@@ -34,7 +37,7 @@ DECIMAL_FIELDS = frozenset({
     "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan", "composite",
 })
 #: Response counts, always integers.
-COUNT_FIELDS = frozenset({"citizen_n", "atasan_n", "rekan_n", "bawahan_n"})
+COUNT_FIELDS = frozenset({"citizen_n", "atasan_n", "rekan_n", "bawahan_n", "citizen_held_n", "citizen_rejected_n"})
 
 # The XLSX is read by people at BKPSDM: its headings are fixed Indonesian, like the regulation's
 # words in the rating cells, whatever the language of the person who downloads it.
@@ -61,6 +64,8 @@ XLSX_HEADINGS: dict[str, str] = {
     "rating_hasil_kerja": "Rating Hasil Kerja",
     "predikat": "Predikat",
     "status": "Status",
+    "citizen_held_n": "n Masyarakat Ditahan",
+    "citizen_rejected_n": "n Masyarakat Ditolak",
 }
 XLSX_STATUS = {"draft": "Draf", "confirmed": "Dikonfirmasi", "finalised": "Final"}
 XLSX_KIND = {"tahunan": "Tahunan", "triwulan": "Triwulan"}

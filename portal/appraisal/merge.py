@@ -29,7 +29,7 @@ from portal.appraisal.errors import AppraisalError
 from portal.appraisal.evaluation import RECORD_PREFIX, Evidence, MergeRules, evaluate
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AuditEntry
 from portal.extensions import db
-from portal.feedback.models import SkmDaily
+from portal.feedback.models import SkmDaily, SkmResponse
 from portal.org.models import Employee, Unit
 from portal.reviews.models import QuestionnaireItem, ReviewAnswer, ReviewResponse
 from surveys import skm
@@ -40,6 +40,7 @@ from surveys.i18n import N_
 MERGED_FIELDS = (
     "unit_id", "job_group",
     *(f"{RECORD_PREFIX[c]}_{kind}" for c in Component for kind in ("score", "n")),
+    "citizen_held_n", "citizen_rejected_n",
     *(f"weight_{RECORD_PREFIX[c]}" for c in Component),
     "composite", "rating_perilaku_suggested", "explanation", "development",
 )
@@ -67,6 +68,18 @@ def citizen_query(period: AppraisalPeriod, instansi_id: int):
             .where(SkmDaily.employee_key != 0, SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
                    SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
             .group_by(SkmDaily.employee_key).order_by(SkmDaily.employee_key))
+
+
+def citizen_left_out_query(period: AppraisalPeriod, instansi_id: int):
+    """Per officer: the responses over the period's dates that do not count, awaiting review
+    (held, or in a paper batch not yet verified) and rejected or withdrawn (one GROUP BY)."""
+    r = SkmResponse
+    waiting = func.sum(case((r.status.in_(("held", "pending")), 1), else_=0))
+    return (select(r.employee_id, waiting, func.count() - waiting)
+            .where(r.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)),
+                   r.status.in_(("held", "pending", "rejected", "withdrawn")), r.employee_id.is_not(None),
+                   r.local_date.between(period.citizen_from, period.citizen_to))
+            .group_by(r.employee_id).order_by(r.employee_id))
 
 
 def review_totals_query(cycle_ids: list[int], value_codes: Iterable[str]):
@@ -175,6 +188,7 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
         select(Employee.id, Employee.unit_id, Employee.job_group)
         .where(Employee.instansi_id == period.instansi_id, Employee.active.is_(True)).order_by(Employee.id)).all()
     citizen = _Stream(_streamed(citizen_query(period, period.instansi_id)))
+    left_out = _Stream(_streamed(citizen_left_out_query(period, period.instansi_id)))
     totals = _Stream(_streamed(review_totals_query(cycle_ids, rules.value_codes)) if cycle_ids else None)
     counts = _Stream(_streamed(review_counts_query(cycle_ids)) if cycle_ids else None)
     writer = _ChunkWriter(period, rules, getattr(user, "id", None), now)
@@ -183,7 +197,7 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
         for start in range(0, len(employees), CHUNK):
             chunk = employees[start:start + CHUNK]
             last_id = chunk[-1].id
-            rows = (citizen.upto(last_id), totals.upto(last_id), counts.upto(last_id))
+            rows = (citizen.upto(last_id), totals.upto(last_id), counts.upto(last_id), left_out.upto(last_id))
             existing = writer.existing(chunk)
             # Decided records are never recomputed; everyone without evidence shares one result.
             drafts = {employee_id: job_group for employee_id, _unit_id, job_group in chunk
@@ -205,13 +219,15 @@ PARALLEL_FROM = 5_000
 
 
 def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple], totals: list[tuple],
-                  counts: list[tuple]) -> dict[int, tuple[tuple, str]]:
+                  counts: list[tuple], left_out: list[tuple] = ()) -> dict[int, tuple[tuple, str]]:
     """:func:`evaluate` for the employees of a chunk (id → job group) that have evidence, from the
-    chunk's rows of the three GROUP BY queries, as :func:`_merged` gives it; runs in a worker
-    process when there are many."""
+    chunk's rows of the GROUP BY queries, as :func:`_merged` gives it; runs in a worker process
+    when there are many."""
     evidence: dict[int, Evidence] = defaultdict(Evidence)
     for employee_id, n, *sums in citizen:
         evidence[employee_id].citizen = (int(n), dict(zip(rules.officer_unsur, map(int, sums))))
+    for employee_id, waiting, rejected in left_out:
+        evidence[employee_id].citizen_left_out = (int(waiting), int(rejected))
     codes = rules.value_codes
     for employee_id, group, *pairs in totals:
         per_value = evidence[employee_id].totals[group]

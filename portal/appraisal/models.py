@@ -120,8 +120,8 @@ class AppraisalRecord(db.Model):
     citizen_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     #: The officer's citizen responses in the period left out at the merge: awaiting review
     #: (held, or in an unverified paper batch), and rejected or withdrawn.
-    citizen_held_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
-    citizen_rejected_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    citizen_held_n: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    citizen_rejected_n: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     atasan_score: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
     atasan_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rekan_score: Mapped[Decimal | None] = mapped_column(Score, nullable=True)

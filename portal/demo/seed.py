@@ -17,6 +17,7 @@ from portal.accounts.services import hash_password
 from portal.demo.appraisal import seed_appraisal
 from portal.demo.feedback import seed_feedback
 from portal.demo.insight import seed_insight
+from portal.demo.integrity import seed_integrity
 from portal.demo.reviews import seed_reviews
 from portal.extensions import db
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit
@@ -93,6 +94,7 @@ def seed_demo(feedback: bool | None = None) -> list[DemoLogin]:
         feedback = os.environ.get("CERMIN_DEMO_FEEDBACK", "1").strip() != "0"
     if feedback:
         seed_feedback(instansi)
+        seed_integrity(instansi)
     seed_reviews(instansi)
     seed_appraisal(instansi)
     seed_insight(instansi)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from flask import current_app
 
-from portal import events
+from portal import clock, events
 from portal.extensions import db
 from portal.feedback import batches
 from portal.feedback.models import UNSUR_COLUMNS, PaperBatch, SkmComment, SkmResponse
@@ -161,7 +161,7 @@ class _RowReader:
 
     def __init__(self, instansi: Instansi, unit_ids: Collection[int] | None, trusted: bool):
         self.tz: ZoneInfo = instansi.tz
-        self.now = datetime.now(timezone.utc)
+        self.now = clock.now()
         self.today = today(self.tz, self.now)
         self.allowed = None if unit_ids is None else set(unit_ids)
         self.rules = PaperRules(instansi, self.today, trusted, int(current_app.config["CERMIN_PAPER_WINDOW_DAYS"]))

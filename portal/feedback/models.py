@@ -118,8 +118,9 @@ class SkmResponse(db.Model):
         Index("ix_skm_response_employee_date", "employee_id", "local_date"),
         #: The officer's rate and recent run of answers.
         Index("ix_skm_response_employee_time", "employee_id", "submitted_at", "channel"),
-        #: What awaits review or was ever held, per unit (the queue, `held`, `ikm`'s "held").
-        Index("ix_skm_response_unit_reason", "unit_id", "hold_reason", "status"),
+        #: Per unit, what does not count or was ever held (the queue, `held`, `ikm`'s "held", the
+        #: appraisal's held and rejected counts).
+        Index("ix_skm_response_unit_status", "unit_id", "status", "hold_reason"),
     )
 
     def scores(self) -> dict[str, int]:

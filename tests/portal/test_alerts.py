@@ -311,7 +311,7 @@ def test_rule_of_another_unit_is_refused(head_client, other_head_client):
 
 
 def test_paper_import_checks_the_lokets(db, org):
-    from portal.feedback import imports
+    from portal.feedback import batches, imports
     from portal.tabular import read_table
 
     now = datetime.now(timezone.utc).replace(microsecond=0)
@@ -319,7 +319,8 @@ def test_paper_import_checks_the_lokets(db, org):
     for i in range(10):
         moment = (now - timedelta(minutes=5 * (i + 1))).strftime("%Y-%m-%dT%H:%M:%SZ")
         lines.append(f"UJI01,{moment}," + ",".join(["1"] * 9))
-    imports.import_responses(org.instansi, read_table("\n".join(lines).encode()))
+    content = "\n".join(lines).encode()
+    imports.import_responses(org.instansi, read_table(content), batches.Upload(None, "kertas.csv", content, trusted=True))
     alert = db.session.scalar(select(Alert))
     assert alert is not None and (alert.answers, alert.negative) == (10, 10)
 

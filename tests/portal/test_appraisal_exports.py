@@ -13,7 +13,7 @@ from tests.portal.appraisal_output_data import make_period, make_record, standar
 
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
-          "rating_perilaku,rating_hasil_kerja,predikat,status")
+          "rating_perilaku,rating_hasil_kerja,predikat,status,citizen_held_n,citizen_rejected_n")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -40,14 +40,14 @@ def _values(sheet) -> list[list]:
 def test_csv_header_is_exactly_the_interface(appraisals):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
     assert text.split("\r\n", 1)[0] == HEADER
-    assert len(HEADER.split(",")) == 22
+    assert len(HEADER.split(",")) == 24
 
 
 def test_csv_row_of_a_record_with_a_left_out_component(appraisals, org):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
     line = next(l for l in text.split("\r\n") if "Staf Uji 1" in l)
     assert line == (f"{org.staff[0].nip},Staf Uji 1,DUKCAPIL,Pengadministrasi Umum,91.67,24,75,1,83.33,4,,0,"
-                    "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,confirmed")
+                    "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,confirmed,0,0")
 
 
 def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(appraisals):

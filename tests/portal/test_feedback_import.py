@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.feedback import scoring
 from portal.feedback.models import SkmComment, SkmDaily, SkmHourly, SkmResponse
 from portal.feedback.services import Submission, record_response
@@ -46,9 +47,17 @@ def count(db, model=SkmResponse) -> int:
 
 @pytest.fixture
 def dinkes_counter(factory, org):
-    counter = factory.add(Counter(unit_id=org.other_unit.id, code="DNK01", name="Loket Dinkes"))
+    counter = factory.add(Counter(unit_id=org.other_unit.id, code="DNK01", name="Loket Dinkes",
+                                  opened_on=date(2020, 1, 1)))
     factory.db.session.commit()
     return counter
+
+
+@pytest.fixture
+def in_march():
+    """A web upload takes paper forms of the last 60 days: the page's tests run on 10 March 2026."""
+    with clock.frozen(datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)):
+        yield
 
 
 # --- command line --------------------------------------------------------------------------
@@ -258,17 +267,18 @@ def upload(client, data: bytes, name="kertas.csv"):
     return post_form(client, "/survei/impor", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
-def test_page_imports_and_shows_the_summary(hr_client, org, db):
+def test_page_imports_and_shows_the_summary(hr_client, org, db, in_march):
     response = upload(hr_client, as_csv([row(), row(at="2026-03-03 10:00")]))
     assert response.status_code == 302
     page = hr_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Impor selesai: 2 tanggapan ditambahkan, 0 sudah ada sebelumnya." in page
+    assert ("Impor selesai: 2 tanggapan disimpan dalam batch yang dihitung setelah diverifikasi petugas BKPSDM "
+            "(HR) kedua; 0 sudah ada sebelumnya.") in page
     assert count(db) == 2
     again = upload(hr_client, as_csv([row(), row(at="2026-03-03 10:00")]))
-    assert "0 tanggapan ditambahkan, 2 sudah ada sebelumnya." in hr_client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "2 sudah ada sebelumnya." in hr_client.get(again.headers["Location"]).get_data(as_text=True)
 
 
-def test_page_lists_bad_rows_and_stores_nothing(hr_client, org, db):
+def test_page_lists_bad_rows_and_stores_nothing(hr_client, org, db, in_march):
     response = upload(hr_client, as_csv([row(), row(scores=(4, 3, 3, 4, 3, 3, 4, 3, 9)), row(counter="NOPE")]))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -284,7 +294,7 @@ def test_page_reports_an_unreadable_file(hr_client, org, db):
     assert "Berkas bukan CSV atau XLSX yang dapat dibaca." in response.get_data(as_text=True)
 
 
-def test_unit_head_imports_only_their_own_lokets(head_client, org, db, dinkes_counter):
+def test_unit_head_imports_only_their_own_lokets(head_client, org, db, dinkes_counter, in_march):
     page = head_client.get("/survei/impor").get_data(as_text=True)
     assert "UJI01" in page and "DNK01" not in page
     response = upload(head_client, as_csv([row(), row(counter="DNK01")]))
@@ -295,7 +305,7 @@ def test_unit_head_imports_only_their_own_lokets(head_client, org, db, dinkes_co
     assert count(db) == 1
 
 
-def test_hr_imports_for_every_unit(hr_client, org, db, dinkes_counter):
+def test_hr_imports_for_every_unit(hr_client, org, db, dinkes_counter, in_march):
     assert upload(hr_client, as_csv([row(), row(counter="dnk01")])).status_code == 302
     assert {r.unit_id for r in db.session.scalars(select(SkmResponse))} == {org.unit.id, org.other_unit.id}
 
@@ -315,7 +325,7 @@ def test_menu_entry(hr_client, employee_client, supervisor_client, head_client):
     assert "Survei kertas" not in employee_client.get("/").get_data(as_text=True)
 
 
-def test_csv_template_imports_as_is(hr_client, org, db):
+def test_csv_template_imports_as_is(hr_client, org, db, in_march):
     response = hr_client.get("/survei/impor/template.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -328,7 +338,7 @@ def test_csv_template_imports_as_is(hr_client, org, db):
     assert count(db) == 1
 
 
-def test_xlsx_template_has_the_instructions(hr_client, org, db):
+def test_xlsx_template_has_the_instructions(hr_client, org, db, in_march):
     response = hr_client.get("/survei/impor/template.xlsx")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

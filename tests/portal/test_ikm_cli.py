@@ -5,14 +5,15 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from portal.feedback.batches import Upload
 from portal.feedback.imports import import_responses
 from portal.org.models import Counter
 from portal.tabular import Table
 from surveys import skm
 
 HEADER = ["counter", "submitted_at", *[f"u{i}" for i in range(1, 10)], "employee_nip"]
-KEYS = {"n", "ikm", "ikm_4", "mutu", "mutu_label", "unsur"}
-EMPTY = {"n": 0, "ikm": None, "ikm_4": None, "mutu": None, "mutu_label": None, "unsur": []}
+KEYS = {"n", "ikm", "ikm_4", "mutu", "mutu_label", "unsur", "held"}
+EMPTY = {"n": 0, "ikm": None, "ikm_4": None, "mutu": None, "mutu_label": None, "unsur": [], "held": 0}
 #: Three paper forms at loket UJI01 (instansi in WITA, UTC+8).
 FORMS = [
     # at (local unless an offset is given),  U1..U9,               served by staff[0]?
@@ -22,6 +23,10 @@ FORMS = [
 ]
 
 
+#: The operator's trusted path: the rows count at once.
+OPERATOR = Upload(None, "kertas.csv", b"", trusted=True)
+
+
 def put(db, org, forms, counter_code="UJI01"):
     """Import forms (at, scores, served by staff[0]) through the paper importer."""
     rows = []
@@ -29,7 +34,7 @@ def put(db, org, forms, counter_code="UJI01"):
         cells = {"counter": counter_code, "submitted_at": at, **{f"u{i}": str(s) for i, s in enumerate(scores, 1)},
                  "employee_nip": org.staff[0].nip if served else ""}
         rows.append((number, cells))
-    import_responses(org.instansi, Table(header=HEADER, rows=rows))
+    import_responses(org.instansi, Table(header=HEADER, rows=rows), OPERATOR)
     db.session.commit()
 
 
@@ -54,6 +59,7 @@ def test_json_has_exactly_the_published_figures(runner, forms):
         "unsur": [{"kode": "U1", "nrr": 3.6667}, {"kode": "U2", "nrr": 3.3333}, {"kode": "U3", "nrr": 3.0},
                   {"kode": "U4", "nrr": 2.6667}, {"kode": "U5", "nrr": 3.6667}, {"kode": "U6", "nrr": 3.3333},
                   {"kode": "U7", "nrr": 3.0}, {"kode": "U8", "nrr": 2.6667}, {"kode": "U9", "nrr": 3.6667}],
+        "held": 0,
     }
 
 
@@ -94,7 +100,7 @@ def test_officer_score_uses_the_officer_unsur_only(runner, org, forms):
     # IKM 1–4 = 3.25, × 25 = 81.25, mutu B.
     result = ikm_json(runner, "--unit", "DUKCAPIL", "--employee", org.staff[0].nip)
     assert result == {"n": 2, "ikm": 81.25, "ikm_4": 3.25, "mutu": "B", "mutu_label": "Baik",
-                      "unsur": [{"kode": "U6", "nrr": 3.5}, {"kode": "U7", "nrr": 3.0}]}
+                      "unsur": [{"kode": "U6", "nrr": 3.5}, {"kode": "U7", "nrr": 3.0}], "held": 0}
     summary = runner.invoke(args=["ikm", "--unit", "DUKCAPIL", "--employee", org.staff[0].nip])
     assert f"Petugas: Staf Uji 1 (NIP {org.staff[0].nip}), hanya unsur petugas" in summary.output
     assert "Unsur terlemah: U7 Perilaku Pelaksana (sopan dan ramah) (NRR 3,0000)" in summary.output
@@ -159,10 +165,10 @@ def test_json_equals_the_domain_oracle(runner, db, org, forms, window):
             cells = {"counter": "UJI01", "submitted_at": f"{FIRST_DAY + timedelta(days=day)} {hour:02d}:10",
                      **{f"u{i}": str(s) for i, s in enumerate(answer, 1)}}
             rows.append((number, cells))
-        import_responses(org.instansi, Table(header=HEADER, rows=rows))
+        import_responses(org.instansi, Table(header=HEADER, rows=rows), OPERATOR)
         result = ikm_json(runner, "--unit", "DUKCAPIL", "--from", first.isoformat(), "--to", last.isoformat())
         chosen = [dict(zip(skm.UNSUR_CODES, answer)) for day, _hour, answer in forms
                   if first <= FIRST_DAY + timedelta(days=day) <= last]
-        assert result == (skm.ikm_from_responses(chosen).as_json() if chosen else EMPTY)
+        assert result == ({**skm.ikm_from_responses(chosen).as_json(), "held": 0} if chosen else EMPTY)
     finally:
         savepoint.rollback()
