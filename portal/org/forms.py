@@ -80,6 +80,8 @@ class CounterForm(Form):
     unit_id = SelectField(_l("Unit kerja"), coerce=int, validators=[DataRequired()])
     service_id = SelectField(_l("Layanan"), coerce=int, validators=[Optional()])
     location = StringField(_l("Lokasi"), validators=[Optional(), Length(max=200)])
+    #: No paper form may date from before it (empty for a new loket: today).
+    opened_on = DateField(_l("Dibuka sejak"), validators=[Optional()])
     active = BooleanField(_l("Aktif"), default=True)
     submit = SubmitField(_l("Simpan"))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
@@ -210,6 +210,21 @@ def check_supervisor(employee: Employee, supervisor: Employee | None) -> None:
         if current.id == employee.id:
             raise OrgError(N_("Atasan ini akan membuat rantai atasan berputar."))
         current = current.supervisor
+
+
+def end_shift(entry: RosterEntry, today: date) -> RosterEntry | None:
+    """End a roster shift: it stays, valid up to yesterday, so past rosters stay checkable (a paper
+    form names an officer who must have been on duty). A shift that has not run a full day yet
+    (valid from today or later) is removed; returns the shift, or None when it was removed."""
+    if entry.valid_from >= today:
+        db.session.delete(entry)
+        db.session.flush()
+        return None
+    yesterday = today - timedelta(days=1)
+    if entry.valid_to is None or entry.valid_to > yesterday:
+        entry.valid_to = yesterday
+    db.session.flush()
+    return entry
 
 
 class Officer(NamedTuple):

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from portal import nav
 from portal.access import access, of_my_instansi
 from portal.extensions import db
+from portal.localtime import today
 from portal.messages import say
 from portal.org import services
 from portal.org.forms import (
@@ -192,6 +193,8 @@ def _save_counter(form: CounterForm, counter: Counter | None) -> Counter | None:
         db.session.add(counter)
     counter.code, counter.name, counter.unit_id, counter.service_id = code, form.name.data.strip(), unit.id, service_id
     counter.location, counter.active = (form.location.data or "").strip(), form.active.data
+    if form.opened_on.data or counter.opened_on is None:
+        counter.opened_on = form.opened_on.data or today(current_user.instansi.tz)
     db.session.flush()
     return counter
 
@@ -352,13 +355,17 @@ def roster():
         .order_by(Counter.code, RosterEntry.weekday, RosterEntry.start_time)
     ).all()
     weekdays = dict(WEEKDAY_CHOICES)
-    return render_template("org/roster.html", form=form, entries=entries, weekdays=weekdays)
+    return render_template("org/roster.html", form=form, entries=entries, weekdays=weekdays,
+                           today=today(current_user.instansi.tz))
 
 
 @bp.route("/jadwal/<int:entry_id>/hapus", methods=["POST"])
 @access(*MANAGERS)
 def delete_roster_entry(entry_id: int):
+    """End a shift (it stays in the history, so past rosters stay checkable)."""
     entry = of_my_instansi(RosterEntry, entry_id)
-    db.session.delete(entry)
-    flash(gettext("Jadwal tugas dihapus."), "success")
+    if services.end_shift(entry, today(current_user.instansi.tz)) is None:
+        flash(gettext("Jadwal tugas yang belum berjalan dihapus."), "success")
+    else:
+        flash(gettext("Jadwal tugas diakhiri per %(day)s.", day=entry.valid_to.isoformat()), "success")
     return redirect(url_for("org.roster"))
