@@ -9,7 +9,8 @@ asks it about appraisal periods, which sit a floor above.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 class Hook:
@@ -28,6 +29,15 @@ class Hook:
     def send(self, *args: object) -> None:
         for subscriber in self._subscribers:
             subscriber(*args)
+
+    @contextmanager
+    def muted(self) -> Iterator[None]:
+        """Call no subscriber inside the block (the demo writes history, and answers for it itself)."""
+        subscribers, self._subscribers = self._subscribers, []
+        try:
+            yield
+        finally:
+            self._subscribers = subscribers
 
 
 class Question(Hook):
