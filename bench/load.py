@@ -468,6 +468,8 @@ class Ledger:
 
     rows: int
     distinct_keys: int
+    #: Of the rows, those held by the plausibility rules: stored, but in no rollup.
+    held: int
     #: Responses added to each rollup by the run (sum of n) and sarans stored.
     daily_n: int
     hourly_n: int
@@ -486,7 +488,8 @@ class Ledger:
     @property
     def partial(self) -> int:
         """Half-written data: responses missing from a rollup, sarans without their response, sarans lost."""
-        return (abs(self.daily_n - self.rows) + abs(self.hourly_n - self.rows) + self.orphan_comments
+        counted = self.rows - self.held
+        return (abs(self.daily_n - counted) + abs(self.hourly_n - counted) + self.orphan_comments
                 + abs(self.comments - self.expected_comments))
 
     def problems(self, name: str, every_visit_stored: bool) -> list[str]:
@@ -500,13 +503,15 @@ class Ledger:
         if every_visit_stored and self.lost:
             problems.append(f"{name}: {self.lost} citizens' answers never stored")
         if self.partial:
-            problems.append(f"{name}: half-written data: {self.rows} responses, rollups n {self.daily_n} daily / "
+            problems.append(f"{name}: half-written data: {self.rows} responses ({self.held} held), rollups n "
+                            f"{self.daily_n} daily / "
                             f"{self.hourly_n} hourly, {self.comments} sarans for {self.expected_comments} expected, "
                             f"{self.orphan_comments} sarans without a response")
         return problems
 
     def summary(self) -> str:
-        return (f"{self.rows} rows ({self.distinct_keys} distinct keys), rollups n {self.daily_n} daily / "
+        return (f"{self.rows} rows ({self.distinct_keys} distinct keys, {self.held} held), rollups n "
+                f"{self.daily_n} daily / "
                 f"{self.hourly_n} hourly, {self.comments} sarans ({self.expected_comments} expected, "
                 f"{self.orphan_comments} orphaned); missing {self.missing}, unexpected {self.unexpected}, "
                 f"lost {self.lost}, doubled {self.doubled}")
@@ -523,6 +528,7 @@ def ledger(database_url: str, visits: list[Visit]) -> Ledger:
                 return int(connection.execute(text(sql)).scalar() or 0)
 
             rows = one("SELECT count(*) FROM skm_response")
+            held = one("SELECT count(*) FROM skm_response WHERE status = 'held'")
             distinct = one("SELECT count(DISTINCT idempotency_key) FROM skm_response")
             daily_n = one("SELECT coalesce(sum(n), 0) FROM skm_daily")
             hourly_n = one("SELECT coalesce(sum(n), 0) FROM skm_hourly")
@@ -536,7 +542,7 @@ def ledger(database_url: str, visits: list[Visit]) -> Ledger:
     formed = {v.key for v in visits if v.key}
     expected_comments = len({v.key for v in visits if v.comment and v.key in stored})
     return Ledger(
-        rows=rows, distinct_keys=distinct, daily_n=daily_n, hourly_n=hourly_n, comments=comments,
+        rows=rows, distinct_keys=distinct, held=held, daily_n=daily_n, hourly_n=hourly_n, comments=comments,
         orphan_comments=orphans, missing=len(accepted - stored), unexpected=len(stored - accepted),
         lost=len(formed - stored), doubled=rows - distinct, expected_comments=expected_comments,
     )

@@ -89,9 +89,12 @@ class PortalRun:
 
     database: str
     load: LoadResult
+    #: Responses stored by the run, counted and held alike (each accepted POST is one).
     rows: int
     log_lines: list[str] = field(default_factory=list)
     form_gzip: dict[str, int] = field(default_factory=dict)
+    #: Of the rows, those held by the plausibility rules.
+    held: int = 0
 
     @property
     def problems(self) -> list[str]:
@@ -116,18 +119,24 @@ def _load(server: Gunicorn, codes: list[str], submissions: int, concurrency: int
 
 def measure_portal(database: str, database_url: str, work: Path, submissions: int, concurrency: int,
                    settings: ServerSettings, measure_form: bool = False,
-                   database_pids: tuple[int, ...] = ()) -> PortalRun:
-    """Migrate and seed the database, serve the portal, send the citizens, count the rows."""
+                   database_pids: tuple[int, ...] = (), codes: list[str] | None = None,
+                   default_limits: bool = False) -> PortalRun:
+    """Migrate and seed the database, serve the portal, send the citizens (to every active loket,
+    or to `codes`), count the rows. The plausibility limits are the benchmark's own, out of the
+    way, unless `default_limits` keeps the portal's."""
     prepare_portal_database(database_url, work)
-    codes = column(database_url, ACTIVE_COUNTERS)
+    codes = codes or column(database_url, ACTIVE_COUNTERS)
     before = scalar(database_url, "SELECT count(*) FROM skm_response")
-    with Gunicorn("portal:create_app()", portal_env(database_url, work), work, settings, name=database) as server:
+    held_before = scalar(database_url, "SELECT count(*) FROM skm_response WHERE status = 'held'")
+    env = portal_env(database_url, work, default_limits=default_limits)
+    with Gunicorn("portal:create_app()", env, work, settings, name=database) as server:
         load = _load(server, codes, submissions, concurrency, settings, database_pids)
         form_gzip = form_sizes(server.port, codes) if measure_form else {}
         server.stop()
         log = server.log()
     rows = scalar(database_url, "SELECT count(*) FROM skm_response") - before
-    return PortalRun(database, load, rows, log_excerpts(log), form_gzip)
+    held = scalar(database_url, "SELECT count(*) FROM skm_response WHERE status = 'held'") - held_before
+    return PortalRun(database, load, rows, log_excerpts(log), form_gzip, held)
 
 
 def _reference(app: str, name: str, database_url: str, work: Path, submissions: int, concurrency: int,

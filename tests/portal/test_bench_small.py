@@ -24,6 +24,25 @@ def test_small_submit_benchmark_loses_nothing(request):
     assert 0 < max(run.form_gzip.values()) <= 14336
 
 
+def test_small_run_with_the_default_limits_holds_what_is_beyond_them(request):
+    """Thirty machine-speed citizens at one loket, across two gunicorn workers, with the portal's
+    own limits (10 web responses in 5 minutes): every accepted POST is stored, ten count and the
+    rest are held, however the workers interleave."""
+    if request.config.getoption("--db") == "postgres":
+        pytest.skip("the small benchmark runs on SQLite only (test_integrity covers PostgreSQL's lock)")
+    from bench.harness import scalar
+
+    with workdir("cermin-bench-limits-") as work:
+        url = sqlite_url(work)
+        run = measure_portal("sqlite", url, work, submissions=30, concurrency=4, settings=ServerSettings(),
+                             codes=["PKM02"], default_limits=True)
+        counted = scalar(url, "SELECT count(*) FROM skm_response WHERE status = 'counted'")
+        reasons = scalar(url, "SELECT count(DISTINCT hold_reason) FROM skm_response WHERE status = 'held'")
+    assert run.load.server_errors == 0, run.log_lines
+    assert run.load.accepted == 30 and run.rows == 30
+    assert (counted, run.held, reasons) == (10, 20, 1)
+
+
 def test_stack_reference_serves_the_bare_view_through_the_portal(request):
     """`submit_stack_ratio` measures the portal's own hooks around the bare view: its POSTs must
     pass the portal's CSRF check (a real token in the page) and answer 303."""
