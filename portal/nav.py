@@ -26,6 +26,7 @@ ROLE_LABELS = {
     "hr": _l("HR (BKPSDM)"),
     "supervisor": _l("Atasan / Pejabat Penilai"),
     "employee": _l("Pegawai"),
+    "auditor": _l("Auditor (Inspektorat)"),
 }
 
 

@@ -12,7 +12,9 @@ from portal.extensions import db
 from portal.org.models import Employee, Instansi
 
 ADMIN, HR, SUPERVISOR, EMPLOYEE = "admin", "hr", "supervisor", "employee"
-ROLES = (ADMIN, HR, SUPERVISOR, EMPLOYEE)
+#: The Inspektorat: reads everything of its instansi, changes nothing.
+AUDITOR = "auditor"
+ROLES = (ADMIN, HR, SUPERVISOR, EMPLOYEE, AUDITOR)
 
 
 class User(UserMixin, db.Model):
@@ -78,5 +80,5 @@ class UserRole(db.Model):
 
     __table_args__ = (
         UniqueConstraint("user_id", "role"),
-        CheckConstraint("role IN ('admin', 'hr', 'supervisor', 'employee')", name="role_known"),
+        CheckConstraint("role IN ('admin', 'hr', 'supervisor', 'employee', 'auditor')", name="role_known"),
     )

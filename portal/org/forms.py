@@ -23,7 +23,7 @@ WEEKDAY_CHOICES = [
 JOB_GROUP_CHOICES = [("front_line", _l("Pelayanan langsung (loket)")), ("back_office", _l("Pendukung (tanpa loket)"))]
 ROLE_CHOICES = [
     ("admin", _l("Admin")), ("hr", _l("HR (BKPSDM)")), ("supervisor", _l("Atasan / Pejabat Penilai")),
-    ("employee", _l("Pegawai")),
+    ("employee", _l("Pegawai")), ("auditor", _l("Auditor (Inspektorat)")),
 ]
 CODE_RULE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", message=_l("Gunakan huruf, angka, - atau _ tanpa spasi."))
 
