@@ -72,7 +72,8 @@ def record(action: str, *, instansi_id: int, actor, obj=None, object_type: str |
            before: Mapping[str, object] | None = None, after: Mapping[str, object] | None = None,
            reason: str | None = None, employee_id: int | None = None, unit_id: int | None = None,
            period_id: int | None = None) -> AuditEvent | None:
-    """Add an audit event to the session (the request commits it) and return it.
+    """Add an audit event to the session (the request commits it; it is written with the next flush)
+    and return it.
 
     `actor` is the signed-in User, a command's name, or None (the system). The object is `obj`
     (its table name and id), or `object_type` and `object_id`. `before` and `after` are the
@@ -99,5 +100,4 @@ def record(action: str, *, instansi_id: int, actor, obj=None, object_type: str |
         before=_dump(before), after=_dump(after), reason=reason,
     )
     db.session.add(event)
-    db.session.flush()
     return event
