@@ -8,11 +8,17 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING, Union
 
 from portal import clock
 from portal.audit.models import SYSTEM_ACTOR, AuditEvent
 from portal.extensions import db
 
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+#: Who made a change: the signed-in user, a command's name ("import-employees"), or None (the system).
+Actor = Union["User", str, None]
 #: The longest object label kept (the column's size).
 LABEL_LENGTH = 200
 
@@ -54,7 +60,7 @@ def changed(before: Mapping[str, object] | None, after: Mapping[str, object] | N
     return {k: old.get(k) for k in keys}, {k: new.get(k) for k in keys}
 
 
-def actor_columns(actor) -> tuple[int | None, str]:
+def actor_columns(actor: Actor) -> tuple[int | None, str]:
     """A signed-in user (their id and username), or a command's name, or None for the system."""
     if actor is None:
         return None, SYSTEM_ACTOR
@@ -67,7 +73,7 @@ def _dump(values: dict | None) -> str | None:
     return None if values is None else json.dumps(values, sort_keys=True, ensure_ascii=False)
 
 
-def record(action: str, *, instansi_id: int, actor, obj=None, object_type: str | None = None,
+def record(action: str, *, instansi_id: int, actor: Actor, obj=None, object_type: str | None = None,
            object_id: int | None = None, label: str | None = None,
            before: Mapping[str, object] | None = None, after: Mapping[str, object] | None = None,
            reason: str | None = None, employee_id: int | None = None, unit_id: int | None = None,
