@@ -10,11 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.org.models import Employee, Instansi
-
-ADMIN, HR, SUPERVISOR, EMPLOYEE = "admin", "hr", "supervisor", "employee"
-#: The Inspektorat: reads everything of its instansi, changes nothing.
-AUDITOR = "auditor"
-ROLES = (ADMIN, HR, SUPERVISOR, EMPLOYEE, AUDITOR)
+from portal.roles import ADMIN, AUDITOR, EMPLOYEE, HR, ROLES, SUPERVISOR  # noqa: F401  (features import them from here)
 
 
 class User(UserMixin, db.Model):

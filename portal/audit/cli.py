@@ -7,7 +7,8 @@ import click
 from flask_babel import gettext
 
 from portal.audit import log
-from portal.cli import date_option, instansi_option, pick_instansi
+from portal.cli_options import date_option, instansi_option
+from portal.org.cli import pick_instansi
 
 
 @click.command("audit")
