@@ -85,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.appraisal.api import bp as api_bp
     from portal.appraisal.output_views import bp as appraisal_out_bp
     from portal.appraisal.views import bp as appraisal_bp
-    from portal.audit.views import bp as audit_bp
+    from portal.audit_log.views import bp as audit_bp
     from portal.counters.views import bp as counters_bp
     from portal.feedback.admin_views import bp as feedback_admin_bp
     from portal.feedback.views import bp as feedback_bp

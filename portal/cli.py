@@ -12,7 +12,7 @@ def register_commands(app: Flask) -> None:
     from portal.accounts.cli import commands as account_commands
     from portal.appraisal.cli import commands as appraisal_commands
     from portal.appraisal.export_cli import commands as appraisal_export_commands
-    from portal.audit.cli import commands as audit_commands
+    from portal.audit_log.cli import commands as audit_commands
     from portal.counters.cli import commands as counter_commands
     from portal.demo.cli import commands as demo_commands
     from portal.feedback.cli import commands as feedback_commands

@@ -1,7 +1,8 @@
-"""The instansi-wide, append-only audit log of every change that can move a score.
+"""The instansi-wide, append-only audit trail of every change that can move a score.
 
-Features record their changes with `portal.audit.record(...)`; HR, admins and auditors read
-the log on the Log audit page (`/audit/`) and with `flask --app portal audit`.
+A leaf: features record their changes with `portal.audit.record(...)`, and it imports none of
+them. HR, admins and auditors read the trail through `portal.audit_log` (the Log audit page
+`/audit/` and `flask --app portal audit`).
 """
 from portal.audit.services import actor_columns, record, snapshot
 

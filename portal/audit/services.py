@@ -8,17 +8,22 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Union
+from typing import Protocol
 
 from portal import clock
 from portal.audit.models import SYSTEM_ACTOR, AuditEvent
 from portal.extensions import db
 
-if TYPE_CHECKING:
-    from portal.accounts.models import User
+
+class SignedIn(Protocol):
+    """A signed-in user (an accounts User), as the log names them."""
+
+    id: int
+    username: str
+
 
 #: Who made a change: the signed-in user, a command's name ("import-employees"), or None (the system).
-Actor = Union["User", str, None]
+Actor = SignedIn | str | None
 #: The longest object label kept (the column's size).
 LABEL_LENGTH = 200
 

@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from portal import nav
 from portal.access import access
-from portal.accounts.models import ADMIN, AUDITOR, HR
 from portal.appraisal.models import AppraisalPeriod
-from portal.audit import log
 from portal.audit.actions import action_label
-from portal.audit.forms import AuditFilterForm
+from portal.audit_log import log
+from portal.audit_log.forms import AuditFilterForm
 from portal.extensions import db
 from portal.org.models import Unit
+from portal.roles import ADMIN, AUDITOR, HR
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 READERS = (HR, ADMIN, AUDITOR)

@@ -6,7 +6,7 @@ import json
 import click
 from flask_babel import gettext
 
-from portal.audit import log
+from portal.audit_log import log
 from portal.cli_options import date_option, instansi_option
 from portal.org.cli import pick_instansi
 
