@@ -15,11 +15,11 @@ from qrcode.image.svg import SvgPathFillImage
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from portal import audit
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.feedback.links import survey_url, ticket_url
 from portal.feedback.models import TicketBatch
-from portal.feedback.review import record_audit
 from portal.localtime import today
 from portal.org.models import Counter, Employee, RosterEntry, Unit
 from surveys.errors import DomainError
@@ -252,6 +252,6 @@ def set_rate_limit(counter: Counter, limit: int | None, actor=None) -> None:
     before = {"rate_limit": counter.rate_limit}
     counter.rate_limit = limit
     db.session.flush()
-    record_audit("org.counter.rate_limit", instansi_id=counter.unit.instansi_id, actor=actor, obj=counter,
+    audit.record("org.counter.rate_limit", instansi_id=counter.unit.instansi_id, actor=actor, obj=counter,
                  label=f"{counter.code} · {counter.name}", before=before, after={"rate_limit": limit},
                  unit_id=counter.unit_id)

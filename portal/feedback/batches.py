@@ -15,10 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from portal import clock, events
+from portal import audit, clock, events
 from portal.extensions import db
 from portal.feedback.models import PaperBatch, SkmResponse
-from portal.feedback.review import record_audit
 from portal.feedback.services import add_to_rollups
 from portal.org.models import Instansi
 from portal.roles import HR
@@ -72,7 +71,7 @@ def finish(batch: PaperBatch, added: int, actor) -> PaperBatch | None:
         db.session.flush()
         return None
     batch.added = added
-    record_audit("feedback.batch.upload", instansi_id=batch.instansi_id, actor=actor, obj=batch,
+    audit.record("feedback.batch.upload", instansi_id=batch.instansi_id, actor=actor, obj=batch,
                  label=_label(batch), before=None,
                  after={"status": batch.status, "rows": added, "sha256": batch.sha256, "filename": batch.filename})
     db.session.flush()
@@ -137,8 +136,8 @@ def verify(batch: PaperBatch, user, now: datetime | None = None) -> int:
                        .values(status="counted"))
     add_to_rollups(rows)
     batch.status, batch.verified_by_id, batch.verified_at = "verified", user.id, now or clock.now()
-    record_audit("feedback.batch.verify", instansi_id=batch.instansi_id, actor=user, obj=batch, label=_label(batch),
-                 before={"status": "pending"}, after={"status": "verified", "counted": len(rows)})
+    audit.record("feedback.batch.verify", instansi_id=batch.instansi_id, actor=user, obj=batch, label=_label(batch),
+                 before={"status": "pending", "counted": 0}, after={"status": "verified", "counted": len(rows)})
     db.session.flush()
     events.responses_imported.send(db.session.get(Instansi, batch.instansi_id))
     return len(rows)
@@ -165,8 +164,8 @@ def withdraw(batch: PaperBatch, user, reason: str, now: datetime | None = None) 
     before = batch.status
     batch.status, batch.withdrawn_by_id, batch.withdrawn_at, batch.withdraw_reason = (
         "withdrawn", user.id, now or clock.now(), reason)
-    record_audit("feedback.batch.withdraw", instansi_id=batch.instansi_id, actor=user, obj=batch, label=_label(batch),
-                 before={"status": before, "counted": len(counted)}, after={"status": "withdrawn", "rows": len(rows)},
+    audit.record("feedback.batch.withdraw", instansi_id=batch.instansi_id, actor=user, obj=batch, label=_label(batch),
+                 before={"status": before, "counted": len(counted)}, after={"status": "withdrawn", "counted": 0},
                  reason=reason)
     db.session.flush()
     return len(rows)

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import func, or_, select, update
 
-from portal import clock
+from portal import audit, clock
 from portal.extensions import db
 from portal.feedback.models import UNSUR_COLUMNS, HoldGroup, HoldNote, SkmComment, SkmResponse
 from portal.feedback.services import add_to_rollups
@@ -35,10 +35,6 @@ REASON_SENTENCES = {
                      "biasanya."),
     "paper_batch": N_("Baris survei kertas yang menunggu verifikasi petugas BKPSDM kedua."),
 }
-
-
-def record_audit(action: str, **entry) -> None:
-    """TODO(issue 13, branch only): portal.audit.record(action, **entry) once wt-audit lands on main."""
 
 
 class ReviewError(DomainError):
@@ -160,11 +156,10 @@ def _decide(group: HoldGroup, user, reason: str, status: str, now: datetime | No
     group.status, group.decided_by_id, group.decided_at, group.decision_reason = (
         status, user.id, now or clock.now(), reason)
     counter = db.session.get(Counter, group.counter_id)
-    record_audit(f"feedback.hold.{'release' if status == 'released' else 'reject'}", instansi_id=group.instansi_id,
+    audit.record(f"feedback.hold.{'release' if status == 'released' else 'reject'}", instansi_id=group.instansi_id,
                  actor=user, obj=group, label=f"{counter.code} · {group.first_at.isoformat()}",
                  before={"status": "open", "held": len(responses)},
-                 after={"status": status, "counted" if status == "released" else "rejected": len(responses),
-                        "responses": [r.id for r in responses]},
+                 after={"status": status, "held": 0, "responses": [r.id for r in responses]},
                  reason=reason, unit_id=group.unit_id)
     db.session.flush()
     return len(responses)

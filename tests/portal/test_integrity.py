@@ -308,6 +308,14 @@ def burst(app, org, db):
     return db.session.scalar(select(HoldGroup))
 
 
+def _audit(app, action):
+    """The one audit entry of this action, as `flask audit --json` prints it."""
+    entries = json.loads(app.test_cli_runner().invoke(args=["audit", "--json"]).output)
+    found = [e for e in entries if e["action"] == action]
+    assert len(found) == 1, entries
+    return found[0]
+
+
 def _decide(client, group, button, reason="Diperiksa dengan rekaman antrean"):
     from tests.conftest import csrf_token
 
@@ -327,6 +335,11 @@ def test_hr_releases_a_burst_and_it_counts_from_then_on(app, org, db, burst, hr_
     assert _n(org) == 14 and db.session.get(HoldGroup, burst.id).status == "released"
     listed = json.loads(app.test_cli_runner().invoke(args=["held", "--unit", "DUKCAPIL", "--json"]).output)
     assert {row["status"] for row in listed} == {"released"} and len(listed) == 4
+    entry = _audit(app, "feedback.hold.release")
+    assert (entry["actor"], entry["reason"], entry["object"]) == ("hr", "Diperiksa dengan rekaman antrean",
+                                                                 f"hold_group:{burst.id}")
+    assert entry["before"]["status"] == "open" and entry["after"]["status"] == "released"
+    assert len(entry["after"]["responses"]) == 4
     # Decided once: a second decision changes nothing.
     assert _decide(hr_client, burst, "reject").status_code == 303
     db.session.expire_all()
@@ -340,6 +353,9 @@ def test_hr_rejects_a_burst_it_is_kept_and_never_counts(app, org, db, burst, hr_
     assert _n(org) == 10
     group = db.session.get(HoldGroup, burst.id)
     assert group.status == "rejected" and group.decision_reason.startswith("Skrip")
+    entry = _audit(app, "feedback.hold.reject")
+    assert entry["reason"].startswith("Skrip") and entry["before"] == {"status": "open", "held": 4, "responses": None}
+    assert entry["after"]["status"] == "rejected" and len(entry["after"]["responses"]) == 4
     # The database keeps a rejected response rejected, and never lets it go.
     rejected = db.session.scalar(select(SkmResponse.id).where(SkmResponse.status == "rejected"))
     with pytest.raises((IntegrityError, DBAPIError)):

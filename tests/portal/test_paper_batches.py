@@ -159,6 +159,15 @@ def test_a_verified_batch_is_withdrawn_as_a_whole(app, head_client, hr_client, s
     assert db.session.scalar(select(func.count()).select_from(SkmDaily)) == 0
     listed = json.loads(runner.invoke(args=["held", "--unit", "DUKCAPIL", "--json"]).output)
     assert {r["status"] for r in listed} == {"withdrawn"} and len(listed) == 7
+    entries = {e["action"]: e for e in json.loads(runner.invoke(args=["audit", "--json"]).output)}
+    assert entries["feedback.batch.upload"]["actor"] == "kepala"
+    assert entries["feedback.batch.upload"]["after"]["sha256"] == batch.sha256
+    assert (entries["feedback.batch.verify"]["actor"], entries["feedback.batch.verify"]["after"]) == (
+        "hr", {"status": "verified", "counted": 7})
+    withdrawal = entries["feedback.batch.withdraw"]
+    assert (withdrawal["actor"], withdrawal["reason"]) == ("hr2", "Formulir ganda dari loket lain")
+    assert (withdrawal["before"], withdrawal["after"]) == ({"status": "verified", "counted": 7},
+                                                           {"status": "withdrawn", "counted": 0})
 
 
 def test_the_uploader_takes_back_a_pending_batch(head_client, org, db):
