@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.feedback import scoring
-from portal.feedback.models import COMMENT_STATUSES, SkmComment
+from portal.feedback.models import COMMENT_STATUSES, SkmComment, SkmResponse
 from portal.insight.models import FollowUp
 from portal.org.models import Counter, Employee, Unit
 from surveys import skm
@@ -65,6 +65,12 @@ def last_full_quarter(day: date) -> tuple[date, date]:
 
 # --- the saran inbox --------------------------------------------------------------------------------
 
+#: A saran is in the inbox once its response counts: the saran of a held response (a burst, a paper
+#: batch not yet verified) is read on the Integritas data page until it is released.
+COUNTED = select(SkmResponse.id).where(SkmResponse.id == SkmComment.response_id,
+                                       SkmResponse.status == "counted").exists()
+
+
 @dataclass(frozen=True)
 class InboxFilter:
     """Which saran to list: always within `unit_ids` (the units the user manages)."""
@@ -77,7 +83,7 @@ class InboxFilter:
     date_to: date | None = None
 
     def conditions(self) -> list:
-        conditions = [SkmComment.unit_id.in_(self.unit_ids)]
+        conditions = [SkmComment.unit_id.in_(self.unit_ids), COUNTED]
         if self.unit_id is not None:
             conditions.append(SkmComment.unit_id == self.unit_id)
         if self.status is not None:
@@ -106,7 +112,7 @@ def inbox(selection: InboxFilter, page: int = 1, per_page: int = 20) -> tuple[li
 
 def status_counts(unit_ids, date_from: date | None = None, date_to: date | None = None) -> dict[str, int]:
     """Saran per status (every status present, zero when none)."""
-    conditions = [SkmComment.unit_id.in_(list(unit_ids))]
+    conditions = [SkmComment.unit_id.in_(list(unit_ids)), COUNTED]
     if date_from is not None:
         conditions.append(SkmComment.local_date >= date_from)
     if date_to is not None:

@@ -366,6 +366,19 @@ def test_hr_rejects_a_burst_it_is_kept_and_never_counts(app, org, db, burst, hr_
             db.session.execute(SkmResponse.__table__.delete().where(SkmResponse.id == rejected))
 
 
+def test_a_held_responses_saran_reaches_the_inbox_once_released(org, db, burst, hr_client):
+    from portal.insight import followup
+
+    def inbox_total():
+        return followup.inbox(followup.InboxFilter(unit_ids=(org.unit.id,)))[1]
+
+    assert inbox_total() == 10 and followup.status_counts([org.unit.id])["baru"] == 10
+    assert "saran 13" in hr_client.get("/integritas/").get_data(as_text=True)  # the reviewer reads it
+    _decide(hr_client, burst, "release")
+    db.session.expire_all()
+    assert inbox_total() == 14
+
+
 def test_a_reason_is_required(org, db, burst, hr_client):
     _decide(hr_client, burst, "release", reason="")
     db.session.expire_all()
