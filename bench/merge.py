@@ -167,9 +167,9 @@ def build(employees: int, responses: int, answers: int) -> dict:
     officers = math.ceil(employees / OFFICER_EVERY)
     counters = max(1, officers // OFFICERS_PER_LOKET)
     execute(text(
-        "INSERT INTO counter (unit_id, code, name, location, active) "
+        "INSERT INTO counter (unit_id, code, name, location, active, opened_on) "
         f"WITH RECURSIVE {sql.series('s', counters)} "
-        f"SELECT {unit0} + i % {units}, 'BC' || {sql.padded('i', 7)}, 'Loket ' || i, '', true FROM s"))
+        f"SELECT {unit0} + i % {units}, 'BC' || {sql.padded('i', 7)}, 'Loket ' || i, '', true, {sql.day('0')} FROM s"))
     cmin, cmax = db.session.execute(select(func.min(Counter.id), func.max(Counter.id))).one()
     assert cmax - cmin + 1 == counters, "counter ids must be contiguous in a fresh table"
 

@@ -32,6 +32,8 @@ from portal.feedback.models import UNSUR_COLUMNS, HoldGroup, SkmDaily, SkmRespon
 from portal.localtime import LocalStamp
 from portal.org.models import RosterEntry, shift_covers
 from portal.sql import execute_core
+from surveys.errors import InvalidTicket
+from surveys.tickets import peek_counter_code
 
 #: Channels the rate rules count: the loket's QR and the officers' name plates.
 RATE_CHANNELS = ("web", "officer")
@@ -86,16 +88,18 @@ def _signals_statement():
     def count(*conditions):
         return select(func.count()).select_from(r).where(*conditions).scalar_subquery()
 
+    # Up to the response's own moment: a late paper row or a test's history may lie after it.
+    until = r.c.submitted_at <= bindparam("at")
     run = (select(r.c.submitted_at, *(r.c[c] for c in UNSUR_COLUMNS))
-           .where(officer, r.c.channel.in_(SIGNAL_CHANNELS))
+           .where(officer, until, r.c.channel.in_(SIGNAL_CHANNELS))
            .order_by(r.c.submitted_at.desc(), r.c.id.desc()).limit(RUN - 1).subquery())
     identical = and_(*(run.c[c] == bindparam(c) for c in UNSUR_COLUMNS))
     daily = SkmDaily.__table__
     return select(
-        count(r.c.counter_id == bindparam("counter_id"), r.c.submitted_at > bindparam("rate_since"),
+        count(r.c.counter_id == bindparam("counter_id"), r.c.submitted_at > bindparam("rate_since"), until,
               r.c.channel.in_(RATE_CHANNELS)),
-        count(officer, r.c.submitted_at > bindparam("rate_since"), r.c.channel.in_(RATE_CHANNELS)),
-        count(officer, r.c.submitted_at > bindparam("burst_since"), r.c.channel.in_(SIGNAL_CHANNELS)),
+        count(officer, r.c.submitted_at > bindparam("rate_since"), until, r.c.channel.in_(RATE_CHANNELS)),
+        count(officer, r.c.submitted_at > bindparam("burst_since"), until, r.c.channel.in_(SIGNAL_CHANNELS)),
         count(officer, r.c.local_date == bindparam("today")),
         select(func.coalesce(func.sum(daily.c.n), 0))
         .where(daily.c.employee_key == bindparam("employee_id"), daily.c.local_date >= bindparam("baseline_from"),
@@ -144,7 +148,7 @@ def lock(session, counter_id: int, employee_id: int | None) -> None:
 def read_signals(counter_id: int, employee_id: int | None, scores: dict[str, int], local: LocalStamp,
                  window: timedelta) -> Signals:
     row = execute_core(_SIGNALS, {
-        "counter_id": counter_id, "employee_id": employee_id, "rate_since": local.utc - window,
+        "counter_id": counter_id, "employee_id": employee_id, "at": local.utc, "rate_since": local.utc - window,
         "burst_since": local.utc - BURST_WINDOW, "today": local.local_date,
         "baseline_from": local.local_date - timedelta(days=BASELINE_DAYS),
         **{c: scores[c.upper()] for c in UNSUR_COLUMNS},
@@ -153,15 +157,18 @@ def read_signals(counter_id: int, employee_id: int | None, scores: dict[str, int
 
 
 def hold_reason(session, loket, channel: str, employee_id: int | None, scores: dict[str, int],
-                local: LocalStamp, ticket_counter_id: int | None = None) -> str | None:
+                local: LocalStamp, ticket_code: str | None = None) -> str | None:
     """Why this web response must be held, or None when it counts. Takes the loket's (and the
-    officer's) lock first, so the counts it reads stay true until the response is stored."""
+    officer's) lock first, so the counts it reads stay true until the response is stored.
+
+    A ticket's code names the loket it was issued for (its signature was checked by the form)."""
     lock(session, loket.id, employee_id)
-    if channel == "ticket" and ticket_counter_id != loket.id:
+    with_ticket = channel == "ticket" and bool(ticket_code)
+    if with_ticket and _ticket_loket(ticket_code) != loket.code:
         return "ticket_loket"
     rule = limits(loket)
     signals = read_signals(loket.id, employee_id, scores, local, rule.window)
-    if channel in RATE_CHANNELS:
+    if not with_ticket:
         if signals.loket_recent >= rule.loket:
             return "rate_loket"
         if employee_id is not None and signals.officer_recent >= rule.officer:
@@ -176,6 +183,13 @@ def hold_reason(session, loket, channel: str, employee_id: int | None, scores: d
     if _surging(signals) and _period_ending(loket.unit.instansi_id, local):
         return "period_end"
     return None
+
+
+def _ticket_loket(ticket_code: str) -> str | None:
+    try:
+        return peek_counter_code(ticket_code)
+    except InvalidTicket:
+        return None
 
 
 _HISTORY = text("SELECT count(*), coalesce(sum(CASE WHEN " + " AND ".join(f"{c} = :{c}" for c in UNSUR_COLUMNS)

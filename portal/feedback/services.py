@@ -38,8 +38,8 @@ class Submission:
     """A citizen's answers, already checked for shape by the form or the importer.
 
     For the web channels the form has checked that a chosen officer is on duty at the loket now
-    (a name plate's officer was on duty when the form was opened), and `ticket_counter_id` is the
-    loket a ticket was issued for.
+    (a name plate's officer was on duty when the form was opened) and that a ticket's signature is
+    genuine and the ticket unused.
     """
 
     scores: dict[str, int]
@@ -51,7 +51,6 @@ class Submission:
     ticket_code: str | None = None
     import_key: str | None = None
     submitted_at: datetime | None = None
-    ticket_counter_id: int | None = None
 
 
 class Duplicate(Exception):
@@ -116,7 +115,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
     reason = None
     if submission.channel in WEB_CHANNELS:
         reason = holds.hold_reason(db.session, loket, submission.channel, submission.employee_id, scores, local,
-                                   submission.ticket_counter_id)
+                                   submission.ticket_code)
     values = dict(
         instansi_id=loket.unit.instansi_id, unit_id=loket.unit_id, counter_id=loket.id,
         service_id=loket.service_id, employee_id=submission.employee_id, submitted_at=local.utc,

@@ -208,9 +208,8 @@ def _submit(counter: Loket):
     employee_id = fixed_officer.id if fixed_officer else _chosen_officer(counter, answers["officer"], errors)
     if errors:
         return again(gettext("Ada jawaban yang belum lengkap. Lihat pesan di bawah."), errors)
-    ticket_counter = None
     if ticket:
-        state, ticket_counter = _ticket_state(ticket)
+        state, _ = _ticket_state(ticket)
         if state == "used":
             return redirect(url_for("feedback.thanks", code=counter.code), 303)
         if state:
@@ -220,7 +219,6 @@ def _submit(counter: Loket):
         profile={field: data.get(field) for field in PROFILE_FIELDS},
         channel="ticket" if ticket else ("officer" if fixed_officer else "web"),
         idempotency_key=key.idempotency_key, ticket_code=_normalise_ticket(ticket) if ticket else None,
-        ticket_counter_id=ticket_counter.id if ticket_counter else None,
     )
     try:
         record_response(counter, submission)

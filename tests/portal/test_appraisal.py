@@ -1,5 +1,5 @@
 """Appraisal periods and the merge: every figure of one employee computed by hand."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,9 @@ from portal.appraisal.overview import development_of, explanation_of
 from portal.appraisal.periods import create_period, period_weights, update_period
 from portal.messages import say_template
 from surveys.appraisal import Component
-from tests.portal.appraisal_helpers import BACK, FRONT, citizen_responses, make_period, record_of, released_cycle
+from tests.portal.appraisal_helpers import (
+    BACK, FRONT, NOON_UTC, citizen_responses, make_period, record_of, released_cycle,
+)
 
 D = Decimal
 
@@ -225,7 +227,8 @@ def test_new_evidence_updates_the_draft_with_an_audit_entry(org, db, evidence):
     period = make_period(org, [evidence])
     merge(period)
     record = record_of(period, org.staff[0])
-    citizen_responses(org.counter, org.staff[0], [1] * 12, [1] * 12)
+    # An hour later, so the loket's plausible rate holds; varied, so no run of identical answers.
+    citizen_responses(org.counter, org.staff[0], [1, 2] * 6, [1] * 12, when=NOON_UTC + timedelta(hours=1))
     summary = merge(period)
     assert summary == MergeSummary(updated=1, unchanged=6)
     db.session.refresh(record)

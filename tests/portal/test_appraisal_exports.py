@@ -86,16 +86,16 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
     assert workbook.sheetnames == ["Penilaian", "Keterangan"]
     values = _values(sheet)
     assert values[0][:6] == ["NIP", "Nama", "Unit Kerja", "Jabatan", "Skor Masyarakat", "n Masyarakat"]
-    assert "Bobot Masyarakat (%)" in values[0] and values[0][-6:] == [
+    assert "Bobot Masyarakat (%)" in values[0] and values[0][-8:] == [
         "Nilai Komposit", "Rating Perilaku (usulan)", "Rating Perilaku (ditetapkan)", "Rating Hasil Kerja",
-        "Predikat", "Status"]
+        "Predikat", "Status", "n Masyarakat Ditahan", "n Masyarakat Ditolak"]
     assert sheet.freeze_panes == "A2"
     own = next(r for r in values if r[1] == "Staf Uji 1")
     assert own[0] == org.staff[0].nip and isinstance(own[0], str)
     assert own[2] == "Dinas Kependudukan dan Pencatatan Sipil"
     assert own[4] == pytest.approx(91.67) and own[5] == 24 and own[10] is None and own[15] is None
     assert own[16] == pytest.approx(84.26)
-    assert own[-1] == "Dikonfirmasi"
+    assert own[-3:] == ["Dikonfirmasi", 0, 0]
     assert sheet.column_dimensions["B"].width >= 25
     notes = {row[0]: row[1] for row in _values(workbook["Keterangan"]) if row and row[0]}
     assert notes["Periode"] == "Penilaian Kinerja Tahunan 2025"

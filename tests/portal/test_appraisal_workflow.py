@@ -3,6 +3,7 @@ the audit log, the hasil kerja import, distribution, and every role's access to 
 import io
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,7 @@ from portal.org.services import ImportRejected
 from portal.tabular import read_table
 from surveys.appraisal import Predikat, Rating
 from tests.conftest import login, post_form
-from tests.portal.appraisal_helpers import citizen_responses, make_period, record_of, released_cycle
+from tests.portal.appraisal_helpers import NOON_UTC, citizen_responses, make_period, record_of, released_cycle
 
 ABOVE, MEETS, BELOW = Rating.DI_ATAS.value, Rating.SESUAI.value, Rating.DI_BAWAH.value
 
@@ -213,9 +214,9 @@ def test_return_to_draft_then_merge_recomputes(org, period):
 def test_merge_leaves_decided_records_alone(org, period):
     confirmed(org, period, org.staff[0])
     finalised(org, period, org.staff[1])
-    citizen_responses(org.counter, org.staff[0], [4] * 10, [4] * 10)
-    citizen_responses(org.counter, org.staff[1], [4] * 10, [4] * 10)
-    citizen_responses(org.counter, org.staff[2], [4] * 10, [4] * 10)
+    # One officer an hour, so the loket's plausible rate holds.
+    for hour, officer in enumerate(org.staff[:3]):
+        citizen_responses(org.counter, officer, [4] * 10, [4] * 10, when=NOON_UTC + timedelta(hours=hour))
     summary = merge(period)
     assert summary == MergeSummary(updated=1, unchanged=4, skipped_non_draft=2)
     assert record_of(period, org.staff[0]).citizen_n == 0
