@@ -20,6 +20,8 @@ from portal.org.permissions import can_manage_unit, my_managed, my_managed_units
 from portal.roles import ADMIN, HR, SUPERVISOR
 from portal.web import rollback_request
 from surveys import skm
+from surveys.errors import DomainError
+from surveys.i18n import N_
 
 bp = Blueprint("integrity", __name__, url_prefix="/integritas", template_folder="templates")
 READERS = (SUPERVISOR, HR, ADMIN)
@@ -65,8 +67,21 @@ def queue():
     )
 
 
-def _back(group_id: int | None = None):
-    return redirect(url_for("integrity.queue", _anchor=f"burst-{group_id}" if group_id else None), 303)
+def _back(anchor: str | None = None):
+    return redirect(url_for("integrity.queue", _anchor=anchor), 303)
+
+
+def _attempt(action, success: str, anchor: str | None = None):
+    """Run a review action; flash its outcome (`success`, which may name the `count` the action
+    returns) or the reason it was refused, in which case nothing it wrote is kept."""
+    try:
+        count = action()
+    except DomainError as error:
+        rollback_request()
+        flash(say(error), "error")
+    else:
+        flash(gettext(success, count=count), "success")
+    return _back(anchor)
 
 
 @bp.route("/kelompok/<int:group_id>/putuskan", methods=["POST"])
@@ -76,18 +91,12 @@ def decide(group_id: int):
     form = DecisionForm(prefix=f"d{group.id}")
     if not form.validate_on_submit():
         flash(gettext("Tuliskan alasan keputusan ini."), "error")
-        return _back(group.id)
-    try:
-        if form.release.data:
-            count = review.release(group, current_user, form.reason.data)
-            flash(gettext("%(count)d tanggapan dilepaskan dan kini dihitung.", count=count), "success")
-        else:
-            count = review.reject(group, current_user, form.reason.data)
-            flash(gettext("%(count)d tanggapan ditolak: disimpan, tidak pernah dihitung.", count=count), "success")
-    except review.ReviewError as error:
-        rollback_request()
-        flash(say(error), "error")
-    return _back(group.id)
+        return _back(f"burst-{group.id}")
+    if form.release.data:
+        return _attempt(lambda: review.release(group, current_user, form.reason.data),
+                        N_("%(count)d tanggapan dilepaskan dan kini dihitung."), f"burst-{group.id}")
+    return _attempt(lambda: review.reject(group, current_user, form.reason.data),
+                    N_("%(count)d tanggapan ditolak: disimpan, tidak pernah dihitung."), f"burst-{group.id}")
 
 
 @bp.route("/kelompok/<int:group_id>/catatan", methods=["POST"])
@@ -97,15 +106,9 @@ def note(group_id: int):
     form = NoteForm(prefix=f"n{group.id}")
     if not form.validate_on_submit():
         flash(gettext("Catatan tidak boleh kosong."), "error")
-        return _back(group.id)
-    try:
-        review.add_note(group, current_user, form.text.data)
-    except review.ReviewError as error:
-        rollback_request()
-        flash(say(error), "error")
-    else:
-        flash(gettext("Catatan disimpan."), "success")
-    return _back(group.id)
+        return _back(f"burst-{group.id}")
+    return _attempt(lambda: review.add_note(group, current_user, form.text.data), N_("Catatan disimpan."),
+                    f"burst-{group.id}")
 
 
 def _my_batch(batch_id: int) -> PaperBatch:
@@ -121,15 +124,9 @@ def _my_batch(batch_id: int) -> PaperBatch:
 def verify_batch(batch_id: int):
     batch = _my_batch(batch_id)
     if not EmptyForm().validate_on_submit():
-        return _back()
-    try:
-        count = batches.verify(batch, current_user)
-    except batches.BatchError as error:
-        rollback_request()
-        flash(say(error), "error")
-    else:
-        flash(gettext("Batch diverifikasi: %(count)d tanggapan kini dihitung.", count=count), "success")
-    return _back()
+        return _back("batches")
+    return _attempt(lambda: batches.verify(batch, current_user),
+                    N_("Batch diverifikasi: %(count)d tanggapan kini dihitung."), "batches")
 
 
 @bp.route("/batch/<int:batch_id>/tarik", methods=["POST"])
@@ -139,12 +136,6 @@ def withdraw_batch(batch_id: int):
     form = WithdrawForm(prefix=f"w{batch.id}")
     if not form.validate_on_submit():
         flash(gettext("Tuliskan alasan penarikan batch."), "error")
-        return _back()
-    try:
-        count = batches.withdraw(batch, current_user, form.reason.data)
-    except batches.BatchError as error:
-        rollback_request()
-        flash(say(error), "error")
-    else:
-        flash(gettext("Batch ditarik: %(count)d baris tidak lagi dihitung.", count=count), "success")
-    return _back()
+        return _back("batches")
+    return _attempt(lambda: batches.withdraw(batch, current_user, form.reason.data),
+                    N_("Batch ditarik: %(count)d baris tidak lagi dihitung."), "batches")
