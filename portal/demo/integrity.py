@@ -2,11 +2,13 @@
 ballot stuffing held and waiting in the "Integritas data" queue.
 
 Yesterday at 20.15, forty browsers that keep no cookies rated one officer of the 24-hour IGD
-loket PKM02 with 4 on every unsur within a minute. The plausibility rules let the first ten count
-and hold the rest (`portal/feedback/holds.py`); the burst has its "held" alert (history: no mail).
+loket PKM02 within a minute: 4 for the officer (U6, U7), 3 or 4 on the other unsur, at random so as
+not to look scripted. The plausibility rules let the first ten count and hold the other thirty
+(`portal/feedback/holds.py`); the burst has its "held" alert (history: no mail).
 """
 from __future__ import annotations
 
+import random
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select, update
@@ -41,10 +43,12 @@ def seed_integrity(instansi: Instansi) -> int:
                                    .order_by(RosterEntry.id).limit(1))
     day = today(instansi.tz) - timedelta(days=1)
     start = datetime.combine(day, BURST_AT, instansi.tz).astimezone(timezone.utc)
+    rng = random.Random(BURST_SIZE)
     # History, not news: the burst's alert is opened without mail to the unit head.
     with events.burst_held.muted():
         for i in range(BURST_SIZE):
-            record_response(counter, Submission(scores={kode: 4 for kode in skm.UNSUR_CODES}, employee_id=officer_id,
+            scores = {kode: 4 if kode in ("U6", "U7") else rng.choice((3, 4)) for kode in skm.UNSUR_CODES}
+            record_response(counter, Submission(scores=scores, employee_id=officer_id,
                                                 submitted_at=start + timedelta(seconds=1.5 * i)))
     group = db.session.scalar(select(HoldGroup).where(HoldGroup.counter_id == counter.id))
     alerts.open_held_alert(counter, group.id, group.first_at, notify=False)
