@@ -18,6 +18,7 @@ from portal.appraisal.models import AppraisalPeriod
 from portal.feedback import holds, review, scoring
 from portal.feedback.models import HoldGroup, SkmDaily, SkmResponse
 from portal.feedback.services import Submission, record_response
+from portal.insight import alerts
 from portal.insight.models import Alert
 from portal.org.models import Counter, RosterEntry
 from surveys import skm
@@ -80,8 +81,11 @@ def test_forty_browsers_without_cookies_count_as_ten_and_the_rest_wait_for_revie
     assert set(listed[0]) == {"id", "counter", "submitted_at", "employee_nip", "reason", "status"}
     assert listed[0]["counter"] == "UJI01" and listed[0]["employee_nip"] == officer.nip
     assert listed[0]["reason"] == "rate_loket"
-    # The public page, the dashboards and the merge read the rollups: only the ten.
+    # The public page, the dashboards and the merge read the rollups: only the ten. So does the
+    # negative-share alert's window.
     assert db.session.scalar(select(func.sum(SkmDaily.n))) == 10
+    first, last = db.session.execute(select(func.min(SkmResponse.submitted_at), func.max(SkmResponse.submitted_at))).one()
+    assert alerts.window_counts(org.counter, first, last) == (10, 10)
 
 
 def test_the_limit_holds_per_officer_across_lokets(app, org, db, factory):
@@ -430,6 +434,45 @@ def test_hr_cannot_release_a_burst_about_itself(app, org, db, factory):
     assert _decide(client_for(app, "hr2"), group, "release").status_code == 303
     db.session.expire_all()
     assert db.session.get(HoldGroup, group.id).status == "released"
+
+
+def test_one_open_alert_per_loket_and_kind(app, org, db):
+    start = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
+    db.session.add(Alert(unit_id=org.unit.id, counter_id=org.counter.id, kind="negative", opened_at=start,
+                         window_start=start, window_end=start, answers=10, negative=5, share_percent=50,
+                         threshold_percent=30, status="open"))
+    for burst_start in (start, start + timedelta(hours=2)):
+        for i in range(12):
+            record_response(org.counter, Submission(scores=scores(3, U5=1 + i % 4),
+                                                    submitted_at=burst_start + timedelta(seconds=i)))
+    assert db.session.scalar(select(func.count()).select_from(HoldGroup)) == 2
+    kinds = db.session.execute(select(Alert.kind, func.count()).group_by(Alert.kind)).all()
+    assert dict(kinds) == {"negative": 1, "held": 1}
+
+
+def test_the_record_says_what_was_left_out(app, org, db, hr_client):
+    from portal.appraisal import exports
+    from portal.appraisal.merge import merge
+    from portal.appraisal.models import AppraisalRecord
+    from tests.portal.appraisal_helpers import make_period
+
+    with clock.frozen(datetime(2026, 6, 2, 2, 0, tzinfo=timezone.utc)):
+        for _ in range(14):
+            _browser_submits(app, "UJI01", FOURS, officer=str(org.staff[0].id))
+    period = make_period(org)
+    merge(period)
+    record = db.session.scalar(select(AppraisalRecord).where(AppraisalRecord.employee_id == org.staff[0].id))
+    assert (record.citizen_n, record.citizen_held_n, record.citizen_rejected_n) == (10, 4, 0)
+    db.session.commit()
+    review.reject(db.session.scalar(select(HoldGroup)), org.users["hr"], "Skrip")
+    merge(period)
+    db.session.refresh(record)
+    assert (record.citizen_n, record.citizen_held_n, record.citizen_rejected_n) == (10, 0, 4)
+    line = next(l for l in exports.to_csv(exports.appraisal_rows(exports.Scope(period))).split("\r\n")
+                if org.staff[0].nip in l)
+    assert line.endswith(",draft,0,4")
+    page = hr_client.get(f"/penilaian/catatan/{record.id}").get_data(as_text=True)
+    assert "0 tanggapan yang menunggu tinjauan" in page and "4 yang ditolak atau ditarik" in page
 
 
 def test_rebuilt_rollups_hold_only_counted_responses(org, db, burst):
