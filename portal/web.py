@@ -1,11 +1,10 @@
 """Request-wide behaviour: one transaction per request, session timeouts and security headers."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user, logout_user
 
+from portal import clock
 from portal.access import refuse_undeclared
 from portal.extensions import db
 
@@ -46,7 +45,7 @@ def init_app(app: Flask) -> None:
     def enforce_idle_timeout():
         if not current_user.is_authenticated:
             return
-        now = int(datetime.now(timezone.utc).timestamp())
+        now = int(clock.now().timestamp())
         idle = app.config["CERMIN_SESSION_IDLE_MINUTES"] * 60
         last_seen = session.get("seen", now)
         started = session.get("started", now)

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import time
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
+from portal import clock
 from portal.access import PUBLIC, SIGNED_IN, access
 from portal.accounts import services
 from portal.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm, TotpForm
@@ -65,7 +64,7 @@ def login():
             next_url = safe_next(request.args.get("next"), url_for("main.home"))
             if user.uses_totp:
                 # The password was right; the session is opened only after the second factor.
-                session["pending_totp"] = {"user": user.id, "at": time.time(), "next": next_url}
+                session["pending_totp"] = {"user": user.id, "at": clock.timestamp(), "next": next_url}
                 return redirect(url_for("accounts.login_code"))
             login_user(user)
             return redirect(next_url)
@@ -81,7 +80,7 @@ TOTP_PENDING_SECONDS = 300
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 200)
 def login_code():
     pending = session.get("pending_totp")
-    if not pending or time.time() - pending.get("at", 0) > TOTP_PENDING_SECONDS:
+    if not pending or clock.timestamp() - pending.get("at", 0) > TOTP_PENDING_SECONDS:
         session.pop("pending_totp", None)
         flash(gettext("Silakan masuk kembali."), "info")
         return redirect(url_for("accounts.login"))

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.extensions import db
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmResponse
 from portal.feedback.services import MAX_COMMENT, FeedbackError, add_to_rollups
@@ -146,7 +147,7 @@ class _RowReader:
 
     def __init__(self, instansi: Instansi, unit_ids: Collection[int] | None):
         self.tz: ZoneInfo = instansi.tz
-        self.now = datetime.now(timezone.utc)
+        self.now = clock.now()
         self.today = today(self.tz, self.now)
         self.allowed = None if unit_ids is None else set(unit_ids)
         counters = db.session.scalars(
