@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import DEMO_MOMENT, build_demo, dispose
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 CHROMIUM_FLAGS = [
@@ -32,17 +35,20 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The portal with the demo instansi, on a free loopback port, in a thread."""
+def live_server(demo_app, tmp_path_factory):
+    """The portal with the demo instansi (a copy of the session's demo), on a free loopback port,
+    in a thread. Its clock is the tests' (`pinned_clock`): the pages show the demo as it stood at
+    DEMO_MOMENT, on any day; Chromium's own clock is the machine's."""
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
     from portal import create_app
-    from portal.demo.seed import seed_demo
-    from portal.extensions import db
 
-    os.environ.setdefault("CERMIN_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
     database = tmp_path_factory.mktemp("browser") / "cermin.sqlite"
+    demo_url = demo_app.config["SQLALCHEMY_DATABASE_URI"]
+    if demo_url.startswith("sqlite:///"):
+        with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as source, sqlite3.connect(database) as copy:
+            source.backup(copy)
     app = create_app({
         "SECRET_KEY": "browser-tests",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
@@ -51,16 +57,17 @@ def live_server(tmp_path_factory):
         "CERMIN_MIN_FILL_SECONDS": 1,
         "CERMIN_DEVICE_DAILY_LIMIT": 100,
     })
-    with app.app_context():
-        upgrade()
-        seed_demo()
-        db.session.commit()
+    if not demo_url.startswith("sqlite:///"):
+        with app.app_context():
+            upgrade()
+        build_demo(app, DEMO_MOMENT)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["CERMIN_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield app.config["CERMIN_BASE_URL"]
     server.shutdown()
+    dispose(app)
 
 
 @pytest.fixture(scope="session")

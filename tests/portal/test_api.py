@@ -1,12 +1,12 @@
 """The read-only JSON API and the admin's page for its tokens."""
 import re
-from datetime import timedelta
+from datetime import datetime, timezone
 
 import pytest
 
+from portal import clock
 from portal.appraisal import tokens
 from portal.appraisal.models import ApiToken
-from portal.db import utcnow
 from tests.conftest import post_form
 from tests.portal.appraisal_output_data import make_period, standard_appraisals
 
@@ -75,10 +75,12 @@ def test_unit_parameter_filters(client, appraisals, issue):
 
 def test_using_a_token_records_when(client, appraisals, issue, db):
     token = issue()
-    assert _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token).status_code == 200
+    moment = datetime(2026, 11, 19, 1, 2, 3, tzinfo=timezone.utc)
+    with clock.frozen(moment):
+        assert _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token).status_code == 200
     row = tokens.find_active(token)
     db.session.refresh(row)
-    assert row.last_used_at is not None and utcnow() - row.last_used_at < timedelta(minutes=1)
+    assert row.last_used_at == moment
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic YWRtaW46cGFzcw==", "Token abc"])

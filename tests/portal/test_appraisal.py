@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.appraisal import services
 from portal.appraisal.models import AppraisalRecord, AuditEntry
 from portal.messages import say_template
+from tests.conftest import examples
 from tests.portal.appraisal_helpers import BACK, FRONT, citizen_responses, make_period, record_of, released_cycle
 
 D = Decimal
@@ -240,11 +242,11 @@ def test_merge_progress_reports_every_chunk(org, db, monkeypatch):
 
 
 def test_merge_refuses_unreleased_cycles(org, db):
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
 
     from portal.reviews import services as reviews
 
-    today = datetime.now(timezone.utc).date()
+    today = clock.today(org.instansi.tz)
     cycle = reviews.create_cycle(org.instansi, name="Belum", period_kind="tahunan", opens_on=today,
                                  closes_on=today + timedelta(days=5), unit_ids=[org.unit.id])
     period = make_period(org, [cycle])
@@ -309,7 +311,7 @@ def test_period_name_is_unique_and_cycles_of_another_instansi_are_refused(org, d
 
     from portal.reviews import services as reviews
 
-    today = date.today()
+    today = clock.today(other.tz)
     foreign = reviews.create_cycle(other, name="Lain", period_kind="tahunan", opens_on=today,
                                    closes_on=today + timedelta(days=3), unit_ids=[unit.id])
     with pytest.raises(services.AppraisalError) as caught:
@@ -328,7 +330,7 @@ def test_update_period_keeps_decided_records(org, db, evidence):
     assert record_of(period, org.staff[0]).composite == D("100.000")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(st.fractions(min_value=0, max_value=100, max_denominator=10**6), st.integers(min_value=0, max_value=4))
 def test_the_merge_rounds_exactly_like_the_core(value, places):
     from surveys.exact import round_half_up

@@ -16,6 +16,7 @@ from portal.localtime import today
 from portal.org.models import Counter
 from surveys import skm
 from surveys.tickets import sign_ticket
+from tests.conftest import examples
 
 ALL_FOUR = {f"u{i}": "4" for i in range(1, 10)}
 
@@ -331,7 +332,7 @@ def test_stored_response_cannot_be_edited(org, db):
     assert db.session.scalar(select(SkmResponse.u1)) == 3
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(responses=st.lists(st.dictionaries(st.sampled_from(skm.UNSUR_CODES), st.integers(1, 4), min_size=9, max_size=9),
                           min_size=1, max_size=12),
        officer=st.booleans())
@@ -353,7 +354,7 @@ def test_rollup_scores_match_the_raw_responses(org, db, responses, officer):
 FIELD_VALUES = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(["1", "2", "3", "4", "5", "0", "-1", "", " 3", "३"]))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.dictionaries(
     st.sampled_from([f"u{i}" for i in range(1, 10)] + ["officer", "comment", "gender", "age_range", "education",
                                                          "occupation", "ticket", "website"]),
