@@ -256,6 +256,28 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     return client.post(url, data=payload, **kwargs)
 
 
+H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
+
+
+def heading(html: str) -> str:
+    """The text of a page's first <h1>, tags removed and spaces collapsed."""
+    match = H1_RE.search(html)
+    assert match, "the page has no <h1>"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def assert_headings(client, pages: dict[str, tuple[str, str]]) -> None:
+    """Each page renders in Indonesian and in English: the document's language and its heading are
+    those of the language asked for (path → (Indonesian heading, English heading))."""
+    for path, headings in pages.items():
+        for lang, expected in zip(("id", "en"), headings):
+            response = client.get(path, headers={"Accept-Language": lang})
+            html = response.get_data(as_text=True)
+            assert response.status_code == 200, (path, lang)
+            assert f'<html lang="{lang}"' in html, (path, lang)
+            assert heading(html) == expected, (path, lang)
+
+
 def login(client, login_name: str, password: str = "Rahasia-2026"):
     return post_form(client, "/masuk", {"login": login_name, "password": password})
 

@@ -24,9 +24,11 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The session's user; a deactivated account is signed out at its next request."""
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
 
 
 def safe_next(target: str | None, fallback: str) -> str:

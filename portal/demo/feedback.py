@@ -592,17 +592,31 @@ def _insert_comments(instansi: Instansi, comments: dict[str, dict]) -> None:
 
 
 def _insert_rows(model, rows: list[dict]) -> None:
-    """Plain rows in bulk: executemany in chunks; COPY on PostgreSQL, where executemany sends one
-    statement per row and is about five times slower (13.6 s against 2.4 s for the responses)."""
+    """Plain rows in bulk, straight to the driver: COPY on PostgreSQL, where executemany sends one
+    statement per row and is about five times slower (13.6 s against 2.4 s for the responses);
+    one prepared executemany on SQLite, the values converted by the columns' own types (a third
+    of the time the ORM's bulk insert takes)."""
     if not rows:
         return
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        columns = list(rows[0])
+    columns = list(rows[0])
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
         statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
+        return
+    if dialect.name == "sqlite":
+        table = model.__table__
+        converters = [(c, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for c in columns]
+        statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(statement, ([convert(row[c]) if convert else row[c] for c, convert in converters]
+                                           for row in rows))
+        finally:
+            cursor.close()
         return
     for start in range(0, len(rows), CHUNK):
         db.session.execute(insert(model), rows[start:start + CHUNK], execution_options=BULK)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.appraisal import services
-from portal.appraisal.models import AppraisalRecord, AuditEntry
+from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AuditEntry
 from portal.messages import say_template
 from tests.conftest import examples
 from tests.portal.appraisal_helpers import BACK, FRONT, citizen_responses, make_period, record_of, released_cycle
@@ -264,11 +264,14 @@ def test_inactive_employees_get_no_record(org, db):
 # --- period settings ---------------------------------------------------------------------------
 
 def test_period_is_stored_with_its_weights(org, db, evidence):
-    period = make_period(org, [evidence], thresholds=(D("85.5"), D(65)), min_citizen_n=20,
-                         officer_unsur=("U7", "U3", "U6"))
+    period_id, cycle_id = make_period(org, [evidence], thresholds=(D("85.5"), D(65)), min_citizen_n=20,
+                                      officer_unsur=("U7", "U3", "U6")).id, evidence.id
+    db.session.commit()
+    db.session.expunge_all()  # read back what the database holds, not the objects the test made
+    period = db.session.get(AppraisalPeriod, period_id)
     assert period.officer_unsur == "U3,U6,U7"
     assert (period.above_threshold, period.meets_threshold, period.min_citizen_n) == (D("85.5"), D(65), 20)
-    assert [c.id for c in period.cycles] == [evidence.id]
+    assert [c.id for c in period.cycles] == [cycle_id]
     weights = services.period_weights(period)
     assert weights["front_line"][services.Component.CITIZEN] == D(30)
     assert weights["back_office"][services.Component.BAWAHAN] == D(20)

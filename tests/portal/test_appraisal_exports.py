@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.appraisal import exports
-from tests.conftest import login
+from tests.conftest import assert_headings, login
 from tests.portal.appraisal_output_data import make_period, make_record, standard_appraisals
 
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
@@ -268,8 +268,9 @@ def test_draft_sheet_says_so_and_tolerates_missing_development(hr_client, apprai
 
 
 def test_sheet_renders_in_english(hr_client, appraisals):
-    response = hr_client.get(f"/penilaian/catatan/{appraisals.own.id}/cetak", headers={"Accept-Language": "en"})
-    assert response.status_code == 200
+    name = appraisals.own.employee.name
+    assert_headings(hr_client, {f"/penilaian/catatan/{appraisals.own.id}/cetak": (
+        f"Lembar penilaian {name}", f"Appraisal sheet for {name}")})
 
 
 def test_employee_prints_own_sheet_once_confirmed(employee_client, appraisals, factory, org, db):
@@ -375,6 +376,12 @@ def test_certificate_needs_a_place_on_the_list(hr_client, appraisals, factory, o
 
 def test_output_pages_render_in_english(hr_client, appraisals, org):
     period_id = appraisals.period.id
-    for path in ("/penilaian/laporan", f"/penilaian/{period_id}/ekspor", f"/penilaian/{period_id}/pengembangan",
-                 f"/penilaian/{period_id}/apresiasi", f"/penilaian/{period_id}/apresiasi/{org.staff[2].id}/sertifikat"):
-        assert hr_client.get(path, headers={"Accept-Language": "en"}).status_code == 200, path
+    name = org.staff[2].name
+    assert_headings(hr_client, {
+        "/penilaian/laporan": ("Laporan penilaian", "Appraisal report"),
+        f"/penilaian/{period_id}/ekspor": ("Ekspor penilaian", "Export appraisals"),
+        f"/penilaian/{period_id}/pengembangan": ("Area pengembangan", "Development areas"),
+        f"/penilaian/{period_id}/apresiasi": ("Apresiasi petugas", "Officer appreciation"),
+        f"/penilaian/{period_id}/apresiasi/{org.staff[2].id}/sertifikat": (
+            f"Piagam penghargaan {name}", f"Certificate of Appreciation for {name}"),
+    })
