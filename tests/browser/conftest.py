@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_MOMENT, build_demo, dispose
+from tests.conftest import DEMO_MOMENT, TEST_CONFIG, build_demo, dispose
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 CHROMIUM_FLAGS = [
@@ -50,7 +50,8 @@ def live_server(demo_app, tmp_path_factory):
         with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as source, sqlite3.connect(database) as copy:
             source.backup(copy)
     app = create_app({
-        "SECRET_KEY": "browser-tests",
+        # The demo's links and signed codes were made with the tests' key.
+        "SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "CERMIN_LOGIN_LIMIT": "1000 per minute",
         # A person needs seconds to answer; the browser tests still wait this long.
