@@ -49,26 +49,28 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
     assert set(body) == {"period", "appraisals"}
     assert body["period"] == {"id": appraisals.period.id, "name": "Penilaian Kinerja Tahunan 2025", "kind": "tahunan",
                               "citizen_from": "2025-01-01", "citizen_to": "2025-12-31"}
-    assert [a["nama"] for a in body["appraisals"]] == ["Bidan Dinkes", "Atasan Uji", "Staf Uji 1", "Staf Uji 2",
-                                                       "Staf Uji 3"]
+    assert [a["nama"] for a in body["appraisals"]] == [
+        "Bidan Dinkes", "Kepala Dinkes Uji", "Petugas HR Uji", "Atasan Uji", "Kepala Dinas Uji", "Staf Uji 1",
+        "Staf Uji 2", "Staf Uji 3", "Staf Uji 4"]
     assert all(set(a) == KEYS for a in body["appraisals"])
-    own = body["appraisals"][2]
+    own = body["appraisals"][5]
+    del own["rekan_n"]  # a hidden group's count: see test_appraisal_outputs.py
     assert own == {
         "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
-        "citizen_score": 91.67, "citizen_n": 24, "atasan_score": 75.0, "atasan_n": 1, "rekan_score": 83.33,
-        "rekan_n": 4, "bawahan_score": None, "bawahan_n": 0, "weight_citizen": 44.44, "weight_atasan": 33.33,
-        "weight_rekan": 22.22, "weight_bawahan": None, "composite": 84.26,
+        "citizen_score": 91.67, "citizen_n": 24, "atasan_score": 75.0, "atasan_n": 1, "rekan_score": None,
+        "bawahan_score": None, "bawahan_n": 0, "weight_citizen": 57.14, "weight_atasan": 42.86,
+        "weight_rekan": None, "weight_bawahan": None, "composite": 84.52,
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
     }
     assert isinstance(own["citizen_n"], int) and isinstance(own["citizen_score"], float)
-    draft = body["appraisals"][3]
+    draft = body["appraisals"][6]
     assert draft["status"] == "draft" and draft["rating_perilaku"] is None and draft["predikat"] is None
 
 
 def test_unit_parameter_filters(client, appraisals, issue):
     response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}&unit=dinkes", issue())
-    assert [a["unit"] for a in response.json["appraisals"]] == ["DINKES"]
+    assert [a["unit"] for a in response.json["appraisals"]] == ["DINKES"] * 3
     response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}&unit=ENTAH", issue())
     assert response.status_code == 404 and response.json["status"] == 404
 
@@ -117,7 +119,8 @@ def test_token_without_the_scope_is_403(client, appraisals, issue):
 def test_unit_restricted_token(client, appraisals, issue, org):
     token = issue(unit=org.other_unit)
     url = f"/api/v1/appraisals?period={appraisals.period.id}"
-    assert [a["nama"] for a in _get(client, url, token).json["appraisals"]] == ["Bidan Dinkes"]
+    assert [a["nama"] for a in _get(client, url, token).json["appraisals"]] == ["Bidan Dinkes", "Kepala Dinkes Uji",
+                                                                                 "Petugas HR Uji"]
     assert _get(client, url + "&unit=DINKES", token).status_code == 200
     response = _get(client, url + "&unit=DUKCAPIL", token)
     assert response.status_code == 403 and response.json["status"] == 403
@@ -125,7 +128,7 @@ def test_unit_restricted_token(client, appraisals, issue, org):
 
 def test_period_of_another_instansi_or_unknown_is_404(client, appraisals, issue, factory, db):
     elsewhere = factory.instansi(name="Pemerintah Kota Lain")
-    theirs = make_period(factory, elsewhere)
+    theirs = make_period(elsewhere)
     db.session.commit()
     token = issue()
     assert _get(client, f"/api/v1/appraisals?period={theirs.id}", token).status_code == 404
