@@ -71,7 +71,7 @@ def free_port() -> int:
 
 
 def portal_env(database_url: str, workdir: Path) -> dict[str, str]:
-    """The environment the portal runs with under load (see the bench README section)."""
+    """The environment the portal runs with under load (see "Benchmarks and fault tests" in docs/development.md)."""
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": database_url,

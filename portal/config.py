@@ -1,6 +1,6 @@
 """Configuration from the environment.
 
-Everything a deployment sets comes from environment variables (see the README's table); the
+Everything a deployment sets comes from environment variables (see the table in docs/reference.md); the
 embedded setup needs none of them.
 """
 from __future__ import annotations
@@ -69,6 +69,8 @@ def from_environment(instance_path: Path) -> dict:
         "CERMIN_DEVICE_DAILY_LIMIT": int(os.environ.get("CERMIN_DEVICE_DAILY_LIMIT", "3")),
         "CERMIN_TICKET_VALID_DAYS": int(os.environ.get("CERMIN_TICKET_VALID_DAYS", "2")),
         "CERMIN_KIOSK_MIN_INTERVAL_SECONDS": int(os.environ.get("CERMIN_KIOSK_MIN_INTERVAL_SECONDS", "8")),
+        "CERMIN_KIOSK_PAIRING_LIMIT": os.environ.get("CERMIN_KIOSK_PAIRING_LIMIT", "10 per minute"),
+        "CERMIN_API_LIMIT": os.environ.get("CERMIN_API_LIMIT", "120 per minute"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),

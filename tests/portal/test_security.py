@@ -130,6 +130,23 @@ def test_production_settings(monkeypatch, tmp_path):
     assert settings["CERMIN_HSTS"]
 
 
+def test_rate_limits_are_read_from_the_environment(monkeypatch, tmp_path):
+    """The limits docs/reference.md lists as environment variables are read from it."""
+    from portal import config
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.delenv("CERMIN_API_LIMIT", raising=False)
+    monkeypatch.delenv("CERMIN_KIOSK_PAIRING_LIMIT", raising=False)
+    defaults = config.from_environment(tmp_path)
+    assert defaults["CERMIN_API_LIMIT"] == "120 per minute"
+    assert defaults["CERMIN_KIOSK_PAIRING_LIMIT"] == "10 per minute"
+    monkeypatch.setenv("CERMIN_API_LIMIT", "30 per minute")
+    monkeypatch.setenv("CERMIN_KIOSK_PAIRING_LIMIT", "5 per minute")
+    settings = config.from_environment(tmp_path)
+    assert settings["CERMIN_API_LIMIT"] == "30 per minute"
+    assert settings["CERMIN_KIOSK_PAIRING_LIMIT"] == "5 per minute"
+
+
 def test_hsts_in_production(app, org):
     app.config["CERMIN_HSTS"] = True
     try:
