@@ -18,7 +18,7 @@ recursive CTE on SQLite, generate_series on PostgreSQL), so building it takes se
 Then, each in its own process so that the figures are clean: the bare SQL GROUP BY over the same
 tables (the merge's three aggregates written by hand, fetched whole: the SKM sums per officer,
 the 360 sums and counts per value in one row per reviewee and rater group as the merge reads
-them, the responses per reviewee and group; run once to warm the file cache, then timed), and the merge (`portal.appraisal.services.merge`, first run creating every
+them, the responses per reviewee and group; run once to warm the file cache, then timed), and the merge (`portal.appraisal.merge.merge`, first run creating every
 record with its audit entry, committed), then the merge again (nothing changes). Figures: the
 merge time, its ratio to the bare GROUP BY (target ≤ 3), the process's peak RSS (target < 500 MB,
 `resource.getrusage`, which includes the ~70 MB of Python, Flask and SQLAlchemy), and the time of
@@ -136,7 +136,7 @@ def build(employees: int, responses: int, answers: int) -> dict:
     """Fill the current app's (migrated, empty) database; returns what the measurement needs."""
     from sqlalchemy import func, select, text
 
-    from portal.appraisal import services
+    from portal.appraisal.periods import create_period
     from portal.extensions import db
     from portal.org.models import Counter, Employee, Instansi, Unit
     from portal.reviews.models import QuestionnaireItem, ReviewCycle
@@ -224,7 +224,7 @@ def build(employees: int, responses: int, answers: int) -> dict:
 
     weights = {"front_line": {"citizen": 30, "atasan": 40, "rekan": 20, "bawahan": 10},
                "back_office": {"citizen": 0, "atasan": 50, "rekan": 30, "bawahan": 20}}
-    period = services.create_period(instansi, "Penilaian Kinerja Tahunan 2025", "tahunan", *PERIOD, [cycle.id],
+    period = create_period(instansi, "Penilaian Kinerja Tahunan 2025", "tahunan", *PERIOD, [cycle.id],
                                     weights)
     db.session.commit()
     execute(text("ANALYZE"))
@@ -300,7 +300,7 @@ def _tree_rss_mb(pid: int) -> float:
 def child_merge(database_url: str, period_id: int) -> dict:
     import resource
 
-    from portal.appraisal import services
+    from portal.appraisal.merge import merge
     from portal.appraisal.models import AppraisalPeriod
     from portal.extensions import db
 
@@ -313,12 +313,12 @@ def child_merge(database_url: str, period_id: int) -> dict:
         before_mb = _tree_rss_mb(os.getpid())
         period = db.session.get(AppraisalPeriod, period_id)
         started, cpu_started = time.perf_counter(), cpu()
-        first = services.merge(period)
+        first = merge(period)
         db.session.commit()
         seconds, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
         period = db.session.get(AppraisalPeriod, period_id)
         started = time.perf_counter()
-        second = services.merge(period)
+        second = merge(period)
         db.session.commit()
         again = time.perf_counter() - started
     return {"seconds": seconds, "cpu_seconds": cpu_seconds, "again_seconds": again, "before_mb": before_mb,

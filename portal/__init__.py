@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _subscribe_features()
     _register_request_hooks(app)
 
     from portal.errors import register_error_handlers
@@ -79,6 +80,7 @@ def _log_limiter_storage() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.admin_views import bp as account_admin_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.appraisal.api import bp as api_bp
     from portal.appraisal.output_views import bp as appraisal_out_bp
@@ -95,9 +97,17 @@ def _register_blueprints(app: Flask) -> None:
     from portal.reviews.rater_views import bp as review_rater_bp
     from portal.reviews.views import bp as reviews_bp
 
-    for blueprint in (main_bp, accounts_bp, org_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp, review_rater_bp,
-                      appraisal_bp, appraisal_out_bp, api_bp, insight_bp, public_bp, feedback_admin_bp, followup_bp):
+    for blueprint in (main_bp, accounts_bp, org_bp, account_admin_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp,
+                      review_rater_bp, appraisal_bp, appraisal_out_bp, api_bp, insight_bp, public_bp, feedback_admin_bp,
+                      followup_bp):
         app.register_blueprint(blueprint)
+
+
+def _subscribe_features() -> None:
+    """Upper features listen to what the lower ones store (`portal/events.py`)."""
+    from portal.insight import alerts
+
+    alerts.subscribe()
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -1,56 +1,11 @@
-"""Command-line interface: `flask --app portal <command>`; each feature adds its own commands."""
+"""Command-line interface: `flask --app portal <command>`; each feature adds its own commands.
+
+This module only gathers them; what the commands share lives in `portal/cli_options.py`.
+"""
 from __future__ import annotations
 
-import re
-from datetime import date
-
-import click
 from flask import Flask
-from flask_babel import gettext
 from flask.cli import with_appcontext
-from sqlalchemy import select
-
-from portal.extensions import db
-from portal.org.models import Instansi
-
-
-def pick_instansi(name: str | None) -> Instansi:
-    """The instansi a command works on: the only one, or the one named."""
-    if name:
-        instansi = db.session.scalar(select(Instansi).where(Instansi.name == name))
-        if instansi is None:
-            raise click.ClickException(f"Instansi tidak ditemukan: {name}")
-        return instansi
-    all_instansi = db.session.scalars(select(Instansi).order_by(Instansi.id)).all()
-    if not all_instansi:
-        raise click.ClickException("Belum ada instansi. Jalankan `flask --app portal seed-demo` atau buat instansi dahulu.")
-    if len(all_instansi) > 1:
-        raise click.ClickException("Ada beberapa instansi; pilih dengan --instansi NAMA.")
-    return all_instansi[0]
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_iso_date(text: str) -> date:
-    """A date written TTTT-BB-HH (2026-03-01) and nothing else; ValueError otherwise."""
-    if not _ISO_DATE.fullmatch(text.strip()):
-        raise ValueError(text)
-    return date.fromisoformat(text.strip())
-
-
-def date_option(text: str | None, option: str) -> date | None:
-    """The date given to `option`, None when it was not given; a clear error when it is not a date."""
-    if text is None:
-        return None
-    try:
-        return parse_iso_date(text)
-    except ValueError:
-        raise click.ClickException(gettext("Tanggal %(option)s \"%(value)s\" tidak valid; gunakan TTTT-BB-HH.",
-                                           option=option, value=text)) from None
-
-
-instansi_option = click.option("--instansi", "instansi_name", metavar="NAMA", help="Nama instansi (jika lebih dari satu).")
 
 
 def register_commands(app: Flask) -> None:

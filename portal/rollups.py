@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from portal.db import dialect_insert, execute_core, frozen_statement
 from portal.extensions import db
+from portal.sql import dialect_insert, execute_core, frozen_statement
 
 
 def upsert_increments(model, keys: tuple[str, ...], increments: tuple[str, ...], rows: list[dict]) -> None:

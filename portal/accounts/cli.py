@@ -5,9 +5,10 @@ from sqlalchemy import select
 
 from portal.accounts import services
 from portal.accounts.models import ROLES
-from portal.cli import instansi_option, pick_instansi
+from portal.cli_options import instansi_option
 from portal.extensions import db
 from portal.messages import say
+from portal.org.cli import pick_instansi
 from portal.org.models import Employee
 
 

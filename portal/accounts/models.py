@@ -10,9 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.org.models import Employee, Instansi
-
-ADMIN, HR, SUPERVISOR, EMPLOYEE = "admin", "hr", "supervisor", "employee"
-ROLES = (ADMIN, HR, SUPERVISOR, EMPLOYEE)
+from portal.roles import ADMIN, EMPLOYEE, HR, ROLES, SUPERVISOR  # noqa: F401  (features import them from here)
 
 
 class User(UserMixin, db.Model):

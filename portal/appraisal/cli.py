@@ -9,11 +9,14 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.appraisal import services
+from portal.appraisal.errors import AppraisalError
+from portal.appraisal.merge import merge
 from portal.appraisal.models import AppraisalPeriod
-from portal.cli import instansi_option, pick_instansi
+from portal.appraisal.periods import period_weights, periods_of, status_counts
+from portal.cli_options import instansi_option
 from portal.extensions import db
 from portal.messages import say
+from portal.org.cli import pick_instansi
 from portal.org.models import Instansi
 
 
@@ -48,8 +51,8 @@ def merge_appraisals(period_id: int, username: str | None) -> None:
             seen[0] = done
 
         try:
-            summary = services.merge(period, user, progress=advance)
-        except services.AppraisalError as error:
+            summary = merge(period, user, progress=advance)
+        except AppraisalError as error:
             db.session.rollback()
             raise click.ClickException(say(error))
     db.session.commit()
@@ -60,7 +63,7 @@ def merge_appraisals(period_id: int, username: str | None) -> None:
 
 
 def period_json(period: AppraisalPeriod, instansi: Instansi) -> dict:
-    counts = services.status_counts(period)
+    counts = status_counts(period)
     return {
         "id": period.id,
         "name": period.name,
@@ -74,7 +77,7 @@ def period_json(period: AppraisalPeriod, instansi: Instansi) -> dict:
         "above_threshold": f"{period.above_threshold:.2f}",
         "meets_threshold": f"{period.meets_threshold:.2f}",
         "weights": {group: {c.value: _plain_number(w) for c, w in weights.items()}
-                    for group, weights in services.period_weights(period).items()},
+                    for group, weights in period_weights(period).items()},
         "records": sum(counts.values()),
         "status_counts": counts,
     }
@@ -92,7 +95,7 @@ def periods(as_json: bool, instansi_name: str | None) -> None:
     (draft, confirmed, finalised).
     """
     instansi = pick_instansi(instansi_name)
-    found = services.periods_of(instansi.id)
+    found = periods_of(instansi.id)
     if as_json:
         click.echo(json.dumps([period_json(p, instansi) for p in found], indent=2, ensure_ascii=False))
         return
@@ -100,7 +103,7 @@ def periods(as_json: bool, instansi_name: str | None) -> None:
         click.echo(gettext("Belum ada periode penilaian."))
         return
     for period in found:
-        counts = services.status_counts(period)
+        counts = status_counts(period)
         click.echo(gettext(
             "%(id)d  %(name)s  (%(start)s – %(end)s): %(total)d catatan, %(draft)d draf, %(confirmed)d dikonfirmasi, "
             "%(final)d final", id=period.id, name=period.name, start=period.citizen_from.isoformat(),

@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from portal.appraisal import exports
 from portal.appraisal.models import AppraisalPeriod
-from portal.cli import instansi_option
+from portal.cli_options import instansi_option
 from portal.extensions import db
 from portal.org.models import Instansi
 

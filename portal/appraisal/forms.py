@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.appraisal.services import MAX_REASON
+from portal.appraisal.workflow import MAX_REASON
 from portal.forms import Form
 from portal.org.forms import MultiCheckboxField
 from portal.org.models import JOB_GROUPS

@@ -16,10 +16,13 @@ from flask_babel import format_datetime, format_decimal, gettext, lazy_gettext a
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import nav
+from portal import clock, nav
 from portal.access import access, of_my_instansi
 from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User
-from portal.appraisal import permissions, services
+from portal.appraisal import audit, overview, permissions, workflow
+# Aliased: the views `periods`, `merge` and `hasil_kerja` have the modules' names.
+from portal.appraisal import hasil_kerja as hasil_kerja_import, merge as merging, periods as appraisal_periods
+from portal.appraisal.errors import AppraisalError, TransitionRefused
 from portal.appraisal.forms import (
     WEIGHT_COMPONENTS, ConfirmForm, HasilKerjaForm, HasilKerjaImportForm, PeriodForm, ReasonForm,
 )
@@ -88,8 +91,8 @@ def _label(value: str | None) -> str:
 @bp.app_context_processor
 def appraisal_helpers():
     return {
-        "appraisal_status": lambda status: gettext(services.STATUS_LABELS.get(status, status)),
-        "appraisal_kind": lambda kind: gettext(services.KIND_LABELS.get(kind, kind)),
+        "appraisal_status": lambda status: gettext(workflow.STATUS_LABELS.get(status, status)),
+        "appraisal_kind": lambda kind: gettext(appraisal_periods.KIND_LABELS.get(kind, kind)),
         "appraisal_label": _label,
     }
 
@@ -118,7 +121,7 @@ def _unit(unit_id: int) -> Unit:
     return of_my_instansi(Unit, unit_id)
 
 
-def _attach(form, error: services.AppraisalError, fallback: str | None = None) -> None:
+def _attach(form, error: AppraisalError, fallback: str | None = None) -> None:
     """Show a service error next to its field, or as a flash message."""
     message = say(error)
     target = error.field if error.field and error.field in form else fallback
@@ -145,7 +148,8 @@ def index():
 @bp.route("/periode")
 @access(*MANAGERS)
 def periods():
-    rows = [(period, services.status_counts(period)) for period in services.periods_of(current_user.instansi_id)]
+    rows = [(period, appraisal_periods.status_counts(period))
+            for period in appraisal_periods.periods_of(current_user.instansi_id)]
     return render_template("appraisal/periods.html", rows=rows)
 
 
@@ -157,14 +161,15 @@ def _period_form(period: AppraisalPeriod | None = None) -> PeriodForm:
     form.cycle_ids.choices = [(c.id, f"{c.name} ({state_names.get(c.state, c.state)})") for c in cycles]
     if request.method == "GET":
         if period is None:
-            year = date.today().year
+            year = clock.today(current_user.instansi.tz).year
             form.citizen_from.data, form.citizen_to.data = date(year, 1, 1), date(year, 12, 31)
             form.officer_unsur.data = ["U6", "U7"]
             weights = DEFAULT_WEIGHTS
         else:
             form.cycle_ids.data = [pc.cycle_id for pc in period.period_cycles]
             form.officer_unsur.data = period.officer_unsur.split(",")
-            weights = {g: {c.value: v for c, v in w.items()} for g, w in services.period_weights(period).items()}
+            weights = {g: {c.value: v for c, v in w.items()}
+                       for g, w in appraisal_periods.period_weights(period).items()}
         for group in JOB_GROUPS:
             for component in WEIGHT_COMPONENTS:
                 form.weight(group, component).data = Decimal(weights.get(group, {}).get(component.value, 0))
@@ -180,9 +185,9 @@ def _save_period(form: PeriodForm, period: AppraisalPeriod | None) -> AppraisalP
     )
     try:
         if period is None:
-            return services.create_period(current_user.instansi, **arguments)
-        return services.update_period(period, **arguments)
-    except services.AppraisalError as error:
+            return appraisal_periods.create_period(current_user.instansi, **arguments)
+        return appraisal_periods.update_period(period, **arguments)
+    except AppraisalError as error:
         rollback_request()
         if error.field and error.field.startswith("weights_"):
             form.weight_errors = {error.field[len("weights_"):]: say(error)}
@@ -202,7 +207,7 @@ def new_period():
                   "success")
             return redirect(url_for("appraisal.period", period_id=period.id))
     return render_template("appraisal/period_form.html", form=form, period=None, job_groups=JOB_GROUPS,
-                           components=WEIGHT_COMPONENTS, group_labels=services.JOB_GROUP_LABELS)
+                           components=WEIGHT_COMPONENTS, group_labels=appraisal_periods.JOB_GROUP_LABELS)
 
 
 @bp.route("/periode/<int:period_id>/ubah", methods=["GET", "POST"])
@@ -214,19 +219,19 @@ def edit_period(period_id: int):
         flash(gettext("Periode disimpan. Catatan draf mengikuti pengaturan baru saat digabungkan lagi."), "success")
         return redirect(url_for("appraisal.period", period_id=period.id))
     return render_template("appraisal/period_form.html", form=form, period=period, job_groups=JOB_GROUPS,
-                           components=WEIGHT_COMPONENTS, group_labels=services.JOB_GROUP_LABELS)
+                           components=WEIGHT_COMPONENTS, group_labels=appraisal_periods.JOB_GROUP_LABELS)
 
 
 @bp.route("/periode/<int:period_id>")
 @access(*MANAGERS)
 def period(period_id: int):
     period = _managed_period(period_id)
-    waiting = services.waiting(period)
+    waiting = overview.waiting(period)
     return render_template(
-        "appraisal/period.html", period=period, counts=services.status_counts(period),
-        units=services.unit_overview(period), spread=services.distribution(period),
-        waiting=waiting[:WAITING_SHOWN], waiting_total=len(waiting), weights=services.period_weights(period),
-        job_groups=JOB_GROUPS, components=WEIGHT_COMPONENTS, group_labels=services.JOB_GROUP_LABELS,
+        "appraisal/period.html", period=period, counts=appraisal_periods.status_counts(period),
+        units=overview.unit_overview(period), spread=overview.distribution(period),
+        waiting=waiting[:WAITING_SHOWN], waiting_total=len(waiting), weights=appraisal_periods.period_weights(period),
+        job_groups=JOB_GROUPS, components=WEIGHT_COMPONENTS, group_labels=appraisal_periods.JOB_GROUP_LABELS,
         predikats=list(Predikat), form=EmptyForm(), explain=explain,
     )
 
@@ -238,8 +243,8 @@ def merge(period_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        summary = services.merge(period, current_user)
-    except services.AppraisalError as error:
+        summary = merging.merge(period, current_user)
+    except AppraisalError as error:
         rollback_request()
         flash(say(error), "error")
     else:
@@ -255,10 +260,10 @@ def merge(period_id: int):
 def unit(period_id: int, unit_id: int):
     period = _managed_period(period_id)
     unit = _unit(unit_id)
-    records = services.records_of(period, unit_id=unit.id)
+    records = overview.records_of(period, unit_id=unit.id)
     return render_template("appraisal/unit.html", period=period, unit=unit, records=records,
-                           spread=services.distribution(period, unit.id), predikats=list(Predikat),
-                           counts=services.status_counts(period, unit.id), form=EmptyForm(), explain=explain)
+                           spread=overview.distribution(period, unit.id), predikats=list(Predikat),
+                           counts=appraisal_periods.status_counts(period, unit.id), form=EmptyForm(), explain=explain)
 
 
 @bp.route("/periode/<int:period_id>/unit/<int:unit_id>/finalkan", methods=["POST"])
@@ -269,8 +274,8 @@ def finalise_unit(period_id: int, unit_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        count = services.finalise_unit(period, unit.id, current_user)
-    except services.AppraisalError as error:
+        count = workflow.finalise_unit(period, unit.id, current_user)
+    except AppraisalError as error:
         rollback_request()
         flash(say(error), "error")
     else:
@@ -282,7 +287,7 @@ def finalise_unit(period_id: int, unit_id: int):
 
 def _audit_rows(record: AppraisalRecord) -> list[dict]:
     """The audit log as people read it: labelled fields, names for user ids, local times."""
-    entries = services.audit_log(record)
+    entries = audit.audit_log(record)
     user_ids = {e.user_id for e in entries if e.user_id}
     for entry in entries:
         for side in (entry.before, entry.after):
@@ -298,7 +303,7 @@ def _audit_rows(record: AppraisalRecord) -> list[dict]:
             if old != new:
                 changes.append((str(FIELD_LABELS.get(key, key)), old, new))
         rows.append({"entry": entry, "user": users.get(entry.user_id),
-                     "action": gettext(services.ACTION_LABELS.get(entry.action, entry.action)), "changes": changes})
+                     "action": gettext(audit.ACTION_LABELS.get(entry.action, entry.action)), "changes": changes})
     return rows
 
 
@@ -316,9 +321,9 @@ def _audit_value(key: str, value, users: dict) -> str:
         names = [gettext(berakhlak.VALUE_BY_CODE[c].name) for c in value.get("values", []) if c in berakhlak.VALUE_BY_CODE]
         return ", ".join(names + list(value.get("unsur", []))) or "—"
     if key == "status":
-        return gettext(services.STATUS_LABELS.get(value, value))
+        return gettext(workflow.STATUS_LABELS.get(value, value))
     if key == "job_group":
-        return gettext(services.JOB_GROUP_LABELS.get(value, value))
+        return gettext(appraisal_periods.JOB_GROUP_LABELS.get(value, value))
     if isinstance(value, str) and value in _WORDS:
         return gettext(value)
     if isinstance(value, str) and _NUMBER.match(value):
@@ -340,9 +345,9 @@ def _render_record(record: AppraisalRecord, *, confirm_form=None, hasil_form=Non
     can_return = permissions.can_return_to_draft(user, record)
     return render_template(
         "appraisal/record.html", record=record, period=record.period, employee=record.employee,
-        lines=[explain(t, p) for t, p in services.explanation_of(record)],
-        development=services.development_of(record), components=WEIGHT_COMPONENTS,
-        group_labels=services.JOB_GROUP_LABELS,
+        lines=[explain(t, p) for t, p in overview.explanation_of(record)],
+        development=overview.development_of(record), components=WEIGHT_COMPONENTS,
+        group_labels=appraisal_periods.JOB_GROUP_LABELS,
         is_hr=permissions.is_hr(user), can_confirm=can_confirm, confirm_form=confirm_form,
         can_hasil=can_hasil, hasil_form=hasil_form, can_finalise=permissions.can_finalise(user, record),
         can_reopen=can_reopen, reopen_form=reopen_form or (ReasonForm(formdata=None, prefix="reopen") if can_reopen else None),
@@ -369,11 +374,11 @@ def _record_action(record, form, form_name: str, action, done, fallback: str | N
     if form.validate_on_submit():
         try:
             action()
-        except services.TransitionRefused as error:
+        except TransitionRefused as error:
             rollback_request()
             flash(say(error), "error")
             return redirect(url_for("appraisal.record", record_id=record.id))
-        except services.AppraisalError as error:
+        except AppraisalError as error:
             rollback_request()
             _attach(form, error, fallback=fallback)
         else:
@@ -389,7 +394,7 @@ def confirm(record_id: int):
     form = ConfirmForm()
     return _record_action(
         record, form, "confirm_form",
-        lambda: services.confirm(record, current_user, form.rating_perilaku.data, form.override_reason.data,
+        lambda: workflow.confirm(record, current_user, form.rating_perilaku.data, form.override_reason.data,
                                  form.rating_hasil_kerja.data),
         lambda: gettext("Penilaian %(name)s dikonfirmasi: predikat %(predikat)s.", name=record.employee.name,
                         predikat=gettext(record.predikat)),
@@ -402,7 +407,7 @@ def hasil_kerja(record_id: int):
     record = _record(record_id)
     form = HasilKerjaForm()
     return _record_action(
-        record, form, "hasil_form", lambda: services.set_hasil_kerja(record, current_user, form.rating.data),
+        record, form, "hasil_form", lambda: workflow.set_hasil_kerja(record, current_user, form.rating.data),
         lambda: gettext("Penilaian hasil kerja disimpan."), fallback="rating",
     )
 
@@ -414,8 +419,8 @@ def finalise(record_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.finalise(record, current_user)
-    except services.AppraisalError as error:
+        workflow.finalise(record, current_user)
+    except AppraisalError as error:
         rollback_request()
         flash(say(error), "error")
     else:
@@ -429,7 +434,7 @@ def reopen(record_id: int):
     record = _record(record_id)
     form = ReasonForm(prefix="reopen")
     return _record_action(
-        record, form, "reopen_form", lambda: services.reopen(record, current_user, form.reason.data),
+        record, form, "reopen_form", lambda: workflow.reopen(record, current_user, form.reason.data),
         lambda: gettext("Catatan dibuka kembali dan berstatus dikonfirmasi."), fallback="reason",
     )
 
@@ -440,7 +445,7 @@ def return_to_draft(record_id: int):
     record = _record(record_id)
     form = ReasonForm(prefix="draft")
     return _record_action(
-        record, form, "draft_form", lambda: services.return_to_draft(record, current_user, form.reason.data),
+        record, form, "draft_form", lambda: workflow.return_to_draft(record, current_user, form.reason.data),
         lambda: gettext("Catatan dikembalikan ke draf untuk ditinjau lagi oleh Pejabat Penilai."), fallback="reason",
     )
 
@@ -451,7 +456,7 @@ def return_to_draft(record_id: int):
 @access(SUPERVISOR, *MANAGERS)
 def team():
     employee = current_user.employee
-    groups = services.team_records(employee) if employee is not None else []
+    groups = overview.team_records(employee) if employee is not None else []
     return render_template("appraisal/team.html", groups=groups)
 
 
@@ -463,13 +468,13 @@ def import_hasil_kerja(period_id: int):
     problems = []
     if form.validate_on_submit():
         try:
-            table = read_table(form.file.data.read(), services.HASIL_KERJA_ALIASES)
-            summary = services.import_hasil_kerja(period, table, current_user)
+            table = read_table(form.file.data.read(), hasil_kerja_import.HASIL_KERJA_ALIASES)
+            summary = hasil_kerja_import.import_hasil_kerja(period, table, current_user)
         except ImportRejected as error:
             rollback_request()
             flash(say(error), "error")
             problems = [(p.row, say_template(p.message, p.params)) for p in error.problems]
-        except (TableError, services.AppraisalError) as error:
+        except (TableError, AppraisalError) as error:
             rollback_request()
             flash(say(error), "error")
         else:
@@ -486,7 +491,7 @@ def import_hasil_kerja(period_id: int):
 @access(*EVERYONE)
 def mine():
     employee = current_user.employee
-    records = services.own_records(employee) if employee is not None else []
-    items = [{"record": r, "lines": [explain(t, p) for t, p in services.explanation_of(r)],
-              "development": services.development_of(r)} for r in records]
+    records = overview.own_records(employee) if employee is not None else []
+    items = [{"record": r, "lines": [explain(t, p) for t, p in overview.explanation_of(r)],
+              "development": overview.development_of(r)} for r in records]
     return render_template("appraisal/mine.html", items=items, components=WEIGHT_COMPONENTS)

@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 from flask_babel import gettext
 
-from portal.cli import instansi_option, parse_iso_date, pick_instansi
+from portal.cli_options import instansi_option, parse_iso_date
 from portal.counters import services
 from portal.extensions import db
 from portal.localtime import today
 from portal.messages import say
+from portal.org.cli import pick_instansi
 
 
 @click.command("counters")

@@ -18,7 +18,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.appraisal import services
+from portal.appraisal.merge import merge
+from portal.appraisal.periods import create_period
+from portal.appraisal.workflow import confirm, finalise, set_hasil_kerja
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.demo.reviews import released_name
 from portal.extensions import db
@@ -50,11 +52,11 @@ def seed_appraisal(instansi: Instansi, today: date) -> AppraisalPeriod | None:
     cycle = db.session.scalar(select(ReviewCycle).where(
         ReviewCycle.instansi_id == instansi.id, ReviewCycle.name == released_name(today),
         ReviewCycle.state == "released"))
-    period = services.create_period(
+    period = create_period(
         instansi, period_name(today), "tahunan", today - timedelta(days=364), today, [cycle.id] if cycle else [],
         WEIGHTS, (Decimal(80), Decimal(60)), 10, ["U6", "U7"])
     hr = _user(instansi, "hr")
-    services.merge(period, hr)
+    merge(period, hr)
 
     for team, decide in ((FINALISED_TEAM, "finalise"), (CONFIRMED_TEAM, "confirm"), (HASIL_ONLY_TEAM, "hasil")):
         leader = _leader(instansi, *team)
@@ -65,15 +67,15 @@ def seed_appraisal(instansi: Instansi, today: date) -> AppraisalPeriod | None:
         for index, record in enumerate(records):
             hasil = _hasil(index)
             if decide == "hasil":
-                services.set_hasil_kerja(record, penilai, hasil)
+                set_hasil_kerja(record, penilai, hasil)
                 continue
             suggested = record.rating_perilaku_suggested
             perilaku, reason = suggested or Rating.SESUAI.value, None
             if decide == "confirm" and index == 1 and suggested != Rating.DI_ATAS.value:
                 perilaku, reason = _one_better(suggested), OVERRIDE_REASON
-            services.confirm(record, penilai, perilaku, reason, hasil)
+            confirm(record, penilai, perilaku, reason, hasil)
             if decide == "finalise" or index >= len(records) - 2:
-                services.finalise(record, hr)
+                finalise(record, hr)
     db.session.flush()
     return period
 

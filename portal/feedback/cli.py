@@ -9,11 +9,12 @@ import click
 from flask_babel import format_decimal, gettext
 from sqlalchemy import func, select
 
-from portal.cli import date_option, instansi_option, pick_instansi
+from portal.cli_options import date_option, instansi_option
 from portal.extensions import db
 from portal.feedback import imports, scoring
 from portal.feedback.services import FeedbackError
 from portal.messages import say
+from portal.org.cli import pick_instansi
 from portal.org.models import Counter, Employee, Instansi, Unit
 from portal.org.services import ImportRejected
 from portal.tabular import TableError, read_table

@@ -19,11 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock
+from portal import clock, events
 from portal.extensions import db
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmResponse
 from portal.feedback.services import MAX_COMMENT, FeedbackError, add_to_rollups
-from portal.insight import alerts as loket_alerts
 from portal.localtime import stamp, today
 from portal.org.models import Counter, Employee, Instansi, Unit
 from portal.org.services import ImportRejected, RowProblem
@@ -299,7 +298,7 @@ def _store(instansi: Instansi, rows: list[_PaperRow], progress: Callable[[int], 
                     progress(start + len(chunk))
             add_to_rollups(added)
             db.session.flush()
-            loket_alerts.check_alerts(instansi)
+            events.responses_imported.send(instansi)
     except IntegrityError as error:
         if "import_key" not in str(error.orig).lower():
             raise

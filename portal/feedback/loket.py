@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 
-from portal.db import execute_core
 from portal.org.models import Counter, Instansi, Service, Unit
+from portal.sql import execute_core
 
 
 @lru_cache(maxsize=None)

@@ -7,15 +7,14 @@ from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select
 
-from portal import clock
-from portal.db import dialect_insert, execute_core, frozen_statement
+from portal import clock, events
 from portal.extensions import db
 from portal.feedback.loket import Loket
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
-from portal.insight import alerts as loket_alerts
 from portal.localtime import stamp
 from portal.rollups import upsert_increments
 from portal.org.models import Counter, Employee
+from portal.sql import dialect_insert, execute_core, frozen_statement
 from surveys import alerts, skm
 from surveys.errors import DomainError
 from surveys.i18n import N_
@@ -123,7 +122,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
         ))
     response = SkmResponse(id=response_id, **values)
     add_to_rollups([response])
-    loket_alerts.check_counter(loket, local.utc)
+    events.responses_stored_at_loket.send(loket, local.utc)
     return response
 
 

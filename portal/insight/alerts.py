@@ -20,14 +20,15 @@ from flask import current_app
 from flask_babel import force_locale, format_decimal, gettext
 from sqlalchemy import bindparam, case, func, select, union_all
 
+from portal import clock, events
 from portal.accounts.models import User
-from portal.db import execute_core
 from portal.extensions import db
 from portal.feedback.models import SkmResponse
 from portal.insight.models import Alert, AlertRule
 from portal.kiosk.models import KioskVote
 from portal.mail import services as mail
 from portal.org.models import Counter, Employee, Instansi, Unit
+from portal.sql import execute_core
 from surveys import alerts as rules
 from surveys import kiosk
 from surveys.errors import DomainError
@@ -86,7 +87,7 @@ def save_rule(unit: Unit, threshold_percent: Decimal, window_hours: int, min_ans
 
 
 def _now(now: datetime | None) -> datetime:
-    moment = now or datetime.now(timezone.utc)
+    moment = now or clock.now()
     if moment.tzinfo is None:
         raise ValueError("an aware datetime is required")
     return moment.astimezone(timezone.utc)
@@ -216,6 +217,22 @@ def check_alerts(instansi: Instansi, now: datetime | None = None, notify: bool =
         .order_by(Counter.code)
     ).all()
     return _check(list(counters), _now(now), notify)
+
+
+def subscribe() -> None:
+    """Check the alert rule whenever responses are stored: at the loket of each response, and
+    at every loket of the instansi after a paper import (called by the app factory)."""
+    events.responses_stored_at_loket.connect(_responses_stored_at_loket)
+    events.responses_imported.connect(_responses_imported)
+
+
+# The subscribers look the checks up when called, so a test can set them aside (test_alerts).
+def _responses_stored_at_loket(loket, at: datetime) -> None:
+    check_counter(loket, at)
+
+
+def _responses_imported(instansi: Instansi) -> None:
+    check_alerts(instansi)
 
 
 def open_alerts(unit_ids) -> list[Alert]:

@@ -7,9 +7,10 @@ import click
 from flask_babel import format_decimal, gettext
 from sqlalchemy import select
 
-from portal.cli import date_option, instansi_option, pick_instansi
+from portal.cli_options import date_option, instansi_option
 from portal.extensions import db
 from portal.insight import alerts, report
+from portal.org.cli import pick_instansi
 from portal.org.models import Instansi, Unit
 
 

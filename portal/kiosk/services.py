@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock
+from portal import clock, events
 from portal.extensions import db
 from portal.kiosk.models import KioskDaily, KioskDevice, KioskPairing, KioskVote
 from portal.localtime import stamp
@@ -184,9 +184,7 @@ def record_vote(device: KioskDevice, face: object, idempotency_key: str, min_int
     device.last_vote_at = moment
     add_to_rollup([vote])
     db.session.flush()
-    from portal.insight import alerts as loket_alerts  # the alert rule counts kiosk faces too
-
-    loket_alerts.check_counter(counter, local.utc)
+    events.responses_stored_at_loket.send(counter, local.utc)  # the alert rule counts kiosk faces too
     return VoteResult(vote, created=True)
 
 

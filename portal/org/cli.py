@@ -5,15 +5,32 @@ from pathlib import Path
 
 import click
 from flask_babel import gettext
+from sqlalchemy import select
 
-from portal.cli import instansi_option, pick_instansi
+from portal.cli_options import instansi_option
 from portal.extensions import db
 from portal.messages import say
 from portal.org import services
+from portal.org.models import Instansi
 from portal.tabular import TableError, read_table
 
 #: Files with more rows than this show a progress bar.
 PROGRESS_THRESHOLD = 200
+
+
+def pick_instansi(name: str | None) -> Instansi:
+    """The instansi a command works on, for every feature's commands: the only one, or the one named."""
+    if name:
+        instansi = db.session.scalar(select(Instansi).where(Instansi.name == name))
+        if instansi is None:
+            raise click.ClickException(f"Instansi tidak ditemukan: {name}")
+        return instansi
+    all_instansi = db.session.scalars(select(Instansi).order_by(Instansi.id)).all()
+    if not all_instansi:
+        raise click.ClickException("Belum ada instansi. Jalankan `flask --app portal seed-demo` atau buat instansi dahulu.")
+    if len(all_instansi) > 1:
+        raise click.ClickException("Ada beberapa instansi; pilih dengan --instansi NAMA.")
+    return all_instansi[0]
 
 
 @click.command("import-employees")

@@ -1,14 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
+    BooleanField, DateField, EmailField, IntegerField, SelectField, SelectMultipleField,
     StringField, SubmitField, TimeField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from sqlalchemy import select
+
+from portal.extensions import db
 from portal.forms import Form
-from portal.org.models import TIMEZONES
+from portal.org.models import TIMEZONES, Employee
 
 TIMEZONE_CHOICES = [
     ("Asia/Jakarta", _l("WIB (UTC+7)")),
@@ -21,16 +24,23 @@ WEEKDAY_CHOICES = [
     ("4", _l("Jumat")), ("5", _l("Sabtu")), ("6", _l("Minggu")),
 ]
 JOB_GROUP_CHOICES = [("front_line", _l("Pelayanan langsung (loket)")), ("back_office", _l("Pendukung (tanpa loket)"))]
-ROLE_CHOICES = [
-    ("admin", _l("Admin")), ("hr", _l("HR (BKPSDM)")), ("supervisor", _l("Atasan / Pejabat Penilai")),
-    ("employee", _l("Pegawai")),
-]
 CODE_RULE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", message=_l("Gunakan huruf, angka, - atau _ tanpa spasi."))
 
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def employee_choices(instansi_id: int, blank: str | None = None, exclude: int | None = None):
+    """The instansi's active employees as select choices (name · NIP), after a blank one if given."""
+    rows = db.session.execute(
+        select(Employee.id, Employee.name, Employee.nip)
+        .where(Employee.instansi_id == instansi_id, Employee.active.is_(True))
+        .order_by(Employee.name)
+    ).all()
+    choices = [(r.id, f"{r.name} · {r.nip}") for r in rows if r.id != exclude]
+    return ([(0, blank)] if blank else []) + choices
 
 
 class InstansiForm(Form):
@@ -109,18 +119,3 @@ class RosterForm(Form):
 class ImportForm(Form):
     file = FileField(_l("Berkas CSV atau XLSX"), validators=[FileRequired(message=_l("Pilih berkas terlebih dahulu."))])
     submit = SubmitField(_l("Impor"))
-
-
-class UserForm(Form):
-    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(min=3, max=64),
-                           Regexp(r"^[a-z0-9._-]+$", message=_l("Gunakan huruf kecil, angka, titik, - atau _."))])
-    display_name = StringField(_l("Nama tampilan"), validators=[DataRequired(), Length(max=200)])
-    employee_id = SelectField(_l("Pegawai"), coerce=int, validators=[Optional()])
-    roles = MultiCheckboxField(_l("Peran"), choices=ROLE_CHOICES)
-    password = PasswordField(_l("Kata sandi awal"), validators=[Optional(), Length(max=200)])
-    active = BooleanField(_l("Aktif"), default=True)
-    submit = SubmitField(_l("Simpan"))
-
-    def validate_roles(self, field):
-        if not field.data:
-            raise ValidationError(_l("Pilih minimal satu peran."))

@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import of_my_instansi
-from portal.accounts.models import ADMIN, HR
 from portal.extensions import db
 from portal.org.models import Unit
+from portal.roles import ADMIN, HR
 
 
 def my_managed(model, object_id: int):

@@ -9,9 +9,9 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 
 from portal import clock
-from portal.db import execute_core
 from portal.extensions import db
 from portal.org.models import JOB_GROUPS, Employee, Instansi, RosterEntry, Unit, shift_covers
+from portal.sql import execute_core
 from portal.tabular import Table
 from surveys.errors import DomainError, InvalidNip
 from surveys.i18n import N_

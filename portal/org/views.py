@@ -1,4 +1,5 @@
-"""HR's pages for organisation data: instansi, units, layanan, loket, employees, roster, accounts."""
+"""HR's pages for organisation data: instansi, units, layanan, loket, employees, roster (the user
+accounts are in `portal/accounts/admin_views.py`)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -8,16 +9,15 @@ from sqlalchemy import func, or_, select
 
 from portal import nav
 from portal.access import access, of_my_instansi
-from portal.accounts import services as account_services
-from portal.accounts.models import ADMIN, HR, User
 from portal.extensions import db
 from portal.messages import say
 from portal.org import services
 from portal.org.forms import (
-    CounterForm, EmployeeForm, ImportForm, InstansiForm, RosterForm, ServiceForm, UnitForm, UserForm,
-    WEEKDAY_CHOICES,
+    CounterForm, EmployeeForm, ImportForm, InstansiForm, RosterForm, ServiceForm, UnitForm, WEEKDAY_CHOICES,
+    employee_choices,
 )
 from portal.org.models import Counter, Employee, RosterEntry, Service, Unit
+from portal.roles import ADMIN, HR
 from portal.tabular import TableError, read_table
 from portal.web import rollback_request
 from surveys.errors import InvalidNip
@@ -40,16 +40,6 @@ def _units():
 
 def _unit_choices(blank: str | None = None):
     choices = [(u.id, f"{u.code} · {u.name}") for u in _units()]
-    return ([(0, blank)] if blank else []) + choices
-
-
-def _employee_choices(blank: str | None = None, exclude: int | None = None):
-    rows = db.session.execute(
-        select(Employee.id, Employee.name, Employee.nip)
-        .where(Employee.instansi_id == current_user.instansi_id, Employee.active.is_(True))
-        .order_by(Employee.name)
-    ).all()
-    choices = [(r.id, f"{r.name} · {r.nip}") for r in rows if r.id != exclude]
     return ([(0, blank)] if blank else []) + choices
 
 
@@ -240,7 +230,8 @@ def edit_counter(counter_id: int):
 def _employee_form(employee: Employee | None = None) -> EmployeeForm:
     form = EmployeeForm(obj=employee)
     form.unit_id.choices = _unit_choices()
-    form.supervisor_id.choices = _employee_choices(blank=str(_l("— tidak ada —")), exclude=employee.id if employee else None)
+    form.supervisor_id.choices = employee_choices(current_user.instansi_id, blank=str(_l("— tidak ada —")),
+                                                  exclude=employee.id if employee else None)
     if employee is not None and request.method == "GET":
         form.supervisor_id.data = employee.supervisor_id or 0
     return form
@@ -344,7 +335,7 @@ def import_employees():
 def roster():
     form = RosterForm()
     form.counter_id.choices = [(c.id, f"{c.code} · {c.name}") for c in _counters() if c.active]
-    form.employee_id.choices = _employee_choices()
+    form.employee_id.choices = employee_choices(current_user.instansi_id)
     if form.validate_on_submit():
         counter = of_my_instansi(Counter, form.counter_id.data)
         employee = of_my_instansi(Employee, form.employee_id.data)
@@ -371,79 +362,3 @@ def delete_roster_entry(entry_id: int):
     db.session.delete(entry)
     flash(gettext("Jadwal tugas dihapus."), "success")
     return redirect(url_for("org.roster"))
-
-
-# --- Akun pengguna (admin) --------------------------------------------------------------------
-
-def _user_form(user: User | None = None) -> UserForm:
-    form = UserForm(obj=user)
-    form.employee_id.choices = _employee_choices(blank=str(_l("— bukan pegawai —")))
-    if user is not None and request.method == "GET":
-        form.roles.data = sorted(user.roles)
-        form.employee_id.data = user.employee_id or 0
-    return form
-
-
-def _save_user(form: UserForm, user: User | None) -> User | None:
-    username = form.username.data.strip().lower()
-    clash = db.session.scalar(select(User.id).where(User.username == username))
-    if clash is not None and (user is None or clash != user.id):
-        form.username.errors.append(gettext("Nama pengguna sudah dipakai."))
-        return None
-    employee = of_my_instansi(Employee, form.employee_id.data) if form.employee_id.data else None
-    if employee is not None:
-        holder = db.session.scalar(select(User.id).where(User.employee_id == employee.id))
-        if holder is not None and (user is None or holder != user.id):
-            form.employee_id.errors.append(gettext("Pegawai ini sudah memiliki akun."))
-            return None
-    password = form.password.data or ""
-    if user is None and not password:
-        form.password.errors.append(gettext("Kata sandi awal wajib diisi untuk akun baru."))
-        return None
-    if password:
-        problem = account_services.password_problem(password, username=username)
-        if problem:
-            form.password.errors.append(gettext(problem[0], **problem[1]))
-            return None
-    roles = set(form.roles.data)
-    if user is not None and user.id == current_user.id and ADMIN not in roles:
-        form.roles.errors.append(gettext("Anda tidak dapat mencabut peran admin dari akun Anda sendiri."))
-        return None
-    if user is None:
-        user = account_services.create_user(
-            instansi_id=current_user.instansi_id, username=username, password=password, roles=roles,
-            display_name=form.display_name.data.strip(), employee=employee,
-        )
-    else:
-        user.username, user.display_name, user.employee = username, form.display_name.data.strip(), employee
-        account_services.set_roles(user, roles)
-        if password:
-            user.password_hash = account_services.hash_password(password)
-            user.failed_logins, user.locked_until = 0, None
-    user.active = form.active.data if user.id != current_user.id else True
-    db.session.flush()
-    return user
-
-
-@bp.route("/pengguna", methods=["GET", "POST"])
-@access(ADMIN)
-def users():
-    form = _user_form()
-    if form.validate_on_submit() and _save_user(form, None):
-        flash(gettext("Akun dibuat."), "success")
-        return redirect(url_for("org.users"))
-    accounts = db.session.scalars(
-        select(User).where(User.instansi_id == current_user.instansi_id).order_by(User.username)
-    ).all()
-    return render_template("org/users.html", form=form, accounts=accounts)
-
-
-@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
-@access(ADMIN)
-def edit_user(user_id: int):
-    user = of_my_instansi(User, user_id)
-    form = _user_form(user)
-    if form.validate_on_submit() and _save_user(form, user):
-        flash(gettext("Akun disimpan."), "success")
-        return redirect(url_for("org.users"))
-    return render_template("org/edit.html", form=form, title=gettext("Ubah akun"), back=url_for("org.users"))

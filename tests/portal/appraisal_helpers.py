@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from portal.appraisal import services
+from portal.appraisal.periods import create_period
 from portal.feedback.services import Submission, record_response
 from portal.localtime import today
 from portal.reviews import services as reviews
@@ -74,7 +74,7 @@ def cycle_invitations(cycle):
 def make_period(org, cycles=(), *, name="Penilaian Kinerja Tahunan 2026", front=None, back=None,
                 thresholds=(Decimal(80), Decimal(60)), min_citizen_n=10, officer_unsur=("U6", "U7"),
                 citizen_from=date(2026, 1, 1), citizen_to=date(2026, 12, 31)):
-    return services.create_period(
+    return create_period(
         org.instansi, name, "tahunan", citizen_from, citizen_to, [c.id for c in cycles],
         {"front_line": front or FRONT, "back_office": back or BACK}, thresholds, min_citizen_n, officer_unsur)
 

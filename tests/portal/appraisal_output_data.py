@@ -26,7 +26,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from portal.accounts.models import EMPLOYEE, SUPERVISOR
-from portal.appraisal import services
+from portal.appraisal.merge import merge
+from portal.appraisal.periods import create_period
+from portal.appraisal.workflow import confirm, finalise
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.org.models import Counter, RosterEntry
 from surveys.appraisal import Rating
@@ -38,7 +40,7 @@ ANSWERED_AT = datetime(2025, 6, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 WITA
 
 
 def make_period(instansi, name="Penilaian Kinerja Tahunan 2025", cycles=(), min_citizen_n=10) -> AppraisalPeriod:
-    return services.create_period(instansi, name, "tahunan", date(2025, 1, 1), date(2025, 12, 31),
+    return create_period(instansi, name, "tahunan", date(2025, 1, 1), date(2025, 12, 31),
                                   [c.id for c in cycles], {"front_line": FRONT, "back_office": BACK},
                                   (Decimal(80), Decimal(60)), min_citizen_n, ["U6", "U7"])
 
@@ -101,7 +103,7 @@ def standard_appraisals(factory, org) -> Appraisals:
     answer, skip = _answers(org)
     cycle = released_cycle(org, answer, name="Ulasan 360 Tahunan 2025", skip=skip)
     period = make_period(org.instansi, cycles=[cycle])
-    services.merge(period, org.users["hr"])
+    merge(period, org.users["hr"])
 
     def record(employee) -> AppraisalRecord:
         return session.scalar(select(AppraisalRecord).where(AppraisalRecord.period_id == period.id,
@@ -110,11 +112,11 @@ def standard_appraisals(factory, org) -> Appraisals:
     own, draft, final, supervisor, other_unit = (record(e) for e in (staff[0], staff[1], staff[2], org.supervisor,
                                                                      dinkes))
     atasan_user = org.users["atasan"]
-    services.confirm(own, atasan_user, own.rating_perilaku_suggested, None, Rating.SESUAI.value)
-    services.confirm(final, atasan_user, final.rating_perilaku_suggested, None, Rating.DI_ATAS.value)
-    services.finalise(final, org.users["hr"])
-    services.confirm(supervisor, head_user, supervisor.rating_perilaku_suggested, None, Rating.SESUAI.value)
-    services.confirm(other_unit, dinkes_head_user, other_unit.rating_perilaku_suggested, None, Rating.SESUAI.value)
+    confirm(own, atasan_user, own.rating_perilaku_suggested, None, Rating.SESUAI.value)
+    confirm(final, atasan_user, final.rating_perilaku_suggested, None, Rating.DI_ATAS.value)
+    finalise(final, org.users["hr"])
+    confirm(supervisor, head_user, supervisor.rating_perilaku_suggested, None, Rating.SESUAI.value)
+    confirm(other_unit, dinkes_head_user, other_unit.rating_perilaku_suggested, None, Rating.SESUAI.value)
     session.commit()
     return Appraisals(period, own, draft, final, supervisor, other_unit, record(staff[3]))
 

@@ -14,7 +14,8 @@ from sqlalchemy import and_, func, or_, select
 
 from portal import clock
 from portal.accounts.models import User
-from portal.appraisal import services as appraisal
+from portal.appraisal.overview import records_of
+from portal.appraisal.periods import status_counts
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AuditEntry
 from portal.demo.appraisal import period_name
 from portal.demo.reviews import open_name, released_name
@@ -216,7 +217,7 @@ def appraisal_story(db, instansi: Instansi, today: date) -> None:
                                                              AppraisalPeriod.name == period_name(today)))
     assert period is not None
     assert [c.name for c in period.cycles] == [released_name(today)]
-    counts = appraisal.status_counts(period)
+    counts = status_counts(period)
     employees = db.session.scalar(select(func.count(Employee.id)).where(
         Employee.instansi_id == instansi.id, Employee.active.is_(True)))
     assert sum(counts.values()) == employees
@@ -230,7 +231,7 @@ def appraisal_story(db, instansi: Instansi, today: date) -> None:
                                                           AppraisalRecord.employee_id == pegawai.id))
     assert own.status in ("confirmed", "finalised") and own.predikat
     atasan = _user_employee(db, instansi, "atasan")
-    assert [r.status for r in appraisal.records_of(period) if r.employee.supervisor_id == atasan.id] == ["draft"] * 2
+    assert [r.status for r in records_of(period) if r.employee.supervisor_id == atasan.id] == ["draft"] * 2
     # Citizens and colleagues both count for the front line; the figures explain themselves.
     front = db.session.scalars(select(AppraisalRecord).where(
         AppraisalRecord.period_id == period.id, AppraisalRecord.weight_citizen.is_not(None))).all()

@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.accounts.models import EMPLOYEE, HR, SUPERVISOR, User
-from portal.appraisal import services as appraisal
 from portal.appraisal import tokens
+from portal.appraisal.merge import merge
 from portal.appraisal.models import AppraisalRecord
+from portal.appraisal.periods import create_period
+from portal.appraisal.workflow import confirm
 from portal.counters.services import issue_tickets
 from portal.feedback.models import SkmComment
 from portal.feedback.services import Submission, record_response
@@ -116,14 +118,14 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
     nomination = reviews.nominate_peer(draft, employee, peer)
     questionnaire = cycle.questionnaire
     today = clock.today(instansi.tz)
-    period = appraisal.create_period(instansi, "Penilaian uji", "tahunan", date(today.year, 1, 1), today,
+    period = create_period(instansi, "Penilaian uji", "tahunan", date(today.year, 1, 1), today,
                                      [released.id], {"front_line": FRONT, "back_office": BACK}, (80, 60), 1,
                                      ["U6", "U7"])
-    appraisal.merge(period, hr_user)
+    merge(period, hr_user)
     record = session.scalar(select(AppraisalRecord).where(AppraisalRecord.period_id == period.id,
                                                          AppraisalRecord.employee_id == employee.id))
     supervisor = session.scalar(select(User).where(User.employee_id == employee.supervisor_id))
-    appraisal.confirm(record, supervisor, Rating.SESUAI.value, None, Rating.SESUAI.value)
+    confirm(record, supervisor, Rating.SESUAI.value, None, Rating.SESUAI.value)
     other_record = session.scalar(select(AppraisalRecord).where(
         AppraisalRecord.period_id == period.id, AppraisalRecord.employee_id == other_employee.id))
     token, _secret = tokens.issue_token(instansi.id, "SIMPEG", ["appraisals:read"], None, hr_user.id)

@@ -7,9 +7,15 @@ from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.appraisal import services
+from portal.appraisal import evaluation, merge as merging
+from portal.appraisal.audit import audit_log
+from portal.appraisal.errors import AppraisalError
+from portal.appraisal.merge import MergeSummary, merge
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AuditEntry
+from portal.appraisal.overview import development_of, explanation_of
+from portal.appraisal.periods import create_period, period_weights, update_period
 from portal.messages import say_template
+from surveys.appraisal import Component
 from tests.conftest import examples
 from tests.portal.appraisal_helpers import BACK, FRONT, citizen_responses, make_period, record_of, released_cycle
 
@@ -38,8 +44,8 @@ def evidence(org, db):
 
 def test_one_employee_by_hand(org, db, evidence):
     period = make_period(org, [evidence])
-    summary = services.merge(period)
-    assert summary == services.MergeSummary(created=7)
+    summary = merge(period)
+    assert summary == MergeSummary(created=7)
     record = record_of(period, org.staff[0])
     # Citizen: NRR U6 = 42/12 = 3.5, U7 = 36/12 = 3; officer IKM 3.25 on 1–4 → (3.25−1)/3×100 = 75.
     assert (record.citizen_n, record.citizen_score) == (12, D("75.000"))
@@ -57,7 +63,7 @@ def test_one_employee_by_hand(org, db, evidence):
     assert record.composite == D("84.259")
     assert record.rating_perilaku_suggested == "Di Atas Ekspektasi"
     assert record.status == "draft" and record.predikat is None
-    lines = [say_template(t, p) for t, p in services.explanation_of(record)]
+    lines = [say_template(t, p) for t, p in explanation_of(record)]
     assert any("12 tanggapan" in line and "75.00 dari 100" in line for line in lines)
     assert any("Bawahan tidak disertakan: belum ada data" in line for line in lines)
     assert any("Bobot Masyarakat menjadi 33.33% (semula 30.00%)" in line for line in lines)
@@ -70,13 +76,13 @@ def test_rekan_under_threshold_is_left_out_and_never_shown(org, db):
     cycle = released_cycle(org, staff_answers(org),
                            skip=lambda inv: inv.reviewee_id == org.staff[0].id and inv.rater_id == org.staff[3].id)
     period = make_period(org, [cycle])
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[0])
     assert (record.rekan_n, record.rekan_score, record.weight_rekan) == (2, None, None)
     # 30 and 40 over 70: 42.857 and 57.143; (75×30 + 100×40)/70 = 89.286.
     assert (record.weight_citizen, record.weight_atasan) == (D("42.857"), D("57.143"))
     assert record.composite == D("89.286")
-    lines = [say_template(t, p) for t, p in services.explanation_of(record)]
+    lines = [say_template(t, p) for t, p in explanation_of(record)]
     assert any("Rekan kerja tidak disertakan: hanya 2 tanggapan, minimal 3" in line for line in lines)
 
 
@@ -85,7 +91,7 @@ def test_highest_threshold_of_pooled_cycles_applies(org, db, factory):
     second = released_cycle(org, lambda inv: None if inv.rater_group == "rekan" else 4, name="Triwulan II",
                             threshold=7)
     period = make_period(org, [first, second])
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[0])
     # Six rekan responses pooled, but the second cycle promised its raters seven.
     assert (record.rekan_n, record.rekan_score) == (6, None)
@@ -95,25 +101,25 @@ def test_highest_threshold_of_pooled_cycles_applies(org, db, factory):
 
 def test_citizen_under_minimum_is_left_out(org, db, evidence):
     period = make_period(org, [evidence], min_citizen_n=13)
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[0])
     assert (record.citizen_n, record.citizen_score, record.weight_citizen) == (12, D("75.000"), None)
     # atasan 40 and rekan 20 over 60: (100×40 + (200/3)×20)/60 = 88.889.
     assert (record.weight_atasan, record.weight_rekan) == (D("66.667"), D("33.333"))
     assert record.composite == D("88.889")
-    lines = [say_template(t, p) for t, p in services.explanation_of(record)]
+    lines = [say_template(t, p) for t, p in explanation_of(record)]
     assert any("Masyarakat tidak disertakan: hanya 12 tanggapan, minimal 13" in line for line in lines)
 
 
 def test_citizen_outside_the_dates_does_not_count(org, db, evidence):
     period = make_period(org, [evidence], citizen_from=date(2026, 4, 1))
-    services.merge(period)
+    merge(period)
     assert record_of(period, org.staff[0]).citizen_n == 0
 
 
 def test_officer_unsur_u3_joins_the_mean(org, db, evidence):
     period = make_period(org, [evidence], officer_unsur=("U3", "U6", "U7"))
-    services.merge(period)
+    merge(period)
     # NRR U3 = 3, U6 = 3.5, U7 = 3 → 19/6 → (19/6 − 1)/3 × 100 = 72.222.
     assert record_of(period, org.staff[0]).citizen_score == D("72.222")
 
@@ -121,7 +127,7 @@ def test_officer_unsur_u3_joins_the_mean(org, db, evidence):
 def test_self_counts_only_when_weighted(org, db, evidence):
     weights = {"citizen": 30, "atasan": 40, "rekan": 10, "bawahan": 10, "self": 10}
     period = make_period(org, [evidence], front=weights)
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[0])
     # Bawahan missing: 30/40/10/10 over 90; (75×30 + 100×40 + (200/3)×10 + 100×10)/90 = 87.963.
     assert record.weight_self == D("11.111")
@@ -130,7 +136,7 @@ def test_self_counts_only_when_weighted(org, db, evidence):
 
 def test_back_office_weights_ignore_citizens(org, db, evidence):
     period = make_period(org, [evidence])
-    services.merge(period)
+    merge(period)
     boss = record_of(period, org.supervisor)
     # The supervisor (back office): atasan (head) 4 → 75, bawahan four 4s → 75, no rekan.
     assert boss.job_group == "back_office"
@@ -143,11 +149,11 @@ def test_back_office_weights_ignore_citizens(org, db, evidence):
 
 def test_no_evidence_means_no_suggestion(org, db):
     period = make_period(org)
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[1])
     assert record.composite is None and record.rating_perilaku_suggested is None
     assert all(getattr(record, f"weight_{c}") is None for c in ("citizen", "atasan", "rekan", "bawahan", "self"))
-    lines = [say_template(t, p) for t, p in services.explanation_of(record)]
+    lines = [say_template(t, p) for t, p in explanation_of(record)]
     assert any("belum dapat dihitung" in line for line in lines)
 
 
@@ -159,7 +165,7 @@ def test_default_thresholds_at_the_boundaries(org, db, u6_twos, expected):
     citizen_responses(org.counter, org.staff[0], scores, scores)
     cycle = released_cycle(org, lambda inv: 5 if inv.rater_group == "atasan" else None)
     period = make_period(org, [cycle], front={"citizen": 50, "atasan": 50})
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[0])
     composite = {2: D("80.000"), 8: D("70.000")}[u6_twos]
     assert record.composite == composite
@@ -175,7 +181,7 @@ def test_default_thresholds_at_the_boundaries(org, db, u6_twos, expected):
 def test_period_thresholds_decide_at_the_boundary(org, db, above, meets, expected):
     cycle = released_cycle(org, lambda inv: 4 if inv.rater_group == "atasan" else None)
     period = make_period(org, [cycle], front={"atasan": 100}, thresholds=(above, meets))
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[0])
     assert record.composite == D("75.000")
     assert record.rating_perilaku_suggested == expected
@@ -186,7 +192,7 @@ def test_sixty_exactly_meets_expectations(org, db):
     # U6 = 14/10, U7 = 18/10 → 1.6 → 20; composite 0.5×20 + 0.5×100 = 60.
     cycle = released_cycle(org, lambda inv: 5 if inv.rater_group == "atasan" else None)
     period = make_period(org, [cycle], front={"citizen": 50, "atasan": 50})
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[0])
     assert (record.citizen_score, record.composite) == (D("20.000"), D("60.000"))
     assert record.rating_perilaku_suggested == "Sesuai Ekspektasi"
@@ -199,8 +205,8 @@ def test_development_areas_from_others_and_citizens(org, db):
     cycle = released_cycle(org, lambda inv: weak if inv.reviewee_id == org.staff[0].id and inv.rater_group != "diri"
                            else 1 if inv.rater_group == "diri" else 4)
     period = make_period(org, [cycle])
-    services.merge(period)
-    development = services.development_of(record_of(period, org.staff[0]))
+    merge(period)
+    development = development_of(record_of(period, org.staff[0]))
     assert [v["code"] for v in development["values"]] == ["KOMPETEN", "ADAPTIF"]
     assert [u["code"] for u in development["unsur"]] == ["U7", "U6"]
     assert development["unsur"][0]["name"] == "Perilaku Pelaksana (sopan dan ramah)"
@@ -208,37 +214,37 @@ def test_development_areas_from_others_and_citizens(org, db):
 
 def test_merge_twice_changes_nothing(org, db, evidence):
     period = make_period(org, [evidence])
-    services.merge(period)
+    merge(period)
     entries = db.session.scalar(select(func.count(AuditEntry.id)))
     stamps = dict(db.session.execute(select(AppraisalRecord.id, AppraisalRecord.computed_at)).all())
-    again = services.merge(period)
-    assert again == services.MergeSummary(unchanged=7)
+    again = merge(period)
+    assert again == MergeSummary(unchanged=7)
     assert db.session.scalar(select(func.count(AuditEntry.id))) == entries
     assert dict(db.session.execute(select(AppraisalRecord.id, AppraisalRecord.computed_at)).all()) == stamps
 
 
 def test_new_evidence_updates_the_draft_with_an_audit_entry(org, db, evidence):
     period = make_period(org, [evidence])
-    services.merge(period)
+    merge(period)
     record = record_of(period, org.staff[0])
     citizen_responses(org.counter, org.staff[0], [1] * 12, [1] * 12)
-    summary = services.merge(period)
-    assert summary == services.MergeSummary(updated=1, unchanged=6)
+    summary = merge(period)
+    assert summary == MergeSummary(updated=1, unchanged=6)
     db.session.refresh(record)
     assert record.citizen_n == 24
-    entry = services.audit_log(record)[-1]
+    entry = audit_log(record)[-1]
     assert entry.action == "merge"
     assert '"citizen_n": 12' in entry.before and '"citizen_n": 24' in entry.after
     assert "unit_id" not in entry.after
 
 
 def test_merge_progress_reports_every_chunk(org, db, monkeypatch):
-    monkeypatch.setattr(services, "CHUNK", 3)
+    monkeypatch.setattr(merging, "CHUNK", 3)
     period = make_period(org)
     seen = []
-    services.merge(period, progress=lambda done, total: seen.append((done, total)))
+    merge(period, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(3, 7), (6, 7), (7, 7)]
-    assert services.merge(period) == services.MergeSummary(unchanged=7)
+    assert merge(period) == MergeSummary(unchanged=7)
 
 
 def test_merge_refuses_unreleased_cycles(org, db):
@@ -250,14 +256,14 @@ def test_merge_refuses_unreleased_cycles(org, db):
     cycle = reviews.create_cycle(org.instansi, name="Belum", period_kind="tahunan", opens_on=today,
                                  closes_on=today + timedelta(days=5), unit_ids=[org.unit.id])
     period = make_period(org, [cycle])
-    with pytest.raises(services.AppraisalError, match="belum dirilis"):
-        services.merge(period)
+    with pytest.raises(AppraisalError, match="belum dirilis"):
+        merge(period)
 
 
 def test_inactive_employees_get_no_record(org, db):
     org.staff[3].active = False
     period = make_period(org)
-    assert services.merge(period).created == 6
+    assert merge(period).created == 6
     assert record_of(period, org.staff[3]) is None
 
 
@@ -272,9 +278,9 @@ def test_period_is_stored_with_its_weights(org, db, evidence):
     assert period.officer_unsur == "U3,U6,U7"
     assert (period.above_threshold, period.meets_threshold, period.min_citizen_n) == (D("85.5"), D(65), 20)
     assert [c.id for c in period.cycles] == [cycle_id]
-    weights = services.period_weights(period)
-    assert weights["front_line"][services.Component.CITIZEN] == D(30)
-    assert weights["back_office"][services.Component.BAWAHAN] == D(20)
+    weights = period_weights(period)
+    assert weights["front_line"][Component.CITIZEN] == D(30)
+    assert weights["back_office"][Component.BAWAHAN] == D(20)
 
 
 @pytest.mark.parametrize("change, field", [
@@ -298,15 +304,15 @@ def test_period_validation(org, db, change, field):
                      cycle_ids=[], weights={"front_line": FRONT, "back_office": BACK},
                      thresholds=(D(80), D(60)), min_citizen_n=10, officer_unsur=["U6", "U7"])
     arguments.update(change)
-    with pytest.raises(services.AppraisalError) as caught:
-        services.create_period(org.instansi, **arguments)
+    with pytest.raises(AppraisalError) as caught:
+        create_period(org.instansi, **arguments)
     assert caught.value.field == field
     assert say_template(caught.value.message, caught.value.params)
 
 
 def test_period_name_is_unique_and_cycles_of_another_instansi_are_refused(org, db, factory):
     make_period(org)
-    with pytest.raises(services.AppraisalError, match="sudah dipakai"):
+    with pytest.raises(AppraisalError, match="sudah dipakai"):
         make_period(org)
     other = factory.instansi("Pemerintah Kota Lain")
     unit = factory.unit(other, code="X")
@@ -317,18 +323,18 @@ def test_period_name_is_unique_and_cycles_of_another_instansi_are_refused(org, d
     today = clock.today(other.tz)
     foreign = reviews.create_cycle(other, name="Lain", period_kind="tahunan", opens_on=today,
                                    closes_on=today + timedelta(days=3), unit_ids=[unit.id])
-    with pytest.raises(services.AppraisalError) as caught:
+    with pytest.raises(AppraisalError) as caught:
         make_period(org, [foreign], name="Lain")
     assert caught.value.field == "cycle_ids"
 
 
 def test_update_period_keeps_decided_records(org, db, evidence):
     period = make_period(org, [evidence])
-    services.merge(period)
-    services.update_period(period, period.name, "triwulan", period.citizen_from, period.citizen_to, [evidence.id],
+    merge(period)
+    update_period(period, period.name, "triwulan", period.citizen_from, period.citizen_to, [evidence.id],
                            {"front_line": {"atasan": 100}, "back_office": BACK}, (D(80), D(60)), 10, ["U6", "U7"])
     assert period.kind == "triwulan"
-    summary = services.merge(period)
+    summary = merge(period)
     assert summary.updated == 4  # the four front-line staff now weigh the atasan alone
     assert record_of(period, org.staff[0]).composite == D("100.000")
 
@@ -338,12 +344,12 @@ def test_update_period_keeps_decided_records(org, db, evidence):
 def test_the_merge_rounds_exactly_like_the_core(value, places):
     from surveys.exact import round_half_up
 
-    assert str(services._rounded(value, places)) == str(round_half_up(value, places))
+    assert str(evaluation._rounded(value, places)) == str(round_half_up(value, places))
 
 
 def test_worker_processes_compute_the_same_records(org, db, evidence):
     period = make_period(org, [evidence])
-    assert services.merge(period, workers=2) == services.MergeSummary(created=7)
+    assert merge(period, workers=2) == MergeSummary(created=7)
     record = record_of(period, org.staff[0])
     assert (record.composite, record.weight_citizen) == (D("84.259"), D("33.333"))
-    assert services.merge(period, workers=0) == services.MergeSummary(unchanged=7)
+    assert merge(period, workers=0) == MergeSummary(unchanged=7)

@@ -7,7 +7,8 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from portal.appraisal import exports, services
+from portal.appraisal import exports
+from portal.appraisal.merge import merge
 from tests.conftest import assert_headings, login
 from tests.portal.appraisal_helpers import citizen_responses, record_of
 from tests.portal.appraisal_output_data import ANSWERED_AT, make_period, standard_appraisals
@@ -89,7 +90,7 @@ def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(ap
 def test_formula_names_are_escaped_in_csv_and_xlsx(factory, org, name):
     factory.employee(org.unit, name, jabatan="=1+2")
     period = make_period(org.instansi)
-    services.merge(period)
+    merge(period)
     scope = exports.Scope(period, unit=org.unit)
     rows = exports.appraisal_rows(scope)
     row = _csv(exports.to_csv(rows))[0]
@@ -307,7 +308,7 @@ def test_employee_prints_own_sheet_once_confirmed(employee_client, appraisals, f
 
 def test_employee_own_draft_is_refused(app, org, db):
     period = make_period(org.instansi)
-    services.merge(period)
+    merge(period)
     db.session.commit()
     client = app.test_client()
     login(client, "pegawai")
@@ -324,7 +325,7 @@ def test_sheet_of_another_instansi_or_unknown_is_not_found(hr_client, appraisals
     unit = factory.unit(elsewhere)
     stranger = factory.employee(unit, "Orang Lain")
     period = make_period(elsewhere)
-    services.merge(period)
+    merge(period)
     db.session.commit()
     assert hr_client.get(f"/penilaian/catatan/{record_of(period, stranger).id}/cetak").status_code == 404
     assert hr_client.get("/penilaian/catatan/999999/cetak").status_code == 404
@@ -385,7 +386,7 @@ def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
         officer = factory.employee(org.unit, f"Petugas {i:02d}", job_group="front_line")
         citizen_responses(org.counter, officer, [4] * i + [3] * (12 - i), [3] * 12, ANSWERED_AT)
     period = make_period(org.instansi)
-    services.merge(period)
+    merge(period)
     db.session.commit()
     html = hr_client.get(f"/penilaian/{period.id}/apresiasi").get_data(as_text=True)
     assert "Petugas 11" in html and "Petugas 02" in html and "Petugas 01" not in html and "Petugas 00" not in html

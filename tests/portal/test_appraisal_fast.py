@@ -1,5 +1,5 @@
-"""The merge's integer arithmetic (`services.evaluate`) gives exactly what the `surveys` core gives
-(`services.evaluate_exact`): every figure with its scale, the explanation and the development
+"""The merge's integer arithmetic (`evaluation.evaluate`) gives exactly what the `surveys` core gives
+(`evaluation.evaluate_exact`): every figure with its scale, the explanation and the development
 areas, character for character, on random rules and evidence; and it refuses what the core refuses."""
 import dataclasses
 from decimal import Decimal
@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from portal.appraisal import services
+from portal.appraisal import evaluation
 from surveys import berakhlak
 from surveys.appraisal import Component
 from tests.conftest import examples
@@ -23,7 +23,7 @@ def weights(draw):
     cuts = sorted(draw(st.lists(st.integers(0, 100_000) | st.sampled_from([0, 0, 50_000, 100_000]),
                                 min_size=4, max_size=4)))
     parts = [b - a for a, b in zip([0, *cuts], [*cuts, 100_000])]
-    return {c: services._exact(Decimal(p).scaleb(-3)) for c, p in zip(Component, parts)}
+    return {c: evaluation._exact(Decimal(p).scaleb(-3)) for c, p in zip(Component, parts)}
 
 
 @st.composite
@@ -34,7 +34,7 @@ def rules(draw):
     codes = draw(st.lists(st.sampled_from(berakhlak.VALUE_CODES), min_size=1, max_size=7, unique=True))
     meets = draw(st.integers(0, 9_999))
     above = draw(st.integers(meets + 1, 10_000))
-    return services.MergeRules(
+    return evaluation.MergeRules(
         # A period stores the unsur in U-order; the explanation prints them as stored.
         officer_unsur=tuple(sorted(unsur)) if draw(st.booleans()) else tuple(unsur),
         min_citizen_n=draw(st.integers(1, 15)), threshold=draw(st.integers(3, 6)),
@@ -46,7 +46,7 @@ def rules(draw):
 
 @st.composite
 def evidence(draw, rules):
-    found = services._Evidence()
+    found = evaluation.Evidence()
     if draw(st.booleans()):
         n = draw(st.integers(0, 300) | st.sampled_from([1, 2, 10]))
         found.citizen = (n, {code: draw(st.integers(n, 4 * n)) for code in ("U3", "U6", "U7")})
@@ -76,13 +76,13 @@ def test_integer_path_equals_the_exact_core(data):
     merge_rules = data.draw(rules())
     found = data.draw(evidence(merge_rules))
     for job_group in ("front_line", "back_office"):
-        assert_same(services.evaluate(merge_rules, job_group, found),
-                    services.evaluate_exact(merge_rules, job_group, found))
+        assert_same(evaluation.evaluate(merge_rules, job_group, found),
+                    evaluation.evaluate_exact(merge_rules, job_group, found))
 
 
-def front_line_rules(min_citizen_n: int, citizen: int, atasan: int, rekan: int, bawahan: int) -> services.MergeRules:
+def front_line_rules(min_citizen_n: int, citizen: int, atasan: int, rekan: int, bawahan: int) -> evaluation.MergeRules:
     """U6 and U7, a threshold of 3 raters, a 1–5 scale, the default rating bounds; weights for front_line."""
-    return services.MergeRules(
+    return evaluation.MergeRules(
         officer_unsur=("U6", "U7"), min_citizen_n=min_citizen_n, threshold=3, scale_min=1, scale_max=5,
         value_codes=berakhlak.VALUE_CODES,
         weights={"front_line": {Component.CITIZEN: citizen, Component.ATASAN: atasan, Component.REKAN: rekan,
@@ -93,14 +93,14 @@ def front_line_rules(min_citizen_n: int, citizen: int, atasan: int, rekan: int, 
 def test_a_worked_example_is_computed_in_integers(monkeypatch):
     """The usual case never touches the exact path (nor Fractions)."""
     merge_rules = front_line_rules(min_citizen_n=10, citizen=30, atasan=40, rekan=20, bawahan=10)
-    found = services._Evidence(citizen=(12, {"U6": 42, "U7": 36}))
+    found = evaluation.Evidence(citizen=(12, {"U6": 42, "U7": 36}))
     found.counts.update({"atasan": 1, "rekan": 3, "diri": 1})
     found.totals["atasan"]["BERORIENTASI_PELAYANAN"] = (15, 3)
     found.totals["rekan"]["BERORIENTASI_PELAYANAN"] = (33, 9)
     found.totals["diri"]["BERORIENTASI_PELAYANAN"] = (15, 3)
-    expected = services.evaluate_exact(merge_rules, "front_line", found)
-    monkeypatch.setattr(services, "evaluate_exact", lambda *args: pytest.fail("took the exact path"))
-    values = services.evaluate(merge_rules, "front_line", found)
+    expected = evaluation.evaluate_exact(merge_rules, "front_line", found)
+    monkeypatch.setattr(evaluation, "evaluate_exact", lambda *args: pytest.fail("took the exact path"))
+    values = evaluation.evaluate(merge_rules, "front_line", found)
     assert_same(values, expected)
     assert (values["citizen_score"], values["rekan_score"], values["composite"]) == (
         Decimal("75.000"), Decimal("66.667"), Decimal("84.259"))
@@ -122,12 +122,12 @@ BAD_EVIDENCE = [
 @pytest.mark.parametrize("spoil", BAD_EVIDENCE)
 def test_impossible_evidence_is_refused_as_the_core_refuses_it(spoil):
     merge_rules = front_line_rules(min_citizen_n=1, citizen=50, atasan=50, rekan=0, bawahan=0)
-    found = services._Evidence()
+    found = evaluation.Evidence()
     spoil(found)
     with pytest.raises(Exception) as exact:
-        services.evaluate_exact(merge_rules, "front_line", found)
+        evaluation.evaluate_exact(merge_rules, "front_line", found)
     with pytest.raises(type(exact.value)):
-        services.evaluate(merge_rules, "front_line", found)
+        evaluation.evaluate(merge_rules, "front_line", found)
 
 
 @pytest.mark.parametrize("change", [
@@ -140,19 +140,19 @@ def test_rules_the_core_refuses_are_refused(change):
                   value_codes=berakhlak.VALUE_CODES,
                   weights={"front_line": {**{c: 0 for c in Component}, Component.ATASAN: 100}},
                   above=Decimal(80), meets=Decimal(60))
-    merge_rules = services.MergeRules(**{**fields, **change})
+    merge_rules = evaluation.MergeRules(**{**fields, **change})
     assert merge_rules.plan.exact
-    found = services._Evidence(citizen=(3, {"U6": 9, "U7": 9}))
+    found = evaluation.Evidence(citizen=(3, {"U6": 9, "U7": 9}))
     found.counts.update({"atasan": 1})
     found.totals["atasan"]["KOMPETEN"] = (4, 1)
     with pytest.raises(Exception) as exact:
-        services.evaluate_exact(merge_rules, "front_line", found)
+        evaluation.evaluate_exact(merge_rules, "front_line", found)
     with pytest.raises(type(exact.value)):
-        services.evaluate(merge_rules, "front_line", found)
+        evaluation.evaluate(merge_rules, "front_line", found)
 
 
 def test_fractional_weights_keep_their_ratios():
-    plan = services._Weights({Component.CITIZEN: Fraction(33333, 1000), Component.ATASAN: Fraction(33333, 1000),
+    plan = evaluation._Weights({Component.CITIZEN: Fraction(33333, 1000), Component.ATASAN: Fraction(33333, 1000),
                               Component.REKAN: Fraction(33334, 1000), Component.BAWAHAN: 0, Component.SELF: 0})
     assert [w for _c, w, _l, _t in plan.weighted] == [33333, 33333, 33334]
     assert [t for _c, _w, _l, t in plan.weighted] == ["33.33", "33.33", "33.33"]
@@ -163,12 +163,12 @@ def test_fractional_weights_keep_their_ratios():
 def test_a_composite_at_a_threshold_gets_the_same_rating(data):
     merge_rules = data.draw(rules())
     found = data.draw(evidence(merge_rules))
-    composite = services.evaluate_exact(merge_rules, "front_line", found)["composite"]
+    composite = evaluation.evaluate_exact(merge_rules, "front_line", found)["composite"]
     if composite is None:
         return
-    shown = services._rounded(composite, 2)
+    shown = evaluation._rounded(composite, 2)
     for above, meets in ((shown, min(shown, Decimal(100)) - Decimal("0.01")), (Decimal(100), shown)):
         if not 0 <= meets < above <= 100:
             continue
         at = dataclasses.replace(merge_rules, above=above, meets=meets)
-        assert_same(services.evaluate(at, "front_line", found), services.evaluate_exact(at, "front_line", found))
+        assert_same(evaluation.evaluate(at, "front_line", found), evaluation.evaluate_exact(at, "front_line", found))

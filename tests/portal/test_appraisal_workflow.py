@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from portal.appraisal import services
+from portal.appraisal import audit, hasil_kerja, overview, workflow
+from portal.appraisal.errors import AppraisalError, RecordFinalised, TransitionRefused
+from portal.appraisal.merge import MergeSummary, merge
 from portal.appraisal.models import AuditEntry
+from portal.org.services import ImportRejected
 from portal.tabular import read_table
 from surveys.appraisal import Predikat, Rating
 from tests.conftest import login, post_form
@@ -23,7 +26,7 @@ ABOVE, MEETS, BELOW = Rating.DI_ATAS.value, Rating.SESUAI.value, Rating.DI_BAWAH
 def period(org, db):
     """Merged without evidence: every record is a draft without a suggestion."""
     period = make_period(org)
-    services.merge(period)
+    merge(period)
     db.session.commit()
     return period
 
@@ -33,7 +36,7 @@ def suggested(org, db):
     """staff[0] has a suggestion (Di Atas Ekspektasi: atasan 5 alone)."""
     cycle = released_cycle(org, lambda inv: 5 if inv.rater_group == "atasan" else None)
     period = make_period(org, [cycle])
-    services.merge(period)
+    merge(period)
     db.session.commit()
     return period
 
@@ -52,13 +55,13 @@ def admin(org):
 
 def confirmed(org, period, employee=None, perilaku=MEETS, hasil=MEETS):
     record = record_of(period, employee or org.staff[0])
-    services.confirm(record, atasan(org), perilaku, None, hasil)
+    workflow.confirm(record, atasan(org), perilaku, None, hasil)
     return record
 
 
 def finalised(org, period, employee=None):
     record = confirmed(org, period, employee)
-    services.finalise(record, hr(org))
+    workflow.finalise(record, hr(org))
     return record
 
 
@@ -75,7 +78,7 @@ MATRIX = [
 @pytest.mark.parametrize("hasil, perilaku, expected", MATRIX)
 def test_every_matrix_cell_through_confirm(org, period, hasil, perilaku, expected):
     record = record_of(period, org.staff[0])
-    services.confirm(record, atasan(org), perilaku, None, hasil)
+    workflow.confirm(record, atasan(org), perilaku, None, hasil)
     assert record.status == "confirmed"
     assert (record.rating_hasil_kerja, record.rating_perilaku, record.predikat) == (hasil, perilaku, expected.value)
     assert record.confirmed_by_id == atasan(org).id and record.confirmed_at is not None
@@ -84,79 +87,79 @@ def test_every_matrix_cell_through_confirm(org, period, hasil, perilaku, expecte
 def test_override_needs_a_reason(org, suggested):
     record = record_of(suggested, org.staff[0])
     assert record.rating_perilaku_suggested == ABOVE
-    with pytest.raises(services.AppraisalError) as caught:
-        services.confirm(record, atasan(org), MEETS, "  ", ABOVE)
+    with pytest.raises(AppraisalError) as caught:
+        workflow.confirm(record, atasan(org), MEETS, "  ", ABOVE)
     assert caught.value.field == "override_reason"
     assert record.status == "draft"
-    services.confirm(record, atasan(org), MEETS, "Sering terlambat menyelesaikan berkas.", ABOVE)
+    workflow.confirm(record, atasan(org), MEETS, "Sering terlambat menyelesaikan berkas.", ABOVE)
     assert (record.rating_perilaku, record.override_reason, record.predikat) == (
         MEETS, "Sering terlambat menyelesaikan berkas.", "Baik")
-    entry = services.audit_log(record)[-1]
+    entry = audit.audit_log(record)[-1]
     assert entry.action == "confirm" and entry.reason == "Sering terlambat menyelesaikan berkas."
 
 
 def test_confirming_the_suggestion_needs_no_reason(org, suggested):
     record = record_of(suggested, org.staff[0])
-    services.confirm(record, atasan(org), "atas", "ignored", "sesuai")
+    workflow.confirm(record, atasan(org), "atas", "ignored", "sesuai")
     assert (record.rating_perilaku, record.override_reason, record.predikat) == (ABOVE, None, "Baik")
 
 
 def test_confirm_needs_hasil_kerja_and_takes_the_one_entered(org, period):
     record = record_of(period, org.staff[0])
-    with pytest.raises(services.AppraisalError) as caught:
-        services.confirm(record, atasan(org), MEETS)
+    with pytest.raises(AppraisalError) as caught:
+        workflow.confirm(record, atasan(org), MEETS)
     assert caught.value.field == "rating_hasil_kerja"
-    services.set_hasil_kerja(record, atasan(org), "Di Atas Ekspektasi")
-    services.confirm(record, atasan(org), ABOVE)
+    workflow.set_hasil_kerja(record, atasan(org), "Di Atas Ekspektasi")
+    workflow.confirm(record, atasan(org), ABOVE)
     assert record.predikat == "Sangat Baik"
 
 
 @pytest.mark.parametrize("who", ["hr", "admin", "pegawai"])
 def test_only_the_pejabat_penilai_confirms(org, period, who):
     record = record_of(period, org.staff[0])
-    with pytest.raises(services.TransitionRefused):
-        services.confirm(record, org.users[who], MEETS, None, MEETS)
+    with pytest.raises(TransitionRefused):
+        workflow.confirm(record, org.users[who], MEETS, None, MEETS)
     assert record.status == "draft"
 
 
 def test_the_head_cannot_confirm_for_the_supervisor(org, period, factory):
     head_user = factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)
-    with pytest.raises(services.TransitionRefused):
-        services.confirm(record_of(period, org.staff[0]), head_user, MEETS, None, MEETS)
+    with pytest.raises(TransitionRefused):
+        workflow.confirm(record_of(period, org.staff[0]), head_user, MEETS, None, MEETS)
     # ...but the head is the Pejabat Penilai of the supervisor.
-    services.confirm(record_of(period, org.supervisor), head_user, MEETS, None, MEETS)
+    workflow.confirm(record_of(period, org.supervisor), head_user, MEETS, None, MEETS)
 
 
 def test_bad_transitions_are_refused(org, period):
     record = record_of(period, org.staff[0])
-    with pytest.raises(services.TransitionRefused):
-        services.finalise(record, hr(org))
-    with pytest.raises(services.TransitionRefused):
-        services.reopen(record, admin(org), "x")
-    with pytest.raises(services.TransitionRefused):
-        services.return_to_draft(record, hr(org), "x")
-    services.confirm(record, atasan(org), MEETS, None, MEETS)
-    with pytest.raises(services.TransitionRefused):
-        services.confirm(record, atasan(org), ABOVE, "x", MEETS)
-    with pytest.raises(services.TransitionRefused):
-        services.set_hasil_kerja(record, atasan(org), ABOVE)
-    with pytest.raises(services.TransitionRefused):
-        services.finalise(record, atasan(org))
-    services.finalise(record, hr(org))
+    with pytest.raises(TransitionRefused):
+        workflow.finalise(record, hr(org))
+    with pytest.raises(TransitionRefused):
+        workflow.reopen(record, admin(org), "x")
+    with pytest.raises(TransitionRefused):
+        workflow.return_to_draft(record, hr(org), "x")
+    workflow.confirm(record, atasan(org), MEETS, None, MEETS)
+    with pytest.raises(TransitionRefused):
+        workflow.confirm(record, atasan(org), ABOVE, "x", MEETS)
+    with pytest.raises(TransitionRefused):
+        workflow.set_hasil_kerja(record, atasan(org), ABOVE)
+    with pytest.raises(TransitionRefused):
+        workflow.finalise(record, atasan(org))
+    workflow.finalise(record, hr(org))
     assert record.status == "finalised" and record.finalised_by_id == hr(org).id
 
 
 def test_a_finalised_record_cannot_be_changed_by_any_service(org, period):
     record = finalised(org, period)
     for attempt in (
-        lambda: services.confirm(record, atasan(org), ABOVE, "x", ABOVE),
-        lambda: services.set_hasil_kerja(record, hr(org), ABOVE),
-        lambda: services.finalise(record, hr(org)),
-        lambda: services.return_to_draft(record, hr(org), "x"),
+        lambda: workflow.confirm(record, atasan(org), ABOVE, "x", ABOVE),
+        lambda: workflow.set_hasil_kerja(record, hr(org), ABOVE),
+        lambda: workflow.finalise(record, hr(org)),
+        lambda: workflow.return_to_draft(record, hr(org), "x"),
     ):
-        with pytest.raises(services.RecordFinalised):
+        with pytest.raises(RecordFinalised):
             attempt()
-    assert services.merge(period).skipped_non_draft == 1
+    assert merge(period).skipped_non_draft == 1
 
 
 def test_the_database_refuses_changes_to_a_finalised_record(org, period, db):
@@ -182,29 +185,29 @@ def test_the_database_refuses_changes_to_the_audit_log(org, period, db):
 
 def test_only_an_admin_reopens_with_a_reason(org, period):
     record = finalised(org, period)
-    with pytest.raises(services.TransitionRefused):
-        services.reopen(record, hr(org), "Salah ketik hasil kerja")
-    with pytest.raises(services.AppraisalError) as caught:
-        services.reopen(record, admin(org), " ")
+    with pytest.raises(TransitionRefused):
+        workflow.reopen(record, hr(org), "Salah ketik hasil kerja")
+    with pytest.raises(AppraisalError) as caught:
+        workflow.reopen(record, admin(org), " ")
     assert caught.value.field == "reason"
-    services.reopen(record, admin(org), "Salah ketik hasil kerja")
+    workflow.reopen(record, admin(org), "Salah ketik hasil kerja")
     assert record.status == "confirmed" and record.finalised_at is None
-    entry = services.audit_log(record)[-1]
+    entry = audit.audit_log(record)[-1]
     assert (entry.action, entry.reason, entry.user_id) == ("reopen", "Salah ketik hasil kerja", admin(org).id)
     assert json.loads(entry.before)["status"] == "finalised" and json.loads(entry.after)["status"] == "confirmed"
 
 
 def test_return_to_draft_then_merge_recomputes(org, period):
     record = confirmed(org, period)
-    with pytest.raises(services.AppraisalError):
-        services.return_to_draft(record, hr(org), "")
-    with pytest.raises(services.TransitionRefused):
-        services.return_to_draft(record, atasan(org), "Mohon tinjau ulang")
-    services.return_to_draft(record, hr(org), "Mohon tinjau ulang")
+    with pytest.raises(AppraisalError):
+        workflow.return_to_draft(record, hr(org), "")
+    with pytest.raises(TransitionRefused):
+        workflow.return_to_draft(record, atasan(org), "Mohon tinjau ulang")
+    workflow.return_to_draft(record, hr(org), "Mohon tinjau ulang")
     assert (record.status, record.rating_perilaku, record.predikat) == ("draft", None, None)
     assert record.rating_hasil_kerja == MEETS
     citizen_responses(org.counter, org.staff[0], [4] * 10, [4] * 10)
-    assert services.merge(period).updated == 1
+    assert merge(period).updated == 1
 
 
 def test_merge_leaves_decided_records_alone(org, period):
@@ -213,19 +216,19 @@ def test_merge_leaves_decided_records_alone(org, period):
     citizen_responses(org.counter, org.staff[0], [4] * 10, [4] * 10)
     citizen_responses(org.counter, org.staff[1], [4] * 10, [4] * 10)
     citizen_responses(org.counter, org.staff[2], [4] * 10, [4] * 10)
-    summary = services.merge(period)
-    assert summary == services.MergeSummary(updated=1, unchanged=4, skipped_non_draft=2)
+    summary = merge(period)
+    assert summary == MergeSummary(updated=1, unchanged=4, skipped_non_draft=2)
     assert record_of(period, org.staff[0]).citizen_n == 0
     assert record_of(period, org.staff[2]).citizen_n == 10
 
 
 def test_audit_entries_have_before_after_who_and_when(org, period):
     record = record_of(period, org.staff[0])
-    services.set_hasil_kerja(record, atasan(org), ABOVE)
-    services.set_hasil_kerja(record, atasan(org), ABOVE)  # no change, no entry
-    services.confirm(record, atasan(org), MEETS, None)
-    services.finalise(record, hr(org))
-    entries = services.audit_log(record)
+    workflow.set_hasil_kerja(record, atasan(org), ABOVE)
+    workflow.set_hasil_kerja(record, atasan(org), ABOVE)  # no change, no entry
+    workflow.confirm(record, atasan(org), MEETS, None)
+    workflow.finalise(record, hr(org))
+    entries = audit.audit_log(record)
     assert [e.action for e in entries] == ["merge", "hasil_kerja", "confirm", "finalise"]
     created, hasil, confirm, final = entries
     assert (json.loads(created.before), json.loads(created.after)) == (
@@ -242,29 +245,29 @@ def test_audit_entries_have_before_after_who_and_when(org, period):
 
 def table(rows: list[tuple[str, str]], header=("nip", "rating")):
     lines = [",".join(header)] + [",".join(row) for row in rows]
-    return read_table("\n".join(lines).encode(), services.HASIL_KERJA_ALIASES)
+    return read_table("\n".join(lines).encode(), hasil_kerja.HASIL_KERJA_ALIASES)
 
 
 def test_import_is_all_or_nothing(org, period):
     bad = table([(org.staff[0].nip, "atas"), (org.staff[1].nip, "luar biasa"), ("123", "sesuai"),
                  (org.staff[0].nip, "sesuai")])
-    with pytest.raises(services.ImportRejected) as caught:
-        services.import_hasil_kerja(period, bad, atasan(org))
+    with pytest.raises(ImportRejected) as caught:
+        hasil_kerja.import_hasil_kerja(period, bad, atasan(org))
     assert [p.row for p in caught.value.problems] == [3, 4, 5]
     assert record_of(period, org.staff[0]).rating_hasil_kerja is None
     good = table([(org.staff[0].nip, "Di Atas Ekspektasi"), (org.staff[1].nip, "sesuai")])
-    summary = services.import_hasil_kerja(period, good, atasan(org))
+    summary = hasil_kerja.import_hasil_kerja(period, good, atasan(org))
     assert (summary.updated, summary.unchanged) == (2, 0)
     assert record_of(period, org.staff[1]).rating_hasil_kerja == MEETS
-    assert services.import_hasil_kerja(period, good, atasan(org)).unchanged == 2
+    assert hasil_kerja.import_hasil_kerja(period, good, atasan(org)).unchanged == 2
 
 
 def test_import_limits_a_supervisor_to_their_reports(org, period):
     others = table([(org.staff[0].nip, "atas"), (org.head.nip, "atas")])
-    with pytest.raises(services.ImportRejected) as caught:
-        services.import_hasil_kerja(period, others, atasan(org))
+    with pytest.raises(ImportRejected) as caught:
+        hasil_kerja.import_hasil_kerja(period, others, atasan(org))
     assert [p.row for p in caught.value.problems] == [3]
-    assert services.import_hasil_kerja(period, others, hr(org)).updated == 2
+    assert hasil_kerja.import_hasil_kerja(period, others, hr(org)).updated == 2
 
 
 def test_import_refuses_decided_records_and_reads_xlsx(org, period):
@@ -278,20 +281,20 @@ def test_import_refuses_decided_records_and_reads_xlsx(org, period):
     sheet.append([org.staff[1].nip, "bawah"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    parsed = read_table(buffer.getvalue(), services.HASIL_KERJA_ALIASES)
-    with pytest.raises(services.ImportRejected) as caught:
-        services.import_hasil_kerja(period, parsed, atasan(org))
+    parsed = read_table(buffer.getvalue(), hasil_kerja.HASIL_KERJA_ALIASES)
+    with pytest.raises(ImportRejected) as caught:
+        hasil_kerja.import_hasil_kerja(period, parsed, atasan(org))
     assert [p.row for p in caught.value.problems] == [2]
     sheet.delete_rows(2)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    services.import_hasil_kerja(period, read_table(buffer.getvalue(), services.HASIL_KERJA_ALIASES), atasan(org))
+    hasil_kerja.import_hasil_kerja(period, read_table(buffer.getvalue(), hasil_kerja.HASIL_KERJA_ALIASES), atasan(org))
     assert record_of(period, org.staff[1]).rating_hasil_kerja == BELOW
 
 
 def test_import_needs_the_columns(org, period):
-    with pytest.raises(services.AppraisalError, match="Kolom wajib"):
-        services.import_hasil_kerja(period, table([("1", "2")], header=("nip", "nilai")), hr(org))
+    with pytest.raises(AppraisalError, match="Kolom wajib"):
+        hasil_kerja.import_hasil_kerja(period, table([("1", "2")], header=("nip", "nilai")), hr(org))
 
 
 # --- distribution and what waits --------------------------------------------------------------------
@@ -299,22 +302,22 @@ def test_import_needs_the_columns(org, period):
 def test_distribution_warns_against_the_org_predikat(org, period):
     for employee in org.staff:
         confirmed(org, period, employee, perilaku=MEETS, hasil=MEETS)  # all Baik
-    spread = services.distribution(period)
+    spread = overview.distribution(period)
     assert spread.counts[Predikat.BAIK] == 4 and spread.total == 4
     assert spread.org_predikat == "Baik"
     messages = [template % params for template, params in spread.warnings]
     assert any("paling banyak 70%" in m for m in messages)
     assert any("Butuh Perbaikan" in m and "belum ada" in m for m in messages)
-    assert services.distribution(period, org.other_unit.id).total == 0
-    assert services.distribution(period, org.other_unit.id).warnings == []
+    assert overview.distribution(period, org.other_unit.id).total == 0
+    assert overview.distribution(period, org.other_unit.id).warnings == []
 
 
 def test_waiting_lists_drafts_only(org, period):
     confirmed(org, period, org.staff[0])
-    waiting = services.waiting(period)
+    waiting = overview.waiting(period)
     assert org.staff[0].id not in {r.employee_id for r in waiting}
     assert len(waiting) == 6
-    assert {r.employee_id for r in services.waiting(period, org.other_unit.id)} == {org.users["hr"].employee_id}
+    assert {r.employee_id for r in overview.waiting(period, org.other_unit.id)} == {org.users["hr"].employee_id}
 
 
 # --- pages and access ------------------------------------------------------------------------------
@@ -475,7 +478,7 @@ def test_employee_sees_only_their_own_decided_record(employee_client, org, perio
     assert status == 200 and "Belum ada catatan penilaian yang dikonfirmasi" in html
     assert page(employee_client, f"/penilaian/catatan/{own.id}")[0] == 404  # still a draft
     assert page(employee_client, f"/penilaian/catatan/{other.id}")[0] == 404
-    services.confirm(own, atasan(org), ABOVE, None, ABOVE)
+    workflow.confirm(own, atasan(org), ABOVE, None, ABOVE)
     db.session.commit()
     status, html = page(employee_client, "/penilaian/saya")
     assert "Sangat Baik" in html and "Bagaimana skor Anda dihitung" in html and "belum dapat dihitung" in html
@@ -600,7 +603,7 @@ def test_record_figures_on_the_page(hr_client, org, db):
     citizen_responses(org.counter, org.staff[0], [4] * 6 + [3] * 6, [3] * 12)
     cycle = released_cycle(org, lambda inv: 5 if inv.rater_group in ("atasan", "diri") else 4)
     period = make_period(org, [cycle])
-    services.merge(period)
+    merge(period)
     db.session.commit()
     record = record_of(period, org.staff[0])
     html = page(hr_client, f"/penilaian/catatan/{record.id}")[1]

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from portal import clock
-from portal.appraisal import services as appraisal
+from portal.appraisal.merge import merge
+from portal.appraisal.periods import create_period
 from portal.counters.services import TicketRefused, issue_tickets, ticket_rows
 from portal.feedback.models import SkmResponse
 from portal.feedback.services import Submission, record_response
@@ -89,9 +90,9 @@ def test_kiosk_votes_land_on_their_local_day(zone, org, db):
 
 
 def test_an_appraisal_period_counts_citizens_up_to_its_last_local_day(answers, org):
-    period = appraisal.create_period(org.instansi, "Triwulan I", "triwulan", date(2026, 1, 1), LAST, [],
+    period = create_period(org.instansi, "Triwulan I", "triwulan", date(2026, 1, 1), LAST, [],
                                      {"front_line": FRONT, "back_office": BACK}, (80, 60), 1, ["U6", "U7"])
-    appraisal.merge(period)
+    merge(period)
     assert record_of(period, org.staff[0]).citizen_n == 1
 
 

@@ -3,7 +3,7 @@ finalised, the rest draft; seeding again changes nothing."""
 from sqlalchemy import func, select
 
 from portal import clock
-from portal.appraisal import services
+from portal.appraisal.merge import merge
 from portal.appraisal.models import AppraisalPeriod, AuditEntry
 from portal.demo.appraisal import period_name, seed_appraisal
 from tests.portal.demo_story import appraisal_story
@@ -17,4 +17,4 @@ def test_demo_period_tells_its_story(demo):
     assert seed_appraisal(demo.instansi, today) is None
     assert db.session.scalar(select(func.count(AuditEntry.id))) == entries
     period = db.session.scalar(select(AppraisalPeriod).where(AppraisalPeriod.name == period_name(today)))
-    assert services.merge(period).created == 0
+    assert merge(period).created == 0

@@ -15,7 +15,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from portal import clock
-from portal.appraisal import services as appraisal
+from portal.appraisal.merge import merge
+from portal.appraisal.periods import create_period
 from portal.feedback.services import Submission, record_response
 from portal.reviews import services as reviews
 from tests.portal.appraisal_helpers import BACK, FRONT, cycle_invitations, record_of
@@ -90,10 +91,10 @@ def test_the_360_report_and_the_appraisal_record_round_half_up(hr_client, factor
         reviews.transition(cycle, "released", org.instansi)
         db.session.commit()
         html = hr_client.get(f"/360/laporan/{cycle.id}/{org.staff[0].id}").get_data(as_text=True)
-        period = appraisal.create_period(org.instansi, "Pembulatan", "tahunan", date(2026, 1, 1), date(2026, 3, 31),
+        period = create_period(org.instansi, "Pembulatan", "tahunan", date(2026, 1, 1), date(2026, 3, 31),
                                          [cycle.id], {"front_line": FRONT, "back_office": BACK}, (80, 60), 10,
                                          ["U6", "U7"])
-        appraisal.merge(period)
+        merge(period)
         db.session.commit()
         record = record_of(period, org.staff[0])
         text = _text(hr_client.get(f"/penilaian/catatan/{record.id}").get_data(as_text=True))

@@ -1,0 +1,492 @@
+"""One employee's merged figures from the evidence: the citizen score, the 360 group scores,
+the composite, the suggested rating, the explanation and the development areas.
+
+The arithmetic lives in `surveys` (IKM of the officer unsur, 360 group means with the anonymity
+threshold, normalisation, the weighted composite with renormalisation, the suggested rating,
+development areas). :func:`evaluate_exact` calls it in exact Fractions; :func:`evaluate` gives
+the same values in integer arithmetic, several times faster, and is what the merge runs.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+
+from portal.appraisal.models import AppraisalPeriod
+from portal.appraisal.periods import period_weights
+from surveys import appraisal, berakhlak, review, skm
+from surveys.appraisal import Component, ComponentEvidence, Rating
+from surveys.errors import DomainError
+from surveys.exact import round_half_up
+from surveys.i18n import N_, Message
+
+#: The record's column prefix per component (citizen_score, weight_citizen, ...).
+RECORD_PREFIX = {c: c.value for c in Component}
+GROUP_COMPONENT = {
+    review.RaterGroup.SELF: Component.SELF, review.RaterGroup.ATASAN: Component.ATASAN,
+    review.RaterGroup.REKAN: Component.REKAN, review.RaterGroup.BAWAHAN: Component.BAWAHAN,
+}
+
+
+@dataclass(frozen=True)
+class MergeRules:
+    """What a period asks of the evidence, read once per merge."""
+
+    officer_unsur: tuple[str, ...]
+    min_citizen_n: int
+    threshold: int
+    scale_min: int
+    scale_max: int
+    value_codes: tuple[str, ...]
+    #: Exact weights per job group (ints where whole: the core converts them fastest).
+    weights: dict[str, dict[Component, int | Fraction]]
+    above: Decimal
+    meets: Decimal
+
+    @classmethod
+    def of(cls, period: AppraisalPeriod) -> MergeRules:
+        cycles = period.cycles
+        questionnaires = [c.questionnaire for c in cycles]
+        codes: list[str] = []
+        for questionnaire in questionnaires:
+            for item in questionnaire.items:
+                if item.value_code not in codes:
+                    codes.append(item.value_code)
+        first = questionnaires[0] if questionnaires else None
+        return cls(
+            officer_unsur=skm.validate_officer_unsur(period.officer_unsur.split(",")),
+            min_citizen_n=period.min_citizen_n,
+            # Pooled cycles keep the strictest promise made to their raters.
+            threshold=max((c.threshold for c in cycles), default=review.MIN_THRESHOLD),
+            scale_min=first.scale_min if first else berakhlak.SCALE_MIN,
+            scale_max=first.scale_max if first else berakhlak.SCALE_MAX,
+            value_codes=tuple(codes) or berakhlak.VALUE_CODES,
+            weights={group: {c: _exact(w) for c, w in weights.items()} for group, weights in period_weights(period).items()},
+            above=Decimal(period.above_threshold), meets=Decimal(period.meets_threshold),
+        )
+
+    @cached_property
+    def plan(self) -> _Plan:
+        """The rules as :func:`evaluate`'s integer arithmetic needs them, worked out once."""
+        return _Plan(self)
+
+
+def _exact(value: Decimal) -> int | Fraction:
+    return int(value) if value == value.to_integral_value() else Fraction(value)
+
+
+def _rounded(value: Fraction | Decimal | int, places: int) -> Decimal:
+    """:func:`surveys.exact.round_half_up` for the merge's non-negative figures, in integer
+    arithmetic: a merge rounds some thirty figures per employee, and this is its hot path."""
+    numerator, denominator = (value.numerator, value.denominator) if isinstance(value, Fraction) else \
+        Fraction(value).as_integer_ratio()
+    if numerator < 0:
+        return round_half_up(value, places)
+    return Decimal((2 * numerator * 10 ** places + denominator) // (2 * denominator)).scaleb(-places)
+
+
+def _score(value: Fraction | None) -> Decimal | None:
+    return None if value is None else _rounded(value, 3)
+
+
+def _shown(value: Fraction | Decimal) -> str:
+    """A figure as the explanation prints it: two decimals."""
+    return str(_rounded(value, 2))
+
+
+MSG_CITIZEN = N_("Skor masyarakat dari %(n)d tanggapan warga yang menyebut pegawai ini (unsur %(unsur)s): "
+                 "rata-rata %(mean)s pada skala 1–4, atau %(score)s dari 100.")
+MSG_GROUP = N_("Skor %(group)s dari %(n)d tanggapan: rata-rata %(mean)s pada skala %(min)d–%(max)d, "
+               "atau %(score)s dari 100.")
+MSG_SELF = N_("Penilaian diri sendiri: %(score)s dari 100. Ditampilkan sebagai pembanding dan tidak dihitung "
+              "dalam skor gabungan.")
+MSG_HIDDEN = N_("Tanggapan %(group)s belum mencapai ambang anonimitas (%(min)d), jadi tidak ditampilkan.")
+MSG_COMPOSITE = N_("Skor gabungan %(score)s dari 100 adalah rata-rata berbobot komponen yang disertakan.")
+MSG_SUGGESTED = N_("Dengan batas Di Atas Ekspektasi %(above)s dan Sesuai Ekspektasi %(meets)s, saran penilaian "
+                   "perilaku kerja adalah %(rating)s. Pejabat Penilai yang memutuskan.")
+MSG_NO_SUGGESTION = N_("Tanpa skor gabungan tidak ada saran; Pejabat Penilai menentukan penilaian perilaku kerja.")
+
+
+@dataclass
+class Evidence:
+    """One employee's aggregates from SQL."""
+
+    citizen: tuple[int, dict[str, int]] | None = None
+    totals: dict[str, dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _jsonable(params: Mapping[str, object]) -> dict[str, object]:
+    return {k: (str(v) if isinstance(v, (Decimal, Fraction)) else v) for k, v in params.items()}
+
+
+def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dict[str, object]:
+    """The merged figures of one employee, as record column values, computed by the `surveys`
+    core in exact Fractions: the reference that :func:`evaluate` equals, and what it falls back
+    on for anything outside its assumptions (so invalid evidence raises what the core raises)."""
+    values: dict[str, object] = {}
+    lines: list[Message] = []
+    pieces: list[ComponentEvidence] = []
+    unsur_nrr: dict[str, Fraction] = {}
+    weights = rules.weights[job_group]
+
+    n, sums = evidence.citizen or (0, {})
+    citizen_score = None
+    if n:
+        ikm = skm.compute_ikm(sums, n, rules.officer_unsur)
+        citizen_score = appraisal.normalise(ikm.ikm_4, skm.SCALE_MIN, skm.SCALE_MAX)
+        lines.append((MSG_CITIZEN, {"n": n, "unsur": ", ".join(rules.officer_unsur),
+                                    "mean": _shown(ikm.ikm_4), "score": _shown(citizen_score)}))
+        if n >= rules.min_citizen_n:
+            unsur_nrr = dict(ikm.nrr)
+    values["citizen_score"], values["citizen_n"] = _score(citizen_score), n
+    pieces.append(ComponentEvidence(Component.CITIZEN, citizen_score, n, rules.min_citizen_n))
+
+    report, own = _group_reports(rules, evidence)
+    for group, component in GROUP_COMPONENT.items():
+        count = evidence.counts.get(group.value, 0)
+        shown = (own if group is review.RaterGroup.SELF else report).groups.get(group) if evidence.counts else None
+        score = None
+        min_n = rules.threshold if group in review.ANONYMOUS_GROUPS else 1
+        if shown is not None and shown.overall is not None:
+            score = appraisal.normalise(shown.overall, rules.scale_min, rules.scale_max)
+            if component is Component.SELF and not weights[Component.SELF]:
+                lines.append((MSG_SELF, {"score": _shown(score)}))
+            else:
+                lines.append((MSG_GROUP, {"group": group.label, "n": count, "mean": _shown(shown.overall),
+                                          "min": rules.scale_min, "max": rules.scale_max, "score": _shown(score)}))
+            pieces.append(ComponentEvidence(component, score, count, min_n))
+        elif count and shown is None:
+            # Under the anonymity threshold: never computed. The composite only needs to know
+            # the group exists with too few responses, so it is passed with a placeholder score.
+            if not weights[component]:
+                lines.append((MSG_HIDDEN, {"group": group.label, "min": rules.threshold}))
+            pieces.append(ComponentEvidence(component, Fraction(0), count, min_n))
+        else:
+            pieces.append(ComponentEvidence(component, None, count, min_n))
+        values[f"{RECORD_PREFIX[component]}_score"], values[f"{RECORD_PREFIX[component]}_n"] = _score(score), count
+
+    result = appraisal.composite(pieces, weights)
+    lines.extend(result.explanations)
+    for component in Component:
+        used = result.weights_used.get(component)
+        values[f"weight_{RECORD_PREFIX[component]}"] = None if used is None else _rounded(used, 3)
+    suggested = None
+    if result.score is not None:
+        shown_score = _rounded(result.score, 2)
+        # The rating follows the figure shown, so number and rating always agree.
+        suggested = appraisal.suggest_rating(shown_score, rules.above, rules.meets)
+        lines.append((MSG_COMPOSITE, {"score": str(shown_score)}))
+        lines.append((MSG_SUGGESTED, {"above": _shown(rules.above), "meets": _shown(rules.meets),
+                                      "rating": suggested.value}))
+    else:
+        lines.append((MSG_NO_SUGGESTION, {}))
+    values["composite"] = _score(result.score)
+    values["rating_perilaku_suggested"] = suggested.value if suggested else None
+    values["explanation"] = json.dumps([[t, _jsonable(p)] for t, p in lines], ensure_ascii=False, sort_keys=True)
+    values["development"] = _development(report, unsur_nrr)
+    return values
+
+
+def _group_reports(rules: MergeRules, evidence: Evidence) -> tuple[review.GroupReport | None, review.GroupReport | None]:
+    """The others' report and the self report, apart: the record needs neither the self-versus-
+    others gaps (the review report shows them) nor their cost, a tenth of the merge's arithmetic."""
+    if not evidence.counts:
+        return None, None
+    self_code = review.RaterGroup.SELF.value
+    options = {"value_codes": rules.value_codes, "scale_min": rules.scale_min, "scale_max": rules.scale_max}
+    others = review.group_report({g: t for g, t in evidence.totals.items() if g != self_code},
+                                 {g: n for g, n in evidence.counts.items() if g != self_code}, rules.threshold, **options)
+    own = review.group_report({g: t for g, t in evidence.totals.items() if g == self_code},
+                              {g: n for g, n in evidence.counts.items() if g == self_code}, rules.threshold, **options)
+    return others, own
+
+
+def _development(report: review.GroupReport | None, unsur_nrr: dict[str, Fraction]) -> str:
+    """The weakest BerAKHLAK values in others' ratings and the weakest officer unsur, as JSON:
+    ``{"values": [codes], "unsur": [codes], "means": {code: mean}}``, weakest first."""
+    value_means = {}
+    if report is not None and report.others is not None:
+        value_means = {c: m for c, m in report.others.value_means.items() if c in berakhlak.VALUE_BY_CODE}
+    if not value_means and not unsur_nrr:
+        return "{}"
+    areas = appraisal.development_areas(value_means, unsur_nrr)
+    means = {c: _shown(value_means[c]) for c in areas.values} | {c: _shown(unsur_nrr[c]) for c in areas.unsur}
+    return json.dumps({"values": list(areas.values), "unsur": list(areas.unsur), "means": means}, sort_keys=True)
+
+
+# --- the same figures in integer arithmetic ---------------------------------------------------------
+#
+# Every figure of a record is a ratio of integer sums: the merge keeps each as an unreduced pair
+# (numerator, denominator > 0) and rounds it half up with one integer division, which is what
+# `_rounded` does with the reduced Fraction. `tests/portal/test_appraisal_fast.py` checks that
+# `evaluate` equals `evaluate_exact` on random rules and evidence.
+
+_EXPLANATION_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_DEVELOPMENT_JSON = json.JSONEncoder(sort_keys=True)
+#: (stored code, component, label, anonymous?, score column, n column) per rater group, in
+#: GROUP_COMPONENT order (the explanation's order).
+_GROUPS = tuple((group.value, component, group.label, group in review.ANONYMOUS_GROUPS,
+                 f"{RECORD_PREFIX[component]}_score", f"{RECORD_PREFIX[component]}_n")
+                for group, component in GROUP_COMPONENT.items())
+_WEIGHT_COLUMNS = tuple((component, f"weight_{RECORD_PREFIX[component]}") for component in Component)
+_RATING_TEXT = {rating: rating.value for rating in Rating}
+_GROUP_CODES = frozenset(group.value for group in review.RaterGroup)
+_SELF_CODE = review.RaterGroup.SELF.value
+_ANONYMOUS_CODES = frozenset(group.value for group in review.ANONYMOUS_GROUPS)
+_VALUE_POSITION = {code: i for i, code in enumerate(berakhlak.VALUE_CODES)}
+_UNSUR_POSITION = {code: i for i, code in enumerate(skm.UNSUR_CODES)}
+
+
+class _Unusual(Exception):
+    """Evidence outside what the integer path assumes: :func:`evaluate_exact` decides."""
+
+
+def _decimal_of(numerator: int, denominator: int, places: int) -> Decimal:
+    """numerator / denominator rounded half up to ``places`` decimals, as :func:`_rounded` gives it."""
+    if numerator < 0:
+        return round_half_up(Fraction(numerator, denominator), places)
+    return Decimal((2 * numerator * 10 ** places + denominator) // (2 * denominator)).scaleb(-places)
+
+
+def _text_of(numerator: int, denominator: int) -> str:
+    """numerator / denominator as :func:`_shown` prints it (two decimals, half up)."""
+    if numerator < 0:
+        return str(round_half_up(Fraction(numerator, denominator), 2))
+    hundredths = (200 * numerator + denominator) // (2 * denominator)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def _lowest_two(items: Iterable[tuple[int, int, int, str]]) -> list[str]:
+    """The codes of the two smallest ratios of (numerator, denominator, position, code), ties by
+    position: :func:`appraisal.development_areas` with k = 2, by cross-multiplication."""
+    first = second = None
+    for item in items:
+        if first is None or _before(item, first):
+            first, second = item, first
+        elif second is None or _before(item, second):
+            second = item
+    return [item[3] for item in (first, second) if item is not None]
+
+
+def _before(a: tuple[int, int, int, str], b: tuple[int, int, int, str]) -> bool:
+    left, right = a[0] * b[1], b[0] * a[1]
+    return left < right or (left == right and a[2] < b[2])
+
+
+class _Weights:
+    """One job group's weights as integers over a common denominator (they keep their ratios,
+    which is all the composite uses), with the texts its explanation prints."""
+
+    def __init__(self, weights: Mapping[Component, int | Fraction]):
+        configured = appraisal.validate_weights(weights)
+        common = math.lcm(*(w.denominator for w in configured.values()))
+        #: (component, integer weight, label, configured percent as printed), weighted ones only.
+        self.weighted = [(c, int(w * common), c.label, str(round_half_up(w, 2)))
+                         for c, w in configured.items() if w]
+        self.zero = {c: not weights[c] for c in Component}
+        self.self_zero = self.zero[Component.SELF]
+
+
+class _Plan:
+    """What :func:`evaluate` needs of the rules, worked out once. ``exact`` is set when the rules
+    are outside what the integer path assumes (the core would refuse them): then every employee
+    goes through :func:`evaluate_exact`, which raises what the core raises."""
+
+    def __init__(self, rules: MergeRules):
+        self.exact = False
+        try:
+            review.validate_threshold(rules.threshold)
+            self.weights = {group: _Weights(weights) for group, weights in rules.weights.items()}
+            above, meets = Fraction(rules.above), Fraction(rules.meets)
+        except (DomainError, ValueError, TypeError, KeyError, ArithmeticError):
+            self.exact = True
+            return
+        unsur = tuple(code for code in skm.UNSUR_CODES if code in rules.officer_unsur)
+        if not unsur or any(code not in skm.UNSUR_BY_KODE for code in rules.officer_unsur):
+            self.exact = True
+            return
+        scale_min, scale_max, min_citizen_n = rules.scale_min, rules.scale_max, rules.min_citizen_n
+        if not (type(scale_min) is int and type(scale_max) is int and scale_min < scale_max
+                and type(min_citizen_n) is int and min_citizen_n >= 1 and 0 <= meets < above <= 100):
+            self.exact = True
+            return
+        self.threshold, self.scale_min, self.scale_max, self.min_citizen_n = (
+            rules.threshold, scale_min, scale_max, min_citizen_n)
+        self.unsur = unsur
+        self.unsur_text = ", ".join(rules.officer_unsur)
+        self.value_codes = frozenset(rules.value_codes)
+        #: A shown composite (in hundredths) at or above these gets Di Atas / Sesuai Ekspektasi.
+        self.above_cut, self.meets_cut = math.ceil(above * 100), math.ceil(meets * 100)
+        self.suggested_params = {"above": _shown(rules.above), "meets": _shown(rules.meets)}
+
+
+def evaluate(rules: MergeRules, job_group: str, evidence: Evidence) -> dict[str, object]:
+    """The merged figures of one employee, as record column values: exactly :func:`evaluate_exact`'s
+    (every figure, rounding and explanation), in integer arithmetic, several times faster."""
+    plan = rules.plan
+    weights = None if plan.exact else plan.weights.get(job_group)
+    if weights is not None:
+        try:
+            return _evaluate(plan, weights, evidence)
+        except _Unusual:
+            pass
+    return evaluate_exact(rules, job_group, evidence)
+
+
+def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, object]:
+    values: dict[str, object] = {}
+    lines: list[Message] = []
+    #: component → (score as (numerator, denominator) or None, responses, minimum responses)
+    pieces: dict[Component, tuple[tuple[int, int] | None, int, int]] = {}
+
+    n, sums = evidence.citizen or (0, {})
+    unsur_sums = None
+    citizen_score = None
+    if n:
+        if type(n) is not int or n < 0:
+            raise _Unusual
+        total = 0
+        for code in plan.unsur:
+            value = sums.get(code)
+            if type(value) is not int or not n * skm.SCALE_MIN <= value <= n * skm.SCALE_MAX:
+                raise _Unusual
+            total += value
+        responses = len(plan.unsur) * n
+        # The IKM on 1–4 is total / responses; normalised onto 0..100:
+        citizen_score = ((total - skm.SCALE_MIN * responses) * 100, (skm.SCALE_MAX - skm.SCALE_MIN) * responses)
+        lines.append((MSG_CITIZEN, {"n": n, "unsur": plan.unsur_text, "mean": _text_of(total, responses),
+                                    "score": _text_of(*citizen_score)}))
+        if n >= plan.min_citizen_n:
+            unsur_sums = sums
+    values["citizen_score"] = None if citizen_score is None else _decimal_of(*citizen_score, 3)
+    values["citizen_n"] = n
+    pieces[Component.CITIZEN] = (citizen_score, n, plan.min_citizen_n)
+
+    counts = evidence.counts
+    threshold, scale_min, scale_max = plan.threshold, plan.scale_min, plan.scale_max
+    #: Per rater group with scores: its overall mean (the mean of its value means) as a pair.
+    overall: dict[str, tuple[int, int]] = {}
+    #: Per value code: (sum, count) pooled over the visible groups other than self.
+    others: dict[str, list[int]] = {}
+    if counts:
+        for group, count in counts.items():
+            if group not in _GROUP_CODES or type(count) is not int or count < 0:
+                raise _Unusual
+        for group, per_value in evidence.totals.items():
+            if group not in _GROUP_CODES:
+                raise _Unusual
+            count = counts.get(group, 0)
+            numerator, denominator, means = 0, 1, 0
+            for code, (score_sum, score_count) in per_value.items():
+                if (code not in plan.value_codes or type(score_sum) is not int or type(score_count) is not int
+                        or score_count < 0 or not score_count * scale_min <= score_sum <= score_count * scale_max
+                        or (score_count and not count)):
+                    raise _Unusual
+                if score_count:
+                    numerator, denominator = numerator * score_count + score_sum * denominator, denominator * score_count
+                    means += 1
+            if not count or (group in _ANONYMOUS_CODES and count < threshold):
+                continue  # not shown: left out of everything, the pooled figure too
+            if means:
+                overall[group] = (numerator, denominator * means)
+            if group != _SELF_CODE:
+                for code, (score_sum, score_count) in per_value.items():
+                    if score_count:
+                        pooled = others.get(code)
+                        if pooled is None:
+                            others[code] = [score_sum, score_count]
+                        else:
+                            pooled[0] += score_sum
+                            pooled[1] += score_count
+
+    span = scale_max - scale_min
+    for group, component, label, anonymous, score_column, n_column in _GROUPS:
+        count = counts.get(group, 0)
+        min_n = threshold if anonymous else 1
+        mean = overall.get(group)
+        score = None
+        if mean is not None:
+            score = ((mean[0] - scale_min * mean[1]) * 100, mean[1] * span)
+            if group == _SELF_CODE and weights.self_zero:
+                lines.append((MSG_SELF, {"score": _text_of(*score)}))
+            else:
+                lines.append((MSG_GROUP, {"group": label, "n": count, "mean": _text_of(*mean), "min": scale_min,
+                                          "max": scale_max, "score": _text_of(*score)}))
+            pieces[component] = (score, count, min_n)
+        elif count and count < min_n:
+            # Under the anonymity threshold: never computed, only known to be too few.
+            if weights.zero[component]:
+                lines.append((MSG_HIDDEN, {"group": label, "min": threshold}))
+            pieces[component] = ((0, 1), count, min_n)
+        else:
+            pieces[component] = (None, count, min_n)
+        values[score_column] = None if score is None else _decimal_of(*score, 3)
+        values[n_column] = count
+
+    # The composite (appraisal.composite): weighted components with too little evidence are left
+    # out and the others' weights scaled to sum to 100.
+    included = []
+    left_out = False
+    for component, weight, label, configured in weights.weighted:
+        score, count, min_n = pieces[component]
+        if score is None or count == 0:
+            left_out = True
+            lines.append((appraisal.MSG_NO_DATA, {"component": label}))
+        elif count < min_n:
+            left_out = True
+            lines.append((appraisal.MSG_TOO_FEW, {"component": label, "n": count, "min": min_n}))
+        else:
+            included.append((component, weight, score, label, configured))
+    used_weights: dict[Component, Decimal] = {}
+    suggested = None
+    composite = None
+    if included:
+        total_weight = sum(item[1] for item in included)
+        numerator, denominator = 0, 1
+        for _component, weight, (score_numerator, score_denominator), _label, _configured in included:
+            numerator = numerator * score_denominator + score_numerator * weight * denominator
+            denominator *= score_denominator
+        denominator *= total_weight
+        if left_out:
+            lines.append((appraisal.MSG_REWEIGHTED, {}))
+        for component, weight, _score, label, configured in included:
+            used_weights[component] = _decimal_of(weight * 100, total_weight, 3)
+            if left_out:
+                lines.append((appraisal.MSG_WEIGHT_NOW, {"component": label, "used": _text_of(weight * 100, total_weight),
+                                                        "configured": configured}))
+        composite = _decimal_of(numerator, denominator, 3)
+        hundredths = (200 * numerator + denominator) // (2 * denominator)
+        # The rating follows the figure shown, so number and rating always agree.
+        suggested = _RATING_TEXT[Rating.DI_ATAS if hundredths >= plan.above_cut else
+                                 Rating.SESUAI if hundredths >= plan.meets_cut else Rating.DI_BAWAH]
+        lines.append((MSG_COMPOSITE, {"score": f"{hundredths // 100}.{hundredths % 100:02d}"}))
+        lines.append((MSG_SUGGESTED, {**plan.suggested_params, "rating": suggested}))
+    else:
+        lines.append((appraisal.MSG_NO_COMPONENT, {}))
+        lines.append((MSG_NO_SUGGESTION, {}))
+    for component, column in _WEIGHT_COLUMNS:
+        values[column] = used_weights.get(component)
+    values["composite"] = composite
+    values["rating_perilaku_suggested"] = suggested
+    values["explanation"] = _EXPLANATION_JSON.encode([[template, params] for template, params in lines])
+
+    # The development areas (_development): the weakest values in others' ratings, the weakest unsur.
+    value_means = [(pooled[0], pooled[1], _VALUE_POSITION[code], code) for code, pooled in others.items()
+                   if code in _VALUE_POSITION]
+    if not value_means and not unsur_sums:
+        values["development"] = "{}"
+    else:
+        weakest_values = _lowest_two(value_means)
+        weakest_unsur = _lowest_two((unsur_sums[code], n, _UNSUR_POSITION[code], code)
+                                    for code in plan.unsur) if unsur_sums else []
+        means = {code: _text_of(*others[code]) for code in weakest_values}
+        means.update((code, _text_of(unsur_sums[code], n)) for code in weakest_unsur)
+        values["development"] = _DEVELOPMENT_JSON.encode(
+            {"values": weakest_values, "unsur": weakest_unsur, "means": means})
+    return values

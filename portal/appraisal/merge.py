@@ -1,0 +1,447 @@
+"""The merge: the evidence of a period (citizen feedback and released 360 reviews) into one
+draft record per active employee, with an audit entry for every change.
+
+The evidence is aggregated in SQL (one GROUP BY per source) and streamed in employee-id order,
+a chunk at a time; :func:`portal.appraisal.evaluation.evaluate` computes each employee's figures
+(in worker processes for large instansi) and the chunk writer stores what changed.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import weakref
+from bisect import bisect_right
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from operator import itemgetter
+
+from sqlalchemy import bindparam, case, func, insert, select, update
+
+from portal import clock
+from portal.appraisal.audit import AUDIT_FIELDS, audit_row, audit_values
+from portal.appraisal.errors import AppraisalError
+from portal.appraisal.evaluation import RECORD_PREFIX, Evidence, MergeRules, evaluate
+from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AuditEntry
+from portal.extensions import db
+from portal.feedback.models import SkmDaily
+from portal.org.models import Employee, Unit
+from portal.reviews.models import QuestionnaireItem, ReviewAnswer, ReviewResponse
+from surveys import skm
+from surveys.appraisal import Component
+from surveys.i18n import N_
+
+#: The fields a merge computes; a record is rewritten only when one of them changes.
+MERGED_FIELDS = (
+    "unit_id", "job_group",
+    *(f"{RECORD_PREFIX[c]}_{kind}" for c in Component for kind in ("score", "n")),
+    *(f"weight_{RECORD_PREFIX[c]}" for c in Component),
+    "composite", "rating_perilaku_suggested", "explanation", "development",
+)
+#: Employees merged per chunk: bounds memory whatever the size of the instansi.
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_non_draft: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.skipped_non_draft
+
+
+def citizen_query(period: AppraisalPeriod, instansi_id: int):
+    """Per officer: responses and sums of the officer unsur over the period's dates (one GROUP BY)."""
+    codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
+    sums = [func.sum(getattr(SkmDaily, f"s{code[1:]}")) for code in codes]
+    return (select(SkmDaily.employee_key, func.sum(SkmDaily.n), *sums)
+            .where(SkmDaily.employee_key != 0, SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
+                   SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
+            .group_by(SkmDaily.employee_key).order_by(SkmDaily.employee_key))
+
+
+def review_totals_query(cycle_ids: list[int], value_codes: Iterable[str]):
+    """Per reviewee and rater group, for each value: the sum and count of non-null scores, pooled
+    over cycles (columns sum, count per value in ``value_codes``, which must cover the cycles'
+    questionnaires). One row per group rather than per group and value: a seventh of the rows
+    for the merge to read, and the grouping follows an index, so SQLite needs no sort."""
+    columns = []
+    for code in value_codes:
+        score = case((QuestionnaireItem.value_code == code, ReviewAnswer.score))
+        columns += [func.sum(score), func.count(score)]
+    return (select(ReviewResponse.reviewee_id, ReviewResponse.rater_group, *columns)
+            .join(ReviewAnswer, ReviewAnswer.response_id == ReviewResponse.id)
+            .join(QuestionnaireItem, QuestionnaireItem.id == ReviewAnswer.item_id)
+            .where(ReviewResponse.cycle_id.in_(cycle_ids))
+            .group_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group)
+            .order_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group))
+
+
+def review_counts_query(cycle_ids: list[int]):
+    """Per reviewee and rater group: the number of responses, pooled over cycles."""
+    return (select(ReviewResponse.reviewee_id, ReviewResponse.rater_group, func.count())
+            .where(ReviewResponse.cycle_id.in_(cycle_ids))
+            .group_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group)
+            .order_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group))
+
+
+_first = itemgetter(0)
+
+
+class _Stream:
+    """Rows of a GROUP BY ordered by employee id, handed out employee range by range, as tuples.
+
+    The rows arrive in batches (a streamed result's partitions), and a range is cut out of a batch
+    by bisection: a merge reads some 200,000 rows, and row-by-row iteration cost more than the
+    database's work of producing them."""
+
+    def __init__(self, result=None):
+        self._batches: Iterator = iter(result.partitions(CHUNK)) if result is not None else iter(())
+        self._rows: list = []
+        self._at = 0
+
+    def upto(self, last_id: int) -> list[tuple]:
+        taken: list[tuple] = []
+        while True:
+            rows, at = self._rows, self._at
+            end = bisect_right(rows, last_id, lo=at, key=_first)
+            taken.extend(map(tuple, rows[at:end]))
+            if end < len(rows):
+                self._at = end
+                return taken
+            self._rows, self._at = next(self._batches, None), 0
+            if self._rows is None:
+                self._rows = []
+                return taken
+
+
+def _streamed(statement):
+    """Rows of a Core statement, handed out CHUNK at a time, without the ORM's row handling: the
+    merge reads a row per employee and group.
+
+    On PostgreSQL the statement runs as a plain query. A server-side cursor (DECLARE CURSOR) would
+    keep the rows on the server, but PostgreSQL never runs a cursor's query in parallel and plans
+    it for its first rows (GROUP BY along an index, nested loops): the three aggregates took three
+    times as long as the same queries run plainly. The driver holds the finished result in its
+    compact form (some hundreds of bytes per employee) and the rows become Python tuples only a
+    chunk at a time, as they are fetched.
+
+    Elsewhere (SQLite) the rows are fetched CHUNK at a time as the database produces them. The
+    option goes on the statement: Connection.execution_options() changes the request's connection
+    in place, and every later statement would then use a server-side cursor, where PostgreSQL
+    refuses executemany."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(statement)
+    return connection.execute(statement.execution_options(yield_per=CHUNK))
+
+
+def _require_released(period: AppraisalPeriod) -> None:
+    for cycle in period.cycles:
+        if cycle.state != "released":
+            raise AppraisalError(
+                N_("Siklus ulasan \"%(name)s\" belum dirilis; gabungkan setelah hasilnya dirilis, atau lepaskan "
+                   "siklus itu dari periode."), {"name": cycle.name})
+
+
+def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], None] | None = None,
+          now: datetime | None = None, workers: int | None = None) -> MergeSummary:
+    """Compute or recompute the draft record of every active employee of the period's instansi.
+
+    The evidence is aggregated in SQL (one GROUP BY per source) and streamed in employee-id
+    order, CHUNK employees at a time. Only draft records are written, and only when a figure
+    changed, each change with an audit entry; running it twice changes nothing.
+    ``progress(done, total)`` is called after each chunk.
+
+    The arithmetic (exact, in integers: :func:`evaluate`) costs some 50 µs per employee with
+    evidence, so from PARALLEL_FROM employees on it runs in ``workers`` processes (default:
+    :func:`worker_count`, each about 80 MB) while this process reads and writes, which is then
+    most of the time; ``workers=0`` keeps it in-process.
+    """
+    _require_released(period)
+    now = now or clock.now()
+    rules = MergeRules.of(period)
+    cycle_ids = [pc.cycle_id for pc in period.period_cycles]
+    employees = db.session.connection().execute(
+        select(Employee.id, Employee.unit_id, Employee.job_group)
+        .where(Employee.instansi_id == period.instansi_id, Employee.active.is_(True)).order_by(Employee.id)).all()
+    citizen = _Stream(_streamed(citizen_query(period, period.instansi_id)))
+    totals = _Stream(_streamed(review_totals_query(cycle_ids, rules.value_codes)) if cycle_ids else None)
+    counts = _Stream(_streamed(review_counts_query(cycle_ids)) if cycle_ids else None)
+    writer = _ChunkWriter(period, rules, getattr(user, "id", None), now)
+    pending: deque[tuple[list, dict, Future]] = deque()
+    with _evaluator(len(employees), workers) as pool:
+        for start in range(0, len(employees), CHUNK):
+            chunk = employees[start:start + CHUNK]
+            last_id = chunk[-1].id
+            rows = (citizen.upto(last_id), totals.upto(last_id), counts.upto(last_id))
+            existing = writer.existing(chunk)
+            # Decided records are never recomputed; everyone without evidence shares one result.
+            drafts = {employee_id: job_group for employee_id, _unit_id, job_group in chunk
+                      if existing.get(employee_id, _NEW)[2] == "draft"}
+            pending.append((chunk, existing, pool.submit(evaluate_rows, rules, drafts, *rows)))
+            # Keep the workers busy while this process writes what they have finished.
+            while len(pending) > pool.depth:
+                writer.write(*_finished(pending.popleft()))
+                _report(progress, writer.done, len(employees))
+        while pending:
+            writer.write(*_finished(pending.popleft()))
+            _report(progress, writer.done, len(employees))
+    _expire_records()
+    return writer.summary()
+
+
+#: From this many employees on, the arithmetic runs in worker processes.
+PARALLEL_FROM = 5_000
+
+
+def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple], totals: list[tuple],
+                  counts: list[tuple]) -> dict[int, tuple[tuple, str]]:
+    """:func:`evaluate` for the employees of a chunk (id → job group) that have evidence, from the
+    chunk's rows of the three GROUP BY queries, as :func:`_merged` gives it; runs in a worker
+    process when there are many."""
+    evidence: dict[int, Evidence] = defaultdict(Evidence)
+    for employee_id, n, *sums in citizen:
+        evidence[employee_id].citizen = (int(n), dict(zip(rules.officer_unsur, map(int, sums))))
+    codes = rules.value_codes
+    for employee_id, group, *pairs in totals:
+        per_value = evidence[employee_id].totals[group]
+        for code, total, count in zip(codes, pairs[::2], pairs[1::2]):
+            if count:  # a value without scores has no mean: as if it had no row
+                per_value[code] = (int(total), int(count))
+    for employee_id, group, count in counts:
+        evidence[employee_id].counts[group] = int(count)
+    return {employee_id: _merged(evaluate(rules, drafts[employee_id], found))
+            for employee_id, found in evidence.items() if employee_id in drafts}
+
+
+def _merged(values: Mapping[str, object]) -> tuple[tuple, str]:
+    """An employee's computed values as the writer takes them: the MERGED_FIELDS after the unit
+    and job group, and the after JSON of the audit entry if the record is new."""
+    return _COMPUTED_FIELDS(values), _created_entry(values["composite"], values["rating_perilaku_suggested"])
+
+
+@lru_cache(maxsize=4096)
+def _created_entry(composite: Decimal | None, suggested: str | None) -> str:
+    """The after JSON of a new record's audit entry (a few thousand distinct ones per merge).
+
+    A new record's entry holds its state and the suggestion. Every other figure is on the record,
+    and each later change logs its before value, so the history stays complete without copying
+    all the figures of every employee into the log."""
+    return audit_values({}, {"status": "draft", "composite": composite, "rating_perilaku_suggested": suggested})[1]
+
+
+class _InProcess:
+    """The executor interface, computing at once in this process."""
+
+    depth = 0
+
+    def submit(self, function, *args) -> Future:
+        future: Future = Future()
+        future.set_result(function(*args))
+        return future
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+class _Pool:
+    def __init__(self, workers: int):
+        # Fork is cheap but only safe without other threads (a forked child inherits their locks,
+        # as in a threaded web server); then the workers start afresh instead.
+        method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+        #: Chunks handed out beyond the one being written: one queued per worker and one more, so
+        #: that a worker still has work while this process reads the next chunk.
+        self.depth = workers + 1
+
+    def submit(self, function, *args) -> Future:
+        return self.executor.submit(function, *args)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def worker_count(employees: int) -> int:
+    """How many worker processes a merge of this many employees uses (0: none): one per core
+    beside the merging process's own (it reads and writes all the time), at most two. On two
+    cores a second worker only shares the first one's core, at some 10% more CPU in all."""
+    return min(2, (os.cpu_count() or 1) - 1) if employees >= PARALLEL_FROM else 0
+
+
+def _evaluator(employees: int, workers: int | None):
+    workers = worker_count(employees) if workers is None else workers
+    return _Pool(workers) if workers >= 1 else _InProcess()
+
+
+#: What `existing` gives for an employee without a record yet: (id, employee id, status).
+_NEW = (None, None, "draft")
+
+
+def _finished(item: tuple[list, dict, Future]) -> tuple[list, dict, dict[int, dict[str, object]]]:
+    chunk, existing, future = item
+    return chunk, existing, future.result()
+
+
+def _report(progress: Callable[[int, int], None] | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
+
+
+class _ChunkWriter:
+    """Compares a chunk's computed figures with its stored records and writes the differences."""
+
+    def __init__(self, period: AppraisalPeriod, rules: MergeRules, user_id: int | None, now: datetime):
+        self.period, self.rules, self.user_id, self.now = period, rules, user_id, now
+        self.counts: dict[str, int] = defaultdict(int)
+        self.done = 0
+        #: Everyone without evidence gets the same figures: computed once per job group.
+        self.no_evidence: dict[str, tuple[tuple, str]] = {}
+
+    def summary(self) -> MergeSummary:
+        return MergeSummary(**self.counts)
+
+    def _without_evidence(self, job_group: str) -> tuple[tuple, str]:
+        if job_group not in self.no_evidence:
+            self.no_evidence[job_group] = _merged(evaluate(self.rules, job_group, Evidence()))
+        return self.no_evidence[job_group]
+
+    def existing(self, chunk: list) -> dict[int, tuple]:
+        """The chunk's stored records: employee id → (id, employee id, status, *MERGED_FIELDS)."""
+        table = AppraisalRecord.__table__
+        # Fetched at once: iterating the result fetches row by row, a driver call per record.
+        rows = db.session.connection().execute(
+            select(table.c.id, table.c.employee_id, table.c.status, *(table.c[f] for f in MERGED_FIELDS))
+            .where(table.c.period_id == self.period.id, table.c.employee_id.between(chunk[0].id, chunk[-1].id))
+        ).all()
+        return {row[1]: row for row in rows}
+
+    def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, tuple[tuple, str]]) -> None:
+        period, first, last = self.period, chunk[0][0], chunk[-1][0]
+        period_id, instansi_id, now = period.id, period.instansi_id, self.now
+        table = AppraisalRecord.__table__
+        inserts, updates, audits_for_new, audits = [], [], [], []
+        for employee_id, unit_id, job_group in chunk:
+            current = existing.get(employee_id)
+            if current is not None and current[2] != "draft":
+                self.counts["skipped_non_draft"] += 1
+                continue
+            computed, created = computed_by_id.get(employee_id) or self._without_evidence(job_group)
+            fresh = (unit_id, job_group, *computed)
+            if current is None:
+                inserts.append((period_id, employee_id, "draft", now, *fresh))
+                audits_for_new.append((employee_id, created))
+                continue
+            stored = current[3:]
+            if stored == fresh:  # Decimals compare by value: 75.000 == 75
+                self.counts["unchanged"] += 1
+                continue
+            values = dict(zip(MERGED_FIELDS, fresh))
+            before = {f: old for f, old, new in zip(MERGED_FIELDS, stored, fresh) if old != new}
+            changed = {f: values[f] for f in before}
+            updates.append({"record_id": current[0], "computed_at": now, **values})
+            audits.append(audit_row(instansi_id, current[0], "merge", *audit_values(before, changed),
+                                     None, self.user_id, now))
+            self.counts["updated"] += 1
+        if inserts:
+            self.counts["created"] += len(inserts)
+            # A plain executemany, then the ids read back: RETURNING over many rows is far slower.
+            _insert_many(table, _INSERT_FIELDS, inserts)
+            ids = dict(db.session.connection().execute(
+                select(table.c.employee_id, table.c.id)
+                .where(table.c.period_id == period_id, table.c.employee_id.between(first, last))).tuples().all())
+            audits.extend(audit_row(instansi_id, ids[employee_id], "merge", "{}", after, None, self.user_id, now)
+                          for employee_id, after in audits_for_new)
+        if updates:
+            statement = (update(table).where(table.c.id == bindparam("record_id"), table.c.status == "draft")
+                         .values({name: bindparam(name) for name in ("computed_at", *MERGED_FIELDS)}))
+            db.session.execute(statement, updates)
+        if audits:
+            _insert_many(AuditEntry.__table__, AUDIT_FIELDS, audits)
+        self.done += len(chunk)
+
+
+#: The columns of a new record, in the order write() builds its rows.
+_INSERT_FIELDS = ("period_id", "employee_id", "status", "computed_at", *MERGED_FIELDS)
+#: The merged fields that evaluate() computes (the unit and job group come from the employee).
+_COMPUTED_FIELDS = itemgetter(*MERGED_FIELDS[2:])
+
+
+def _insert_many(table, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT rows (tuples of the columns ``names``) at once.
+
+    Every value goes through its column type's bind processor, as SQLAlchemy would do, a column
+    at a time (equal values once): SQLAlchemy's own per-row parameter assembly cost the merge
+    more than the database's work. On SQLite the statement, compiled once, runs as one
+    executemany; on PostgreSQL (psycopg) the rows go in one COPY, several times faster than
+    multi-row INSERTs.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver != "psycopg":
+        connection.execute(insert(table), [dict(zip(names, row)) for row in rows])
+        return
+    sql, positional, columns = _compiled_insert(table, names, dialect)
+    by_position = list(zip(*rows))
+    values = []
+    for position, process in columns:
+        column = by_position[position]
+        if process is not None:
+            done: dict = {}
+            column = [None if v is None else done[v] if v in done else done.setdefault(v, process(v)) for v in column]
+        values.append(column)
+    if dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in zip(*values):
+                copy.write_row(row)
+    elif positional:
+        connection.exec_driver_sql(sql, list(zip(*values)))
+    else:
+        order = [names[position] for position, _process in columns]
+        connection.exec_driver_sql(sql, [dict(zip(order, row)) for row in zip(*values)])
+
+
+#: Per dialect (an engine's; forgotten with it): (table name, names) → _compiled_insert's answer.
+_COMPILED_INSERTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compiled_insert(table, names: tuple[str, ...], dialect) -> tuple[str, bool, list[tuple[int, Callable | None]]]:
+    """The INSERT's SQL (on PostgreSQL the COPY's), whether its parameters are positional, and
+    per parameter (in the statement's order) the position of its value in ``names`` and its
+    bind processor."""
+    known = _COMPILED_INSERTS.setdefault(dialect, {})
+    found = known.get((table.name, names))
+    if found is None:
+        if dialect.name == "postgresql":
+            quote = dialect.identifier_preparer
+            sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(name) for name in names)}) FROM STDIN"
+            positional, order = True, list(names)
+        else:
+            compiled = insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
+            sql, positional = compiled.string, compiled.positional
+            order = list(compiled.positiontup) if positional else list(names)
+        found = known[(table.name, names)] = (sql, positional, [
+            (names.index(name), table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order])
+    return found
+
+
+def _expire_records() -> None:
+    """Objects loaded before a bulk write must not show stale figures."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, AppraisalRecord):
+            db.session.expire(obj)

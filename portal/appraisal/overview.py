@@ -1,0 +1,122 @@
+"""What HR and supervisors look at: the predikat distribution against the pola distribusi, the
+records waiting for confirmation, the records per unit, team and employee, and a record's
+explanation and development areas for display."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.appraisal.models import RECORD_STATUSES, AppraisalPeriod, AppraisalRecord
+from portal.appraisal.periods import periods_of
+from portal.extensions import db
+from portal.org.models import Employee, Instansi, Unit
+from surveys import appraisal, berakhlak, skm
+from surveys.appraisal import Predikat
+from surveys.exact import round_half_up
+from surveys.i18n import Message
+
+@dataclass
+class Distribution:
+    """Predikat counts of decided (confirmed or finalised) records, and departures from the
+    pola distribusi of the organisation's predikat."""
+
+    counts: dict[Predikat, int]
+    total: int
+    warnings: list[Message]
+    org_predikat: str
+
+    def share(self, predikat: Predikat) -> Decimal:
+        return round_half_up(Fraction(self.counts[predikat] * 100, self.total), 1) if self.total else Decimal(0)
+
+
+def distribution(period: AppraisalPeriod, unit_id: int | None = None) -> Distribution:
+    stmt = (select(AppraisalRecord.predikat, func.count())
+            .where(AppraisalRecord.period_id == period.id, AppraisalRecord.predikat.is_not(None),
+                   AppraisalRecord.status != "draft")
+            .group_by(AppraisalRecord.predikat))
+    if unit_id is not None:
+        stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
+    counts = dict.fromkeys(Predikat, 0)
+    for value, n in db.session.execute(stmt):
+        counts[Predikat(value)] += int(n)
+    instansi = db.session.get(Instansi, period.instansi_id)
+    org = appraisal.OrgPredikat(instansi.org_predikat)
+    return Distribution(counts, sum(counts.values()), appraisal.distribution_warnings(org, counts), org.value)
+
+
+def waiting(period: AppraisalPeriod, unit_id: int | None = None) -> list[AppraisalRecord]:
+    """Draft records: still waiting for the Pejabat Penilai's confirmation."""
+    stmt = (select(AppraisalRecord).join(Employee, Employee.id == AppraisalRecord.employee_id)
+            .options(selectinload(AppraisalRecord.employee).selectinload(Employee.supervisor))
+            .where(AppraisalRecord.period_id == period.id, AppraisalRecord.status == "draft")
+            .order_by(Employee.name, Employee.id))
+    if unit_id is not None:
+        stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
+    return list(db.session.scalars(stmt))
+
+
+def records_of(period: AppraisalPeriod, unit_id: int | None = None,
+               employee_ids: Iterable[int] | None = None) -> list[AppraisalRecord]:
+    stmt = (select(AppraisalRecord).join(Employee, Employee.id == AppraisalRecord.employee_id)
+            .options(selectinload(AppraisalRecord.employee))
+            .where(AppraisalRecord.period_id == period.id).order_by(Employee.name, Employee.id))
+    if unit_id is not None:
+        stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
+    if employee_ids is not None:
+        stmt = stmt.where(AppraisalRecord.employee_id.in_(list(employee_ids)))
+    return list(db.session.scalars(stmt))
+
+
+def unit_overview(period: AppraisalPeriod) -> list[dict]:
+    """Per unit with records: the unit, status counts and its distribution."""
+    rows = db.session.execute(
+        select(AppraisalRecord.unit_id, AppraisalRecord.status, func.count())
+        .where(AppraisalRecord.period_id == period.id)
+        .group_by(AppraisalRecord.unit_id, AppraisalRecord.status)).all()
+    by_unit: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(RECORD_STATUSES, 0))
+    for unit_id, status, n in rows:
+        by_unit[unit_id][status] = int(n)
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(list(by_unit))).order_by(Unit.name)).all() if by_unit else []
+    return [{"unit": unit, "counts": by_unit[unit.id], "total": sum(by_unit[unit.id].values()),
+             "distribution": distribution(period, unit.id)} for unit in units]
+
+
+def team_records(supervisor: Employee) -> list[tuple[AppraisalPeriod, list[AppraisalRecord]]]:
+    """The supervisor's direct reports' records, period by period (newest first)."""
+    report_ids = db.session.scalars(select(Employee.id).where(Employee.supervisor_id == supervisor.id)).all()
+    result = []
+    for period in periods_of(supervisor.instansi_id):
+        records = records_of(period, employee_ids=report_ids) if report_ids else []
+        if records:
+            result.append((period, records))
+    return result
+
+
+def own_records(employee: Employee) -> list[AppraisalRecord]:
+    """The employee's own records that have been decided (confirmed or finalised)."""
+    return list(db.session.scalars(
+        select(AppraisalRecord).join(AppraisalPeriod)
+        .where(AppraisalRecord.employee_id == employee.id, AppraisalRecord.status.in_(("confirmed", "finalised")))
+        .order_by(AppraisalPeriod.citizen_to.desc(), AppraisalRecord.id.desc())))
+
+
+def explanation_of(record: AppraisalRecord) -> list[Message]:
+    return [(template, params) for template, params in json.loads(record.explanation or "[]")]
+
+
+def development_of(record: AppraisalRecord) -> dict[str, list[dict]]:
+    """The development areas with their names and means, for display."""
+    data = json.loads(record.development or "{}")
+    means = data.get("means", {})
+    values = [{"code": c, "name": berakhlak.VALUE_BY_CODE[c].name, "mean": means.get(c)}
+              for c in data.get("values", []) if c in berakhlak.VALUE_BY_CODE]
+    unsur = [{"code": c, "name": skm.UNSUR_BY_KODE[c].name, "mean": means.get(c)}
+             for c in data.get("unsur", []) if c in skm.UNSUR_BY_KODE]
+    return {"values": values, "unsur": unsur}

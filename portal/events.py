@@ -1,0 +1,35 @@
+"""Hooks that let a feature announce what it stored without importing the features above it.
+
+Feedback and kiosk announce new responses here; insight (the loket alerts) subscribes when the
+app is created (`portal.create_app`), so a response flows down and out, never back up. A hook
+calls its subscribers directly, in order, in the caller's transaction: no queue and no query, one
+loop over a short list on the citizen's form.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class Hook:
+    """A named list of subscribers; :meth:`send` calls each with the same arguments."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._subscribers: list[Callable[..., object]] = []
+
+    def connect(self, subscriber: Callable[..., object]) -> Callable[..., object]:
+        """Subscribe once: connecting the same function again (a second app) changes nothing."""
+        if subscriber not in self._subscribers:
+            self._subscribers.append(subscriber)
+        return subscriber
+
+    def send(self, *args: object) -> None:
+        for subscriber in self._subscribers:
+            subscriber(*args)
+
+
+#: Responses (SKM answers or kiosk faces) stored at a loket, sent with (loket, at): a Counter or a
+#: feedback Loket, and the moment of the response (aware, UTC).
+responses_stored_at_loket = Hook("responses_stored_at_loket")
+#: A batch of responses stored for an instansi (a paper import), sent with (instansi).
+responses_imported = Hook("responses_imported")

@@ -1,0 +1,4 @@
+"""The roles a user can hold. A leaf: organisation rules and account pages both name them."""
+
+ADMIN, HR, SUPERVISOR, EMPLOYEE = "admin", "hr", "supervisor", "employee"
+ROLES = (ADMIN, HR, SUPERVISOR, EMPLOYEE)

@@ -1,0 +1,45 @@
+"""Core statements on the request's session, for the hottest paths: run without the ORM's
+per-execution work, INSERT … ON CONFLICT for either database, and such statements compiled once.
+
+Above `portal/extensions.py` (it runs on its session), which sits above `portal/db.py`.
+"""
+from __future__ import annotations
+
+from portal.extensions import db
+
+
+def execute_core(statement, parameters=None):
+    """Run a Core statement (built once, at import) on the session's connection, in its transaction.
+
+    For the hottest paths (the citizen's form): it skips the ORM's per-execution work that
+    `db.session.execute` does. Pending ORM changes are flushed first, as autoflush would.
+    """
+    db.session.flush()
+    return db.session.connection().execute(statement, parameters)
+
+
+def dialect_insert(table, dialect_name: str):
+    """An INSERT into `table` that can take ON CONFLICT clauses, for SQLite or PostgreSQL."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def frozen_statement(statement, dialect_name: str, column_keys: tuple[str, ...]):
+    """A statement that SQLAlchemy 2.0 compiles anew on every execution, compiled once instead.
+
+    INSERT … ON CONFLICT (the dialects' `insert`) has no cache key, so each execution pays a full
+    compile. Compiled here for the given columns, it becomes a `text()` with the columns' types on
+    its parameters (so dates and UTC timestamps are converted as usual), which SQLAlchemy caches.
+    Build it once per statement and dialect (`functools.lru_cache`).
+    """
+    from sqlalchemy import bindparam, text
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = (postgresql if dialect_name == "postgresql" else sqlite).dialect(paramstyle="named")
+    # for_executemany: no implicit RETURNING of the primary key (only what the statement asks for).
+    sql = str(statement.compile(dialect=dialect, column_keys=list(column_keys), for_executemany=True))
+    table = statement.table
+    return text(sql).bindparams(*(bindparam(key, type_=table.c[key].type) for key in column_keys))
