@@ -66,6 +66,15 @@ def pinned_clock():
         yield
 
 
+@pytest.fixture(scope="module")
+def subprocess_clock():
+    """Processes a test starts (gunicorn, `flask` commands) run on a clock ticking from
+    DEMO_MOMENT (`CERMIN_CLOCK_START`), not on the machine's: a run at 23:59 crosses no midnight."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CERMIN_CLOCK_START", DEMO_MOMENT.isoformat())
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres(request):
     """The throwaway PostgreSQL server of the `--db postgres` pass; None on SQLite."""
