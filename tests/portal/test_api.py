@@ -8,17 +8,12 @@ from portal import clock
 from portal.appraisal import tokens
 from portal.appraisal.models import ApiToken
 from tests.conftest import post_form
-from tests.portal.appraisal_output_data import make_period, standard_appraisals
+from tests.portal.appraisal_output_data import make_period
 
 KEYS = {"nip", "nama", "unit", "jabatan", "citizen_score", "citizen_n", "atasan_score", "atasan_n", "rekan_score",
         "rekan_n", "bawahan_score", "bawahan_n", "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan",
         "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status"}
 TOKEN_RE = re.compile(r'value="(cmn_[A-Za-z0-9_-]{40})"')
-
-
-@pytest.fixture
-def appraisals(factory, org):
-    return standard_appraisals(factory, org)
 
 
 @pytest.fixture

@@ -11,17 +11,12 @@ from portal.appraisal import exports
 from portal.appraisal.merge import merge
 from tests.conftest import assert_headings, login
 from tests.portal.appraisal_helpers import citizen_responses, record_of
-from tests.portal.appraisal_output_data import ANSWERED_AT, make_period, standard_appraisals
+from tests.portal.appraisal_output_data import ANSWERED_AT, make_period
 
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
           "rating_perilaku,rating_hasil_kerja,predikat,status")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def appraisals(factory, org):
-    return standard_appraisals(factory, org)
 
 
 def _csv(text: str) -> list[dict]:

@@ -11,17 +11,6 @@ from portal.reviews.models import ReviewInvitation, ReviewResponse
 from surveys.review import RaterGroup
 
 
-@pytest.fixture
-def cycle(org, db):
-    today = clock.today(org.instansi.tz)
-    cycle = services.create_cycle(org.instansi, name="Tahunan 2026", period_kind="tahunan",
-                                  opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
-                                  unit_ids=[org.unit.id])
-    services.propose_raters(cycle)
-    db.session.commit()
-    return cycle
-
-
 def invitations(db, cycle, **where):
     stmt = select(ReviewInvitation).where(ReviewInvitation.cycle_id == cycle.id)
     for key, value in where.items():

@@ -14,15 +14,9 @@ from portal.reviews.models import (
 )
 from portal.accounts.models import EMPLOYEE
 from tests.conftest import assert_headings, client_for, csrf_token, login, post_form
-from tests.portal.appraisal_helpers import open_cycle
 
-
-@pytest.fixture
-def cycle(org, db):
-    """An open cycle over DUKCAPIL, raters proposed from the org chart."""
-    cycle = open_cycle(org)
-    db.session.commit()
-    return cycle
+#: The shared `cycle` fixture is open here (tests/portal/conftest.py).
+CYCLE_OPEN = True
 
 
 def invitation_for(db, cycle, reviewee, rater) -> ReviewInvitation:

@@ -13,18 +13,13 @@ from portal.reviews import drafts, services
 from portal.reviews.models import ReviewCycle, ReviewExpectation, ReviewInvitation
 from tests.conftest import login
 from tests.factories import Factory
-from tests.portal.appraisal_helpers import open_cycle
 from tests.portal.demo_story import review_story
+
+#: The shared `cycle` fixture is open here (tests/portal/conftest.py).
+CYCLE_OPEN = True
 
 HIDDEN_COMMENT = "Komentar rekan yang tidak boleh tampil"
 DRAFT_COMMENT = "Draf pribadi seorang penilai"
-
-
-@pytest.fixture
-def cycle(org, db):
-    cycle = open_cycle(org)
-    db.session.commit()
-    return cycle
 
 
 def invitations(db, cycle, reviewee, group):
