@@ -8,6 +8,8 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -263,6 +265,12 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     token = csrf_token(client, page or url)
     payload = {"csrf_token": token, **data}
     return client.post(url, data=payload, **kwargs)
+
+
+def half_up(value, places: int) -> Decimal:
+    """The expected figure, rounded half up by the standard library's Decimal (not the portal's own code)."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(str(value))
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)

@@ -6,8 +6,6 @@ import html
 import random
 import re
 from datetime import date, datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 import pytest
 
@@ -16,12 +14,8 @@ from portal.insight import dashboard
 from portal.kiosk import services as kiosk_services
 from portal.org.models import Counter, Service
 from surveys import skm
+from tests.conftest import half_up
 
-
-def half_up(value, places: int) -> Decimal:
-    """The expected figure, rounded half up by the standard library's Decimal (not the portal's own code)."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(str(value))
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 PERIOD = dashboard.Period(date(2026, 3, 1), date(2026, 4, 30))

@@ -2,7 +2,6 @@
 follow-up, the printable page, the XLSX (readable, escaped) and the command."""
 import io
 from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
@@ -12,13 +11,8 @@ from portal.feedback import scoring
 from portal.feedback.services import Submission, record_response
 from portal.insight import followup, report
 from surveys import skm
-from tests.conftest import login
+from tests.conftest import half_up, login
 
-
-def half_up(value, places: int) -> Decimal:
-    """The expected figure, rounded half up by the standard library's Decimal (not the portal's own code)."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(str(value))
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 FROM, TO = date(2026, 4, 1), date(2026, 6, 30)
 URL = f"/tindak-lanjut/laporan/DUKCAPIL?dari={FROM}&sampai={TO}"
