@@ -81,7 +81,7 @@ def users():
     return render_template("accounts/users.html", form=form, accounts=accounts)
 
 
-@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/organisasi/pengguna/<int:user_id>", methods=["GET", "POST"])
 @access(ADMIN)
 def edit_user(user_id: int):
     user = of_my_instansi(User, user_id)

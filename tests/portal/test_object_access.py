@@ -81,7 +81,7 @@ OBJECTS: dict[str, Target] = {
     "org.edit_service": Target(lambda s, o: {"service_id": s.service.id}),
     "org.edit_counter": Target(lambda s, o: {"counter_id": s.unit.counter.id}),
     "org.edit_employee": Target(lambda s, o: {"employee_id": s.employee.id}),
-    "org.edit_user": Target(lambda s, o: {"user_id": s.user.id}),
+    "account_admin.edit_user": Target(lambda s, o: {"user_id": s.user.id}),
     "org.edit_unit": Target(lambda s, o: {"unit_id": s.unit.unit.id}),
     # appraisal
     "appraisal_out.recognition": Target(lambda s, o: {"period_id": s.period.id}),

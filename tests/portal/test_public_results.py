@@ -143,7 +143,8 @@ def test_same_code_in_two_instansi(client, db, factory, published):
     assert "Hasil Survei Kepuasan Masyarakat" in html and "Mengganti kursi ruang tunggu" in html
 
 
-def test_signed_in_visitors_are_not_cached_publicly(hr_client, db, published):
+def test_signed_in_visitors_are_not_cached_publicly(db, published, hr_client):
+    # hr_client signs in after `published` froze the clock: the session is fresh at that moment.
     response = hr_client.get("/publik/DUKCAPIL")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
 
