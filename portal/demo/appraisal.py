@@ -2,7 +2,8 @@
 Penilai would.
 
 "Penilaian Kinerja Tahunan <year>" covers the twelve months up to the demo's `today` and the
-released 360 cycle (when the demo has it), with front-line and back-office weights. HR merged it; then:
+released 360 cycle (when the demo has it), with front-line and back-office weights. HR merged
+it; then:
 
 - BKPSDM's Bidang Penilaian Kinerja is done: confirmed by its Kepala Bidang and finalised by HR;
 - Dukcapil's Bidang Pelayanan Pendaftaran Penduduk (the demo `pegawai`'s team) is confirmed, two

@@ -12,9 +12,9 @@ The numbers are generated, but they tell a story the dashboards should show:
 - the Puskesmas is let down by U8 Sarana dan Prasarana;
 - two officers stand out on U6/U7 (DKP01 and PTSP01) and one is clearly weaker (DKP03).
 
-Everything is dated back from one `today` and comes from one seeded `random.Random`, so a given
-day always yields the same data (ticket codes aside, which are signed with the instansi's own key). Rows are built as plain dicts
-and inserted in chunks; the rollups are recomputed once at the end.
+Everything is dated back from one `today` and comes from one seeded `random.Random`, so a given day
+always yields the same data (ticket codes aside, which are signed with the instansi's own key).
+Rows are built as plain dicts and inserted in chunks; the rollups are recomputed once at the end.
 """
 from __future__ import annotations
 

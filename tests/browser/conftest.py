@@ -28,6 +28,14 @@ def _chromium() -> str | None:
     return None
 
 
+def _browser_env() -> dict[str, str]:
+    """Chromium's environment: the suite's, without a clock faked by libfaketime (LD_PRELOAD,
+    FAKETIME*), under which Chromium never loads a page. The browser is the visitor, with a
+    clock of its own; the portal it visits runs on the tests' clock."""
+    return {name: value for name, value in os.environ.items()
+            if name != "LD_PRELOAD" and not name.startswith("FAKETIME")}
+
+
 def _unavailable(reason: str):
     if os.environ.get("CERMIN_REQUIRE_BROWSER") == "1":
         pytest.fail(f"the browser suite is required (CERMIN_REQUIRE_BROWSER=1) but cannot run: {reason}")
@@ -82,7 +90,8 @@ def browser():
         _unavailable("Playwright for Python is not installed (pip install playwright)")
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+                                             env=_browser_env())
     except Exception as error:  # Playwright raises its own error types for a broken browser
         playwright.stop()
         _unavailable(f"Chromium did not start: {error}")
