@@ -21,28 +21,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from portal.accounts.models import EMPLOYEE, SUPERVISOR
 from portal.appraisal.merge import merge
-from portal.appraisal.periods import create_period
-from portal.appraisal.workflow import confirm, finalise
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
+from portal.appraisal.workflow import confirm, finalise
 from portal.org.models import Counter, RosterEntry
 from surveys.appraisal import Rating
-from tests.portal.appraisal_helpers import citizen_responses, released_cycle
+from tests.portal.appraisal_helpers import BACK, citizen_responses, make_period, released_cycle
 
+#: Front-line weights of the output tests (the back office's are appraisal_helpers.BACK).
 FRONT = {"citizen": 40, "atasan": 30, "rekan": 20, "bawahan": 10, "self": 0}
-BACK = {"citizen": 0, "atasan": 50, "rekan": 30, "bawahan": 20, "self": 0}
 ANSWERED_AT = datetime(2025, 6, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 WITA
 
 
-def make_period(instansi, name="Penilaian Kinerja Tahunan 2025", cycles=(), min_citizen_n=10) -> AppraisalPeriod:
-    return create_period(instansi, name, "tahunan", date(2025, 1, 1), date(2025, 12, 31),
-                                  [c.id for c in cycles], {"front_line": FRONT, "back_office": BACK},
-                                  (Decimal(80), Decimal(60)), min_citizen_n, ["U6", "U7"])
+#: The period of the output tests: 2025's citizen answers, front-line weights 40/30/20/10.
+PERIOD_2025 = {"name": "Penilaian Kinerja Tahunan 2025", "front": FRONT, "back": BACK,
+               "citizen_from": date(2025, 1, 1), "citizen_to": date(2025, 12, 31)}
 
 
 @dataclass
@@ -102,7 +99,7 @@ def standard_appraisals(factory, org) -> Appraisals:
     citizen_responses(dinkes_counter, dinkes, [4] * 15, [4] * 15, ANSWERED_AT)
     answer, skip = _answers(org)
     cycle = released_cycle(org, answer, name="Ulasan 360 Tahunan 2025", skip=skip)
-    period = make_period(org.instansi, cycles=[cycle])
+    period = make_period(org, [cycle], **PERIOD_2025)
     merge(period, org.users["hr"])
 
     def record(employee) -> AppraisalRecord:

@@ -8,7 +8,8 @@ from portal import clock
 from portal.appraisal import tokens
 from portal.appraisal.models import ApiToken
 from tests.conftest import post_form
-from tests.portal.appraisal_output_data import make_period
+from tests.portal.appraisal_helpers import make_period
+from tests.portal.appraisal_output_data import PERIOD_2025
 
 KEYS = {"nip", "nama", "unit", "jabatan", "citizen_score", "citizen_n", "atasan_score", "atasan_n", "rekan_score",
         "rekan_n", "bawahan_score", "bawahan_n", "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan",
@@ -123,7 +124,7 @@ def test_unit_restricted_token(client, appraisals, issue, org):
 
 def test_period_of_another_instansi_or_unknown_is_404(client, appraisals, issue, factory, db):
     elsewhere = factory.instansi(name="Pemerintah Kota Lain")
-    theirs = make_period(elsewhere)
+    theirs = make_period(elsewhere, **PERIOD_2025)
     db.session.commit()
     token = issue()
     assert _get(client, f"/api/v1/appraisals?period={theirs.id}", token).status_code == 404

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from portal.appraisal import exports
 from portal.appraisal.merge import merge
 from tests.conftest import assert_headings, login
-from tests.portal.appraisal_helpers import citizen_responses, record_of
-from tests.portal.appraisal_output_data import ANSWERED_AT, make_period
+from tests.portal.appraisal_helpers import citizen_responses, make_period, record_of
+from tests.portal.appraisal_output_data import ANSWERED_AT, PERIOD_2025
 
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
@@ -84,7 +84,7 @@ def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(ap
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","klik")', "-Budi", "+Ani", "@Cici"])
 def test_formula_names_are_escaped_in_csv_and_xlsx(factory, org, name):
     factory.employee(org.unit, name, jabatan="=1+2")
-    period = make_period(org.instansi)
+    period = make_period(org.instansi, **PERIOD_2025)
     merge(period)
     scope = exports.Scope(period, unit=org.unit)
     rows = exports.appraisal_rows(scope)
@@ -234,7 +234,7 @@ def test_anonymous_is_sent_to_login(client, appraisals):
 def test_unknown_unit_and_another_instansis_period_are_not_found(hr_client, appraisals, factory, db):
     assert hr_client.get(f"/penilaian/{appraisals.period.id}/ekspor.csv?unit=ENTAH").status_code == 404
     elsewhere = factory.instansi(name="Pemerintah Kota Lain")
-    other = make_period(elsewhere)
+    other = make_period(elsewhere, **PERIOD_2025)
     db.session.commit()
     for suffix in ("ekspor", "ekspor.csv", "ekspor.xlsx", "pengembangan", "apresiasi"):
         assert hr_client.get(f"/penilaian/{other.id}/{suffix}").status_code == 404, suffix
@@ -302,7 +302,7 @@ def test_employee_prints_own_sheet_once_confirmed(employee_client, appraisals, f
 
 
 def test_employee_own_draft_is_refused(app, org, db):
-    period = make_period(org.instansi)
+    period = make_period(org.instansi, **PERIOD_2025)
     merge(period)
     db.session.commit()
     client = app.test_client()
@@ -319,7 +319,7 @@ def test_sheet_of_another_instansi_or_unknown_is_not_found(hr_client, appraisals
     elsewhere = factory.instansi(name="Pemerintah Kota Lain")
     unit = factory.unit(elsewhere)
     stranger = factory.employee(unit, "Orang Lain")
-    period = make_period(elsewhere)
+    period = make_period(elsewhere, **PERIOD_2025)
     merge(period)
     db.session.commit()
     assert hr_client.get(f"/penilaian/catatan/{record_of(period, stranger).id}/cetak").status_code == 404
@@ -380,7 +380,7 @@ def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
     for i in range(12):
         officer = factory.employee(org.unit, f"Petugas {i:02d}", job_group="front_line")
         citizen_responses(org.counter, officer, [4] * i + [3] * (12 - i), [3] * 12, ANSWERED_AT)
-    period = make_period(org.instansi)
+    period = make_period(org.instansi, **PERIOD_2025)
     merge(period)
     db.session.commit()
     html = hr_client.get(f"/penilaian/{period.id}/apresiasi").get_data(as_text=True)
