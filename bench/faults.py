@@ -173,13 +173,15 @@ class KillRun:
 
 
 def measure_kill(databases: PortalDatabases, work: Path, citizens: int, concurrency: int,
-                 settings: ServerSettings) -> KillRun:
+                 settings: ServerSettings, give_up: float = 120.0) -> KillRun:
+    """`give_up`: seconds a citizen keeps resending before giving up (the tests allow a busy
+    machine far more)."""
     url = databases.fresh("cermin_kill")
     codes = column(url, ACTIVE_COUNTERS)
     with Gunicorn("portal:create_app()", fault_env(url, work), work, settings, name="kill") as server:
         warm(server.port, codes, settings)
         workers = worker_pids(server.process.pid)
-        clients = Citizens(server.port, codes, citizens, concurrency, retry=True)
+        clients = Citizens(server.port, codes, citizens, concurrency, retry=True, give_up=give_up)
         midway = clients.when_done(citizens // 2)
         clients.start()
         midway.wait()

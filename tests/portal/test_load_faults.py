@@ -68,7 +68,8 @@ def test_small_load_stores_exactly_the_accepted_submissions(databases, work):
 
 @pytest.mark.postgres
 def test_killed_worker_loses_nothing_and_stores_nothing_twice(databases, work):
-    run = measure_kill(databases, work, citizens=150, concurrency=16, settings=SETTINGS)
+    # A citizen resends until answered; on a busy machine that may take minutes, and is no failure.
+    run = measure_kill(databases, work, citizens=150, concurrency=16, settings=SETTINGS, give_up=900)
     print(f"\nworker killed: {run.traffic.summary()}\n  {run.ledger.summary()}; replaced after {run.respawn_seconds} s")
     assert run.killed is not None and run.respawn_seconds is not None
     assert run.in_flight == SETTINGS.workers * SETTINGS.threads, "every worker thread held a submission at the kill"

@@ -136,7 +136,7 @@ NOT_OBJECTS = {
 #: Roles tried, as (login, the roles that account holds). "kepala" heads DUKCAPIL (the home unit):
 #: a supervisor who manages a unit; "atasan" supervises DUKCAPIL's staff and manages no unit.
 ROLES = {"pegawai": {"employee"}, "atasan": {"supervisor", "employee"}, "kepala": {"supervisor", "employee"},
-         "hr": {"hr", "employee"}, "admin": {"admin"}}
+         "hr": {"hr", "employee"}, "admin": {"admin"}, "auditor": {"auditor"}}
 
 
 def _rules(app):
@@ -258,3 +258,18 @@ def test_objects_of_another_instansi_do_not_exist_and_the_role_table_holds_for_o
                 problems.append((whose, method, url, endpoint, status, f"expected {expected}"))
     assert problems == []
     assert _state(db, away) == away_before, "a request changed another instansi's objects"
+
+
+@pytest.mark.parametrize("username", ["hr", "admin", "auditor"])
+def test_the_audit_log_shows_only_its_own_instansi(app, world, username):
+    """Both instansi recorded changes (each confirmed an appraisal record, issued tickets and a
+    token); the log and its CSV show this instansi's, and nothing of the other's."""
+    home, away = world
+    client = client_for(app, username)
+    for url in ("/audit/", "/audit/audit.csv"):
+        response = client.get(url)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        assert home.employee.name in text, url
+        for trace in (away.employee.name, away.instansi.name, away.user.username, away.unit.unit.code):
+            assert trace not in text, (url, trace)
