@@ -128,7 +128,7 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
     confirm(record, supervisor, Rating.SESUAI.value, None, Rating.SESUAI.value)
     other_record = session.scalar(select(AppraisalRecord).where(
         AppraisalRecord.period_id == period.id, AppraisalRecord.employee_id == other_employee.id))
-    token, _secret = tokens.issue_token(instansi.id, "SIMPEG", ["appraisals:read"], None, hr_user.id)
+    token, _secret = tokens.issue_token(instansi.id, "SIMPEG", ["appraisals:read"], None, actor=hr_user)
     return Side(instansi, home, other, counter.service, employee, other_employee, entry, questionnaire,
                 questionnaire.items[0], cycle, invitation, released, draft, nomination, period, record,
                 other_record, token, hr_user)

@@ -28,7 +28,7 @@ def outputs(app, factory, org, hr_client):
     header = list(rows[0])
     sheet = load_workbook(io.BytesIO(hr_client.get(f"/penilaian/{period_id}/ekspor.xlsx").data))["Penilaian"]
     xlsx = {row[0]: dict(zip(header, row)) for row in list(sheet.iter_rows(values_only=True))[1:]}
-    _row, secret = tokens.issue_token(org.instansi.id, "Uji", ["appraisals:read"], None, None)
+    _row, secret = tokens.issue_token(org.instansi.id, "Uji", ["appraisals:read"], None, actor=org.users["admin"])
     factory.db.session.commit()
     api = app.test_client().get(f"/api/v1/appraisals?period={period_id}", headers={"Authorization": f"Bearer {secret}"})
     entries = {entry["nip"]: entry for entry in api.json["appraisals"]}
