@@ -9,7 +9,7 @@ not to look scripted. The plausibility rules let the first ten count and hold th
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select, update
 
@@ -18,7 +18,6 @@ from portal.extensions import db
 from portal.feedback.models import HoldGroup, SkmResponse
 from portal.feedback.services import Submission, record_response
 from portal.insight import alerts
-from portal.localtime import today
 from portal.org.models import Counter, Instansi, RosterEntry, Unit
 from surveys import skm
 
@@ -27,8 +26,9 @@ BURST_SIZE = 40
 BURST_AT = time(20, 15)
 
 
-def seed_integrity(instansi: Instansi) -> int:
-    """Date the lokets' opening and add the held burst, once; returns the responses held."""
+def seed_integrity(instansi: Instansi, today: date) -> int:
+    """Date the lokets' opening and add the held burst, the evening before `today` (the instansi's
+    local date), once; returns the responses held."""
     counters = select(Counter.id).join(Unit).where(Unit.instansi_id == instansi.id)
     first_day = (select(func.min(SkmResponse.local_date)).where(SkmResponse.counter_id == Counter.id)
                  .scalar_subquery())
@@ -41,7 +41,7 @@ def seed_integrity(instansi: Instansi) -> int:
         return 0
     officer_id = db.session.scalar(select(RosterEntry.employee_id).where(RosterEntry.counter_id == counter.id)
                                    .order_by(RosterEntry.id).limit(1))
-    day = today(instansi.tz) - timedelta(days=1)
+    day = today - timedelta(days=1)
     start = datetime.combine(day, BURST_AT, instansi.tz).astimezone(timezone.utc)
     rng = random.Random(BURST_SIZE)
     # History, not news: the burst's alert is opened without mail to the unit head.

@@ -208,6 +208,10 @@ class _RowReader:
         counter = self.counters.get(code.lower())
         if counter is None:
             self._problem(N_("Loket \"%(counter)s\" tidak dikenal."), counter=code)
+        elif not counter.active:
+            # As on the citizen form: a closed loket takes no new answers, on paper either.
+            self._problem(N_("Loket %(counter)s sudah tidak aktif."), counter=counter.code)
+            return None
         elif self.allowed is not None and counter.unit_id not in self.allowed:
             self._problem(N_("Loket %(counter)s milik unit %(unit)s, yang tidak Anda kelola."),
                           counter=counter.code, unit=counter.unit.code)

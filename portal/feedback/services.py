@@ -111,7 +111,8 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
         raise FeedbackError(N_("Saran paling banyak %(max)d karakter."), {"max": MAX_COMMENT})
     check_officer(loket, submission.employee_id)
     profile = clean_profile(submission.profile)
-    local = stamp(submission.submitted_at or clock.now(), loket.unit.instansi.tz)
+    moment = submission.submitted_at or clock.now()
+    local = stamp(moment, loket.unit.instansi.tz)
     reason = None
     if submission.channel in WEB_CHANNELS:
         reason = holds.hold_reason(db.session, loket, submission.channel, submission.employee_id, scores, local,
