@@ -402,11 +402,12 @@ def shared(new_database, request):
     dispose(app)
 
 
-def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch):
+def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch, in_march):
     """Import A is held inside its transaction, its rows inserted, until import B is provably
     waiting for it; then A commits. B stores nothing: it finds A's rows (SQLite, where B's write
     transaction can only begin after A's), or its own insert collides with them and it asks to
-    import again (PostgreSQL). Either way each form is stored once and the rollups agree."""
+    import again (PostgreSQL). Either way each form is stored once, in A's batch, and once a second HR
+    user verifies it the rollups agree."""
     import threading
 
     from sqlalchemy import event, text
@@ -417,15 +418,16 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch):
 
     rows = as_csv([row(at=f"2026-03-02 {9 + i % 6:02d}:{i:02d}") for i in range(30)])
     inserted, release, b_waiting = threading.Event(), threading.Event(), threading.Event()
-    real_add = imports.add_to_rollups
+    real_insert = imports._insert
 
-    def held(records):
-        real_add(records)
+    def held(*args):
+        added = real_insert(*args)
         if threading.current_thread().name == "import-a":
             inserted.set()
             assert release.wait(60), "import B never showed that it waits"
+        return added
 
-    monkeypatch.setattr(imports, "add_to_rollups", held)
+    monkeypatch.setattr(imports, "_insert", held)
     with shared.app_context():
         engine = _db.engine
         dialect = engine.dialect.name
@@ -467,9 +469,9 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch):
         event.remove(engine, "before_cursor_execute", begins)
     assert not first.is_alive() and not second.is_alive()
     a, b = (answers[k].get_data(as_text=True) for k in "ab")
-    assert "Impor selesai: 30 tanggapan ditambahkan, 0 sudah ada sebelumnya." in a
+    assert "Impor selesai: 30 tanggapan disimpan" in a and "; 0 sudah ada sebelumnya." in a
     if dialect == "sqlite":
-        assert "Impor selesai: 0 tanggapan ditambahkan, 30 sudah ada sebelumnya." in b
+        assert "Impor selesai: 0 tanggapan disimpan" in b and "; 30 sudah ada sebelumnya." in b
     else:
         assert "Sebagian baris baru saja diimpor oleh proses lain; ulangi impor." in b
     again = upload(client_for(shared, "hr"), rows)
@@ -477,5 +479,17 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch):
     with shared.app_context():
         assert _db.session.scalar(select(func.count(SkmResponse.id))) == 30
         assert _db.session.scalar(select(func.count(func.distinct(SkmResponse.import_key)))) == 30
+        assert _db.session.scalar(select(func.count(func.distinct(SkmResponse.batch_id)))) == 1  # A's batch
         instansi_id = _db.session.scalar(select(SkmResponse.instansi_id).limit(1))
+        assert scoring.totals(scoring.Scope(instansi_id=instansi_id))[0] == 0  # waiting for a second HR user
+        from portal.feedback import batches
+        from portal.feedback.models import PaperBatch
+        from portal.org.models import Instansi
+        from tests.factories import Factory
+
+        second = Factory(_db).user(_db.session.get(Instansi, instansi_id), "hr2", {"hr"})
+        batch = _db.session.scalar(select(PaperBatch).where(PaperBatch.id == select(SkmResponse.batch_id)
+                                                            .limit(1).scalar_subquery()))
+        assert batches.verify(batch, second) == 30
+        _db.session.commit()
         assert scoring.totals(scoring.Scope(instansi_id=instansi_id))[0] == 30  # the rollups hold each row once
