@@ -20,7 +20,7 @@ The figures (worked out by hand in `tests/portal/test_appraisal_outputs.py`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -92,10 +92,12 @@ def standard_appraisals(factory, org) -> Appraisals:
     factory.add(RosterEntry(counter_id=dinkes_counter.id, employee_id=dinkes.id, weekday=None,
                             start_time=time(0, 0), end_time=time(23, 59, 59), valid_from=date(2020, 1, 1)))
     staff = org.staff
-    citizen_responses(org.counter, staff[0], [4] * 24, [4] * 12 + [3] * 12, ANSWERED_AT)
-    citizen_responses(org.counter, staff[1], [3] * 12, [3] * 12, ANSWERED_AT)
-    citizen_responses(org.counter, staff[2], [4] * 30, [4] * 30, ANSWERED_AT)
-    citizen_responses(org.counter, staff[3], [4] * 5, [4] * 5, ANSWERED_AT)
+    # One officer an hour, one citizen a minute, as a loket sees them: none is held
+    # (portal/feedback/holds.py); Staf Uji 1's answers alternate, as honest ones do.
+    citizen_responses(org.counter, staff[0], [4] * 24, [4, 3] * 12, ANSWERED_AT)
+    citizen_responses(org.counter, staff[1], [3] * 12, [3] * 12, ANSWERED_AT + timedelta(hours=1))
+    citizen_responses(org.counter, staff[2], [4] * 30, [4] * 30, ANSWERED_AT + timedelta(hours=2))
+    citizen_responses(org.counter, staff[3], [4] * 5, [4] * 5, ANSWERED_AT + timedelta(hours=3))
     citizen_responses(dinkes_counter, dinkes, [4] * 15, [4] * 15, ANSWERED_AT)
     answer, skip = _answers(org)
     cycle = released_cycle(org, answer, name="Ulasan 360 Tahunan 2025", skip=skip)

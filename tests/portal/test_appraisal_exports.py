@@ -3,6 +3,7 @@ recognition with certificates, and who may open each."""
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -380,7 +381,8 @@ def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
     rest), so officer 11 scores highest and officers 00 and 01 fall off the list."""
     for i in range(12):
         officer = factory.employee(org.unit, f"Petugas {i:02d}", job_group="front_line")
-        citizen_responses(org.counter, officer, [4] * i + [3] * (12 - i), [3] * 12, ANSWERED_AT)
+        citizen_responses(org.counter, officer, [4] * i + [3] * (12 - i), [3] * 12,
+                          ANSWERED_AT + timedelta(hours=i))  # one officer an hour: none held
     period = make_period(org.instansi, **PERIOD_2025)
     merge(period)
     db.session.commit()
