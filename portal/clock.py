@@ -3,7 +3,8 @@
 Nothing else in `portal/` calls `datetime.now`, `date.today` or `time.time` for a moment that
 decides something (a day boundary, an expiry, a window). Tests pin the clock with `frozen()`
 or `set_clock()`; a process started by a test (gunicorn in the browser and load suites) pins
-its own with `CERMIN_CLOCK_START`, an ISO instant from which its clock ticks on.
+its own with `CERMIN_CLOCK_START`, an ISO instant from which its clock ticks on (from the Unix
+time `CERMIN_CLOCK_ORIGIN` when set, so that processes started apart share one clock).
 """
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def _ticking_from(start: datetime) -> Callable[[], datetime]:
     return lambda: start + timedelta(seconds=time.monotonic() - origin)
 
 
+def _ticking_since(start: datetime, origin: float) -> Callable[[], datetime]:
+    """A clock that read `start` at the Unix time `origin` and runs on with the machine's: every
+    process given the same pair reads the same instant (gunicorn's workers boot at different
+    moments)."""
+    return lambda: start + timedelta(seconds=time.time() - origin)
+
+
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("the clock needs an aware datetime")
@@ -35,7 +43,9 @@ def _from_environment() -> Callable[[], datetime]:
     start = os.environ.get("CERMIN_CLOCK_START", "").strip()
     if not start:
         return _system
-    return _ticking_from(_aware(datetime.fromisoformat(start.replace("Z", "+00:00"))))
+    moment = _aware(datetime.fromisoformat(start.replace("Z", "+00:00")))
+    origin = os.environ.get("CERMIN_CLOCK_ORIGIN", "").strip()
+    return _ticking_since(moment, float(origin)) if origin else _ticking_from(moment)
 
 
 _source: Callable[[], datetime] = _from_environment()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,6 +75,7 @@ def subprocess_clock():
     DEMO_MOMENT (`CERMIN_CLOCK_START`), not on the machine's: a run at 23:59 crosses no midnight."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CERMIN_CLOCK_START", DEMO_MOMENT.isoformat())
+        patch.setenv("CERMIN_CLOCK_ORIGIN", repr(time.time()))  # one clock for every worker
         yield
 
 
