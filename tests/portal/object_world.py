@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import clock
 from portal.accounts.models import EMPLOYEE, HR, SUPERVISOR, User
@@ -18,8 +18,8 @@ from portal.appraisal.models import AppraisalRecord
 from portal.appraisal.periods import create_period
 from portal.appraisal.workflow import confirm
 from portal.counters.services import issue_tickets
-from portal.feedback.models import SkmComment
-from portal.feedback.services import Submission, record_response
+from portal.feedback.models import HoldGroup, PaperBatch, SkmComment, SkmResponse
+from portal.feedback.services import Submission, add_to_rollups, record_response
 from portal.insight import followup
 from portal.insight.models import Alert
 from portal.kiosk import services as kiosk
@@ -43,6 +43,8 @@ class Place:
     alert: object = None
     comment: object = None
     follow_up: object = None
+    hold_group: object = None
+    paper_batch: object = None
 
 
 @dataclass
@@ -85,7 +87,24 @@ def _place(factory, unit, counter, user) -> Place:
                                     window_end=now, answers=10, negative=5, share_percent=50, threshold_percent=30))
     place.follow_up = followup.add_follow_up(unit, day - timedelta(days=90), day - timedelta(days=1), "U3",
                                              "Menambah petugas pada jam sibuk", "berjalan", None, user)
+    place.hold_group, place.paper_batch = _held_and_pending(factory, unit, counter, user)
     return place
+
+
+def _held_and_pending(factory, unit, counter, user) -> tuple[HoldGroup, PaperBatch]:
+    """A burst of one held response, and a paper batch of one row waiting for verification."""
+    session = factory.db.session
+    held, paper = (record_response(counter, Submission(scores=SCORES)) for _ in range(2))
+    add_to_rollups([held, paper], sign=-1)
+    group = factory.add(HoldGroup(instansi_id=unit.instansi_id, unit_id=unit.id, counter_id=counter.id,
+                                  first_at=held.submitted_at, last_at=held.submitted_at))
+    batch = factory.add(PaperBatch(instansi_id=unit.instansi_id, uploaded_by_id=user.id, uploaded_by_label=user.username,
+                                   filename="kertas.csv", sha256="0" * 64, row_count=1, added=1))
+    session.execute(update(SkmResponse).where(SkmResponse.id == held.id)
+                    .values(status="held", hold_reason="rate_loket", hold_group_id=group.id))
+    session.execute(update(SkmResponse).where(SkmResponse.id == paper.id)
+                    .values(status="pending", hold_reason="paper_batch", batch_id=batch.id))
+    return group, batch
 
 
 def _cycle(instansi, name, unit_ids, *states):

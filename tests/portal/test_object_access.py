@@ -68,6 +68,12 @@ OBJECTS: dict[str, Target] = {
     "counters.poster": Target(lambda s, o: {"code": _place(s, o).counter.code}, "unit"),
     "counters.counter_qr": Target(lambda s, o: {"code": _place(s, o).counter.code, "fmt": "svg"}, "unit"),
     "counters.tickets": Target(lambda s, o: {"code": _place(s, o).counter.code}, "unit"),
+    "counters.rate_limit": Target(lambda s, o: {"code": _place(s, o).counter.code}, "unit"),
+    # the Integritas data queue: a held burst and a paper batch of a unit
+    "integrity.decide": Target(lambda s, o: {"group_id": _place(s, o).hold_group.id}, "unit"),
+    "integrity.note": Target(lambda s, o: {"group_id": _place(s, o).hold_group.id}, "unit"),
+    "integrity.verify_batch": Target(lambda s, o: {"batch_id": _place(s, o).paper_batch.id}, "unit"),
+    "integrity.withdraw_batch": Target(lambda s, o: {"batch_id": _place(s, o).paper_batch.id}, "unit"),
     "counters.batch_csv": Target(lambda s, o: {"code": _place(s, o).counter.code, "batch_id": _place(s, o).batch.id},
                                  "unit"),
     "counters.officer_nameplate": Target(lambda s, o: {"public_code": (s.other_employee if o else s.employee).public_code},
@@ -230,7 +236,8 @@ def _state(db, side: Side) -> dict:
         "user": (side.user.active, side.user.display_name),
         "names": (side.unit.unit.name, side.unit.counter.name, side.service.name, side.employee.name),
         "places": [(p.alert.status, p.comment.status, p.follow_up.status,
-                    db.session.get(KioskDevice, p.device.id).revoked_at) for p in places],
+                    db.session.get(KioskDevice, p.device.id).revoked_at, p.hold_group.status,
+                    p.paper_batch.status, p.counter.rate_limit) for p in places],
     }
 
 

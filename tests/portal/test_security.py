@@ -21,7 +21,7 @@ SKIP_METHODS = {"HEAD", "OPTIONS"}
 #: no unit, so the feature refuses him (403) where the role check let him in.
 UNIT_MANAGER_PAGES = frozenset({"kiosk.manage", "counters.index", "feedback_admin.import_responses",
                                 "feedback_admin.template_csv", "feedback_admin.template_xlsx", "followup.inbox",
-                                "followup.alert_list", "followup.unit_list"})
+                                "followup.alert_list", "followup.unit_list", "integrity.queue"})
 
 
 def _placeholder_url(app, rule) -> str:
