@@ -60,8 +60,10 @@ def from_environment(instance_path: Path) -> dict:
         # A moving window: "10 per minute" never allows a burst of 20 across a minute boundary.
         "RATELIMIT_STRATEGY": "moving-window",
         "CERMIN_LOGIN_LIMIT": os.environ.get("CERMIN_LOGIN_LIMIT", "10 per minute"),
-        "CERMIN_LOCKOUT_ATTEMPTS": int(os.environ.get("CERMIN_LOCKOUT_ATTEMPTS", "8")),
-        "CERMIN_LOCKOUT_MINUTES": int(os.environ.get("CERMIN_LOCKOUT_MINUTES", "15")),
+        # Wrong passwords per account name and client: free attempts, then delays that double.
+        "CERMIN_LOGIN_FREE_ATTEMPTS": int(os.environ.get("CERMIN_LOGIN_FREE_ATTEMPTS", "5")),
+        "CERMIN_LOGIN_DELAY_SECONDS": int(os.environ.get("CERMIN_LOGIN_DELAY_SECONDS", "30")),
+        "CERMIN_LOGIN_MAX_DELAY_MINUTES": int(os.environ.get("CERMIN_LOGIN_MAX_DELAY_MINUTES", "15")),
         "CERMIN_PROXY_COUNT": int(os.environ.get("CERMIN_PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("CERMIN_MAX_UPLOAD_MB", "8")) * 1024 * 1024,
         # Citizen form integrity (see portal/feedback/integrity.py).

@@ -1,5 +1,5 @@
 """Every feature's models, imported together so the metadata (and Alembic) sees them all."""
-from portal.accounts.models import User, UserRole  # noqa: F401
+from portal.accounts.models import LoginFailure, User, UserRole  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit  # noqa: F401
 from portal.feedback.models import SkmComment, SkmDaily, SkmHourly, SkmResponse, TicketBatch  # noqa: F401

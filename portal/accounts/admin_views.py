@@ -61,10 +61,8 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
         user.username, user.display_name, user.employee = username, form.display_name.data.strip(), employee
         services.set_roles(user, roles)
         if password:
-            user.password_hash = services.hash_password(password)
-            user.failed_logins, user.locked_until = 0, None
-    user.active = form.active.data if user.id != current_user.id else True
-    db.session.flush()
+            services.set_password_for(user, password)
+    services.set_active(user, form.active.data if user.id != current_user.id else True)
     return user
 
 
