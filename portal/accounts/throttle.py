@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, case, delete, select
+from sqlalchemy import delete, select
 
 from portal.accounts.models import LoginFailure
-from portal.db import UTCDateTime
 from portal.extensions import db
 from portal.sql import dialect_insert
 
@@ -77,10 +76,10 @@ def wait_left(account_key: str, client_key: str, policy: ThrottlePolicy, now: da
 
 def record_failure(account_key: str, client_key: str, now: datetime) -> None:
     """Count one wrong password (or TOTP code); atomic under concurrent attempts."""
-    stale = now - FORGET_AFTER
-    db.session.execute(delete(LoginFailure).where(LoginFailure.last_failure_at < stale))
+    # Forgotten counts go first, so the upsert below starts them again at one.
+    db.session.execute(delete(LoginFailure).where(LoginFailure.last_failure_at <= now - FORGET_AFTER))
     db.session.execute(_upsert(db.session.get_bind().dialect.name), {
-        "account_key": account_key, "client_key": client_key, "failures": 1, "last_failure_at": now, "stale": stale,
+        "account_key": account_key, "client_key": client_key, "failures": 1, "last_failure_at": now,
     })
 
 
@@ -88,13 +87,9 @@ def record_failure(account_key: str, client_key: str, now: datetime) -> None:
 def _upsert(dialect_name: str):
     table = LoginFailure.__table__
     insert = dialect_insert(table, dialect_name)
-    stale = bindparam("stale", type_=UTCDateTime())
     return insert.on_conflict_do_update(
         index_elements=[table.c.account_key, table.c.client_key],
-        set_={
-            "failures": case((table.c.last_failure_at < stale, 1), else_=table.c.failures + 1),
-            "last_failure_at": insert.excluded.last_failure_at,
-        },
+        set_={"failures": table.c.failures + 1, "last_failure_at": insert.excluded.last_failure_at},
     )
 
 
