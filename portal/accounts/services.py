@@ -91,6 +91,9 @@ def authenticate(login: str, password: str, client: Client, policy: ThrottlePoli
         throttle.record_failure(account_key, client_key, now)
         raise AccountError(WRONG_CREDENTIALS)
     if not _verify(user.password_hash, password):
+        if _hasher.check_needs_rehash(user.password_hash):
+            # A light hash (a first password) fails fast: take as long as any other wrong password.
+            _verify(_DUMMY_HASH, password)
         throttle.record_failure(account_key, client_key, now)
         raise AccountError(WRONG_CREDENTIALS)
     throttle.forget(account_key, client_key)
