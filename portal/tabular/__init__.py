@@ -16,8 +16,6 @@ __all__ = ["ReadLimits", "Table", "TableError", "normalise_header", "read_table"
 XLSX_MAGIC = b"PK\x03\x04"
 #: Cells starting with these are formulas to a spreadsheet program.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: Each kept cell's slot in its row (the text itself is counted apart).
-CELL_SLOT_BYTES = 64
 
 
 @dataclass
@@ -58,13 +56,8 @@ def _row(number: int, cells: list[str], named: list[tuple[int, str]], guard: Gua
     if not any(values):
         return None
     guard.keep(len(named))
-    row = {}
-    for index, name in named:
-        value = values[index] if index < len(values) else ""
-        if value:
-            guard.hold(value)
-        row[name] = value
-    guard.hold_slots(len(named) * CELL_SLOT_BYTES)
+    row = {name: values[index] if index < len(values) else "" for index, name in named}
+    guard.hold_row(row)
     return number, row
 
 

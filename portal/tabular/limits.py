@@ -16,6 +16,10 @@ from surveys.errors import DomainError
 from surveys.i18n import N_
 
 
+#: A kept row's (number, row) pair, its number and its slot in the table's list.
+ROW_SLOT_BYTES = 100
+
+
 class TableError(DomainError):
     """An uploaded file that cannot be read as a table."""
 
@@ -36,14 +40,15 @@ class ReadLimits:
     #: Cells kept: rows with a value times the header's width.
     max_cells: int = 400_000
     #: Memory the kept texts may take (shared strings and cell values, as Python holds them).
-    max_kept_bytes: int = 40 * 1024 * 1024
+    max_kept_bytes: int = 56 * 1024 * 1024
     #: Characters in one cell (Excel's own limit).
     max_cell_chars: int = 32_767
     #: Parts (files) inside an XLSX.
     max_zip_entries: int = 2_000
     #: Nesting of XML elements (a sheet needs about six).
     max_xml_depth: int = 64
-    max_seconds: float = 30.0
+    #: Below gunicorn's worker timeout (30 s), so the user gets a message, not a dropped request.
+    max_seconds: float = 20.0
     #: Seconds on the portal's clock; tests inject a clock that runs as they say.
     clock: Callable[[], float] = field(default=_now, compare=False)
 
@@ -80,9 +85,9 @@ class Guard:
         if self.kept > self.limits.max_kept_bytes:
             self._too_big(self.limits.max_kept_bytes)
 
-    def hold_slots(self, size: int) -> None:
-        """Memory the kept rows take besides their texts."""
-        self.kept += size
+    def hold_row(self, row: dict[str, str]) -> None:
+        """A row the read keeps: its dict, its texts, and its place in the table."""
+        self.kept += ROW_SLOT_BYTES + sys.getsizeof(row) + sum(sys.getsizeof(v) for v in row.values() if v)
         if self.kept > self.limits.max_kept_bytes:
             self._too_big(self.limits.max_kept_bytes)
 
@@ -106,8 +111,16 @@ class Guard:
     def keep(self, cells: int) -> None:
         self.cells += cells
         if self.cells > self.limits.max_cells:
-            raise TableError(N_("Berkas memuat lebih dari %(n)d sel. Bagi menjadi beberapa berkas yang lebih "
-                                "kecil."), {"n": self.limits.max_cells})
+            self._too_many_cells()
+
+    def distinct_texts(self, count: int) -> None:
+        """An XLSX's shared strings: a table cannot use more of them than it has cells."""
+        if count > self.limits.max_cells:
+            self._too_many_cells()
+
+    def _too_many_cells(self) -> None:
+        raise TableError(N_("Berkas memuat lebih dari %(n)d sel. Bagi menjadi beberapa berkas yang lebih kecil."),
+                         {"n": self.limits.max_cells})
 
     def text(self, length: int) -> None:
         if length > self.limits.max_cell_chars:

@@ -158,16 +158,26 @@ def _parser(handler, guard: Guard):
     parser.buffer_text = True
     depth = [0]
     max_depth = guard.limits.max_xml_depth
+    # Local names by qualified name: a few dozen in a real part, so a small bounded cache.
+    names: dict[str, str] = {}
+
+    def local(name):
+        found = names.get(name)
+        if found is None:
+            found = _local(name)
+            if len(names) < 256:
+                names[name] = found
+        return found
 
     def start(name, attrs):
         depth[0] += 1
         if depth[0] > max_depth:
             raise TableError(UNSUPPORTED)
-        handler.start(_local(name), attrs)
+        handler.start(local(name), attrs)
 
     def end(name):
         depth[0] -= 1
-        handler.end(_local(name))
+        handler.end(local(name))
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -318,6 +328,7 @@ class _SharedStrings(_Handler):
             value = self.item.take()
             self.guard.hold(value)
             self.strings.append(value)
+            self.guard.distinct_texts(len(self.strings))
             self.item = None
         else:
             self.item.end(name)
