@@ -40,6 +40,7 @@ MANAGERS = (HR, ADMIN)
 #: Supervisors reach their team pages; whether a cycle concerns them is decided per cycle.
 RUNNERS = (HR, ADMIN, SUPERVISOR)
 SEARCH_LIMIT = 30
+SEARCH_MIN_CHARS = 3
 
 nav.register("reviews.cycles", _l("Ulasan 360"),
              _l("Siklus ulasan 360 derajat BerAKHLAK: penilai, undangan dan tingkat tanggapan."), *RUNNERS, order=40)
@@ -463,16 +464,22 @@ def _own_nominations(cycle: ReviewCycle, employee: Employee) -> list[ReviewInvit
                ReviewInvitation.source == "nominated").order_by(Employee.name)))
 
 
+def searchable_name(query: str) -> bool:
+    """A nominee search is by name only: at least SEARCH_MIN_CHARS letters, and no digit, so no
+    one can confirm a NIP (which encodes a birth date and a gender) by trying its prefixes."""
+    return len(query) >= SEARCH_MIN_CHARS and not any(char.isdigit() for char in query)
+
+
 def _candidates(cycle: ReviewCycle, employee: Employee, query: str) -> list[Employee]:
-    """Active colleagues to nominate: by name, jabatan or NIP, else the reviewee's own unit."""
+    """Active colleagues to nominate: by name, else the reviewee's own unit; at most SEARCH_LIMIT."""
     taken = select(ReviewInvitation.rater_id).where(
         ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.reviewee_id == employee.id)
     stmt = select(Employee).where(Employee.instansi_id == cycle.instansi_id, Employee.active.is_(True),
                                   Employee.id != employee.id, Employee.id.not_in(taken))
     if query:
-        stmt = stmt.where(or_(func.lower(Employee.name).contains(query.lower(), autoescape=True),
-                              func.lower(Employee.jabatan).contains(query.lower(), autoescape=True),
-                              Employee.nip.startswith(query.replace(" ", ""), autoescape=True)))
+        if not searchable_name(query):
+            return []
+        stmt = stmt.where(func.lower(Employee.name).contains(query.lower(), autoescape=True))
     else:
         stmt = stmt.where(Employee.unit_id == employee.unit_id)
     return list(db.session.scalars(stmt.order_by(Employee.name).limit(SEARCH_LIMIT)))
@@ -504,7 +511,8 @@ def nominate(cycle_id: int):
     return render_template(
         "reviews/admin/nominate.html", cycle=cycle, nominations=_own_nominations(cycle, me), query=query,
         candidates=_candidates(cycle, me, query) if open_for_nominations else [], can_nominate=open_for_nominations,
-        action_form=EmptyForm(),
+        action_form=EmptyForm(), query_refused=bool(query) and not searchable_name(query),
+        search_limit=SEARCH_LIMIT, search_min=SEARCH_MIN_CHARS,
     )
 
 
