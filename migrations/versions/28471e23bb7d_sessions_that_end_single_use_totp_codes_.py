@@ -5,7 +5,7 @@ client (login_failure); accounts get a session generation, the last accepted TOT
 flag that asks for a new password at the next login.
 
 Revision ID: 28471e23bb7d
-Revises: 3755cb81459b
+Revises: b131a586fefa
 Create Date: 2026-12-03 17:30:23.382281
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '28471e23bb7d'
-down_revision = '3755cb81459b'
+down_revision = 'b131a586fefa'
 branch_labels = None
 depends_on = None
 

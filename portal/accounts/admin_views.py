@@ -54,17 +54,20 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
     if user is not None and user.id == current_user.id and ADMIN not in roles:
         form.roles.errors.append(gettext("Anda tidak dapat mencabut peran admin dari akun Anda sendiri."))
         return None
+    # An admin cannot lock themself out.
+    active = form.active.data if user is None or user.id != current_user.id else True
     if user is None:
         user = services.create_user(
             instansi_id=current_user.instansi_id, username=username, password=password, roles=roles,
-            display_name=form.display_name.data.strip(), employee=employee,
+            display_name=form.display_name.data.strip(), employee=employee, active=active, actor=current_user,
         )
     else:
-        user.username, user.display_name, user.employee = username, form.display_name.data.strip(), employee
-        services.set_roles(user, roles)
+        user.username, user.display_name = username, form.display_name.data.strip()
+        services.link_employee(user, employee, actor=current_user)
+        services.set_roles(user, roles, actor=current_user)
+        services.set_active(user, active, actor=current_user)
         if password:
-            services.set_password_for(user, password)
-    services.set_active(user, form.active.data if user.id != current_user.id else True)
+            services.set_password_for(user, password, actor=current_user)
     return user
 
 
@@ -81,7 +84,7 @@ def users():
     return render_template("accounts/users.html", form=form, accounts=accounts)
 
 
-@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/organisasi/pengguna/<int:user_id>", methods=["GET", "POST"])
 @access(ADMIN)
 def edit_user(user_id: int):
     user = of_my_instansi(User, user_id)
@@ -98,7 +101,7 @@ def bulk_accounts():
     """Accounts for every active employee without one; the first passwords come back once, as a CSV."""
     form = EmptyForm()
     if form.validate_on_submit():
-        created = bulk.create_employee_accounts(current_user.instansi)
+        created = bulk.create_employee_accounts(current_user.instansi, actor=current_user)
         if not created:
             flash(gettext("Semua pegawai aktif sudah memiliki akun."), "info")
             return redirect(url_for("account_admin.bulk_accounts"))

@@ -11,12 +11,11 @@ import io
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from portal.accounts.models import EMPLOYEE, SUPERVISOR, User, UserRole
-from portal.accounts.services import password_problem
+from portal.accounts.models import EMPLOYEE, SUPERVISOR, User
+from portal.accounts.services import create_user, password_problem
 from portal.extensions import db
 from portal.org.models import Employee, Instansi
 from portal.tabular import write_csv
@@ -34,11 +33,6 @@ class NewAccount:
     unit: str
     username: str
     first_password: str
-
-
-#: A random 79-bit secret resists guessing without a slow hash: a light argon2 keeps thousands of
-#: new accounts within one request (the default costs about half a second each on a busy server).
-_FIRST_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def first_password() -> str:
@@ -59,11 +53,11 @@ def count_without_account(instansi_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(_without_account(instansi_id).subquery()))
 
 
-def create_employee_accounts(instansi: Instansi) -> list[NewAccount]:
+def create_employee_accounts(instansi: Instansi, *, actor) -> list[NewAccount]:
     """An account for every active employee of the instansi who has none: username the NIP,
     role `employee` (and `supervisor` for whoever is someone's atasan langsung), a random first
-    password that must be changed at the first login. A NIP already taken as another account's
-    username is left for the admin to resolve."""
+    password that must be changed at the first login. Each creation is audited as `actor`'s. A
+    NIP already taken as another account's username is left for the admin to resolve."""
     employees = db.session.scalars(_without_account(instansi.id).order_by(Employee.name, Employee.nip)).all()
     if not employees:
         return []
@@ -77,14 +71,10 @@ def create_employee_accounts(instansi: Instansi) -> list[NewAccount]:
         if employee.nip in taken:
             continue
         password = first_password()
-        roles = {EMPLOYEE, SUPERVISOR} if employee.id in supervisors else {EMPLOYEE}
-        db.session.add(User(
-            instansi_id=instansi.id, username=employee.nip, employee_id=employee.id, display_name=employee.name,
-            password_hash=_FIRST_PASSWORD_HASHER.hash(password), must_change_password=True,
-            role_rows=[UserRole(role=role) for role in sorted(roles)],
-        ))
+        create_user(instansi_id=instansi.id, username=employee.nip, password=password, display_name=employee.name,
+                    roles={EMPLOYEE, SUPERVISOR} if employee.id in supervisors else {EMPLOYEE},
+                    employee=employee, actor=actor, generated=True)
         created.append(NewAccount(employee.nip, employee.name, employee.unit.code, employee.nip, password))
-    db.session.flush()
     return created
 
 

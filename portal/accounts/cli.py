@@ -38,6 +38,7 @@ def create_user(username, roles, nip, display_name, password, instansi_name) -> 
         services.create_user(
             instansi_id=instansi.id, username=username, password=password, roles=set(roles),
             display_name=display_name or (employee.name if employee else username), employee=employee,
+            actor="create-user",
         )
     except services.AccountError as error:
         raise click.ClickException(say(error))
@@ -60,7 +61,7 @@ def create_accounts(output: Path, instansi_name: str | None) -> None:
         handle = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise click.ClickException(gettext("Berkas tujuan sudah ada: %(path)s", path=str(output)))
-    created = bulk.create_employee_accounts(instansi)
+    created = bulk.create_employee_accounts(instansi, actor="create-accounts")
     with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
         stream.write(bulk.accounts_csv(created))
     db.session.commit()

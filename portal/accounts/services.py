@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import or_, select, update
 
-from portal import clock
+from portal import audit, clock
 from portal.accounts import throttle
 from portal.accounts.models import ROLES, User, UserRole
 from portal.accounts.throttle import Client, ThrottlePolicy
@@ -18,6 +18,8 @@ from surveys.errors import DomainError
 from surveys.i18n import N_
 
 _hasher = PasswordHasher()
+#: For generated first passwords only (see create_user).
+_FIRST_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 #: A hash checked when the account does not exist, so timing does not reveal valid usernames.
 _DUMMY_HASH = _hasher.hash("cermin-dummy-password")
 
@@ -146,20 +148,13 @@ def change_password(user: User, current: str, new: str) -> None:
     end_sessions(user)
 
 
-def set_password_for(user: User, password: str) -> None:
+def set_password_for(user: User, password: str, *, actor) -> None:
     """An admin sets someone's password: the user must change it at the next login, and every
-    session the account had ends."""
+    session the account had ends (audited, without the password)."""
     user.password_hash = hash_password(password)
     user.must_change_password = True
     end_sessions(user)
-
-
-def set_active(user: User, active: bool) -> None:
-    """Deactivating an account ends its sessions at once."""
-    if user.active and not active:
-        end_sessions(user)
-    user.active = active
-    db.session.flush()
+    _audit_account("accounts.user.password_reset", user, actor, None, {"must_change_password": True})
 
 
 def set_locale(user: User, locale: str | None) -> None:
@@ -169,10 +164,15 @@ def set_locale(user: User, locale: str | None) -> None:
 
 def create_user(
     *, instansi_id: int, username: str, password: str, roles: set[str] | frozenset[str],
-    display_name: str, employee: Employee | None = None, must_change_password: bool = True,
+    display_name: str, employee: Employee | None = None, active: bool = True, actor,
+    must_change_password: bool = True, generated: bool = False,
 ) -> User:
-    """A new account; its password was chosen by someone else, so by default the user replaces it
-    at the first login."""
+    """A new account with its roles, recorded in the audit log as `actor`'s (a User or a command's name).
+
+    Its password was chosen by someone else, so by default the user replaces it at the first
+    login. A `generated` password (random, 79 bits) is hashed lightly: it needs no slow hash to
+    resist guessing, and thousands of accounts are made in one request.
+    """
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise AccountError(N_("Peran tidak dikenal: %(roles)s."), {"roles": ", ".join(sorted(unknown))})
@@ -180,23 +180,64 @@ def create_user(
         instansi_id=instansi_id,
         username=username.strip().lower(),
         display_name=display_name,
-        password_hash=hash_password(password),
+        password_hash=(_FIRST_PASSWORD_HASHER if generated else _hasher).hash(password),
         employee=employee,
+        active=active,
         must_change_password=must_change_password,
-        role_rows=[UserRole(role=role) for role in sorted(roles)],
     )
     db.session.add(user)
     db.session.flush()
+    _audit_account("accounts.user.create", user, actor, None, {
+        "username": user.username, "display_name": user.display_name, "active": user.active, **_employee_link(user),
+    })
+    set_roles(user, set(roles), actor=actor)
     return user
 
 
-def set_roles(user: User, roles: set[str]) -> None:
+def set_roles(user: User, roles: set[str], *, actor) -> None:
+    """Grant and revoke roles so the user holds exactly `roles`; each grant and revocation is audited."""
     current = {row.role: row for row in user.role_rows}
-    for role in set(current) - roles:
+    for role in sorted(set(current) - roles):
         user.role_rows.remove(current[role])
-    for role in roles - set(current):
+        _audit_account("accounts.role.revoke", user, actor, {"role": role}, None)
+    for role in sorted(roles - set(current)):
         user.role_rows.append(UserRole(role=role))
+        _audit_account("accounts.role.grant", user, actor, None, {"role": role})
     db.session.flush()
+
+
+def set_active(user: User, active: bool, *, actor) -> None:
+    """Activate or deactivate the account (audited when it changes); deactivating ends its
+    sessions at once, and reactivating does not bring them back."""
+    if user.active == active:
+        return
+    if not active:
+        end_sessions(user)
+    user.active = active
+    db.session.flush()
+    _audit_account("accounts.user.activate" if active else "accounts.user.deactivate", user, actor,
+                   {"active": not active}, {"active": active})
+
+
+def link_employee(user: User, employee: Employee | None, *, actor) -> None:
+    """Link the account to an employee, or to none (audited when it changes): the link decides
+    whose Pejabat Penilai, atasan and own record the user is."""
+    before = _employee_link(user)
+    user.employee = employee
+    db.session.flush()
+    _audit_account("accounts.user.employee", user, actor, before, _employee_link(user))
+
+
+def _employee_link(user: User) -> dict[str, object]:
+    employee = db.session.get(Employee, user.employee_id) if user.employee_id else None
+    return {"employee_id": user.employee_id, "employee_nip": employee.nip if employee else None}
+
+
+def _audit_account(action: str, user: User, actor, before: dict | None, after: dict | None) -> None:
+    employee = db.session.get(Employee, user.employee_id) if user.employee_id else None
+    audit.record(action, instansi_id=user.instansi_id, actor=actor, obj=user, label=user.username,
+                 before=before, after=after, employee_id=user.employee_id,
+                 unit_id=employee.unit_id if employee else None)
 
 
 # --- optional TOTP second factor (admin and HR) ------------------------------------------------
