@@ -58,7 +58,7 @@ def test_choosing_a_password_opens_the_portal(app, admin_client, org, client, db
 
 def test_an_admins_new_password_must_be_changed_too(app, admin_client, org, client):
     user = org.users["pegawai"]
-    post_form(admin_client, f"/pengguna/{user.id}", {
+    post_form(admin_client, f"/organisasi/pengguna/{user.id}", {
         "username": "pegawai", "display_name": user.display_name, "employee_id": user.employee_id,
         "roles": ["employee"], "password": "Dari-Admin-2026", "active": "y"})
     login(client, "pegawai", "Dari-Admin-2026")

@@ -84,17 +84,17 @@ def test_deactivation_ends_the_session_and_reactivation_does_not_revive_it(app, 
     user = org.users["pegawai"]
     form = {"username": "pegawai", "display_name": user.display_name, "employee_id": user.employee_id,
             "roles": ["employee"], "password": ""}
-    assert post_form(admin_client, f"/pengguna/{user.id}", form).status_code == 302
+    assert post_form(admin_client, f"/organisasi/pengguna/{user.id}", form).status_code == 302
     assert not opens_private_page(employee_client)
     assert not opens_private_page(thief)
-    assert post_form(admin_client, f"/pengguna/{user.id}", {**form, "active": "y"}).status_code == 302
+    assert post_form(admin_client, f"/organisasi/pengguna/{user.id}", {**form, "active": "y"}).status_code == 302
     assert not opens_private_page(thief)
     assert not opens_private_page(employee_client)
 
 
 def test_admin_password_reset_ends_the_users_sessions(app, admin_client, employee_client, org):
     user = org.users["pegawai"]
-    response = post_form(admin_client, f"/pengguna/{user.id}", {
+    response = post_form(admin_client, f"/organisasi/pengguna/{user.id}", {
         "username": "pegawai", "display_name": user.display_name, "employee_id": user.employee_id,
         "roles": ["employee"], "password": "Dari-Admin-2026", "active": "y"})
     assert response.status_code == 302
