@@ -2,6 +2,7 @@
 at the first login, before any other page opens; accounts for employees come in bulk."""
 import csv
 import io
+import json
 import os
 import stat
 
@@ -56,13 +57,17 @@ def test_choosing_a_password_opens_the_portal(app, admin_client, org, client, db
     assert fresh.get("/akun").status_code == 200
 
 
-def test_an_admins_new_password_must_be_changed_too(app, admin_client, org, client):
+def test_an_admins_new_password_must_be_changed_too(app, admin_client, org, client, runner):
     user = org.users["pegawai"]
     post_form(admin_client, f"/organisasi/pengguna/{user.id}", {
         "username": "pegawai", "display_name": user.display_name, "employee_id": user.employee_id,
         "roles": ["employee"], "password": "Dari-Admin-2026", "active": "y"})
     login(client, "pegawai", "Dari-Admin-2026")
     assert client.get("/akun").headers["Location"] == FIRST
+    entries = json.loads(runner.invoke(args=["audit", "--json"]).output)
+    reset = [e for e in entries if e["action"] == "accounts.user.password_reset"]
+    assert [(e["actor"], e["after"]) for e in reset] == [("admin", {"must_change_password": True})]
+    assert "Dari-Admin-2026" not in json.dumps(entries)
 
 
 def test_the_change_page_in_english(app, admin_client, org, client):
@@ -94,7 +99,7 @@ def _rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
-def test_hr_creates_accounts_for_employees_without_one(app, hr_client, factory, org, db):
+def test_hr_creates_accounts_for_employees_without_one(app, hr_client, factory, org, db, runner):
     boss, staff, gone = _without_account(factory, org)
     before = db.session.scalar(select(func.count(User.id)))
     page = hr_client.get("/organisasi/pengguna/massal").get_data(as_text=True)
@@ -114,6 +119,9 @@ def test_hr_creates_accounts_for_employees_without_one(app, hr_client, factory, 
     assert all(u.must_change_password for u in accounts.values())
     assert all(row["kata_sandi_awal"] not in u.password_hash for row, u in
                ((by_nip[n], accounts[n]) for n in by_nip))
+    created = [e for e in json.loads(runner.invoke(args=["audit", "--json"]).output)
+               if e["action"] == "accounts.user.create"]
+    assert sorted(e["after"]["username"] for e in created) == sorted(by_nip) and {e["actor"] for e in created} == {"hr"}
     again = post_form(hr_client, "/organisasi/pengguna/massal", {})
     assert again.status_code == 302
     assert "Semua pegawai aktif sudah memiliki akun." in hr_client.get(again.headers["Location"]).get_data(as_text=True)
