@@ -177,6 +177,18 @@ def _keep_this_session(generation: int) -> None:
     session["gen"] = generation
 
 
+def _change_password(form) -> bool:
+    """The user's own change from a validated form; the other sessions end, this one carries on."""
+    try:
+        services.change_password(current_user, form.current.data, form.new.data)
+    except services.AccountError as error:
+        rollback_request()
+        form.new.errors.append(say(error))
+        return False
+    _keep_this_session(current_user.session_generation)
+    return True
+
+
 @bp.route("/akun/kata-sandi-baru", methods=["GET", "POST"])
 @access(SIGNED_IN)
 def first_password():
@@ -184,16 +196,9 @@ def first_password():
     if not current_user.must_change_password:
         return redirect(url_for("main.home"))
     form = FirstPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current.data, form.new.data)
-        except services.AccountError as error:
-            rollback_request()
-            form.new.errors.append(say(error))
-        else:
-            _keep_this_session(current_user.session_generation)
-            flash(gettext("Kata sandi sudah diganti. Selamat datang."), "success")
-            return redirect(url_for("main.home"))
+    if form.validate_on_submit() and _change_password(form):
+        flash(gettext("Kata sandi sudah diganti. Selamat datang."), "success")
+        return redirect(url_for("main.home"))
     return render_template("accounts/first_password.html", form=form)
 
 
@@ -202,16 +207,9 @@ def first_password():
 def account():
     password_form = ChangePasswordForm(prefix="pw")
     language_form = LanguageForm(prefix="lang", locale=current_user.locale or "")
-    if password_form.submit.data and password_form.validate_on_submit():
-        try:
-            services.change_password(current_user, password_form.current.data, password_form.new.data)
-        except services.AccountError as error:
-            rollback_request()
-            password_form.new.errors.append(say(error))
-        else:
-            _keep_this_session(current_user.session_generation)
-            flash(gettext("Kata sandi sudah diganti. Sesi lain akun ini sudah diakhiri."), "success")
-            return redirect(url_for("accounts.account"))
+    if password_form.submit.data and password_form.validate_on_submit() and _change_password(password_form):
+        flash(gettext("Kata sandi sudah diganti. Sesi lain akun ini sudah diakhiri."), "success")
+        return redirect(url_for("accounts.account"))
     elif language_form.submit.data and language_form.validate_on_submit():
         services.set_locale(current_user, language_form.locale.data or None)
         flash(gettext("Pilihan bahasa disimpan."), "success")

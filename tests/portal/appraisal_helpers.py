@@ -30,14 +30,20 @@ def citizen_responses(counter, employee, u6: list[int], u7: list[int], when: dat
 Answer = Callable[[ReviewInvitation], int | None | dict[str, int | None]]
 
 
-def open_cycle(org, *, name: str = "Tahunan 2026", unit_ids=None, threshold: int = 3):
-    """An open tahunan 360 cycle over the org's unit (since yesterday, for 30 days), raters
-    proposed from the org chart."""
+def draft_cycle(org, *, name: str = "Tahunan 2026", unit_ids=None, threshold: int = 3):
+    """A draft tahunan 360 cycle over the org's unit (from yesterday, for 30 days), raters
+    proposed from the org chart: reviewees may still nominate peers."""
     local_today = today(org.instansi.tz)
     cycle = reviews.create_cycle(org.instansi, name=name, period_kind="tahunan",
                                  opens_on=local_today - timedelta(days=1), closes_on=local_today + timedelta(days=30),
                                  unit_ids=unit_ids or [org.unit.id], threshold=threshold)
     reviews.propose_raters(cycle)
+    return cycle
+
+
+def open_cycle(org, *, name: str = "Tahunan 2026", unit_ids=None, threshold: int = 3):
+    """The draft cycle, opened."""
+    cycle = draft_cycle(org, name=name, unit_ids=unit_ids, threshold=threshold)
     reviews.transition(cycle, "open", org.instansi)
     return cycle
 

@@ -1,22 +1,16 @@
 """The nominee search finds colleagues by name only (three letters at least, a bounded list) and
 confirms nothing about a NIP, which encodes a birth date and a gender."""
-from datetime import timedelta
 from html import unescape
 
 import pytest
 
-from portal.localtime import today
-from portal.reviews import services
 from portal.reviews.views import SEARCH_LIMIT
+from tests.portal.appraisal_helpers import draft_cycle
 
 
 @pytest.fixture
 def cycle(org, db):
-    start = today(org.instansi.tz)
-    cycle = services.create_cycle(org.instansi, name="Triwulan I 2026", period_kind="triwulan",
-                                  opens_on=start - timedelta(days=1), closes_on=start + timedelta(days=30),
-                                  unit_ids=[org.unit.id])
-    services.propose_raters(cycle)
+    cycle = draft_cycle(org)
     db.session.commit()
     return cycle
 
