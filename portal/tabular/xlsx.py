@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import posixpath
 import struct
-import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -26,6 +25,8 @@ CHUNK = 64 * 1024
 #: Bytes of XML between two angle brackets: past this a tag (or a text far longer than any cell
 #: may hold) would make expat buffer it whole.
 MAX_TOKEN_BYTES = 1024 * 1024
+#: The zip's central directory (a real XLSX has a few KB; each entry becomes an object in memory).
+MAX_DIRECTORY_BYTES = 1024 * 1024
 #: Cell formats (Excel allows 64,000) and custom number formats that a styles part may declare.
 MAX_FORMATS = 65_536
 
@@ -59,8 +60,7 @@ def _attribute(attrs: dict, local_name: str) -> str | None:
 class _Book:
     def __init__(self, data: bytes, guard: Guard):
         self.guard = guard
-        if _zip_entries(data) > guard.limits.max_zip_entries:
-            raise TableError(UNSUPPORTED)
+        _check_directory(data, guard.limits.max_zip_entries)
         self.zip = zipfile.ZipFile(BytesIO(data))
         self.names = set(self.zip.namelist())
         workbook = _target("", _Relationships.read(self, "_rels/.rels").first("/officeDocument") or "xl/workbook.xml")
@@ -82,8 +82,8 @@ class _Book:
         name = _target(folder, target) if target else None
         return name if name in self.names else None
 
-    def parse(self, name: str, handler) -> Iterator[None]:
-        """Feed a part through expat; runs to the end (a generator only for the sheet)."""
+    def parse(self, name: str, handler) -> None:
+        """Feed a whole part through expat (or until the handler is done)."""
         for _ in self.chunks(name, handler):
             pass
 
@@ -123,13 +123,15 @@ class _Book:
             sheet.finished.clear()
 
 
-def _zip_entries(data: bytes) -> int:
-    """The entry count of the zip's end record, read before zipfile builds one object per entry."""
+def _check_directory(data: bytes, max_entries: int) -> None:
+    """Refuse a zip whose central directory is too large before zipfile builds an object for each
+    of its entries. zipfile reads the directory by its size, not its count, so both are held."""
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
     if end < 0 or len(data) < end + 22:
         raise TableError(DAMAGED)
-    (entries,) = struct.unpack("<H", data[end + 10:end + 12])
-    return sys.maxsize if entries == 0xFFFF else entries
+    entries, directory_bytes = struct.unpack("<HI", data[end + 10:end + 16])
+    if entries > max_entries or directory_bytes > MAX_DIRECTORY_BYTES:
+        raise TableError(UNSUPPORTED)
 
 
 def _check_tokens(chunk: bytes, since_bracket: int) -> int:

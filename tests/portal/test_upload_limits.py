@@ -44,6 +44,7 @@ REFUSALS = {
     "wide_char_strings": "Isi berkas terlalu besar setelah dibuka (lebih dari 56 MB)",
     "huge_attribute": "Berkas XLSX memuat struktur yang tidak didukung.",
     "many_entries": "Berkas XLSX memuat struktur yang tidak didukung.",
+    "lying_entry_count": "Berkas XLSX memuat struktur yang tidak didukung.",
     "entity_expansion": "Berkas XLSX memuat struktur yang tidak didukung.",
     "csv_empty_lines": "Berkas memuat lebih dari 100000 baris.",
     "csv_wide_row": "Berkas memuat data di luar kolom ke-200.",

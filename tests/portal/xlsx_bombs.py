@@ -163,6 +163,14 @@ def many_entries(count: int = 20_000) -> bytes:
     return build({f"xl/media/x{n}.bin": b"" for n in range(count)})
 
 
+def lying_entry_count(count: int = 20_000) -> bytes:
+    """Many entries, with the zip's end record claiming five: zipfile reads them all regardless."""
+    data = bytearray(many_entries(count))
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = (5).to_bytes(2, "little") * 2
+    return bytes(data)
+
+
 def entity_expansion() -> bytes:
     laughs = ('<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "AAAAAAAAAA">'
               + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
@@ -197,6 +205,7 @@ BOMBS: dict[str, Callable[[], bytes]] = {
     "wide_char_strings": lambda: many_long_strings(wide=True),
     "huge_attribute": huge_attribute,
     "many_entries": many_entries,
+    "lying_entry_count": lying_entry_count,
     "entity_expansion": entity_expansion,
     "csv_empty_lines": csv_empty_lines,
     "csv_wide_row": csv_wide_row,
