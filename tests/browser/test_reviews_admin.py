@@ -81,7 +81,7 @@ def test_supervisor_and_employee_work_on_a_draft(page, live_server):
 
     log_in(page, live_server, "pegawai")
     page.goto(f"{cycle_url}/nominasi")
-    page.get_by_label("Nama, jabatan atau NIP").fill("Kepala")
+    page.get_by_label("Nama rekan").fill("Siti")
     page.get_by_role("button", name="Cari").click()
     page.get_by_role("button", name=re.compile(r"^Nominasikan ")).first.click()
     expect(page.locator(".flash-success", has_text="dinominasikan")).to_be_visible()
