@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, events
 from portal.accounts.models import ROLES, User, UserRole
 from portal.extensions import db
 from portal.org.models import Employee
@@ -146,6 +146,8 @@ def set_roles(user: User, roles: set[str], *, actor) -> None:
         user.role_rows.append(UserRole(role=role))
         _audit_account("accounts.role.grant", user, actor, None, {"role": role})
     db.session.flush()
+    for role in sorted(set(current) - roles):
+        events.account_lost_role.send(user, role, actor)
 
 
 def set_active(user: User, active: bool, *, actor) -> None:
@@ -156,6 +158,8 @@ def set_active(user: User, active: bool, *, actor) -> None:
     db.session.flush()
     _audit_account("accounts.user.activate" if active else "accounts.user.deactivate", user, actor,
                    {"active": not active}, {"active": active})
+    if not active:
+        events.account_deactivated.send(user, actor)
 
 
 def link_employee(user: User, employee: Employee | None, *, actor) -> None:

@@ -248,14 +248,16 @@ def api_tokens():
             if unit is None or unit.instansi_id != current_user.instansi_id:
                 abort(400)
         row, issued = tokens.issue_token(current_user.instansi_id, form.name.data, form.scopes.data, unit,
-                                         actor=current_user)
+                                         actor=current_user, days=form.days.data)
         flash(gettext("Token %(name)s dibuat. Salin sekarang: token ini hanya ditampilkan sekali.", name=row.name),
               "success")
         form = _token_form()
         form.name.data = ""
+        form.days.data = tokens.DEFAULT_DAYS
     rows = tokens.tokens_of(current_user.instansi_id)
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.instansi_id == current_user.instansi_id))}
-    return render_template("appraisal/out/api_tokens.html", form=form, issued=issued, rows=rows, units=units)
+    return render_template("appraisal/out/api_tokens.html", form=form, issued=issued, rows=rows, units=units,
+                           min_days=tokens.MIN_DAYS, max_days=tokens.MAX_DAYS, default_days=tokens.DEFAULT_DAYS)
 
 
 @bp.route("/api-token/<int:token_id>/cabut", methods=["POST"])
