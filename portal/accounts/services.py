@@ -48,9 +48,13 @@ def find_user(login: str) -> User | None:
         return None
     user = db.session.scalar(select(User).where(User.username == login.lower()))
     if user is None and login.replace(" ", "").isdigit():
-        user = db.session.scalar(
+        # A NIP is unique within an instansi: one held in two instansi names no single account
+        # (that employee logs in with a username).
+        holders = db.session.scalars(
             select(User).join(Employee, User.employee_id == Employee.id).where(Employee.nip == login.replace(" ", ""))
-        )
+            .limit(2)
+        ).all()
+        user = holders[0] if len(holders) == 1 else None
     return user
 
 

@@ -92,8 +92,6 @@ def import_employees(
             problems.append(RowProblem(number, N_("NIP %(nip)s sudah muncul di baris %(other)d."), {"nip": nip, "other": seen[nip]}))
         elif nip:
             seen[nip] = number
-            if nip not in existing and db.session.scalar(select(Employee.id).where(Employee.nip == nip)) is not None:
-                problems.append(RowProblem(number, N_("NIP %(nip)s terdaftar di instansi lain."), {"nip": nip}))
         name = cells.get("nama", "").strip()
         if not name:
             problems.append(RowProblem(number, N_("Nama wajib diisi.")))

@@ -243,7 +243,8 @@ def _save_employee(form: EmployeeForm, employee: Employee | None) -> Employee | 
     except InvalidNip as error:
         form.nip.errors.append(say(error))
         return None
-    clash = db.session.scalar(select(Employee.id).where(Employee.nip == nip))
+    clash = db.session.scalar(select(Employee.id).where(Employee.instansi_id == current_user.instansi_id,
+                                                        Employee.nip == nip))
     if clash is not None and (employee is None or clash != employee.id):
         form.nip.errors.append(gettext("NIP sudah terdaftar."))
         return None
