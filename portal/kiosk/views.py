@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal import clock, nav
 from portal.access import PUBLIC, access
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.extensions import db, limiter
 from portal.feedback.links import kiosk_url
 from portal.forms import EmptyForm
@@ -22,12 +22,14 @@ from portal.kiosk.forms import PairingForm, ReasonForm, VoteForm
 from portal.kiosk.models import KioskDevice
 from portal.messages import say
 from portal.org.models import Counter
-from portal.org.permissions import my_managed, my_managed_units
+from portal.org.permissions import my_managed, my_readable_units
 from surveys import kiosk as kiosk_rules
 from surveys.errors import DomainError
 
 bp = Blueprint("kiosk", __name__, template_folder="templates")
 MANAGERS = (SUPERVISOR, HR, ADMIN)
+#: The list of tablets is read by the auditor too.
+READERS = (*MANAGERS, AUDITOR)
 #: Chrome keeps a cookie at most 400 days; the cookie is renewed with every vote (a new token).
 DEVICE_COOKIE_DAYS = 400
 #: The thank-you page goes back to the faces after this long; an unanswered "Apa yang kurang?" too.
@@ -38,7 +40,7 @@ REUSE_SHOWN_FOR = timedelta(days=30)
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 nav.register("kiosk.manage", _l("Kiosk"), _l("Tablet penilaian cepat di loket: pasang dan cabut perangkat."),
-             *MANAGERS, order=60)
+             *READERS, order=60)
 
 
 def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.mm") -> str:
@@ -52,9 +54,9 @@ def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.
 # --- Management (unit heads, HR, admin) --------------------------------------------------------
 
 @bp.route("/kiosk/")
-@access(*MANAGERS)
+@access(*READERS)
 def manage():
-    units = {unit.id: unit for unit in my_managed_units()}
+    units = {unit.id: unit for unit in my_readable_units()}
     counters = db.session.scalars(
         select(Counter).where(Counter.unit_id.in_(units), Counter.active.is_(True)).order_by(Counter.code)
     ).all()
