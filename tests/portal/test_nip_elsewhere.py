@@ -72,15 +72,9 @@ def test_the_import_command_too(runner, org, db, elsewhere, tmp_path):
 
 def test_a_bad_row_lists_the_same_problems_for_either_nip(hr_client, org, db, elsewhere):
     """In a rejected file, another instansi's NIP draws no remark of its own."""
-    nowhere = new_nip()
-    answers = {}
-    for nip in (elsewhere.nip, nowhere):
-        data = f"nip,nama,unit\r\n{nip},Pegawai Pindahan,TIDAKADA\r\n".encode()
-        response = post_form(hr_client, "/organisasi/pegawai/impor", {"file": (io.BytesIO(data), "p.csv")},
-                             content_type="multipart/form-data")
-        answers[nip] = response.get_data(as_text=True)
-    assert "Unit kerja" in answers[nowhere]
-    _same(answers[elsewhere.nip], elsewhere.nip, answers[nowhere], nowhere)
+    _nowhere, page = _upload_both(hr_client, "/organisasi/pegawai/impor", elsewhere,
+                                  lambda nip: f"nip,nama,unit\r\n{nip},Pegawai Pindahan,TIDAKADA\r\n".encode())
+    assert "Unit kerja" in page
 
 
 def test_the_employee_form_takes_another_instansis_nip(hr_client, org, db, elsewhere):
@@ -96,33 +90,32 @@ def test_the_employee_form_takes_another_instansis_nip(hr_client, org, db, elsew
     assert again.status_code == 200 and "NIP sudah terdaftar." in again.get_data(as_text=True)
 
 
-def test_paper_responses_name_another_instansis_nip_as_unknown(hr_client, org, db, elsewhere):
+def _upload_both(client, url, elsewhere, file_for) -> tuple[str, str]:
+    """Upload the file `file_for(nip)` names once with another instansi's NIP and once with a NIP
+    that exists nowhere; both are refused the same way. Returns the second NIP and its page."""
     nowhere = new_nip()
     answers = {}
     for nip in (elsewhere.nip, nowhere):
-        response = post_form(hr_client, "/survei/impor", {"file": (io.BytesIO(as_csv([row(nip=nip)])), "kertas.csv")},
+        response = post_form(client, url, {"file": (io.BytesIO(file_for(nip)), "berkas.csv")},
                              content_type="multipart/form-data")
         assert response.status_code == 200
         answers[nip] = response.get_data(as_text=True)
-    assert f"Petugas dengan NIP {nowhere} tidak terdaftar di instansi ini." in answers[nowhere]
     _same(answers[elsewhere.nip], elsewhere.nip, answers[nowhere], nowhere)
+    return nowhere, answers[nowhere]
+
+
+def test_paper_responses_name_another_instansis_nip_as_unknown(hr_client, org, db, elsewhere):
+    nowhere, page = _upload_both(hr_client, "/survei/impor", elsewhere, lambda nip: as_csv([row(nip=nip)]))
+    assert f"Petugas dengan NIP {nowhere} tidak terdaftar di instansi ini." in page
 
 
 def test_hasil_kerja_names_another_instansis_nip_as_without_a_record(hr_client, org, db, elsewhere):
     period = make_period(org)
     merge(period)
     db.session.commit()
-    url = f"/penilaian/periode/{period.id}/impor-hasil-kerja"
-    nowhere = new_nip()
-    answers = {}
-    for nip in (elsewhere.nip, nowhere):
-        data = f"nip,rating\r\n{nip},sesuai\r\n".encode()
-        response = post_form(hr_client, url, {"file": (io.BytesIO(data), "hasil.csv")},
-                             content_type="multipart/form-data")
-        assert response.status_code == 200
-        answers[nip] = response.get_data(as_text=True)
-    assert f"NIP {nowhere} tidak mempunyai catatan pada periode ini." in answers[nowhere]
-    _same(answers[elsewhere.nip], elsewhere.nip, answers[nowhere], nowhere)
+    nowhere, page = _upload_both(hr_client, f"/penilaian/periode/{period.id}/impor-hasil-kerja", elsewhere,
+                                 lambda nip: f"nip,rating\r\n{nip},sesuai\r\n".encode())
+    assert f"NIP {nowhere} tidak mempunyai catatan pada periode ini." in page
 
 
 def test_the_audit_command_knows_only_its_own_instansis_nips(runner, org, db, elsewhere):
