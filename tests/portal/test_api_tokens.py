@@ -13,14 +13,14 @@ from portal.appraisal import tokens
 from portal.appraisal.models import ApiToken
 from portal.audit.models import AuditEvent
 from tests.conftest import client_for, post_form
-from tests.portal.appraisal_output_data import make_period
+from tests.portal.appraisal_output_data import PERIOD_2025, make_period
 
 ISSUED = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def period(factory, org, db):
-    period = make_period(factory, org.instansi)
+def period(org, db):
+    period = make_period(org.instansi, **PERIOD_2025)
     db.session.commit()
     return period
 
@@ -95,7 +95,8 @@ def test_the_admin_chooses_the_lifetime_within_bounds(admin_client, db, org):
     assert row.expires_at == ISSUED + timedelta(days=30)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "api_token.issue"))
     assert json.loads(event.after)["expires_at"] == "2026-04-01T01:00:00+00:00"
-    page = admin_client.get("/penilaian/api-token").get_data(as_text=True)
+    with clock.frozen(ISSUED):  # the session last wrote in this moment: read the list in it too
+        page = admin_client.get("/penilaian/api-token").get_data(as_text=True)
     assert "Berlaku sampai" in page and "1 Apr 2026" in page
 
 
