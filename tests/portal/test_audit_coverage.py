@@ -4,10 +4,11 @@
 The issue's list, and where each part stands:
 
 - org-chart changes (supervisor, unit, job group, active), duty roster changes, role grants, API
-  tokens issued and revoked: here, one step each (`STEPS`);
+  tokens issued and revoked: here, one step each (`_steps`);
 - period settings, rater changes, objections and their decisions: added with the segregation of
   duties work; batch verification and withdrawal, releases of held responses: added with the
-  score-integrity work. Each joins `STEPS` when it lands on main.
+  score-integrity work. Each joins `_steps` when it lands on main; until then its part of
+  `ISSUE_LIST` is a strict xfail naming the branch that owns it.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal import clock
@@ -143,9 +145,33 @@ def test_every_change_the_issue_names_is_in_the_audit_command(app, runner, db, o
     assert missing == [], missing
 
 
-def test_the_steps_cover_the_issues_list(org):
-    """The families of the issue's list that are recorded today, each made by at least one step."""
-    actions = {step.action for step in _steps(org)}
-    for family in ("org.employee.supervisor", "org.employee.unit", "org.employee.job_group", "org.employee.active",
-                   "org.roster.", "accounts.role.grant", "api_token.issue", "api_token.revoke"):
-        assert any(action.startswith(family) for action in actions), family
+SOD = "the segregation-of-duties branch (wt-sod, issue 15) records it and adds its step"
+INTEGRITY = "the score-integrity branch (wt-integrity, issue 13) records it and adds its step"
+
+#: The issue's list, part by part, with the action codes (prefixes) a step of that part leaves.
+ISSUE_LIST = [
+    pytest.param("org.employee.supervisor", id="org chart: supervisor"),
+    pytest.param("org.employee.unit", id="org chart: unit"),
+    pytest.param("org.employee.job_group", id="org chart: job group"),
+    pytest.param("org.employee.active", id="org chart: active"),
+    pytest.param("org.roster.", id="duty roster"),
+    pytest.param("appraisal.period.update", id="period settings", marks=pytest.mark.xfail(strict=True, reason=SOD)),
+    pytest.param("appraisal.settings.", id="settings proposals", marks=pytest.mark.xfail(strict=True, reason=SOD)),
+    pytest.param("reviews.rater", id="rater changes", marks=pytest.mark.xfail(strict=True, reason=SOD)),
+    pytest.param("feedback.batch.verify", id="batch verification", marks=pytest.mark.xfail(strict=True, reason=INTEGRITY)),
+    pytest.param("feedback.batch.withdraw", id="batch withdrawal", marks=pytest.mark.xfail(strict=True, reason=INTEGRITY)),
+    pytest.param("appraisal.objection.file", id="objections", marks=pytest.mark.xfail(strict=True, reason=SOD)),
+    pytest.param("appraisal.objection.decide", id="objection decisions", marks=pytest.mark.xfail(strict=True, reason=SOD)),
+    pytest.param("feedback.hold.release", id="releases of held responses",
+                 marks=pytest.mark.xfail(strict=True, reason=INTEGRITY)),
+    pytest.param("accounts.role.grant", id="role grants"),
+    pytest.param("api_token.issue", id="API tokens issued"),
+    pytest.param("api_token.revoke", id="API tokens revoked"),
+]
+
+
+@pytest.mark.parametrize("family", ISSUE_LIST)
+def test_the_steps_cover_the_issues_list(org, family):
+    """Each part of the issue's list is made by at least one step of the test above. The parts
+    still to land on main are expected to fail (strictly: the step that covers one ends its mark)."""
+    assert any(step.action.startswith(family) for step in _steps(org)), family
