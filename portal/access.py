@@ -54,11 +54,21 @@ def access(*allowed: str, own_account: bool = False):
     return decorate
 
 
-def may_change(allowed: frozenset[str]) -> bool:
-    """Whether the signed-in user holds a role that may change things through a view declared
-    with `allowed`: one of them (any, for SIGNED_IN) that is not read-only."""
-    roles = current_user.roles - READ_ONLY_ROLES
-    return bool(roles) if SIGNED_IN in allowed else bool(roles & allowed)
+def may_change(allowed: frozenset[str], roles=None) -> bool:
+    """Whether the signed-in user (or one holding `roles`) holds a role that may change things
+    through a view declared with `allowed`: one of them (any, for SIGNED_IN) that is not read-only."""
+    changing = frozenset(current_user.roles if roles is None else roles) - READ_ONLY_ROLES
+    return bool(changing) if SIGNED_IN in allowed else bool(changing & allowed)
+
+
+def refused_as_read_only(endpoint: str, method: str, roles) -> bool:
+    """Whether access() refuses a user holding `roles` this method on `endpoint` (403) because
+    every role that lets them in only reads: the rule the security suite expects."""
+    view = current_app.view_functions.get(endpoint)
+    allowed = getattr(view, "cermin_access", frozenset())
+    if method in SAFE_METHODS or getattr(view, "cermin_own_account", False) or PUBLIC in allowed:
+        return False
+    return not may_change(allowed, roles)
 
 
 def is_read_only(user) -> bool:
