@@ -106,9 +106,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _subscribe_features() -> None:
     """Upper features listen to what the lower ones store (`portal/events.py`)."""
+    from portal.appraisal import tokens
     from portal.insight import alerts
 
     alerts.subscribe()
+    tokens.subscribe()
 
 
 def _register_request_hooks(app: Flask) -> None:

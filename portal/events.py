@@ -33,3 +33,8 @@ class Hook:
 responses_stored_at_loket = Hook("responses_stored_at_loket")
 #: A batch of responses stored for an instansi (a paper import), sent with (instansi).
 responses_imported = Hook("responses_imported")
+#: An account was deactivated, sent with (user, actor): what the user issued dies with it (API
+#: tokens, portal/appraisal/tokens.py).
+account_deactivated = Hook("account_deactivated")
+#: An account lost a role, sent with (user, role, actor).
+account_lost_role = Hook("account_lost_role")

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import or_, select, update
 
-from portal import audit, clock
+from portal import audit, clock, events
 from portal.accounts import throttle
 from portal.accounts.models import ROLES, User, UserRole
 from portal.accounts.throttle import Client, ThrottlePolicy
@@ -52,9 +52,13 @@ def find_user(login: str) -> User | None:
         return None
     user = db.session.scalar(select(User).where(User.username == login.lower()))
     if user is None and login.replace(" ", "").isdigit():
-        user = db.session.scalar(
+        # A NIP is unique within an instansi: one held in two instansi names no single account
+        # (that employee logs in with a username).
+        holders = db.session.scalars(
             select(User).join(Employee, User.employee_id == Employee.id).where(Employee.nip == login.replace(" ", ""))
-        )
+            .limit(2)
+        ).all()
+        user = holders[0] if len(holders) == 1 else None
     return user
 
 
@@ -204,6 +208,8 @@ def set_roles(user: User, roles: set[str], *, actor) -> None:
         user.role_rows.append(UserRole(role=role))
         _audit_account("accounts.role.grant", user, actor, None, {"role": role})
     db.session.flush()
+    for role in sorted(set(current) - roles):
+        events.account_lost_role.send(user, role, actor)
 
 
 def set_active(user: User, active: bool, *, actor) -> None:
@@ -217,6 +223,8 @@ def set_active(user: User, active: bool, *, actor) -> None:
     db.session.flush()
     _audit_account("accounts.user.activate" if active else "accounts.user.deactivate", user, actor,
                    {"active": not active}, {"active": active})
+    if not active:
+        events.account_deactivated.send(user, actor)
 
 
 def link_employee(user: User, employee: Employee | None, *, actor) -> None:

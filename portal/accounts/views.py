@@ -160,7 +160,7 @@ def login_code():
 
 
 @bp.route("/keluar", methods=["POST"])
-@access(SIGNED_IN)
+@access(SIGNED_IN, own_account=True)
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
@@ -203,7 +203,7 @@ def first_password():
 
 
 @bp.route("/akun", methods=["GET", "POST"])
-@access(SIGNED_IN)
+@access(SIGNED_IN, own_account=True)
 def account():
     password_form = ChangePasswordForm(prefix="pw")
     language_form = LanguageForm(prefix="lang", locale=current_user.locale or "")

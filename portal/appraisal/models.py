@@ -198,6 +198,8 @@ class ApiToken(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    #: The token stops working at this instant (portal/appraisal/tokens.py: 90 days by default).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

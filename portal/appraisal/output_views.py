@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from portal import nav
 from portal.access import SIGNED_IN, access, of_my_instansi
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.appraisal import exports, reports, tokens
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.appraisal.output_forms import ApiTokenForm
@@ -30,7 +30,9 @@ from portal.org.models import Employee, Instansi, Unit
 from surveys.appraisal import Component
 
 bp = Blueprint("appraisal_out", __name__, url_prefix="/penilaian", template_folder="templates")
-EXPORTERS = (HR, ADMIN, SUPERVISOR)
+EXPORTERS = (HR, ADMIN, SUPERVISOR, AUDITOR)
+#: Development areas and recognition: HR's, read by the auditor too.
+PLANNERS = (HR, ADMIN, AUDITOR)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The record's fields behind each component on the sheet, in the order people read them.
 COMPONENTS = (
@@ -176,7 +178,7 @@ def sheet(record_id: int):
 # --- development areas ---------------------------------------------------------------------
 
 @bp.route("/<int:period_id>/pengembangan")
-@access(HR, ADMIN)
+@access(*PLANNERS)
 def development(period_id: int):
     period = _period(period_id)
     scope = _planning_scope(period)
@@ -185,7 +187,7 @@ def development(period_id: int):
 
 
 @bp.route("/<int:period_id>/pengembangan.csv")
-@access(HR, ADMIN)
+@access(*PLANNERS)
 def development_csv(period_id: int):
     scope = _planning_scope(_period(period_id))
     name = exports.file_name(scope, "csv").replace("penilaian-", "pengembangan-", 1)
@@ -200,7 +202,7 @@ def _min_n(period: AppraisalPeriod) -> int:
 
 
 @bp.route("/<int:period_id>/apresiasi")
-@access(HR, ADMIN)
+@access(*PLANNERS)
 def recognition(period_id: int):
     period = _period(period_id)
     scope = _planning_scope(period)
@@ -211,7 +213,7 @@ def recognition(period_id: int):
 
 
 @bp.route("/<int:period_id>/apresiasi/<int:employee_id>/sertifikat")
-@access(HR, ADMIN)
+@access(*PLANNERS)
 def certificate(period_id: int, employee_id: int):
     period = _period(period_id)
     _planning_scope(period)
@@ -248,14 +250,16 @@ def api_tokens():
             if unit is None or unit.instansi_id != current_user.instansi_id:
                 abort(400)
         row, issued = tokens.issue_token(current_user.instansi_id, form.name.data, form.scopes.data, unit,
-                                         actor=current_user)
+                                         actor=current_user, days=form.days.data)
         flash(gettext("Token %(name)s dibuat. Salin sekarang: token ini hanya ditampilkan sekali.", name=row.name),
               "success")
         form = _token_form()
         form.name.data = ""
+        form.days.data = tokens.DEFAULT_DAYS
     rows = tokens.tokens_of(current_user.instansi_id)
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.instansi_id == current_user.instansi_id))}
-    return render_template("appraisal/out/api_tokens.html", form=form, issued=issued, rows=rows, units=units)
+    return render_template("appraisal/out/api_tokens.html", form=form, issued=issued, rows=rows, units=units,
+                           min_days=tokens.MIN_DAYS, max_days=tokens.MAX_DAYS, default_days=tokens.DEFAULT_DAYS)
 
 
 @bp.route("/api-token/<int:token_id>/cabut", methods=["POST"])

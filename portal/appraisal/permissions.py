@@ -7,6 +7,9 @@
 - An employee sees their own record once it is confirmed or finalised.
 - HR may also enter the rating hasil kerja of a draft, send a confirmed record back to draft
   (with a reason) and read the audit log.
+- The auditor (the Inspektorat) reads everything HR reads (periods, records, their audit,
+  exports, development areas, recognition) and changes nothing; portal/access.py refuses it
+  every change, and the `can_*` rules of changes below never name it.
 - Exports and printable sheets follow the same lines (a supervisor exports their team's records);
   development areas across employees and recognition are HR's; admins manage API tokens.
 """
@@ -14,10 +17,16 @@ from __future__ import annotations
 
 from portal.accounts.models import ADMIN, HR, SUPERVISOR
 from portal.appraisal.models import AppraisalRecord
+from portal.roles import INSTANSI_READERS
 
 
 def is_hr(user) -> bool:
     return user.is_authenticated and user.has_role(HR, ADMIN)
+
+
+def reads_instansi(user) -> bool:
+    """HR, admins and the auditor read every record and period of their instansi."""
+    return user.is_authenticated and user.has_role(*INSTANSI_READERS)
 
 
 def is_admin(user) -> bool:
@@ -36,7 +45,7 @@ def is_pejabat_penilai(user, record: AppraisalRecord) -> bool:
 def can_view(user, record: AppraisalRecord) -> bool:
     if not _own_instansi(user, record):
         return False
-    if is_hr(user) or is_pejabat_penilai(user, record):
+    if reads_instansi(user) or is_pejabat_penilai(user, record):
         return True
     employee = getattr(user, "employee", None)
     return employee is not None and employee.id == record.employee_id and record.status in ("confirmed", "finalised")
@@ -65,7 +74,7 @@ def export_reach(user, period) -> str | None:
     their direct reports' records only; anyone else nothing."""
     if not user.is_authenticated or period.instansi_id != user.instansi_id:
         return None
-    if is_hr(user):
+    if reads_instansi(user):
         return EVERY_RECORD
     if user.has_role(SUPERVISOR) and getattr(user, "employee", None) is not None:
         return OWN_TEAM
@@ -78,8 +87,8 @@ def can_print(user, record: AppraisalRecord) -> bool:
 
 
 def can_plan_with(user, period) -> bool:
-    """Development areas across employees and recognition lists are HR's."""
-    return user.is_authenticated and period.instansi_id == user.instansi_id and is_hr(user)
+    """Development areas across employees and recognition lists are HR's (the auditor reads them)."""
+    return user.is_authenticated and period.instansi_id == user.instansi_id and reads_instansi(user)
 
 
 def can_manage_api_tokens(user) -> bool:
@@ -96,7 +105,12 @@ def can_return_to_draft(user, record: AppraisalRecord) -> bool:
 
 
 def can_read_audit(user, record: AppraisalRecord) -> bool:
-    return _own_instansi(user, record) and is_hr(user)
+    return _own_instansi(user, record) and reads_instansi(user)
+
+
+def can_read_period(user, period) -> bool:
+    """HR, admins and the auditor read the periods of their own instansi."""
+    return user.is_authenticated and period.instansi_id == user.instansi_id and reads_instansi(user)
 
 
 def can_manage_period(user, period) -> bool:

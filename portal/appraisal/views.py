@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from portal import clock, nav
 from portal.access import access, of_my_instansi
-from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User
+from portal.accounts.models import ADMIN, AUDITOR, EMPLOYEE, HR, SUPERVISOR, User
 from portal.appraisal import audit, overview, permissions, workflow
 # Aliased: the views `periods`, `merge` and `hasil_kerja` have the modules' names.
 from portal.appraisal import hasil_kerja as hasil_kerja_import, merge as merging, periods as appraisal_periods
@@ -40,7 +40,9 @@ from surveys.appraisal import Predikat, Rating
 
 bp = Blueprint("appraisal", __name__, url_prefix="/penilaian", template_folder="templates")
 MANAGERS = (HR, ADMIN)
-EVERYONE = (HR, ADMIN, SUPERVISOR, EMPLOYEE)
+#: Who reads HR's pages: HR, admins and the auditor (who changes nothing: portal/access.py).
+READERS = (*MANAGERS, AUDITOR)
+EVERYONE = (HR, ADMIN, SUPERVISOR, EMPLOYEE, AUDITOR)
 RATERS = (HR, ADMIN, SUPERVISOR)
 #: How many waiting records the period page lists before saying "and N more".
 WAITING_SHOWN = 200
@@ -110,6 +112,13 @@ def _managed_period(period_id: int) -> AppraisalPeriod:
     return period
 
 
+def _readable_period(period_id: int) -> AppraisalPeriod:
+    period = _period(period_id)
+    if not permissions.can_read_period(current_user, period):
+        abort(404)
+    return period
+
+
 def _record(record_id: int) -> AppraisalRecord:
     record = db.session.get(AppraisalRecord, record_id)
     if record is None or not permissions.can_view(current_user, record):
@@ -136,7 +145,7 @@ def _attach(form, error: AppraisalError, fallback: str | None = None) -> None:
 @bp.route("/")
 @access(*EVERYONE)
 def index():
-    if permissions.is_hr(current_user):
+    if permissions.reads_instansi(current_user):
         return redirect(url_for("appraisal.periods"))
     if current_user.has_role(SUPERVISOR) and current_user.employee is not None:
         return redirect(url_for("appraisal.team"))
@@ -146,7 +155,7 @@ def index():
 # --- periods (HR) ---------------------------------------------------------------------------------
 
 @bp.route("/periode")
-@access(*MANAGERS)
+@access(*READERS)
 def periods():
     rows = [(period, appraisal_periods.status_counts(period))
             for period in appraisal_periods.periods_of(current_user.instansi_id)]
@@ -223,9 +232,9 @@ def edit_period(period_id: int):
 
 
 @bp.route("/periode/<int:period_id>")
-@access(*MANAGERS)
+@access(*READERS)
 def period(period_id: int):
-    period = _managed_period(period_id)
+    period = _readable_period(period_id)
     waiting = overview.waiting(period)
     return render_template(
         "appraisal/period.html", period=period, counts=appraisal_periods.status_counts(period),
@@ -256,9 +265,9 @@ def merge(period_id: int):
 
 
 @bp.route("/periode/<int:period_id>/unit/<int:unit_id>")
-@access(*MANAGERS)
+@access(*READERS)
 def unit(period_id: int, unit_id: int):
-    period = _managed_period(period_id)
+    period = _readable_period(period_id)
     unit = _unit(unit_id)
     records = overview.records_of(period, unit_id=unit.id)
     return render_template("appraisal/unit.html", period=period, unit=unit, records=records,
@@ -453,7 +462,7 @@ def return_to_draft(record_id: int):
 # --- the Pejabat Penilai --------------------------------------------------------------------------
 
 @bp.route("/tim")
-@access(SUPERVISOR, *MANAGERS)
+@access(SUPERVISOR, *READERS)
 def team():
     employee = current_user.employee
     groups = overview.team_records(employee) if employee is not None else []

@@ -20,7 +20,7 @@ from wtforms.validators import NumberRange, Optional
 
 from portal import nav
 from portal.access import access
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.extensions import db
 from portal.feedback import scoring
 from portal.forms import Form
@@ -31,7 +31,7 @@ from surveys import kiosk, skm
 
 bp = Blueprint("insight", __name__, url_prefix="/dasbor", template_folder="templates")
 #: Unit heads hold the supervisor role; which units they see is decided by permissions.py.
-VIEWERS = (HR, ADMIN, SUPERVISOR)
+VIEWERS = (HR, ADMIN, SUPERVISOR, AUDITOR)
 
 nav.register("insight.index", _l("Dasbor IKM"),
              _l("Indeks Kepuasan Masyarakat per unit, loket, layanan dan petugas."), *VIEWERS, order=55)

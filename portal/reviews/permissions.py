@@ -6,16 +6,24 @@
 - An employee nominates peers for themselves in a draft cycle, answers their invitations, and
   reads their own report once the cycle is released.
 - Nobody reads an individual response; only group figures exist outside the rater's own draft.
+- The auditor (the Inspektorat) reads what HR reads (cycles, their raters, reports once closed)
+  and changes nothing (portal/access.py); the rules of changes below never name it.
 """
 from __future__ import annotations
 
 from portal.accounts.models import ADMIN, HR
 from portal.org.models import Employee
 from portal.reviews.models import ReviewCycle
+from portal.roles import INSTANSI_READERS
 
 
 def is_hr(user) -> bool:
     return user.is_authenticated and user.has_role(HR, ADMIN)
+
+
+def reads_instansi(user) -> bool:
+    """HR, admins and the auditor read every cycle and report of their instansi."""
+    return user.is_authenticated and user.has_role(*INSTANSI_READERS)
 
 
 def same_instansi(user, cycle: ReviewCycle) -> bool:
@@ -24,6 +32,11 @@ def same_instansi(user, cycle: ReviewCycle) -> bool:
 
 def can_manage_cycle(user, cycle: ReviewCycle) -> bool:
     return same_instansi(user, cycle) and is_hr(user)
+
+
+def can_read_cycle(user, cycle: ReviewCycle) -> bool:
+    """The cycle's page: its reviewees, raters (names only) and response counts."""
+    return same_instansi(user, cycle) and reads_instansi(user)
 
 
 def is_direct_supervisor(user, reviewee: Employee) -> bool:
@@ -51,12 +64,12 @@ def can_read_report(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
         return cycle.state == "released"
     if cycle.state not in ("closed", "released"):
         return False
-    return is_hr(user) or is_direct_supervisor(user, reviewee)
+    return reads_instansi(user) or is_direct_supervisor(user, reviewee)
 
 
 def can_see_raters(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
     """HR and the reviewee's pejabat penilai see who rates whom (names only, never answers)."""
-    return same_instansi(user, cycle) and (is_hr(user) or is_direct_supervisor(user, reviewee))
+    return same_instansi(user, cycle) and (reads_instansi(user) or is_direct_supervisor(user, reviewee))
 
 
 def can_set_expectations(user, cycle: ReviewCycle, reviewee: Employee) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portal import nav
 from portal.access import PUBLIC, access, of_my_instansi
-from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, EMPLOYEE, HR, SUPERVISOR
 from portal.extensions import db
 from portal.localtime import today
 from portal.messages import say
@@ -230,7 +230,7 @@ def _own_cycles(employee: Employee) -> list[ReviewCycle]:
 def _team_cycles(user) -> list[ReviewCycle]:
     """Closed or released cycles with reports the user may read besides their own."""
     stmt = select(ReviewCycle).where(ReviewCycle.instansi_id == user.instansi_id, ReviewCycle.state.in_(REPORT_STATES))
-    if not permissions.is_hr(user):
+    if not permissions.reads_instansi(user):
         if user.employee is None:
             return []
         stmt = stmt.where(ReviewCycle.id.in_(
@@ -240,7 +240,7 @@ def _team_cycles(user) -> list[ReviewCycle]:
 
 
 @bp.route("/ulasan-saya")
-@access(EMPLOYEE, SUPERVISOR, HR, ADMIN)
+@access(EMPLOYEE, SUPERVISOR, HR, ADMIN, AUDITOR)
 def mine():
     employee = current_user.employee
     pending, own = [], []
@@ -289,12 +289,12 @@ def _is_reviewee(cycle: ReviewCycle, employee: Employee) -> bool:
 
 
 @bp.route("/360/laporan/<int:cycle_id>")
-@access(SUPERVISOR, HR, ADMIN)
+@access(SUPERVISOR, HR, ADMIN, AUDITOR)
 def report_index(cycle_id: int):
     cycle = _cycle(cycle_id)
     units = list(db.session.scalars(select(Unit).join(ReviewCycleUnit, ReviewCycleUnit.unit_id == Unit.id)
                                     .where(ReviewCycleUnit.cycle_id == cycle.id).order_by(Unit.name)))
-    hr = permissions.is_hr(current_user)
+    hr = permissions.reads_instansi(current_user)
     form = ReportFilterForm(units, request.args)
     unit_id = form.unit.data if hr and form.validate() else 0
     readable = [e for e in _reviewees(cycle, unit_id or None)
@@ -304,7 +304,7 @@ def report_index(cycle_id: int):
 
 
 @bp.route("/360/laporan/<int:cycle_id>/<int:employee_id>")
-@access(EMPLOYEE, SUPERVISOR, HR, ADMIN)
+@access(EMPLOYEE, SUPERVISOR, HR, ADMIN, AUDITOR)
 def report(cycle_id: int, employee_id: int):
     cycle = _cycle(cycle_id)
     reviewee = db.session.get(Employee, employee_id)

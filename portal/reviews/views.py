@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal import nav
 from portal.access import SIGNED_IN, access, of_my_instansi
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.accounts.views import safe_next
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -37,13 +37,16 @@ from surveys.review import RaterGroup
 
 bp = Blueprint("reviews", __name__, url_prefix="/360", template_folder="templates")
 MANAGERS = (HR, ADMIN)
+#: Who reads HR's cycle and questionnaire pages: HR, admins and the auditor (who changes nothing).
+READERS = (*MANAGERS, AUDITOR)
 #: Supervisors reach their team pages; whether a cycle concerns them is decided per cycle.
 RUNNERS = (HR, ADMIN, SUPERVISOR)
 SEARCH_LIMIT = 30
 SEARCH_MIN_CHARS = 3
 
 nav.register("reviews.cycles", _l("Ulasan 360"),
-             _l("Siklus ulasan 360 derajat BerAKHLAK: penilai, undangan dan tingkat tanggapan."), *RUNNERS, order=40)
+             _l("Siklus ulasan 360 derajat BerAKHLAK: penilai, undangan dan tingkat tanggapan."), *RUNNERS, AUDITOR,
+             order=40)
 
 NEXT_STATE = {"draft": "open", "open": "closed", "closed": "released"}
 GROUP_LABELS = {group.value: group.label for group in RaterGroup}
@@ -61,6 +64,13 @@ def review_labels():
 
 def _cycle(cycle_id: int) -> ReviewCycle:
     return of_my_instansi(ReviewCycle, cycle_id)
+
+
+def _readable_cycle(cycle_id: int) -> ReviewCycle:
+    cycle = _cycle(cycle_id)
+    if not permissions.can_read_cycle(current_user, cycle):
+        abort(403)
+    return cycle
 
 
 def _managed_cycle(cycle_id: int) -> ReviewCycle:
@@ -136,11 +146,11 @@ def _team_cycle_ids(employee: Employee | None) -> set[int]:
 
 
 @bp.route("/")
-@access(*RUNNERS)
+@access(*RUNNERS, AUDITOR)
 def cycles():
     me = current_user.employee
     team_ids = _team_cycle_ids(me)
-    hr = permissions.is_hr(current_user)
+    hr = permissions.reads_instansi(current_user)
     stmt = select(ReviewCycle).where(ReviewCycle.instansi_id == current_user.instansi_id)
     if not hr:
         # A supervisor sees the cycles of their team, and the drafts in which they may nominate peers.
@@ -208,9 +218,9 @@ def _reviewee_blocks(cycle: ReviewCycle, people: list[Employee]) -> list[dict]:
 
 
 @bp.route("/<int:cycle_id>")
-@access(*MANAGERS)
+@access(*READERS)
 def cycle(cycle_id: int):
-    cycle = _managed_cycle(cycle_id)
+    cycle = _readable_cycle(cycle_id)
     people = services.reviewees(cycle)
     here = url_for("reviews.cycle", cycle_id=cycle.id)
     context = {
@@ -536,9 +546,10 @@ def withdraw_nomination(cycle_id: int, invitation_id: int):
 # --- questionnaires (HR) --------------------------------------------------------------------------
 
 @bp.route("/kuesioner")
-@access(*MANAGERS)
+@access(*READERS)
 def questionnaires():
-    services.default_questionnaire(current_user.instansi)
+    if permissions.is_hr(current_user):  # the first visit creates the default; a reader only reads
+        services.default_questionnaire(current_user.instansi)
     rows = db.session.scalars(select(Questionnaire).where(
         Questionnaire.instansi_id == current_user.instansi_id).order_by(Questionnaire.name)).all()
     listing = [{"questionnaire": q, "in_use": services.questionnaire_in_use(q),
@@ -547,7 +558,7 @@ def questionnaires():
 
 
 @bp.route("/kuesioner/<int:questionnaire_id>")
-@access(*MANAGERS)
+@access(*READERS)
 def questionnaire(questionnaire_id: int):
     questionnaire = _questionnaire(questionnaire_id)
     values = services.values_of(questionnaire)
