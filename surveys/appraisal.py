@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from surveys import berakhlak, skm
 from surveys.errors import InvalidValue, InvalidWeights
-from surveys.exact import Number, round_half_up, to_fraction
+from surveys.exact import Number, largest_remainder, round_half_up, to_fraction
 from surveys.i18n import N_, Message
 
 # --- ratings and predikat -------------------------------------------------------------------
@@ -375,15 +375,12 @@ _SHARE_RULES: dict[OrgPredikat, tuple[tuple[Predikat, str, int], ...]] = {
 }
 
 
-def distribution_warnings(
-    org: OrgPredikat, counts: Mapping[Predikat | str, int]
-) -> list[Message]:
-    """Departures from the expected spread of employee predikat, as warnings for HR.
-
-    The detail of the rules is unconfirmed, so they never block: a departure is a warning,
-    not an error. No employees, no warnings. Invalid input (a negative count) still raises.
+def predikat_shares(counts: Mapping[Predikat | str, int]) -> dict[Predikat, Decimal]:
+    """Each predikat's share of the employees, in percent to two decimals, as shown: by the
+    largest remainder method, so the shares add up to exactly 100.00 (ties to the predikat
+    listed first). Every statement about a share (the table, the warnings and the check
+    against the pola distribusi) uses these figures. No employees: every share is 0.00.
     """
-    org = OrgPredikat(org)
     tally = dict.fromkeys(Predikat, 0)
     for key, count in counts.items():
         if count < 0:
@@ -391,36 +388,47 @@ def distribution_warnings(
         tally[Predikat(key)] += count
     total = sum(tally.values())
     if total == 0:
-        return []
+        return dict.fromkeys(Predikat, Decimal("0.00"))
+    return dict(zip(tally, largest_remainder([Fraction(count * 100, total) for count in tally.values()])))
 
-    def share(count: int) -> Fraction:
-        return Fraction(count * 100, total)
+
+def distribution_warnings(
+    org: OrgPredikat, counts: Mapping[Predikat | str, int]
+) -> list[Message]:
+    """Departures from the expected spread of employee predikat, as warnings for HR.
+
+    The detail of the rules is unconfirmed, so they never block: a departure is a warning,
+    not an error. No employees, no warnings. Invalid input (a negative count) still raises.
+    The shares are compared as shown (:func:`predikat_shares`), so a table reading 70.00%
+    never carries a warning that it is above 70%.
+    """
+    org = OrgPredikat(org)
+    shares = predikat_shares(counts)
+    tally = dict.fromkeys(Predikat, 0)
+    for key, count in counts.items():
+        tally[Predikat(key)] += count
+    total = sum(tally.values())
+    if total == 0:
+        return []
 
     base = {"org": org.label, "total": total}
     warnings: list[Message] = []
     for counted, kind, limit in _SHARE_RULES[org]:
-        count = tally[counted]
-        if (kind == "max" and share(count) > limit) or (kind == "min" and share(count) < limit):
+        count, share = tally[counted], shares[counted]
+        if (kind == "max" and share > limit) or (kind == "min" and share < limit):
             warnings.append(
                 (
                     MSG_AT_MOST if kind == "max" else MSG_AT_LEAST,
-                    {
-                        **base,
-                        "predikat": counted.label,
-                        "share": _percent(share(count)),
-                        "count": count,
-                        "limit": limit,
-                    },
+                    {**base, "predikat": counted.label, "share": share, "count": count, "limit": limit},
                 )
             )
     low = tally[Predikat.BUTUH_PERBAIKAN] + tally[Predikat.KURANG]
     if org is OrgPredikat.BAIK and low == 0:
         warnings.append((MSG_NEEDS_LOW, dict(base)))
     if org is OrgPredikat.SANGAT_KURANG:
-        if share(low) < 10:
-            warnings.append(
-                (MSG_LOW_EITHER, {**base, "share": _percent(share(low)), "count": low, "limit": 10})
-            )
+        low_share = shares[Predikat.BUTUH_PERBAIKAN] + shares[Predikat.KURANG]
+        if low_share < 10:
+            warnings.append((MSG_LOW_EITHER, {**base, "share": low_share, "count": low, "limit": 10}))
         if tally[Predikat.SANGAT_BAIK]:
             warnings.append(
                 (

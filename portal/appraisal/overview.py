@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -19,7 +18,6 @@ from portal.extensions import db
 from portal.org.models import Employee, Instansi, Unit
 from surveys import appraisal, berakhlak, skm
 from surveys.appraisal import Predikat
-from surveys.exact import round_half_up
 from surveys.i18n import Message
 
 @dataclass
@@ -33,7 +31,9 @@ class Distribution:
     org_predikat: str
 
     def share(self, predikat: Predikat) -> Decimal:
-        return round_half_up(Fraction(self.counts[predikat] * 100, self.total), 1) if self.total else Decimal(0)
+        """The predikat's share in percent as shown everywhere (the table and the warnings):
+        two decimals, adding up to 100.00 by the largest remainder method."""
+        return appraisal.predikat_shares(self.counts)[predikat]
 
 
 def distribution(period: AppraisalPeriod, unit_id: int | None = None) -> Distribution:

@@ -15,6 +15,7 @@ from surveys.appraisal import (
     composite,
     development_areas,
     distribution_warnings,
+    predikat_shares,
     normalise,
     parse_rating,
     predikat,
@@ -328,6 +329,28 @@ class TestDistribution:
     def test_accepts_stored_values(self):
         warnings = distribution_warnings("Istimewa", {"Sangat Baik": 1})
         assert len(warnings) == 1
+
+    def test_the_sentence_quotes_the_table_s_share(self):
+        # 9 of 11 is 81.8181…%: the table and the warning both say 81.82, and the table adds up.
+        spread = counts(sb=9, b=2)
+        shares = predikat_shares(spread)
+        assert shares[Predikat.SANGAT_BAIK] == Decimal("81.82")
+        assert sum(shares.values()) == 100
+        (warning,) = distribution_warnings(OrgPredikat.ISTIMEWA, spread)
+        assert warning[1]["share"] == shares[Predikat.SANGAT_BAIK]
+
+    def test_a_share_shown_as_the_limit_is_at_the_limit(self):
+        # 7,000.4 of 10,000 would be 70.004%: shown as 70.00, which is not above 70.
+        spread = counts(sb=70_004, b=29_996)
+        assert predikat_shares(spread)[Predikat.SANGAT_BAIK] == Decimal("70.00")
+        assert distribution_warnings(OrgPredikat.ISTIMEWA, spread) == []
+
+    def test_shares_of_nobody_are_zero(self):
+        assert set(predikat_shares(counts()).values()) == {Decimal("0.00")}
+
+    @given(st.lists(st.integers(0, 50), min_size=5, max_size=5).filter(any))
+    def test_shown_shares_add_up_to_a_hundred(self, numbers):
+        assert sum(predikat_shares(dict(zip(Predikat, numbers))).values()) == 100
 
     @given(
         st.sampled_from(list(OrgPredikat)),
