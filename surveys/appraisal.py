@@ -171,14 +171,16 @@ class ComponentEvidence:
 class CompositeResult:
     """The weighted score (None when no component is usable) and how it was reached.
 
-    ``weights_used`` are the weights after renormalisation (they sum to 100); ``explanations``
-    are ``(template, params)`` pairs in plain Indonesian for the employee and the Penilai.
+    ``weights_used`` are the weights after renormalisation (they sum to 100), ``weights_shown``
+    the same to two decimals by largest remainder (they sum to 100.00); ``explanations`` are
+    ``(template, params)`` pairs in plain Indonesian for the employee and the Penilai.
     """
 
     score: Fraction | None
     weights_used: dict[Component, Fraction]
     left_out: list[tuple[Component, LeftOut]] = field(default_factory=list)
     explanations: list[Message] = field(default_factory=list)
+    weights_shown: dict[Component, Decimal] = field(default_factory=dict)
 
     @property
     def score_display(self) -> Decimal | None:
@@ -281,6 +283,7 @@ def composite(
 
     included_total = sum(configured[c] for c in scores)
     weights_used = {c: configured[c] / included_total * 100 for c in scores}
+    weights_shown = shown_weights(weights_used)
     score = sum((scores[c] * weights_used[c] / 100 for c in scores), Fraction(0))
     if left_out:
         explanations.append((MSG_REWEIGHTED, {}))
@@ -295,7 +298,20 @@ def composite(
             )
             for c, weight in weights_used.items()
         )
-    return CompositeResult(score, weights_used, left_out, explanations)
+    return CompositeResult(score, weights_used, left_out, explanations, weights_shown)
+
+
+def shown_weights(weights: Mapping[Component, Fraction]) -> dict[Component, Decimal]:
+    """Weights that add up to 100 as shown: two decimals by largest remainder, ties going to
+    the component listed first (citizen, atasan, rekan, bawahan, self)."""
+    ordered = [c for c in Component if c in weights]
+    return dict(zip(ordered, largest_remainder([weights[c] for c in ordered])))
+
+
+def citizen_component(ikm_shown: Number) -> Decimal:
+    """The citizen component (0–100) from the officer's IKM as shown (25–100, two decimals):
+    (IKM − 25) / 75 × 100, rounded half up to two decimals. IKM 25 is 0, 100 is 100."""
+    return round_half_up(normalise(ikm_shown, skm.SCALE_MIN * skm.CONVERSION, skm.SCALE_MAX * skm.CONVERSION), 2)
 
 
 def suggest_rating(

@@ -16,6 +16,7 @@ from surveys.appraisal import (
     development_areas,
     distribution_warnings,
     predikat_shares,
+    citizen_component,
     normalise,
     parse_rating,
     predikat,
@@ -153,6 +154,7 @@ class TestComposite:
             Component.CITIZEN: Fraction(300, 7),
             Component.ATASAN: Fraction(400, 7),
         }
+        assert result.weights_shown == {Component.CITIZEN: Decimal("42.86"), Component.ATASAN: Decimal("57.14")}
         assert result.score == Fraction(80 * 30 + 70 * 40, 70)
         assert result.score_display == Decimal("74.29")
         templates = [template for template, _ in result.explanations]
@@ -164,6 +166,24 @@ class TestComposite:
             "Komponen Bawahan tidak disertakan: belum ada data."
         )
         assert render(*result.explanations[3]) == "Bobot Masyarakat menjadi 42.86% (semula 30.00%)."
+
+    def test_shown_weights_add_up_to_a_hundred(self):
+        # Weights 3 : 4 : 2 shown alone as 33.33, 44.44 and 22.22 (99.99); by largest remainder:
+        result = composite(
+            [ev(Component.CITIZEN, 80), ev(Component.ATASAN, 81, n=1, min_n=1), ev(Component.REKAN, 79)],
+            {"citizen": 30, "atasan": 40, "rekan": 20, "bawahan": 10},
+        )
+        assert result.weights_shown == {Component.CITIZEN: Decimal("33.33"), Component.ATASAN: Decimal("44.45"),
+                                        Component.REKAN: Decimal("22.22")}
+
+    def test_the_citizen_component_comes_from_the_shown_ikm(self):
+        assert citizen_component(Decimal("85.00")) == Decimal("80.00")
+        assert citizen_component(Decimal("25.00")) == Decimal("0.00")
+        assert citizen_component(Decimal("100.00")) == Decimal("100.00")
+        # (84.99 − 25) / 75 × 100 = 79.9866…
+        assert citizen_component(Decimal("84.99")) == Decimal("79.99")
+        with pytest.raises(InvalidValue):
+            citizen_component(Decimal("24.99"))
 
     def test_render_translates_template_and_labels(self):
         result = composite([], WEIGHTS)
@@ -210,6 +230,7 @@ class TestComposite:
             assert sum(result.weights_used.values()) == 100
             used = [s for c, s in zip(Component, scores) if c in included]
             assert min(used) <= result.score <= max(used)
+            assert sum(result.weights_shown.values()) == 100
         else:
             assert result.score is None
         assert len(result.left_out) + len(included) == sum(1 for w in raw_weights if w)

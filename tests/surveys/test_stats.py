@@ -97,3 +97,10 @@ def test_several_layanan_are_weighted_by_the_officer_s_responses():
     # Every answer identical on both sides: no spread, the difference itself decides.
     assert compare_with_peers([(Moments.of([3, 3]), Moments.of([4, 4]))]).reliably_below
     assert stats.CONFIDENCE == 0.95
+
+
+@given(st.floats(min_value=1, max_value=1e6), st.sampled_from([0.9, 0.95, 0.975, 0.995]))
+def test_the_quantile_inverts_the_distribution_function(df, probability):
+    t = stats.t_quantile.__wrapped__(probability, df)
+    assert abs(stats.t_cdf(t, df) - probability) < 1e-9
+    assert abs(t - stats._t_bisection(probability, df)) < 1e-8 * max(1, t)
