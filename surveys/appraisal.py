@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 
-from surveys import berakhlak, skm
+from surveys import berakhlak, skm, stats
 from surveys.errors import InvalidValue, InvalidWeights
 from surveys.exact import Number, largest_remainder, round_half_up, to_fraction
 from surveys.i18n import N_, Message
@@ -491,3 +491,41 @@ def development_areas(
         values=_weakest(value_means, berakhlak.VALUE_CODES, k),
         unsur=_weakest(unsur_nrr, skm.UNSUR_CODES, k),
     )
+
+
+@dataclass(frozen=True)
+class UnsurGap:
+    """An officer unsur on which the officer is reliably below the other officers at the same
+    layanan: the officer's mean and the peers' (weighted by the officer's responses at each
+    layanan, on 1–4), their difference and the upper end of its 95% interval (under zero)."""
+
+    code: str
+    officer_mean: float
+    peers_mean: float
+    comparison: stats.Comparison
+
+
+def unsur_below_peers(per_unsur: Mapping[str, Sequence[tuple[stats.Moments, stats.Moments]]],
+                      min_n: int) -> tuple[UnsurGap, ...]:
+    """The development areas among the officer unsur: for each unsur, the officer's answers
+    against the other officers' at each layanan the officer served (one (officer, peers) pair of
+    moments per layanan), compared by :func:`surveys.stats.compare_with_peers`. An unsur counts
+    when the officer is reliably below, not under a fixed cut-off, and only when the officer has
+    at least ``min_n`` answers at the layanan compared; most below first, ties in U-order.
+    """
+    if min_n < 1:
+        raise ValueError("min_n must be >= 1")
+    unknown = set(per_unsur) - set(skm.UNSUR_CODES)
+    if unknown:
+        raise ValueError(f"unknown codes: {sorted(unknown)}")
+    gaps = []
+    for code in (c for c in skm.UNSUR_CODES if c in per_unsur):
+        parts = [(officer, peers) for officer, peers in per_unsur[code] if officer.n >= 2 and peers.n >= 2]
+        found = stats.compare_with_peers(parts)
+        if found is None or found.n < min_n or not found.reliably_below:
+            continue
+        officer_mean = sum(officer.n / found.n * float(officer.mean) for officer, _peers in parts)
+        peers_mean = sum(officer.n / found.n * float(peers.mean) for officer, peers in parts)
+        gaps.append(UnsurGap(code, officer_mean, peers_mean, found))
+    position = {code: i for i, code in enumerate(skm.UNSUR_CODES)}
+    return tuple(sorted(gaps, key=lambda gap: (gap.comparison.difference, position[gap.code])))

@@ -17,6 +17,7 @@ from surveys.appraisal import (
     distribution_warnings,
     predikat_shares,
     citizen_component,
+    unsur_below_peers,
     normalise,
     parse_rating,
     predikat,
@@ -25,6 +26,7 @@ from surveys.appraisal import (
 )
 from surveys.errors import DomainError, InvalidValue, InvalidWeights
 from surveys.i18n import render
+from surveys.stats import Moments
 
 ATAS, SESUAI, BAWAH = Rating.DI_ATAS, Rating.SESUAI, Rating.DI_BAWAH
 
@@ -403,3 +405,50 @@ class TestDevelopmentAreas:
     def test_weakest_is_the_minimum(self, nrr):
         areas = development_areas({}, nrr, k=1)
         assert nrr[areas.unsur[0]] == min(nrr.values())
+
+
+class TestUnsurBelowPeers:
+    """Development areas among the officer unsur: reliably below the peers at the same layanan."""
+
+    @staticmethod
+    def answers(*values):
+        return Moments.of(list(values))
+
+    def test_the_best_officer_is_never_flagged_and_a_clearly_weaker_one_is(self):
+        # Five officers at one layanan, every unsur answered around 3.4; one at around 2.6.
+        officers = {f"o{i}": self.answers(*([3, 4, 3, 4, 3] * 12)) for i in range(4)}
+        officers["weak"] = self.answers(*([2, 3, 3, 2, 3] * 12))
+        best = self.answers(*([4, 4, 3, 4, 4] * 12))
+        officers["best"] = best
+        total = sum(officers.values(), Moments(0, 0, 0))
+        flagged = {name for name, mine in officers.items()
+                   if unsur_below_peers({"U6": [(mine, total - mine)], "U7": [(mine, total - mine)]}, 10)}
+        assert flagged == {"weak"}
+        (gap, _u7) = unsur_below_peers({"U6": [(officers["weak"], total - officers["weak"])],
+                                        "U7": [(officers["weak"], total - officers["weak"])]}, 10)
+        assert gap.code == "U6" and gap.officer_mean == pytest.approx(2.6)
+        assert gap.comparison.upper < 0 and gap.peers_mean > 3.4
+
+    def test_a_minimum_of_answers_and_two_on_each_side(self):
+        weak, peers = self.answers(*([2, 3] * 4)), self.answers(*([4, 3, 4] * 30))
+        assert unsur_below_peers({"U7": [(weak, peers)]}, 8)
+        assert unsur_below_peers({"U7": [(weak, peers)]}, 9) == ()
+        assert unsur_below_peers({"U7": [(self.answers(2), peers)]}, 1) == ()
+        assert unsur_below_peers({"U7": [(weak, self.answers(4))]}, 1) == ()
+        with pytest.raises(ValueError):
+            unsur_below_peers({"U10": []}, 1)
+
+    def test_several_layanan_each_against_its_own_peers(self):
+        # At a hard layanan everyone scores low: the officer there is not below their peers.
+        hard_mine, hard_peers = self.answers(*([2, 3] * 30)), self.answers(*([2, 3] * 90))
+        easy_mine, easy_peers = self.answers(*([3, 4] * 5)), self.answers(*([3, 4] * 60))
+        assert unsur_below_peers({"U6": [(hard_mine, hard_peers), (easy_mine, easy_peers)]}, 10) == ()
+        # Pooled over the instansi the same officer would look weak, which is what this avoids.
+        everyone_else = hard_peers + easy_peers
+        assert unsur_below_peers({"U6": [(hard_mine + easy_mine, everyone_else)]}, 10)
+
+    def test_most_below_first(self):
+        peers = self.answers(*([4, 3, 4, 4] * 30))
+        gaps = unsur_below_peers({"U6": [(self.answers(*([3, 3, 4] * 10)), peers)],
+                                  "U7": [(self.answers(*([2, 3, 3] * 10)), peers)]}, 10)
+        assert [gap.code for gap in gaps] == ["U7", "U6"]
