@@ -199,14 +199,25 @@ def _min_n(period: AppraisalPeriod) -> int:
     return value if value is not None and value >= 1 else period.min_citizen_n
 
 
+def _min_score(period: AppraisalPeriod) -> Decimal:
+    """The minimum citizen score (0–100) from ?min_skor=, by default the period's Di Atas threshold."""
+    try:
+        value = Decimal(request.args.get("min_skor", "").replace(",", "."))
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value <= 100:
+        return Decimal(period.above_threshold)
+    return exports.two_places(value)
+
+
 @bp.route("/<int:period_id>/apresiasi")
 @access(HR, ADMIN)
 def recognition(period_id: int):
     period = _period(period_id)
     scope = _planning_scope(period)
-    min_n = _min_n(period)
+    min_n, min_score = _min_n(period), _min_score(period)
     return render_template("appraisal/out/recognition.html", period=period, scope=scope, min_n=min_n,
-                           groups=reports.recognition(period, min_n, unit=scope.unit),
+                           min_score=min_score, groups=reports.recognition(period, min_n, min_score, unit=scope.unit),
                            units=_units_with_records(period), top=reports.TOP_PER_UNIT)
 
 
@@ -215,7 +226,7 @@ def recognition(period_id: int):
 def certificate(period_id: int, employee_id: int):
     period = _period(period_id)
     _planning_scope(period)
-    honouree = reports.honouree(period, employee_id, _min_n(period))
+    honouree = reports.honouree(period, employee_id, _min_n(period), _min_score(period))
     if honouree is None:
         abort(404)
     head = db.session.scalar(

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from portal.appraisal import exports
+from portal.appraisal import exports, reports
 from tests.conftest import login
 from tests.portal.appraisal_output_data import make_period, make_record, standard_appraisals
 
@@ -334,20 +334,42 @@ def test_recognition_ranks_by_citizen_score_with_minimum_n(hr_client, appraisals
     extra = factory.employee(org.unit, "Petugas Sedikit Data", job_group="front_line")
     make_record(factory, appraisals.period, extra, "draft", citizen_score=Decimal(100), citizen_n=3)
     db.session.commit()
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL").get_data(as_text=True)
+    url = f"/penilaian/{appraisals.period.id}/apresiasi"
+    html = hr_client.get(f"{url}?unit=DUKCAPIL&min_skor=0").get_data(as_text=True)
     assert html.index("Staf Uji 3") < html.index("Staf Uji 1") < html.index("Staf Uji 2")
     assert "Petugas Sedikit Data" not in html and "Bidan Dinkes" not in html and "Atasan Uji" not in html
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL&min_n=3").get_data(as_text=True)
+    html = hr_client.get(f"{url}?unit=DUKCAPIL&min_n=3&min_skor=0").get_data(as_text=True)
     assert html.index("Petugas Sedikit Data") < html.index("Staf Uji 3")
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?min_n=13").get_data(as_text=True)
+    html = hr_client.get(f"{url}?min_n=13&min_skor=0").get_data(as_text=True)
     assert "Staf Uji 2" not in html and "Bidan Dinkes" in html  # 12 responses < 13; DINKES has 15
+    # By default only scores at the Di Atas threshold (80) take part: Staf Uji 2's 70.00 does not.
+    html = hr_client.get(f"{url}?unit=DUKCAPIL").get_data(as_text=True)
+    assert "Staf Uji 3" in html and "Staf Uji 2" not in html
+    assert 'name="min_skor"' in html and 'value="80.00"' in html
+
+
+def test_recognition_shares_a_rank_between_equal_shown_scores(hr_client, factory, org, db):
+    period = make_period(factory, org.instansi)
+    for name, score in (("Petugas A", "90.001"), ("Petugas B", "85.334"), ("Petugas C", "85.333"),
+                        ("Petugas D", "84.995"), ("Petugas E", "84.994")):
+        officer = factory.employee(org.unit, name, job_group="front_line")
+        make_record(factory, period, officer, "draft", citizen_score=Decimal(score), citizen_n=20)
+    db.session.commit()
+    groups = reports.recognition(period, 10, Decimal("84.99"))
+    (_unit, honourees), = groups
+    # 85.334 and 85.333 are both shown as 85.33; 84.995 is shown as 85.00 and 84.994 as 84.99.
+    assert [(h.employee.name, h.rank, str(h.figure)) for h in honourees] == [
+        ("Petugas A", 1, "90.00"), ("Petugas B", 2, "85.33"), ("Petugas C", 2, "85.33"),
+        ("Petugas D", 4, "85.00"), ("Petugas E", 5, "84.99")]
+    assert [h.employee.name for _u, hs in reports.recognition(period, 10, Decimal("85.00")) for h in hs][-1] == \
+        "Petugas D"
 
 
 def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
     period = make_period(factory, org.instansi)
     for i in range(12):
         officer = factory.employee(org.unit, f"Petugas {i:02d}", job_group="front_line")
-        make_record(factory, period, officer, "draft", citizen_score=Decimal(60 + i), citizen_n=20)
+        make_record(factory, period, officer, "draft", citizen_score=Decimal(80 + i), citizen_n=20)
     db.session.commit()
     html = hr_client.get(f"/penilaian/{period.id}/apresiasi").get_data(as_text=True)
     assert "Petugas 11" in html and "Petugas 02" in html and "Petugas 01" not in html and "Petugas 00" not in html
