@@ -6,7 +6,6 @@ Who may see what is decided in permissions.py; another instansi's period or reco
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -25,7 +24,7 @@ from portal.appraisal.permissions import (
 )
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.messages import say_template
+from portal.messages import explained
 from portal.org.models import Employee, Instansi, Unit
 from surveys.appraisal import Component
 
@@ -37,8 +36,6 @@ COMPONENTS = (
     (Component.CITIZEN, "citizen"), (Component.ATASAN, "atasan"), (Component.REKAN, "rekan"),
     (Component.BAWAHAN, "bawahan"), (Component.SELF, "self"),
 )
-#: A decimal figure in an explanation's parameters (stored as text, e.g. "44.44").
-_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 nav.register("appraisal_out.index", _l("Laporan penilaian"),
              _l("Ekspor CSV/XLSX, lembar penilaian cetak, area pengembangan dan apresiasi petugas."),
@@ -146,9 +143,8 @@ def _explanation(record: AppraisalRecord) -> list[str]:
     """The stored [template, params] lines in plain words, decimals written the user's way."""
     lines = []
     for template, params in reports.explanation_messages(record):
-        shown = {k: figure(Decimal(v)) if isinstance(v, str) and _DECIMAL.match(v) else v for k, v in params.items()}
         try:
-            lines.append(say_template(template, shown))
+            lines.append(explained(template, params))
         except (KeyError, TypeError, ValueError):  # a template whose parameters do not fit
             lines.append(gettext(template))
     return lines
