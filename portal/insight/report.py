@@ -20,7 +20,7 @@ from portal.insight import followup
 from portal.insight.models import FollowUp
 from portal.localtime import today
 from portal.org.models import Instansi, Unit
-from portal.tabular import safe_cell
+from portal.tabular import fill_rows, safe_cell
 from surveys import skm
 from surveys.errors import NoResponses
 from surveys.exact import round_half_up
@@ -277,14 +277,16 @@ def to_xlsx(report: Laporan) -> bytes:
         sheet.column_dimensions[letter].width = 16
     for row in rows:
         sheet.append(row)
-    _tabulation_sheet(workbook.create_sheet(tab_name), report, bold)
+    _tabulation_sheet(workbook.create_sheet(tab_name), bold)
     _bands_sheet(workbook.create_sheet(bands_name), bold)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return _with_tabulation(buffer.getvalue(), report)
 
 
-def _tabulation_sheet(sheet, report: Laporan, bold) -> None:
+def _tabulation_sheet(sheet, bold) -> None:
+    """The tabulation's heading and one sample row carrying each column's format; the rows
+    themselves go in after saving (_with_tabulation)."""
     from openpyxl.cell import WriteOnlyCell
 
     def heading(text: str) -> WriteOnlyCell:
@@ -297,11 +299,17 @@ def _tabulation_sheet(sheet, report: Laporan, bold) -> None:
     sheet.freeze_panes = "D2"
     sheet.append([heading(gettext("No")), heading(gettext("Tanggal")), heading(gettext("Saluran")),
                   *(heading(code) for code in skm.UNSUR_CODES)])
-    labels = {code: safe_cell(gettext(label)) for code, label in CHANNEL_LABELS.items()}
-    for number, (day, channel, *scores) in enumerate(tabulation(report.unit, report.date_from, report.date_to), 1):
-        day_cell = WriteOnlyCell(sheet, value=day)
-        day_cell.number_format = FORMAT_DATE
-        sheet.append([number, day_cell, labels.get(channel, channel), *scores])
+    day = WriteOnlyCell(sheet, value=date(2000, 1, 1))
+    day.number_format = FORMAT_DATE
+    sheet.append([0, day, "", *([0] * len(skm.UNSUR_CODES))])
+
+
+def _with_tabulation(xlsx: bytes, report: Laporan) -> bytes:
+    """Every counted response into the Tabulasi sheet (the second), written as the sheet's XML."""
+    labels = {code: gettext(label) for code, label in CHANNEL_LABELS.items()}
+    rows = ((number, day, labels.get(channel, channel), *scores) for number, (day, channel, *scores)
+            in enumerate(tabulation(report.unit, report.date_from, report.date_to), 1))
+    return fill_rows(xlsx, 2, 2, rows)
 
 
 def _bands_sheet(sheet, bold) -> None:

@@ -190,3 +190,27 @@ def test_laporan_access(app, factory, org, employee_client, supervisor_client, h
         assert who.get(URL.replace("DUKCAPIL", "DUKCAPIL.xlsx")).status_code == 403
     assert hr_client.get(URL).status_code == 200
     assert hr_client.get("/tindak-lanjut/laporan/TIDAKADA").status_code == 404
+
+
+def test_fill_rows_writes_numbers_dates_and_escaped_text_in_the_sample_row_s_styles():
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from portal.tabular import fill_rows
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Data")
+    sheet.append(["No", "Tanggal", "Teks", "Nilai"])
+    day = WriteOnlyCell(sheet, value=date(2000, 1, 1))
+    day.number_format = "yyyy-mm-dd"
+    sheet.append([0, day, "", 0.0])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    rows = [(1, date(2026, 7, 1), "=cmd|' /C calc'!A0", 2.5), (2, date(2026, 7, 2), "A & <B>", None)]
+    filled = load_workbook(io.BytesIO(fill_rows(buffer.getvalue(), 1, 2, rows)))["Data"]
+    assert list(filled.iter_rows(values_only=True)) == [
+        ("No", "Tanggal", "Teks", "Nilai"), (1, datetime(2026, 7, 1), "'=cmd|' /C calc'!A0", 2.5),
+        (2, datetime(2026, 7, 2), "A & <B>", None)]
+    assert filled["B3"].number_format == "yyyy-mm-dd"
+    empty = load_workbook(io.BytesIO(fill_rows(buffer.getvalue(), 1, 2, [])))["Data"]
+    assert list(empty.iter_rows(values_only=True)) == [("No", "Tanggal", "Teks", "Nilai")]
