@@ -14,6 +14,8 @@ from tests.portal.appraisal_output_data import make_period, make_record, standar
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
           "rating_perilaku,rating_hasil_kerja,predikat,status")
+#: Columns added after the interface was fixed, at the end.
+APPENDED = ("citizen_ikm", "self_score", "weight_self")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -39,15 +41,20 @@ def _values(sheet) -> list[list]:
 
 def test_csv_header_is_exactly_the_interface(appraisals):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
-    assert text.split("\r\n", 1)[0] == HEADER
-    assert len(HEADER.split(",")) == 22
+    header = text.split("\r\n", 1)[0].split(",")
+    # The interface's 22 columns first, in their order; new columns only after them.
+    assert header[:22] == HEADER.split(",") and len(HEADER.split(",")) == 22
+    assert set(APPENDED) <= set(header[22:])
 
 
 def test_csv_row_of_a_record_with_a_left_out_component(appraisals, org):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
     line = next(l for l in text.split("\r\n") if "Staf Uji 1" in l)
-    assert line == (f"{org.staff[0].nip},Staf Uji 1,DUKCAPIL,Pengadministrasi Umum,91.67,24,75,1,83.33,4,,0,"
-                    "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,confirmed")
+    assert line.startswith(f"{org.staff[0].nip},Staf Uji 1,DUKCAPIL,Pengadministrasi Umum,91.67,24,75,1,83.33,4,,0,"
+                           "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,"
+                           "confirmed,")
+    row = next(r for r in _csv(text) if r["nama"] == "Staf Uji 1")
+    assert (row["citizen_ikm"], row["self_score"], row["weight_self"]) == ("", "87.5", "")
 
 
 def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(appraisals):
@@ -86,16 +93,19 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
     assert workbook.sheetnames == ["Penilaian", "Keterangan"]
     values = _values(sheet)
     assert values[0][:6] == ["NIP", "Nama", "Unit Kerja", "Jabatan", "Skor Masyarakat", "n Masyarakat"]
-    assert "Bobot Masyarakat (%)" in values[0] and values[0][-6:] == [
+    assert "Bobot Masyarakat (%)" in values[0] and values[0][16:22] == [
         "Nilai Komposit", "Rating Perilaku (usulan)", "Rating Perilaku (ditetapkan)", "Rating Hasil Kerja",
         "Predikat", "Status"]
+    assert {"IKM Petugas (25–100)", "Skor Diri Sendiri", "Bobot Diri Sendiri (%)"} <= set(values[0][22:])
     assert sheet.freeze_panes == "A2"
     own = next(r for r in values if r[1] == "Staf Uji 1")
     assert own[0] == org.staff[0].nip and isinstance(own[0], str)
     assert own[2] == "Dinas Kependudukan dan Pencatatan Sipil"
     assert own[4] == pytest.approx(91.67) and own[5] == 24 and own[10] is None and own[15] is None
-    assert own[16] == pytest.approx(84.26)
-    assert own[-1] == "Dikonfirmasi"
+    # The composite is a formula over the score and weight cells; LibreOffice computes it
+    # (test_workbooks_libreoffice.py).
+    assert own[16].startswith("=ROUND((E") and own[16].endswith(")/100,2)")
+    assert own[21] == "Dikonfirmasi"
     assert sheet.column_dimensions["B"].width >= 25
     notes = {row[0]: row[1] for row in _values(workbook["Keterangan"]) if row and row[0]}
     assert notes["Periode"] == "Penilaian Kinerja Tahunan 2025"
@@ -114,7 +124,7 @@ def test_cli_writes_csv_to_standard_output(runner, appraisals):
     result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "csv"])
     assert result.exit_code == 0, result.output
     text = result.stdout_bytes.decode("utf-8")
-    assert text.split("\r\n", 1)[0] == HEADER
+    assert text.split("\r\n", 1)[0].startswith(HEADER + ",")
     assert len(_csv(text)) == 5
     assert "5 catatan penilaian" in result.stderr
 
