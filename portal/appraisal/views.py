@@ -90,6 +90,7 @@ def appraisal_helpers():
         "appraisal_status": lambda status: gettext(workflow.STATUS_LABELS.get(status, status)),
         "appraisal_kind": lambda kind: gettext(appraisal_periods.KIND_LABELS.get(kind, kind)),
         "appraisal_label": _label,
+        "citizen_story": overview.citizen_story,
     }
 
 
