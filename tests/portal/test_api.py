@@ -60,7 +60,7 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
         "weight_rekan": None, "weight_bawahan": None, "composite": 84.52,
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
-        "citizen_ikm": None, "self_score": 87.5, "weight_self": None,
+        "citizen_ikm": None, "self_score": 100.0, "weight_self": None,
     }
     assert isinstance(own["citizen_n"], int) and isinstance(own["citizen_score"], float)
     draft = body["appraisals"][6]
