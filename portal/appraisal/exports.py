@@ -27,12 +27,18 @@ FIELDS: tuple[str, ...] = (
     "citizen_score", "citizen_n", "atasan_score", "atasan_n", "rekan_score", "rekan_n", "bawahan_score", "bawahan_n",
     "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan",
     "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status",
+    # Added later, at the end: the officer's IKM (25–100) the citizen score is computed from, and
+    # the self-assessment's score and weight (weighted only where HR gives it a weight).
+    "citizen_ikm", "self_score", "weight_self",
 )
 #: Fields holding a 0–100 figure with up to two decimals (None when absent or left out).
 DECIMAL_FIELDS = frozenset({
     "citizen_score", "atasan_score", "rekan_score", "bawahan_score",
     "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan", "composite",
+    "citizen_ikm", "self_score", "weight_self",
 })
+#: (score, weight) of each component: the composite is Σ score × weight / 100 over them.
+COMPOSITE_TERMS = tuple((f"{c}_score", f"weight_{c}") for c in ("citizen", "atasan", "rekan", "bawahan", "self"))
 #: Response counts, always integers.
 COUNT_FIELDS = frozenset({"citizen_n", "atasan_n", "rekan_n", "bawahan_n"})
 
@@ -61,6 +67,9 @@ XLSX_HEADINGS: dict[str, str] = {
     "rating_hasil_kerja": "Rating Hasil Kerja",
     "predikat": "Predikat",
     "status": "Status",
+    "citizen_ikm": "IKM Petugas (25–100)",
+    "self_score": "Skor Diri Sendiri",
+    "weight_self": "Bobot Diri Sendiri (%)",
 }
 XLSX_STATUS = {"draft": "Draf", "confirmed": "Dikonfirmasi", "finalised": "Final"}
 XLSX_KIND = {"tahunan": "Tahunan", "triwulan": "Triwulan"}
@@ -190,8 +199,14 @@ def _records_sheet(sheet, rows: list[dict], units: dict[str, str]) -> None:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="EEF2F6")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        sheet.append([_xlsx_value(name, row[name], units) for name in FIELDS])
+    letter = {name: get_column_letter(index) for index, name in enumerate(FIELDS, start=1)}
+    for number, row in enumerate(rows, start=2):
+        cells = [_xlsx_value(name, row[name], units) for name in FIELDS]
+        if row["composite"] is not None:
+            # The composite as the reader recomputes it: the shown scores with the shown weights.
+            terms = "+".join(f"{letter[score]}{number}*{letter[weight]}{number}" for score, weight in COMPOSITE_TERMS)
+            cells[FIELDS.index("composite")] = f"=ROUND(({terms})/100,2)"
+        sheet.append(cells)
     for index, name in enumerate(FIELDS, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = XLSX_WIDTHS.get(name, 12)
@@ -226,7 +241,9 @@ def _notes_sheet(sheet, scope: Scope, rows: list[dict], exported_at: datetime) -
         ("Batas Sesuai Ekspektasi (nilai komposit ≥)", float(period.meets_threshold)),
         ("Diekspor", format_datetime(exported_at, "d MMMM yyyy, HH.mm z", tzinfo=tz, locale="id")),
         ("Catatan", "Skor dan nilai komposit berskala 0–100. Bobot adalah bobot yang dipakai setelah "
-                    "penyesuaian; kosong bila komponen tidak disertakan (data belum ada atau terlalu sedikit)."),
+                    "penyesuaian; kosong bila komponen tidak disertakan (data belum ada atau terlalu sedikit). "
+                    "Nilai komposit = Σ skor × bobot / 100 atas skor dan bobot yang tercetak, dibulatkan dua "
+                    "desimal (rumus di selnya). Skor masyarakat = (IKM petugas − 25) / 75 × 100."),
     ]
     sheet.title = SHEET_NOTES
     for label, value in lines:

@@ -126,6 +126,10 @@ class AppraisalRecord(db.Model):
     bawahan_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     self_score: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
     self_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: The officer's IKM (25–100, as shown) that the citizen score is computed from, and the margin
+    #: of its 95% interval (docs/statistics.md); NULL without citizen responses (or without two).
+    citizen_ikm: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
+    citizen_margin: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
     #: Weights as used after renormalisation; NULL where the component was left out.
     weight_citizen: Mapped[Decimal | None] = mapped_column(Weight, nullable=True)
     weight_atasan: Mapped[Decimal | None] = mapped_column(Weight, nullable=True)

@@ -6,7 +6,6 @@ Who may see what is decided in permissions.py; another instansi's period or reco
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -25,7 +24,7 @@ from portal.appraisal.permissions import (
 )
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.messages import say_template
+from portal.messages import explained
 from portal.org.models import Employee, Instansi, Unit
 from surveys.appraisal import Component
 
@@ -39,8 +38,6 @@ COMPONENTS = (
     (Component.CITIZEN, "citizen"), (Component.ATASAN, "atasan"), (Component.REKAN, "rekan"),
     (Component.BAWAHAN, "bawahan"), (Component.SELF, "self"),
 )
-#: A decimal figure in an explanation's parameters (stored as text, e.g. "44.44").
-_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 nav.register("appraisal_out.index", _l("Laporan penilaian"),
              _l("Ekspor CSV/XLSX, lembar penilaian cetak, area pengembangan dan apresiasi petugas."),
@@ -148,9 +145,8 @@ def _explanation(record: AppraisalRecord) -> list[str]:
     """The stored [template, params] lines in plain words, decimals written the user's way."""
     lines = []
     for template, params in reports.explanation_messages(record):
-        shown = {k: figure(Decimal(v)) if isinstance(v, str) and _DECIMAL.match(v) else v for k, v in params.items()}
         try:
-            lines.append(say_template(template, shown))
+            lines.append(explained(template, params))
         except (KeyError, TypeError, ValueError):  # a template whose parameters do not fit
             lines.append(gettext(template))
     return lines
@@ -201,14 +197,25 @@ def _min_n(period: AppraisalPeriod) -> int:
     return value if value is not None and value >= 1 else period.min_citizen_n
 
 
+def _min_score(period: AppraisalPeriod) -> Decimal:
+    """The minimum citizen score (0–100) from ?min_skor=, by default the period's Di Atas threshold."""
+    try:
+        value = Decimal(request.args.get("min_skor", "").replace(",", "."))
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value <= 100:
+        return Decimal(period.above_threshold)
+    return exports.two_places(value)
+
+
 @bp.route("/<int:period_id>/apresiasi")
 @access(*PLANNERS)
 def recognition(period_id: int):
     period = _period(period_id)
     scope = _planning_scope(period)
-    min_n = _min_n(period)
+    min_n, min_score = _min_n(period), _min_score(period)
     return render_template("appraisal/out/recognition.html", period=period, scope=scope, min_n=min_n,
-                           groups=reports.recognition(period, min_n, unit=scope.unit),
+                           min_score=min_score, groups=reports.recognition(period, min_n, min_score, unit=scope.unit),
                            units=_units_with_records(period), top=reports.TOP_PER_UNIT)
 
 
@@ -217,7 +224,7 @@ def recognition(period_id: int):
 def certificate(period_id: int, employee_id: int):
     period = _period(period_id)
     _planning_scope(period)
-    honouree = reports.honouree(period, employee_id, _min_n(period))
+    honouree = reports.honouree(period, employee_id, _min_n(period), _min_score(period))
     if honouree is None:
         abort(404)
     head = db.session.scalar(

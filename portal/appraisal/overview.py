@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -33,7 +32,9 @@ class Distribution:
     org_predikat: str
 
     def share(self, predikat: Predikat) -> Decimal:
-        return round_half_up(Fraction(self.counts[predikat] * 100, self.total), 1) if self.total else Decimal(0)
+        """The predikat's share in percent as shown everywhere (the table and the warnings):
+        two decimals, adding up to 100.00 by the largest remainder method."""
+        return appraisal.predikat_shares(self.counts)[predikat]
 
 
 def distribution(period: AppraisalPeriod, unit_id: int | None = None) -> Distribution:
@@ -117,6 +118,38 @@ def development_of(record: AppraisalRecord) -> dict[str, list[dict]]:
     means = data.get("means", {})
     values = [{"code": c, "name": berakhlak.VALUE_BY_CODE[c].name, "mean": means.get(c)}
               for c in data.get("values", []) if c in berakhlak.VALUE_BY_CODE]
-    unsur = [{"code": c, "name": skm.UNSUR_BY_KODE[c].name, "mean": means.get(c)}
-             for c in data.get("unsur", []) if c in skm.UNSUR_BY_KODE]
+    peers, upper = data.get("peers", {}), data.get("upper", {})
+    unsur = [{"code": c, "name": skm.UNSUR_BY_KODE[c].name, "mean": means.get(c), "peers": peers.get(c),
+              "upper": upper.get(c)} for c in data.get("unsur", []) if c in skm.UNSUR_BY_KODE]
     return {"values": values, "unsur": unsur}
+
+
+@dataclass(frozen=True)
+class CitizenStory:
+    """The citizen component told on one scale: the officer's IKM (25–100) and mutu exactly as the
+    dashboard shows them, its 95% interval, and the 0–100 score the composite uses."""
+
+    ikm: Decimal
+    mutu: str
+    mutu_label: str
+    margin: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    score: Decimal
+    n: int
+    unsur: str
+
+
+def citizen_story(record: AppraisalRecord) -> CitizenStory | None:
+    """None for a record without citizen responses, or merged before the IKM was kept on it."""
+    if record.citizen_ikm is None or record.citizen_score is None:
+        return None
+    ikm = round_half_up(record.citizen_ikm, 2)
+    mutu, label = skm.mutu_for(ikm)
+    margin = low = high = None
+    if record.citizen_margin is not None:
+        margin = round_half_up(record.citizen_margin, 2)
+        low, high = max(ikm - margin, Decimal("25.00")), min(ikm + margin, Decimal("100.00"))
+    unsur = ", ".join(record.period.officer_unsur.split(","))
+    return CitizenStory(ikm, mutu, label, margin, low, high, round_half_up(record.citizen_score, 2), record.citizen_n,
+                        unsur)

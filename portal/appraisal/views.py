@@ -7,7 +7,6 @@ any record a user may not see, is 404.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,7 +28,7 @@ from portal.appraisal.forms import (
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.messages import say, say_template
+from portal.messages import DECIMAL_TEXT, explained, say, say_template
 from portal.org.models import JOB_GROUPS, Unit
 from portal.org.services import ImportRejected
 from portal.reviews.models import ReviewCycle
@@ -63,7 +62,6 @@ FIELD_LABELS = {
     "confirmed_by_id": _l("Dikonfirmasi oleh"), "confirmed_at": _l("Waktu konfirmasi"),
     "finalised_by_id": _l("Difinalkan oleh"), "finalised_at": _l("Waktu finalisasi"),
 }
-_NUMBER = re.compile(r"^-?\d+\.\d+$")
 
 nav.register("appraisal.index", _l("Penilaian kinerja"),
              _l("Periode penilaian, skor gabungan, konfirmasi Pejabat Penilai dan finalisasi."), *EVERYONE, order=70)
@@ -81,9 +79,7 @@ def appraisal_figure(value: Decimal | None) -> str:
 
 def explain(template: str, params: dict) -> str:
     """One line of a stored explanation, its decimals written the way the user reads numbers."""
-    shown = {k: appraisal_figure(Decimal(v)) if isinstance(v, Decimal) or (isinstance(v, str) and _NUMBER.match(v))
-             else v for k, v in params.items()}
-    return say_template(template, shown)
+    return explained(template, params)
 
 
 def _label(value: str | None) -> str:
@@ -96,6 +92,7 @@ def appraisal_helpers():
         "appraisal_status": lambda status: gettext(workflow.STATUS_LABELS.get(status, status)),
         "appraisal_kind": lambda kind: gettext(appraisal_periods.KIND_LABELS.get(kind, kind)),
         "appraisal_label": _label,
+        "citizen_story": overview.citizen_story,
     }
 
 
@@ -335,7 +332,7 @@ def _audit_value(key: str, value, users: dict) -> str:
         return gettext(appraisal_periods.JOB_GROUP_LABELS.get(value, value))
     if isinstance(value, str) and value in _WORDS:
         return gettext(value)
-    if isinstance(value, str) and _NUMBER.match(value):
+    if isinstance(value, str) and DECIMAL_TEXT.match(value):
         return format_decimal(Decimal(value), "#,##0.###")
     return str(value)
 

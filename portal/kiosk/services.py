@@ -301,13 +301,15 @@ def add_to_rollup(votes) -> None:
                       [dict(zip(keys, key)) | dict(zip(FACE_COLUMNS, row)) for key, row in cells.items()])
 
 
-def rebuild_rollup() -> None:
-    """Recompute KioskDaily from the votes (after a bulk load)."""
-    db.session.execute(delete(KioskDaily))
+def rebuild_rollup(counter_ids: list[int] | None = None) -> None:
+    """Recompute KioskDaily from the votes (after a bulk load), of the given lokets (None: all)."""
+    daily_scope = [KioskDaily.counter_id.in_(counter_ids)] if counter_ids is not None else []
+    vote_scope = [KioskVote.counter_id.in_(counter_ids)] if counter_ids is not None else []
+    db.session.execute(delete(KioskDaily).where(*daily_scope))
     faces = [func.sum(case((KioskVote.face == value, 1), else_=0)) for value in (1, 2, 3, 4)]
     db.session.execute(KioskDaily.__table__.insert().from_select(
         ["unit_id", "counter_id", "local_date", *FACE_COLUMNS],
-        select(KioskVote.unit_id, KioskVote.counter_id, KioskVote.local_date, *faces)
+        select(KioskVote.unit_id, KioskVote.counter_id, KioskVote.local_date, *faces).where(*vote_scope)
         .group_by(KioskVote.unit_id, KioskVote.counter_id, KioskVote.local_date)))
     db.session.flush()
 

@@ -11,7 +11,7 @@ from portal.tabular import xlsx
 from portal.tabular.limits import Guard, ReadLimits, TableError
 from surveys.i18n import N_
 
-__all__ = ["ReadLimits", "Table", "TableError", "normalise_header", "read_table", "safe_cell", "write_csv"]
+__all__ = ["ReadLimits", "Table", "TableError", "fill_rows", "normalise_header", "read_table", "safe_cell", "write_csv"]
 
 XLSX_MAGIC = b"PK\x03\x04"
 #: Cells starting with these are formulas to a spreadsheet program.
@@ -109,3 +109,6 @@ def write_csv(stream: IO[str], header: list[str], rows) -> None:
     writer.writerow(header)
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
+
+
+from portal.tabular.workbook import fill_rows  # noqa: E402  (it writes safe cells)

@@ -30,6 +30,9 @@ from surveys.appraisal import Rating
 from tests.portal.appraisal_helpers import BACK, FRONT
 
 SCORES = {f"U{i}": 3 for i in range(1, 10)}
+#: The employee's own responses: officer unsur at 4, so the citizen score (100) meets apresiasi's
+#: default minimum (the period's Di Atas threshold) and the certificate page exists.
+OFFICER_SCORES = {**SCORES, "U6": 4, "U7": 4}
 
 
 @dataclass
@@ -107,7 +110,7 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
     entry = session.scalar(select(RosterEntry).where(RosterEntry.counter_id == counter.id))
     home, other = _place(factory, unit, counter, hr_user), _place(factory, other_unit, other_counter, hr_user)
     for _ in range(3):
-        record_response(counter, Submission(scores=SCORES, employee_id=employee.id))
+        record_response(counter, Submission(scores=OFFICER_SCORES, employee_id=employee.id))
     units = [unit.id, other_unit.id]
     cycle = _cycle(instansi, "Ulasan uji", units, "open")
     invitation = session.scalar(select(ReviewInvitation).where(
@@ -125,7 +128,7 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
     record = session.scalar(select(AppraisalRecord).where(AppraisalRecord.period_id == period.id,
                                                          AppraisalRecord.employee_id == employee.id))
     supervisor = session.scalar(select(User).where(User.employee_id == employee.supervisor_id))
-    confirm(record, supervisor, Rating.SESUAI.value, None, Rating.SESUAI.value)
+    confirm(record, supervisor, record.rating_perilaku_suggested, None, Rating.SESUAI.value)
     other_record = session.scalar(select(AppraisalRecord).where(
         AppraisalRecord.period_id == period.id, AppraisalRecord.employee_id == other_employee.id))
     token, _secret = tokens.issue_token(instansi.id, "SIMPEG", ["appraisals:read"], None, actor=hr_user)

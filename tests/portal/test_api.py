@@ -13,7 +13,9 @@ from tests.portal.appraisal_output_data import PERIOD_2025
 
 KEYS = {"nip", "nama", "unit", "jabatan", "citizen_score", "citizen_n", "atasan_score", "atasan_n", "rekan_score",
         "rekan_n", "bawahan_score", "bawahan_n", "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan",
-        "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status"}
+        "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status",
+        # Added at the end of the CSV, and so here.
+        "citizen_ikm", "self_score", "weight_self"}
 TOKEN_RE = re.compile(r'value="(cmn_[A-Za-z0-9_-]{40})"')
 
 
@@ -58,6 +60,7 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
         "weight_rekan": None, "weight_bawahan": None, "composite": 84.52,
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
+        "citizen_ikm": None, "self_score": 100.0, "weight_self": None,
     }
     assert isinstance(own["citizen_n"], int) and isinstance(own["citizen_score"], float)
     draft = body["appraisals"][6]

@@ -3,12 +3,14 @@ recognition with certificates, and who may open each."""
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from portal.appraisal import exports
+from portal.appraisal import exports, reports
 from portal.appraisal.merge import merge
+from portal.appraisal.models import AppraisalRecord
 from tests.conftest import assert_headings, login
 from tests.portal.appraisal_helpers import citizen_responses, make_period, record_of
 from tests.portal.appraisal_output_data import ANSWERED_AT, PERIOD_2025
@@ -16,6 +18,8 @@ from tests.portal.appraisal_output_data import ANSWERED_AT, PERIOD_2025
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
           "rating_perilaku,rating_hasil_kerja,predikat,status")
+#: Columns added after the interface was fixed, at the end.
+APPENDED = ("citizen_ikm", "self_score", "weight_self")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -44,8 +48,10 @@ def _table_rows(html: str) -> list[list[str]]:
 
 def test_csv_header_is_exactly_the_interface(appraisals):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
-    assert text.split("\r\n", 1)[0] == HEADER
-    assert len(HEADER.split(",")) == 22
+    header = text.split("\r\n", 1)[0].split(",")
+    # The interface's 22 columns first, in their order; new columns only after them.
+    assert header[:22] == HEADER.split(",") and len(HEADER.split(",")) == 22
+    assert set(APPENDED) <= set(header[22:])
 
 
 def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
@@ -54,6 +60,8 @@ def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
     rows = _csv(exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period))))
     row = next(r for r in rows if r["nama"] == "Staf Uji 1")
     del row["rekan_n"]  # a hidden group's count: see test_appraisal_outputs.py
+    for key in APPENDED:  # checked against the record page in test_figures_recompute.py
+        del row[key]
     assert row == {
         "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
         "citizen_score": "91.67", "citizen_n": "24", "atasan_score": "75", "atasan_n": "1", "rekan_score": "",
@@ -103,16 +111,20 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
     assert workbook.sheetnames == ["Penilaian", "Keterangan"]
     values = _values(sheet)
     assert values[0][:6] == ["NIP", "Nama", "Unit Kerja", "Jabatan", "Skor Masyarakat", "n Masyarakat"]
-    assert "Bobot Masyarakat (%)" in values[0] and values[0][-6:] == [
+    assert "Bobot Masyarakat (%)" in values[0] and values[0][16:22] == [
         "Nilai Komposit", "Rating Perilaku (usulan)", "Rating Perilaku (ditetapkan)", "Rating Hasil Kerja",
         "Predikat", "Status"]
+    assert {"IKM Petugas (25–100)", "Skor Diri Sendiri", "Bobot Diri Sendiri (%)"} <= set(values[0][22:])
     assert sheet.freeze_panes == "A2"
     own = next(r for r in values if r[1] == "Staf Uji 1")
     assert own[0] == org.staff[0].nip and isinstance(own[0], str)
     assert own[2] == "Dinas Kependudukan dan Pencatatan Sipil"
     assert own[4] == pytest.approx(91.67) and own[5] == 24 and own[10] is None and own[15] is None
-    assert (own[12], own[13]) == (pytest.approx(57.14), pytest.approx(42.86)) and own[16] == pytest.approx(84.52)
-    assert own[-1] == "Dikonfirmasi"
+    # The composite is a formula over the score and weight cells; LibreOffice computes it
+    # (test_workbooks_libreoffice.py).
+    assert (own[12], own[13]) == (pytest.approx(57.14), pytest.approx(42.86))
+    assert own[16].startswith("=ROUND((E") and own[16].endswith(")/100,2)")
+    assert own[21] == "Dikonfirmasi"
     assert sheet.column_dimensions["B"].width >= 25
     notes = {row[0]: row[1] for row in _values(workbook["Keterangan"]) if row and row[0]}
     assert notes["Periode"] == "Penilaian Kinerja Tahunan 2025"
@@ -131,7 +143,7 @@ def test_cli_writes_csv_to_standard_output(runner, appraisals):
     result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "csv"])
     assert result.exit_code == 0, result.output
     text = result.stdout_bytes.decode("utf-8")
-    assert text.split("\r\n", 1)[0] == HEADER
+    assert text.split("\r\n", 1)[0].startswith(HEADER + ",")
     assert len(_csv(text)) == 9
     assert "9 catatan penilaian" in result.stderr
 
@@ -365,13 +377,34 @@ def test_development_and_recognition_are_hrs(supervisor_client, employee_client,
 def test_recognition_ranks_by_citizen_score_with_minimum_n(hr_client, appraisals):
     """Citizen scores: Staf Uji 3 100 (30), Staf Uji 1 91.67 (24), Staf Uji 2 66.67 (12), Staf Uji 4
     100 from only 5 answers (under the period's minimum of 10); Bidan Dinkes 100 (15)."""
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL").get_data(as_text=True)
+    url = f"/penilaian/{appraisals.period.id}/apresiasi"
+    html = hr_client.get(f"{url}?unit=DUKCAPIL&min_skor=0").get_data(as_text=True)
     assert html.index("Staf Uji 3") < html.index("Staf Uji 1") < html.index("Staf Uji 2")
     assert "Staf Uji 4" not in html and "Bidan Dinkes" not in html and "Atasan Uji" not in html
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL&min_n=5").get_data(as_text=True)
+    html = hr_client.get(f"{url}?unit=DUKCAPIL&min_n=5&min_skor=0").get_data(as_text=True)
     assert html.index("Staf Uji 4") < html.index("Staf Uji 1")
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?min_n=13").get_data(as_text=True)
+    html = hr_client.get(f"{url}?min_n=13&min_skor=0").get_data(as_text=True)
     assert "Staf Uji 2" not in html and "Bidan Dinkes" in html  # 12 responses < 13; DINKES has 15
+    # By default only scores at the Di Atas threshold (80) take part: Staf Uji 2's 66.67 does not.
+    html = hr_client.get(f"{url}?unit=DUKCAPIL").get_data(as_text=True)
+    assert "Staf Uji 3" in html and "Staf Uji 1" in html and "Staf Uji 2" not in html
+    assert 'name="min_skor"' in html and 'value="80.00"' in html
+
+
+def test_recognition_shares_a_rank_between_equal_shown_scores(factory, org, db):
+    period = make_period(org.instansi, **PERIOD_2025)
+    for name, score in (("Petugas A", "90.001"), ("Petugas B", "85.334"), ("Petugas C", "85.333"),
+                        ("Petugas D", "84.995"), ("Petugas E", "84.994")):
+        officer = factory.employee(org.unit, name, job_group="front_line")
+        factory.add(AppraisalRecord(period_id=period.id, employee_id=officer.id, unit_id=org.unit.id,
+                                    job_group="front_line", status="draft", citizen_score=Decimal(score), citizen_n=20))
+    (_unit, honourees), = reports.recognition(period, 10, Decimal("84.99"))
+    # 85.334 and 85.333 are both shown as 85.33; 84.995 is shown as 85.00 and 84.994 as 84.99.
+    assert [(h.employee.name, h.rank, str(h.figure)) for h in honourees] == [
+        ("Petugas A", 1, "90.00"), ("Petugas B", 2, "85.33"), ("Petugas C", 2, "85.33"),
+        ("Petugas D", 4, "85.00"), ("Petugas E", 5, "84.99")]
+    assert [h.employee.name for _u, hs in reports.recognition(period, 10, Decimal("85.00")) for h in hs][-1] == \
+        "Petugas D"
 
 
 def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
@@ -383,7 +416,7 @@ def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
     period = make_period(org.instansi, **PERIOD_2025)
     merge(period)
     db.session.commit()
-    html = hr_client.get(f"/penilaian/{period.id}/apresiasi").get_data(as_text=True)
+    html = hr_client.get(f"/penilaian/{period.id}/apresiasi?min_skor=0").get_data(as_text=True)
     assert "Petugas 11" in html and "Petugas 02" in html and "Petugas 01" not in html and "Petugas 00" not in html
 
 

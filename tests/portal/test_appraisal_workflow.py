@@ -312,6 +312,24 @@ def test_distribution_warns_against_the_org_predikat(org, period):
     assert overview.distribution(period, org.other_unit.id).warnings == []
 
 
+def test_the_distribution_table_adds_up_and_its_sentences_quote_it(hr_client, org, period):
+    # A third each: shown as 33.34, 33.33 and 33.33 (largest remainder), never 33.3 beside 33.33.
+    for employee, hasil in zip(org.staff[:3], (ABOVE, MEETS, BELOW)):
+        confirmed(org, period, employee, perilaku=ABOVE, hasil=hasil)
+    status, html = page(hr_client, f"/penilaian/periode/{period.id}")
+    assert status == 200
+    table = html[html.index('class="spread"'):]
+    table = table[:table.index("</tbody>")]
+    shares = {name: Decimal(share.replace(",", ".")) for name, share in
+              re.findall(r'<th scope="row">([^<]+)</th><td class="num">\d+</td><td class="num">([\d,.]+)%', table)}
+    assert shares == {"Sangat Baik": Decimal("33.34"), "Baik": Decimal("33.33"), "Butuh Perbaikan": Decimal("33.33"),
+                      "Kurang/Misconduct": Decimal("0.00"), "Sangat Kurang": Decimal("0.00")}
+    assert sum(shares.values()) == 100
+    # The Baik organisation may give Baik to at most 70%: no warning on that, one on the missing low predikat.
+    assert "diberikan kepada" not in html
+    assert "metode sisa terbesar" in html
+
+
 def test_waiting_lists_drafts_only(org, period):
     confirmed(org, period, org.staff[0])
     waiting = overview.waiting(period)
