@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import IO, Iterator
 
 from portal.tabular import xlsx
+from portal.tabular.cells import FORMULA_PREFIXES, safe_cell
 from portal.tabular.limits import Guard, ReadLimits, TableError
+from portal.tabular.workbook import fill_rows
 from surveys.i18n import N_
 
-__all__ = ["ReadLimits", "Table", "TableError", "fill_rows", "normalise_header", "read_table", "safe_cell", "write_csv"]
+__all__ = ["FORMULA_PREFIXES", "ReadLimits", "Table", "TableError", "fill_rows", "normalise_header", "read_table", "safe_cell", "write_csv"]
 
 XLSX_MAGIC = b"PK\x03\x04"
-#: Cells starting with these are formulas to a spreadsheet program.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -97,18 +97,8 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def safe_cell(value):
-    """Escape text that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def write_csv(stream: IO[str], header: list[str], rows) -> None:
     writer = csv.writer(stream)
     writer.writerow(header)
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
-
-
-from portal.tabular.workbook import fill_rows  # noqa: E402  (it writes safe cells)

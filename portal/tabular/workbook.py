@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from xml.sax.saxutils import escape as xml_escape
 
-from portal.tabular import safe_cell
+from portal.tabular.cells import safe_cell
 
 # openpyxl spends some 40 µs on each cell it writes, which is most of a Laporan's time once its
 # tabulation holds tens of thousands of responses. Rows of plain numbers, dates and short texts
