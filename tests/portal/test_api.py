@@ -56,7 +56,7 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
     assert own == {
         "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
         "citizen_score": 91.67, "citizen_n": 24, "atasan_score": 75.0, "atasan_n": 1, "rekan_score": 83.33,
-        "rekan_n": 4, "bawahan_score": None, "bawahan_n": 0, "weight_citizen": 44.44, "weight_atasan": 33.33,
+        "rekan_n": 4, "bawahan_score": None, "bawahan_n": None, "weight_citizen": 44.44, "weight_atasan": 33.33,
         "weight_rekan": 22.22, "weight_bawahan": None, "composite": 84.26,
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",

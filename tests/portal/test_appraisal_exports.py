@@ -46,7 +46,7 @@ def test_csv_header_is_exactly_the_interface(appraisals):
 def test_csv_row_of_a_record_with_a_left_out_component(appraisals, org):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
     line = next(l for l in text.split("\r\n") if "Staf Uji 1" in l)
-    assert line == (f"{org.staff[0].nip},Staf Uji 1,DUKCAPIL,Pengadministrasi Umum,91.67,24,75,1,83.33,4,,0,"
+    assert line == (f"{org.staff[0].nip},Staf Uji 1,DUKCAPIL,Pengadministrasi Umum,91.67,24,75,1,83.33,4,,,"
                     "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,confirmed")
 
 
@@ -60,7 +60,7 @@ def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(ap
     assert draft["status"] == "draft" and draft["rating_perilaku"] == "" and draft["predikat"] == ""
     assert draft["rating_perilaku_suggested"] == "Sesuai Ekspektasi"
     assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("57.14", "42.86", "")
-    assert (draft["rekan_n"], draft["bawahan_n"]) == ("0", "0")
+    assert (draft["rekan_n"], draft["bawahan_n"]) == ("", "")
     assert rows[4]["status"] == "finalised" and rows[4]["predikat"] == "Sangat Baik"
 
 
