@@ -90,6 +90,14 @@ def _visible(counts: Mapping[RaterGroup, int], threshold: int) -> set[RaterGroup
     }
 
 
+def progress_shown(answered: int, threshold: int) -> int | None:
+    """How many have answered in one reviewee's rater group, as anyone but the rater may see it
+    while the cycle runs: the count at or above the threshold, else None ("fewer than the
+    threshold", which also covers none). Totals are only ever sums of shown counts, so no
+    subtraction recovers a hidden one."""
+    return answered if answered >= validate_threshold(threshold) else None
+
+
 def display(value: Fraction) -> Decimal:
     """A mean as shown in reports: 2 decimals, half up."""
     return round_half_up(value, 2)

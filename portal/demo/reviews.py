@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.localtime import today
 from portal.mail.models import OutboxMessage
 from portal.org.models import Employee, Instansi, Unit
-from portal.reviews import services
+from portal.reviews import raters, services
 from portal.reviews.models import ReviewCycle, ReviewExpectation, ReviewInvitation
 from surveys import berakhlak
 
@@ -186,7 +186,7 @@ def _released_cycle(instansi: Instansi, units: dict[str, Unit], local_today: dat
     closes = opens + timedelta(days=27)
     cycle = services.create_cycle(instansi, name=RELEASED_NAME, period_kind="tahunan", opens_on=opens,
                                   closes_on=closes, unit_ids=[units[c].id for c in RELEASED_UNITS])
-    services.propose_raters(cycle)
+    raters.propose_raters(cycle)
     pegawai = _account_employee(instansi, "pegawai")
     if pegawai is not None:
         for code, text in EXPECTATIONS.items():
@@ -207,10 +207,11 @@ def _released_cycle(instansi: Instansi, units: dict[str, Unit], local_today: dat
     front_office = _by_jabatan(units["DPMPTSP"], "Petugas Front Office")
     if front_office is not None:
         short[(front_office.id, "rekan")] = 2
-    raters = _Raters(cycle, rng, pegawai)
+    answers = _Raters(cycle, rng, pegawai)
     for invitation in _who_answers(cycle, rng, short, pegawai):
         day = opens + timedelta(days=rng.randint(0, (closes - opens).days))
-        services.submit(invitation, raters.answers(invitation), instansi, now=_at(instansi, day, rng.randint(8, 16)))
+        services.submit(invitation, answers.answers(invitation), instansi, invitation.rater,
+                        now=_at(instansi, day, rng.randint(8, 16)))
     services.transition(cycle, "closed", instansi, now=_at(instansi, closes + timedelta(days=1), 9))
     services.transition(cycle, "released", instansi, now=_at(instansi, closes + timedelta(days=6), 10))
     # The invitations of a finished cycle went out long ago.
@@ -248,7 +249,7 @@ def _open_cycle(instansi: Instansi, units: dict[str, Unit], local_today: date, r
     opens = local_today - timedelta(days=3)
     cycle = services.create_cycle(instansi, name=OPEN_NAME, period_kind="triwulan", opens_on=opens,
                                   closes_on=local_today + timedelta(days=30), unit_ids=[units[c].id for c in OPEN_UNITS])
-    services.propose_raters(cycle)
+    raters.propose_raters(cycle)
     pegawai = _account_employee(instansi, "pegawai")
     atasan = _account_employee(instansi, "atasan")
     if pegawai is not None:
@@ -257,10 +258,10 @@ def _open_cycle(instansi: Instansi, units: dict[str, Unit], local_today: date, r
     now = datetime.now(timezone.utc)
     services.transition(cycle, "open", instansi, now=min(_at(instansi, opens, 8), now))
     keep_pending = {e.id for e in (pegawai, atasan) if e is not None}
-    raters = _Raters(cycle, rng, pegawai)
+    answers = _Raters(cycle, rng, pegawai)
     for invitation in _invitations(cycle):
         if invitation.rater_id in keep_pending or rng.random() >= 0.35:
             continue
         day = opens + timedelta(days=rng.randint(0, 3))
-        services.submit(invitation, raters.answers(invitation), instansi,
+        services.submit(invitation, answers.answers(invitation), instansi, invitation.rater,
                         now=min(_at(instansi, day, rng.randint(8, 16)), now))
