@@ -43,9 +43,10 @@ def can_adjust_raters(user, cycle: ReviewCycle, reviewee: Employee) -> bool:
 
 
 def can_remove_rater(user, invitation) -> bool:
-    """HR takes off any rater but the self-assessment; a supervisor only the raters picked by hand
-    (added or nominated), so a drawn rater they dislike cannot be swapped for one they like."""
-    if not can_adjust_raters(user, invitation.cycle, invitation.reviewee) or invitation.rater_group == "diri":
+    """HR takes off any rater (the service keeps the self-assessment); a supervisor only the raters
+    picked by hand (added or nominated), so a drawn rater they dislike cannot be swapped for one
+    they like."""
+    if not can_adjust_raters(user, invitation.cycle, invitation.reviewee):
         return False
     return is_hr(user) or invitation.source != "proposed"
 
