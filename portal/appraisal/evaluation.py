@@ -325,6 +325,18 @@ class _Plan:
         self.suggested_params = {"above": _shown(rules.above), "meets": _shown(rules.meets)}
 
 
+def _pool_into(pooled: dict[str, list[int]], per_value: Mapping[str, Iterable[int]]) -> None:
+    """Add per-value (sum, count) pairs with a count into a pool of [sum, count] lists."""
+    for code, (score_sum, score_count) in per_value.items():
+        if score_count:
+            found = pooled.get(code)
+            if found is None:
+                pooled[code] = [score_sum, score_count]
+            else:
+                found[0] += score_sum
+                found[1] += score_count
+
+
 def evaluate(rules: MergeRules, job_group: str, evidence: Evidence) -> dict[str, object]:
     """The merged figures of one employee, as record column values: exactly :func:`evaluate_exact`'s
     (every figure, rounding and explanation), in integer arithmetic, several times faster."""
@@ -394,15 +406,7 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
         cycle_id, group = key
         if not count or (group in _ANONYMOUS_CODES and count < thresholds[cycle_id]):
             continue  # not shown in its own cycle: left out of everything, the pooled figures too
-        sums = pooled.setdefault(group, {})
-        for code, (score_sum, score_count) in per_value.items():
-            if score_count:
-                found = sums.get(code)
-                if found is None:
-                    sums[code] = [score_sum, score_count]
-                else:
-                    found[0] += score_sum
-                    found[1] += score_count
+        _pool_into(pooled.setdefault(group, {}), per_value)
     #: Per rater group with scores: its overall mean (the mean of its value means) as a pair.
     overall: dict[str, tuple[int, int]] = {}
     #: Per value code: (sum, count) pooled over the shown groups other than self.
@@ -414,13 +418,7 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
         if sums:
             overall[group] = (numerator, denominator * len(sums))
         if group != _SELF_CODE:
-            for code, (score_sum, score_count) in sums.items():
-                found = others.get(code)
-                if found is None:
-                    others[code] = [score_sum, score_count]
-                else:
-                    found[0] += score_sum
-                    found[1] += score_count
+            _pool_into(others, sums)
 
     span = scale_max - scale_min
     for group, component, label, anonymous, score_column, n_column in _GROUPS:

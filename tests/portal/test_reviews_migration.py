@@ -17,19 +17,9 @@ def scratch(database_url, tmp_path):
 
     from portal import create_app
     from portal.extensions import db
+    from tests.pgserver import scratch_database
 
-    url = database_url
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine
-
-        admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS cermin_migration_360"))
-            connection.execute(text("CREATE DATABASE cermin_migration_360"))
-        admin.dispose()
-        url = url.rsplit("/", 1)[0] + "/cermin_migration_360"
-    else:
-        url = f"sqlite:///{tmp_path / 'migration.sqlite'}"
+    url = scratch_database(database_url, tmp_path, "cermin_migration_360")
     app = create_app({"TESTING": True, "SECRET_KEY": "m", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
