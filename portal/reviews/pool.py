@@ -26,9 +26,11 @@ from sqlalchemy import delete, func, insert, select
 
 from portal.extensions import db
 from portal.reviews import sealing
+from portal.reviews.errors import ReviewError
 from portal.reviews.models import (
     ReviewAnswer, ReviewComment, ReviewCycle, ReviewInvitation, ReviewPoolEntry, ReviewResponse,
 )
+from surveys.i18n import N_
 
 #: The smallest sealed size: an entry is padded to the next power of two from here, so its size
 #: tells little more than whether it carries long comments.
@@ -38,8 +40,14 @@ CHUNK = 2000
 _LENGTH = struct.Struct(">I")
 
 
-class PoolMismatch(RuntimeError):
-    """The pool and the invitations disagree (an entry was added or removed by hand)."""
+class PoolMismatch(ReviewError):
+    """The pool and the invitations disagree (an entry added, removed or altered by hand): the
+    cycle does not close, and the user is told so."""
+
+    def __init__(self, detail: str):
+        super().__init__(N_("Ulasan tersegel siklus ini tidak cocok dengan undangan yang sudah dijawab, jadi siklus "
+                            "tidak ditutup. Minta admin memeriksa basis data."))
+        self.detail = detail
 
 
 def _key(cycle_id: int) -> bytes:
