@@ -114,7 +114,7 @@ def test_a_group_hidden_in_every_cycle_shows_no_count_anywhere(app, org, db, fac
     header = [c.value for c in sheet[1]]
     cells = next(dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == reviewee.nip)
     assert (cells["Skor Rekan Kerja"], cells["n Rekan Kerja"]) == (None, None)
-    _row, secret = tokens.issue_token(org.instansi.id, "Uji", ["appraisals:read"], None, None)
+    _row, secret = tokens.issue_token(org.instansi.id, "Uji", ["appraisals:read"], None, actor=org.users["admin"])
     db.session.commit()
     api = app.test_client().get(f"/api/v1/appraisals?period={period.id}", headers={"Authorization": f"Bearer {secret}"})
     entry = next(e for e in api.json["appraisals"] if e["nip"] == reviewee.nip)
