@@ -1,9 +1,9 @@
 """The demo's appraisal period, made through the appraisal services the way HR and the Pejabat
 Penilai would.
 
-"Penilaian Kinerja Tahunan 2026" covers the last twelve months of citizen feedback and the
-released "Ulasan 360 Tahunan 2026" (when the demo has it), with front-line and back-office
-weights. HR merged it; then:
+"Penilaian Kinerja Tahunan <year>" covers the twelve months up to the demo's `today` and the
+released 360 cycle (when the demo has it), with front-line and back-office weights. HR merged
+it; then:
 
 - BKPSDM's Bidang Penilaian Kinerja is done: confirmed by its Kepala Bidang and finalised by HR;
 - Dukcapil's Bidang Pelayanan Pendaftaran Penduduk (the demo `pegawai`'s team) is confirmed, two
@@ -13,7 +13,7 @@ weights. HR merged it; then:
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -23,14 +23,12 @@ from portal.appraisal.merge import merge
 from portal.appraisal.periods import create_period
 from portal.appraisal.workflow import confirm, finalise, set_hasil_kerja
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
+from portal.demo.reviews import released_name
 from portal.extensions import db
-from portal.localtime import today
 from portal.org.models import Employee, Instansi, Unit
 from portal.reviews.models import ReviewCycle
 from surveys.appraisal import Rating
 
-PERIOD_NAME = "Penilaian Kinerja Tahunan 2026"
-CYCLE_NAME = "Ulasan 360 Tahunan 2026"
 WEIGHTS = {
     "front_line": {"citizen": 30, "atasan": 40, "rekan": 20, "bawahan": 10, "self": 0},
     "back_office": {"citizen": 0, "atasan": 50, "rekan": 30, "bawahan": 20, "self": 0},
@@ -42,16 +40,21 @@ OVERRIDE_REASON = ("Skor masyarakat turun karena antrean panjang saat blangko KT
                    "perilaku petugas; ia tetap melayani dengan sopan dan membantu warga mengurus surat keterangan.")
 
 
-def seed_appraisal(instansi: Instansi) -> AppraisalPeriod | None:
-    """Add the demo period with merged, partly confirmed and partly finalised records, unless the
-    instansi has an appraisal period already."""
+def period_name(today: date) -> str:
+    """The demo period's name, for a demo built on `today`."""
+    return f"Penilaian Kinerja Tahunan {today.year}"
+
+
+def seed_appraisal(instansi: Instansi, today: date) -> AppraisalPeriod | None:
+    """Add the demo period, ending on `today`, with merged, partly confirmed and partly finalised
+    records, unless the instansi has an appraisal period already."""
     if db.session.scalar(select(AppraisalPeriod.id).where(AppraisalPeriod.instansi_id == instansi.id)):
         return None
     cycle = db.session.scalar(select(ReviewCycle).where(
-        ReviewCycle.instansi_id == instansi.id, ReviewCycle.name == CYCLE_NAME, ReviewCycle.state == "released"))
-    last_day = today(instansi.tz)
+        ReviewCycle.instansi_id == instansi.id, ReviewCycle.name == released_name(today),
+        ReviewCycle.state == "released"))
     period = create_period(
-        instansi, PERIOD_NAME, "tahunan", last_day - timedelta(days=364), last_day, [cycle.id] if cycle else [],
+        instansi, period_name(today), "tahunan", today - timedelta(days=364), today, [cycle.id] if cycle else [],
         WEIGHTS, (Decimal(80), Decimal(60)), 10, ["U6", "U7"])
     hr = _user(instansi, "hr")
     merge(period, hr)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
 
+from portal import clock
 from portal.extensions import db
 from portal.localtime import today
 from portal.mail import services as mail
@@ -165,7 +166,7 @@ def set_threshold(cycle: ReviewCycle, threshold: int) -> None:
 
 def transition(cycle: ReviewCycle, target: str, instansi: Instansi, now: datetime | None = None) -> None:
     """Move the cycle along Draft → Open → Closed → Released; any other move is refused with a reason."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     # Locked for the change: a review being sent waits for the close, or the close for it.
     db.session.refresh(cycle, with_for_update=True)
     if (cycle.state, target) not in TRANSITIONS:
