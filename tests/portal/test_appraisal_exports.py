@@ -266,7 +266,8 @@ def test_sheet_shows_everything_for_the_file(hr_client, appraisals, org):
                  "Pengadministrasi Umum", "Dinas Kependudukan dan Pencatatan Sipil",
                  "Masyarakat", "91,67", "57,14%", "Atasan", "75,00", "42,86%", "Rekan kerja", "Bawahan",
                  "tidak dihitung", "Nilai komposit", "84,52", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
-                 "Komponen Bawahan tidak disertakan: belum ada data.",
+                 # No bawahan, or too few: the same words, so the sheet tells no count apart.
+                 "Komponen Bawahan tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas.",
                  "Bobot Masyarakat menjadi 57,14% (semula 40,00%).",
                  "Berorientasi Pelayanan, Akuntabel",
                  "U7 Perilaku Pelaksana (sopan dan ramah), U6 Kompetensi Pelaksana",
