@@ -64,7 +64,7 @@ def test_hr_reads_response_rates_of_the_demo_cycle(page, live_server):
     expect(page.get_by_role("heading", name="Kemajuan")).to_be_visible()
     reached = page.locator("#rates-heading ~ dl dd").nth(1).inner_text()
     assert re.match(r"^\d+ dari [1-9]\d*", reached)
-    page.get_by_text("Per pegawai dan kelompok").click()
+    page.get_by_text("Per pegawai dan kelompok", exact=True).click()
     cells = page.locator("#rates-heading ~ details td.num").all_inner_texts()
     assert "kurang dari 3" in cells
     screenshot(page, "reviews-admin-rates")

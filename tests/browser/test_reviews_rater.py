@@ -112,6 +112,10 @@ def test_hr_reads_the_released_report_on_a_desktop(page, live_server):
 
 
 def test_unknown_link_is_a_clear_page(phone, live_server):
+    # Only the rater, logged in, opens a link: a visitor is sent to the login page first.
+    phone.goto(f"{live_server}/ulasan/bukan-tautan-yang-benar")
+    expect(phone).to_have_url(re.compile("/masuk"))
+    log_in(phone, live_server, "pegawai")
     phone.goto(f"{live_server}/ulasan/bukan-tautan-yang-benar")
     expect(phone.get_by_role("heading", name="Tautan ulasan tidak dikenal")).to_be_visible()
     screenshot(phone, "reviews-unknown-link")
