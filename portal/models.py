@@ -6,7 +6,7 @@ from portal.feedback.models import SkmComment, SkmDaily, SkmHourly, SkmResponse,
 from portal.kiosk.models import KioskDaily, KioskDevice, KioskPairing, KioskVote  # noqa: F401
 from portal.reviews.models import (  # noqa: F401
     Questionnaire, QuestionnaireItem, ReviewAnswer, ReviewComment, ReviewCycle, ReviewCycleUnit, ReviewExpectation,
-    ReviewInvitation, ReviewResponse,
+    ReviewInvitation, ReviewPoolEntry, ReviewResponse,
 )
 from portal.appraisal.models import (  # noqa: F401
     ApiToken, AppraisalPeriod, AppraisalPeriodCycle, AppraisalRecord, AuditEntry, WeightProfile,

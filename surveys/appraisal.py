@@ -145,16 +145,23 @@ class LeftOut(str, Enum):
 
     NO_DATA = "no_data"
     TOO_FEW = "too_few"
+    #: An anonymous rater group with no answers that may be shown: how many answered is not said.
+    HIDDEN = "hidden"
 
 
 @dataclass(frozen=True)
 class ComponentEvidence:
-    """One component's score on 0..100 (None when there is none) and its response count."""
+    """One component's score on 0..100 (None when there is none) and its response count.
+
+    ``anonymous`` marks a rater group shown only above the anonymity threshold: left out, it is
+    explained without its count, which would tell how many answered in a hidden group.
+    """
 
     component: Component
     score_0_100: Fraction | None
     n: int
     min_n: int
+    anonymous: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "component", Component(self.component))
@@ -227,6 +234,9 @@ MSG_NO_DATA = N_("Komponen %(component)s tidak disertakan: belum ada data.")
 MSG_TOO_FEW = N_(
     "Komponen %(component)s tidak disertakan: hanya %(n)d tanggapan, minimal %(min)d."
 )
+MSG_HIDDEN_GROUP = N_(
+    "Komponen %(component)s tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas."
+)
 MSG_NO_COMPONENT = N_(
     "Belum ada komponen dengan data yang cukup, jadi skor gabungan belum dapat dihitung."
 )
@@ -238,6 +248,8 @@ def _leave_out(
     component: Component, item: ComponentEvidence | None
 ) -> tuple[LeftOut, Message] | None:
     """Why a weighted component cannot count, with its explanation; None when it can."""
+    if item is not None and item.anonymous and (item.score_0_100 is None or item.n < item.min_n):
+        return LeftOut.HIDDEN, (MSG_HIDDEN_GROUP, {"component": component.label})
     if item is None or item.score_0_100 is None or item.n == 0:
         return LeftOut.NO_DATA, (MSG_NO_DATA, {"component": component.label})
     if item.n < item.min_n:

@@ -39,7 +39,7 @@ DECIMAL_FIELDS = frozenset({
 })
 #: (score, weight) of each component: the composite is Σ score × weight / 100 over them.
 COMPOSITE_TERMS = tuple((f"{c}_score", f"weight_{c}") for c in ("citizen", "atasan", "rekan", "bawahan", "self"))
-#: Response counts, always integers.
+#: Response counts: integers, None for a rater group without a shown score (AppraisalRecord.shown_n).
 COUNT_FIELDS = frozenset({"citizen_n", "atasan_n", "rekan_n", "bawahan_n"})
 
 # The XLSX is read by people at BKPSDM: its headings are fixed Indonesian, like the regulation's
@@ -124,7 +124,7 @@ def scoped_records(scope: Scope) -> list[tuple[AppraisalRecord, Employee, Unit]]
 def _row(record: AppraisalRecord, employee: Employee, unit: Unit) -> dict:
     row = {"nip": employee.nip, "nama": employee.name, "unit": unit.code, "jabatan": employee.jabatan}
     for name in FIELDS[4:]:
-        value = getattr(record, name)
+        value = record.shown_n(name[:-2]) if name in COUNT_FIELDS else getattr(record, name)
         row[name] = two_places(value) if name in DECIMAL_FIELDS else value
     return row
 
@@ -133,7 +133,8 @@ def appraisal_rows(scope: Scope) -> list[dict]:
     """One dict per record with the FIELDS as keys, sorted by unit code then name.
 
     Figures are Decimals rounded half up to two places, or None where the record has none
-    (a component left out has no weight); counts are ints; the rest are text as stored.
+    (a component left out has no weight); counts are ints, None beside a rater group's missing
+    score (a hidden group shows no count); the rest are text as stored.
     """
     return [_row(*found) for found in scoped_records(scope)]
 

@@ -70,28 +70,27 @@ def citizen_query(period: AppraisalPeriod, instansi_id: int):
 
 
 def review_totals_query(cycle_ids: list[int], value_codes: Iterable[str]):
-    """Per reviewee and rater group, for each value: the sum and count of non-null scores, pooled
-    over cycles (columns sum, count per value in ``value_codes``, which must cover the cycles'
-    questionnaires). One row per group rather than per group and value: a seventh of the rows
-    for the merge to read, and the grouping follows an index, so SQLite needs no sort."""
+    """Per reviewee, cycle and rater group, for each value: the sum and count of non-null scores
+    (columns sum, count per value in ``value_codes``, which must cover the cycles'
+    questionnaires). Kept per cycle: a group's answers count only where they met their own cycle's
+    threshold, which the evaluation decides (surveys.review.cycles_report). One row per group
+    rather than per group and value: a seventh of the rows for the merge to read."""
     columns = []
     for code in value_codes:
         score = case((QuestionnaireItem.value_code == code, ReviewAnswer.score))
         columns += [func.sum(score), func.count(score)]
-    return (select(ReviewResponse.reviewee_id, ReviewResponse.rater_group, *columns)
+    keys = (ReviewResponse.reviewee_id, ReviewResponse.cycle_id, ReviewResponse.rater_group)
+    return (select(*keys, *columns)
             .join(ReviewAnswer, ReviewAnswer.response_id == ReviewResponse.id)
             .join(QuestionnaireItem, QuestionnaireItem.id == ReviewAnswer.item_id)
             .where(ReviewResponse.cycle_id.in_(cycle_ids))
-            .group_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group)
-            .order_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group))
+            .group_by(*keys).order_by(*keys))
 
 
 def review_counts_query(cycle_ids: list[int]):
-    """Per reviewee and rater group: the number of responses, pooled over cycles."""
-    return (select(ReviewResponse.reviewee_id, ReviewResponse.rater_group, func.count())
-            .where(ReviewResponse.cycle_id.in_(cycle_ids))
-            .group_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group)
-            .order_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group))
+    """Per reviewee, cycle and rater group: the number of responses."""
+    keys = (ReviewResponse.reviewee_id, ReviewResponse.cycle_id, ReviewResponse.rater_group)
+    return select(*keys, func.count()).where(ReviewResponse.cycle_id.in_(cycle_ids)).group_by(*keys).order_by(*keys)
 
 
 _first = itemgetter(0)
@@ -213,13 +212,13 @@ def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple
     for employee_id, n, *sums in citizen:
         evidence[employee_id].citizen = (int(n), dict(zip(rules.officer_unsur, map(int, sums))))
     codes = rules.value_codes
-    for employee_id, group, *pairs in totals:
-        per_value = evidence[employee_id].totals[group]
+    for employee_id, cycle_id, group, *pairs in totals:
+        per_value = evidence[employee_id].totals[cycle_id, group]
         for code, total, count in zip(codes, pairs[::2], pairs[1::2]):
             if count:  # a value without scores has no mean: as if it had no row
                 per_value[code] = (int(total), int(count))
-    for employee_id, group, count in counts:
-        evidence[employee_id].counts[group] = int(count)
+    for employee_id, cycle_id, group, count in counts:
+        evidence[employee_id].counts[cycle_id, group] = int(count)
     return {employee_id: _merged(evaluate(rules, drafts[employee_id], found))
             for employee_id, found in evidence.items() if employee_id in drafts}
 

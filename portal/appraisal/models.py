@@ -155,6 +155,16 @@ class AppraisalRecord(db.Model):
     period: Mapped[AppraisalPeriod] = relationship()
     employee: Mapped[Employee] = relationship()
 
+    def shown_n(self, component: str) -> int | None:
+        """A component's response count as every output shows it ("citizen", "atasan", "rekan",
+        "bawahan", "self"). A rater group's count stands only beside its score: a group hidden
+        under the anonymity threshold shows no count anywhere (records merged before that rule
+        may still hold one)."""
+        n = getattr(self, f"{component}_n")
+        if component == "citizen":
+            return n
+        return n if n and getattr(self, f"{component}_score") is not None else None
+
     __table_args__ = (
         UniqueConstraint("period_id", "employee_id"),
         CheckConstraint("status IN ('draft', 'confirmed', 'finalised')", name="status_known"),

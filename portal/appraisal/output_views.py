@@ -153,7 +153,7 @@ def _explanation(record: AppraisalRecord) -> list[str]:
 
 
 def _components(record: AppraisalRecord) -> list[dict]:
-    return [{"label": component.label, "score": getattr(record, f"{field}_score"), "n": getattr(record, f"{field}_n"),
+    return [{"label": component.label, "score": getattr(record, f"{field}_score"), "n": record.shown_n(field),
              "weight": getattr(record, f"weight_{field}")} for component, field in COMPONENTS]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.appraisal.models import RECORD_STATUSES, AppraisalPeriod, AppraisalRecord
 from portal.appraisal.periods import periods_of
+from portal.appraisal.reports import explanation_messages
 from portal.extensions import db
 from portal.org.models import Employee, Instansi, Unit
 from surveys import appraisal, berakhlak, skm
@@ -109,7 +110,7 @@ def own_records(employee: Employee) -> list[AppraisalRecord]:
 
 
 def explanation_of(record: AppraisalRecord) -> list[Message]:
-    return [(template, params) for template, params in json.loads(record.explanation or "[]")]
+    return explanation_messages(record)
 
 
 def development_of(record: AppraisalRecord) -> dict[str, list[dict]]:

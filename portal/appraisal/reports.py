@@ -14,8 +14,10 @@ from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.extensions import db
 from portal.org.models import Employee, Unit
 from portal.tabular import write_csv
+from surveys.appraisal import MSG_HIDDEN_GROUP, MSG_TOO_FEW, Component
 from surveys.berakhlak import VALUE_BY_CODE, VALUE_CODES
 from surveys.exact import round_half_up
+from surveys.review import ANONYMOUS_GROUPS
 from surveys.skm import UNSUR_BY_KODE, UNSUR_CODES
 
 VALUE, UNSUR = "value", "unsur"
@@ -53,16 +55,26 @@ def _codes(items) -> list[str]:
     return codes
 
 
+#: The labels of the anonymous rater groups, as explanations store them.
+_ANONYMOUS_LABELS = frozenset(Component(group.value).label for group in ANONYMOUS_GROUPS)
+
+
 def explanation_messages(record: AppraisalRecord) -> list[tuple[str, dict]]:
-    """The record's explanation as (template, params) pairs; malformed entries are skipped."""
+    """The record's explanation as (template, params) pairs; malformed entries are skipped.
+
+    A record merged before hidden groups lost their count may say how many answered in one
+    ("hanya 2 tanggapan"); that line is shown as a merge says it now, without the count."""
     try:
         data = json.loads(record.explanation or "[]")
     except ValueError:
         return []
     if not isinstance(data, list):
         return []
-    return [(item[0], item[1] if isinstance(item[1], dict) else {}) for item in data
-            if isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)]
+    lines = [(item[0], item[1] if isinstance(item[1], dict) else {}) for item in data
+             if isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)]
+    return [(MSG_HIDDEN_GROUP, {"component": params["component"]})
+            if template == MSG_TOO_FEW and params.get("component") in _ANONYMOUS_LABELS else (template, params)
+            for template, params in lines]
 
 
 def development_areas(record: AppraisalRecord) -> list[Area]:

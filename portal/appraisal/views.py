@@ -291,6 +291,11 @@ def finalise_unit(period_id: int, unit_id: int):
 
 # --- one record -----------------------------------------------------------------------------------
 
+#: An anonymous group's count stands only beside its score (AppraisalRecord.shown_n); entries logged
+#: before that rule may hold a hidden group's, so the history leaves these counts out.
+_UNSHOWN_COUNTS = frozenset({"rekan_n", "bawahan_n"})
+
+
 def _audit_rows(record: AppraisalRecord) -> list[dict]:
     """The audit log as people read it: labelled fields, names for user ids, local times."""
     entries = audit.audit_log(record)
@@ -305,6 +310,8 @@ def _audit_rows(record: AppraisalRecord) -> list[dict]:
         before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")
         changes = []
         for key in sorted(set(before) | set(after), key=lambda k: order.get(k, len(order))):
+            if key in _UNSHOWN_COUNTS:
+                continue
             old, new = _audit_value(key, before.get(key), users), _audit_value(key, after.get(key), users)
             if old != new:
                 changes.append((str(FIELD_LABELS.get(key, key)), old, new))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from portal.appraisal.periods import create_period
 from portal.feedback.services import Submission, record_response
 from portal.localtime import today
-from portal.reviews import services as reviews
+from portal.reviews import raters, services as reviews
 from portal.reviews.models import ReviewInvitation
 
 NOON_UTC = datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc)  # 12:00 WITA
@@ -37,7 +37,7 @@ def draft_cycle(org, *, name: str = "Tahunan 2026", unit_ids=None, threshold: in
     cycle = reviews.create_cycle(org.instansi, name=name, period_kind="tahunan",
                                  opens_on=local_today - timedelta(days=1), closes_on=local_today + timedelta(days=30),
                                  unit_ids=unit_ids or [org.unit.id], threshold=threshold)
-    reviews.propose_raters(cycle)
+    raters.propose_raters(cycle)
     return cycle
 
 
@@ -62,7 +62,7 @@ def released_cycle(org, answer: Answer, *, name: str = "Ulasan 2026", unit_ids=N
             scores = {item.id: given[item.value_code] for item in items}
         else:
             scores = {item.id: given for item in items}
-        reviews.submit(invitation, reviews.Answers(scores), org.instansi)
+        reviews.submit(invitation, reviews.Answers(scores), org.instansi, invitation.rater)
     reviews.transition(cycle, "closed", org.instansi)
     reviews.transition(cycle, "released", org.instansi)
     return cycle

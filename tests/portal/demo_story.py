@@ -27,7 +27,7 @@ from portal.kiosk.models import KioskDevice, KioskVote
 from portal.mail.models import OutboxMessage
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Unit
 from portal.reviews import services as reviews
-from portal.reviews.models import ReviewCycle, ReviewInvitation, ReviewResponse
+from portal.reviews.models import ReviewCycle, ReviewInvitation, ReviewPoolEntry, ReviewResponse
 from surveys import skm
 
 
@@ -206,8 +206,10 @@ def review_story(db, instansi: Instansi, today: date) -> None:
     for username in ("pegawai", "atasan"):
         pending = reviews.pending_for(_user_employee(db, instansi, username))
         assert any(i.cycle_id == opened.id for i in pending), username
+    # The open cycle's reviews wait sealed in its pool: no response row before the close.
+    sealed = db.session.scalar(select(func.count(ReviewPoolEntry.id)).where(ReviewPoolEntry.cycle_id == opened.id))
     answered = db.session.scalar(select(func.count(ReviewResponse.id)).where(ReviewResponse.cycle_id == opened.id))
-    assert answered > 0
+    assert sealed > 0 and answered == 0
 
 
 def appraisal_story(db, instansi: Instansi, today: date) -> None:

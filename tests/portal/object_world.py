@@ -24,6 +24,7 @@ from portal.insight import followup
 from portal.insight.models import Alert
 from portal.kiosk import services as kiosk
 from portal.org.models import Counter, RosterEntry, Service
+from portal.reviews import raters
 from portal.reviews import services as reviews
 from portal.reviews.models import ReviewInvitation
 from surveys.appraisal import Rating
@@ -95,7 +96,7 @@ def _cycle(instansi, name, unit_ids, *states):
     today = clock.today(instansi.tz)
     cycle = reviews.create_cycle(instansi, name=name, period_kind="tahunan", opens_on=today - timedelta(days=1),
                                  closes_on=today + timedelta(days=30), unit_ids=unit_ids)
-    reviews.propose_raters(cycle)
+    raters.propose_raters(cycle)
     for state in states:
         reviews.transition(cycle, state, instansi)
     return cycle
@@ -118,7 +119,7 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
         ReviewInvitation.rater_group == "diri"))
     released = _cycle(instansi, "Ulasan uji dirilis", units, "open", "closed", "released")
     draft = _cycle(instansi, "Ulasan uji draf", units)
-    nomination = reviews.nominate_peer(draft, employee, peer)
+    nomination = raters.nominate_peer(draft, employee, peer)
     questionnaire = cycle.questionnaire
     today = clock.today(instansi.tz)
     period = create_period(instansi, "Penilaian uji", "tahunan", date(today.year, 1, 1), today,

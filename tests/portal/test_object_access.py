@@ -51,6 +51,8 @@ OBJECTS: dict[str, Target] = {
     "reviews.change_state": Target(lambda s, o: {"cycle_id": s.cycle.id, "target": "closed"}),
     "reviews.dates": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.links": Target(lambda s, o: {"cycle_id": s.cycle.id}),
+    "reviews.resend": Target(lambda s, o: {"cycle_id": s.cycle.id, "rater_id": s.employee.id}),
+    "reviews.invitations": Target(lambda s, o: {"cycle_id": s.cycle.id, "rater_id": s.employee.id}),
     "reviews.team": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.propose": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.questionnaire": Target(lambda s, o: {"questionnaire_id": s.questionnaire.id}),
