@@ -1,7 +1,7 @@
 """360 responses unlinkable: a sealed pool until close, no receipts or dates
 
 Revision ID: d65bbe1afb7a
-Revises: b131a586fefa
+Revises: 481242348211
 Create Date: 2026-12-03 17:45:59.218231
 
 Upgrade: the pool of sealed reviews (review_pool); the cycle's last reminder day
@@ -26,7 +26,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd65bbe1afb7a'
-down_revision = 'b131a586fefa'
+down_revision = '481242348211'
 branch_labels = None
 depends_on = None
 
