@@ -77,7 +77,7 @@ class Scope:
 
     period: AppraisalPeriod
     unit: Unit | None = None
-    #: Only this Pejabat Penilai's direct reports (a supervisor's own export).
+    #: Only the records this Pejabat Penilai decides (a supervisor's own export).
     supervisor: Employee | None = None
 
 
@@ -108,7 +108,8 @@ def scoped_records(scope: Scope) -> list[tuple[AppraisalRecord, Employee, Unit]]
     if scope.unit is not None:
         query = query.where(AppraisalRecord.unit_id == scope.unit.id)
     if scope.supervisor is not None:
-        query = query.where(Employee.supervisor_id == scope.supervisor.id)
+        query = query.where(AppraisalRecord.penilai_id == scope.supervisor.id,
+                            AppraisalRecord.employee_id != scope.supervisor.id)
     return [tuple(row) for row in db.session.execute(query)]
 
 

@@ -169,7 +169,7 @@ def sheet(record_id: int):
         "appraisal/out/sheet.html", record=record, period=record.period, employee=record.employee,
         unit=db.session.get(Unit, record.unit_id), instansi=db.session.get(Instansi, record.period.instansi_id),
         components=_components(record), explanation=_explanation(record),
-        areas=reports.development_areas(record), penilai=record.employee.supervisor,
+        areas=reports.development_areas(record), penilai=record.penilai,
     )
 
 

@@ -33,6 +33,7 @@ def make_period(factory, instansi, name="Penilaian Kinerja Tahunan 2025", min_ci
 def make_record(factory, period, employee: Employee, status="confirmed", **values) -> AppraisalRecord:
     values.setdefault("job_group", employee.job_group)
     values.setdefault("unit_id", employee.unit_id)
+    values.setdefault("penilai_id", employee.supervisor_id)
     if status != "draft":
         values.setdefault("rating_perilaku", values.get("rating_perilaku_suggested") or MEETS)
         values.setdefault("confirmed_at", CONFIRMED_AT)
