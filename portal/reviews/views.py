@@ -174,7 +174,7 @@ def new_cycle():
                 closes_on=form.closes_on.data, unit_ids=form.unit_ids.data, threshold=form.threshold.data,
                 questionnaire=_questionnaire(form.questionnaire_id.data), peer_cap=form.peer_cap.data,
                 subordinate_cap=form.subordinate_cap.data)
-            count = services.propose_raters(cycle)
+            count = services.propose_raters(cycle, current_user)
         except services.ReviewError as exc:
             rollback_request()
             error = say(exc)
@@ -291,7 +291,7 @@ def dates(cycle_id: int):
 def propose(cycle_id: int):
     cycle = _managed_cycle(cycle_id)
     try:
-        count = services.propose_raters(cycle)
+        count = services.propose_raters(cycle, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -378,7 +378,7 @@ def add_rater(cycle_id: int):
     _require_rater_rights(cycle, reviewee)
     rater = _employee(form.rater_id.data)
     try:
-        services.add_rater(cycle, reviewee, rater, form.rater_group.data)
+        services.add_rater(cycle, reviewee, rater, form.rater_group.data, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -396,7 +396,7 @@ def remove_rater(cycle_id: int, invitation_id: int):
     rejected = invitation.source == "nominated" and not invitation.approved
     names = {"rater": invitation.rater.name, "reviewee": invitation.reviewee.name}
     try:
-        services.remove_invitation(invitation)
+        services.remove_invitation(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -412,7 +412,7 @@ def approve(cycle_id: int, invitation_id: int):
     invitation = _invitation(cycle, invitation_id)
     _require_rater_rights(cycle, invitation.reviewee)
     try:
-        services.approve_nomination(invitation)
+        services.approve_nomination(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -493,7 +493,7 @@ def nominate(cycle_id: int):
         else:
             rater = _employee(form.rater_id.data)
             try:
-                services.nominate_peer(cycle, me, rater)
+                services.nominate_peer(cycle, me, rater, current_user)
             except services.ReviewError as error:
                 _fail(error)
             else:
@@ -517,7 +517,7 @@ def withdraw_nomination(cycle_id: int, invitation_id: int):
         abort(403)
     name = invitation.rater.name
     try:
-        services.remove_invitation(invitation)
+        services.remove_invitation(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
