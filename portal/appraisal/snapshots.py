@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.appraisal.models import AppraisalPeriod, AppraisalSettings
-from portal.appraisal.periods import WEIGHT_COLUMNS, period_weights
+from portal.appraisal.periods import period_weights
 from portal.extensions import db
 from surveys.appraisal import Component
 
@@ -88,15 +88,12 @@ def view(snapshot: AppraisalSettings | None) -> SettingsView | None:
     )
 
 
-def snapshots_of(period: AppraisalPeriod, ids) -> list[SettingsView]:
-    """The snapshots with these ids, oldest version first."""
-    ids = {i for i in ids if i is not None}
-    if not ids:
+def versions_of(period: AppraisalPeriod, versions) -> list[SettingsView]:
+    """The period's snapshots with these version numbers, oldest first."""
+    versions = set(versions)
+    if not versions:
         return []
     rows = db.session.scalars(select(AppraisalSettings).where(
-        AppraisalSettings.period_id == period.id, AppraisalSettings.id.in_(ids)).order_by(AppraisalSettings.version))
+        AppraisalSettings.period_id == period.id, AppraisalSettings.version.in_(versions))
+        .order_by(AppraisalSettings.version))
     return [view(row) for row in rows]
-
-
-#: The weight columns in the order the pages show them.
-WEIGHT_ORDER = tuple(WEIGHT_COLUMNS)

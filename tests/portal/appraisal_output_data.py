@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from portal.appraisal import snapshots
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, WeightProfile
 from portal.org.models import Employee
 
@@ -34,6 +35,7 @@ def make_record(factory, period, employee: Employee, status="confirmed", **value
     values.setdefault("job_group", employee.job_group)
     values.setdefault("unit_id", employee.unit_id)
     values.setdefault("penilai_id", employee.supervisor_id)
+    values.setdefault("settings_id", snapshots.current(period).id)
     if status != "draft":
         values.setdefault("rating_perilaku", values.get("rating_perilaku_suggested") or MEETS)
         values.setdefault("confirmed_at", CONFIRMED_AT)

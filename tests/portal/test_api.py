@@ -12,7 +12,12 @@ from tests.portal.appraisal_output_data import make_period, standard_appraisals
 
 KEYS = {"nip", "nama", "unit", "jabatan", "citizen_score", "citizen_n", "atasan_score", "atasan_n", "rekan_score",
         "rekan_n", "bawahan_score", "bawahan_n", "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan",
-        "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status"}
+        "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status",
+        # issue 15: who decided, the objection, the record's own settings (as the CSV)
+        "pejabat_penilai_nip", "atasan_pejabat_penilai_nip", "confirmed_by", "confirmed_at", "finalised_by",
+        "finalised_at", "keberatan_status", "keberatan_deadline", "keberatan_filed_at", "keberatan_decided_by",
+        "keberatan_decided_at", "keberatan_predikat_before", "settings_version", "above_threshold",
+        "meets_threshold", "min_citizen_n", "officer_unsur"}
 TOKEN_RE = re.compile(r'value="(cmn_[A-Za-z0-9_-]{40})"')
 
 
@@ -60,6 +65,12 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
         "weight_rekan": 22.22, "weight_bawahan": None, "composite": 84.26,
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
+        "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": None, "confirmed_by": None,
+        "confirmed_at": "2026-01-20T02:00:00+00:00", "finalised_by": None, "finalised_at": None,
+        "keberatan_status": "closed", "keberatan_deadline": None, "keberatan_filed_at": None,
+        "keberatan_decided_by": None, "keberatan_decided_at": None, "keberatan_predikat_before": None,
+        "settings_version": 1, "above_threshold": 80.0, "meets_threshold": 60.0, "min_citizen_n": 10,
+        "officer_unsur": "U6 U7",
     }
     assert isinstance(own["citizen_n"], int) and isinstance(own["citizen_score"], float)
     draft = body["appraisals"][3]

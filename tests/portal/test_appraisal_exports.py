@@ -14,6 +14,10 @@ from tests.portal.appraisal_output_data import make_period, make_record, standar
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
           "rating_perilaku,rating_hasil_kerja,predikat,status")
+#: Appended by issue 15: who decided, the objection, the record's own settings.
+NEW_COLUMNS = ("pejabat_penilai_nip,atasan_pejabat_penilai_nip,confirmed_by,confirmed_at,finalised_by,finalised_at,"
+               "keberatan_status,keberatan_deadline,keberatan_filed_at,keberatan_decided_by,keberatan_decided_at,"
+               "keberatan_predikat_before,settings_version,above_threshold,meets_threshold,min_citizen_n,officer_unsur")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -39,15 +43,16 @@ def _values(sheet) -> list[list]:
 
 def test_csv_header_is_exactly_the_interface(appraisals):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
-    assert text.split("\r\n", 1)[0] == HEADER
-    assert len(HEADER.split(",")) == 22
+    assert text.split("\r\n", 1)[0] == HEADER + "," + NEW_COLUMNS
+    assert len(HEADER.split(",")) == 22 and len(NEW_COLUMNS.split(",")) == 17
 
 
 def test_csv_row_of_a_record_with_a_left_out_component(appraisals, org):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
     line = next(l for l in text.split("\r\n") if "Staf Uji 1" in l)
     assert line == (f"{org.staff[0].nip},Staf Uji 1,DUKCAPIL,Pengadministrasi Umum,91.67,24,75,1,83.33,4,,0,"
-                    "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,confirmed")
+                    "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,confirmed,"
+                    f"{org.supervisor.nip},,,2026-01-20T02:00:00+00:00,,,closed,,,,,,1,80,60,10,U6 U7")
 
 
 def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(appraisals):
@@ -86,16 +91,17 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
     assert workbook.sheetnames == ["Penilaian", "Keterangan"]
     values = _values(sheet)
     assert values[0][:6] == ["NIP", "Nama", "Unit Kerja", "Jabatan", "Skor Masyarakat", "n Masyarakat"]
-    assert "Bobot Masyarakat (%)" in values[0] and values[0][-6:] == [
+    assert "Bobot Masyarakat (%)" in values[0] and values[0][16:22] == [
         "Nilai Komposit", "Rating Perilaku (usulan)", "Rating Perilaku (ditetapkan)", "Rating Hasil Kerja",
         "Predikat", "Status"]
+    assert values[0][22] == "NIP Pejabat Penilai" and values[0][-1] == "Unsur petugas"
     assert sheet.freeze_panes == "A2"
     own = next(r for r in values if r[1] == "Staf Uji 1")
     assert own[0] == org.staff[0].nip and isinstance(own[0], str)
     assert own[2] == "Dinas Kependudukan dan Pencatatan Sipil"
     assert own[4] == pytest.approx(91.67) and own[5] == 24 and own[10] is None and own[15] is None
     assert own[16] == pytest.approx(84.26)
-    assert own[-1] == "Dikonfirmasi"
+    assert own[21] == "Dikonfirmasi" and own[22] == org.supervisor.nip and own[34] == 1
     assert sheet.column_dimensions["B"].width >= 25
     notes = {row[0]: row[1] for row in _values(workbook["Keterangan"]) if row and row[0]}
     assert notes["Periode"] == "Penilaian Kinerja Tahunan 2025"
@@ -114,7 +120,7 @@ def test_cli_writes_csv_to_standard_output(runner, appraisals):
     result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "csv"])
     assert result.exit_code == 0, result.output
     text = result.stdout_bytes.decode("utf-8")
-    assert text.split("\r\n", 1)[0] == HEADER
+    assert text.split("\r\n", 1)[0] == HEADER + "," + NEW_COLUMNS
     assert len(_csv(text)) == 5
     assert "5 catatan penilaian" in result.stderr
 
