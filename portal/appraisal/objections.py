@@ -117,8 +117,7 @@ def decide(objection: AppraisalObjection, user, rating_perilaku: str, rating_has
     predikat follows the matrix and the record is final."""
     record = _decidable(objection, user)
     if not (objection.penilai_explanation and objection.employee_explanation):
-        raise AppraisalError(N_("Catat penjelasan Pejabat Penilai dan pegawai sebelum memutuskan."),
-                             field="penilai_explanation")
+        raise TransitionRefused(N_("Catat penjelasan Pejabat Penilai dan pegawai sebelum memutuskan."))
     perilaku = parse_rating(rating_perilaku, "rating_perilaku")
     hasil = parse_rating(rating_hasil_kerja, "rating_hasil_kerja")
     text = _text(reason, "reason", N_("Tuliskan alasan keputusan."))

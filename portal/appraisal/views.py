@@ -196,8 +196,7 @@ def _save_period(form: PeriodForm, period: AppraisalPeriod | None) -> AppraisalP
             return appraisal_periods.create_period(current_user.instansi, user=current_user, **arguments)
         try:
             return appraisal_periods.update_period(period, user=current_user, **arguments)
-        except appraisal_periods.SettingsFrozen:
-            rollback_request()
+        except appraisal_periods.SettingsFrozen:  # raised before anything was written
             return settings_changes.propose(period, current_user, form.change_reason.data, **arguments)
     except AppraisalError as error:
         rollback_request()
