@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.appraisal.duty_views import bp as appraisal_duty_bp
     from portal.appraisal.output_views import bp as appraisal_out_bp
     from portal.appraisal.views import bp as appraisal_bp
+    from portal.audit_log.views import bp as audit_bp
     from portal.counters.views import bp as counters_bp
     from portal.feedback.admin_views import bp as feedback_admin_bp
     from portal.feedback.views import bp as feedback_bp
@@ -100,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, org_bp, account_admin_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp,
                       review_rater_bp, appraisal_bp, appraisal_duty_bp, appraisal_out_bp, api_bp, insight_bp, public_bp,
-                      feedback_admin_bp, followup_bp):
+                      feedback_admin_bp, followup_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

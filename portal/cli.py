@@ -12,6 +12,7 @@ def register_commands(app: Flask) -> None:
     from portal.accounts.cli import commands as account_commands
     from portal.appraisal.cli import commands as appraisal_commands
     from portal.appraisal.export_cli import commands as appraisal_export_commands
+    from portal.audit_log.cli import commands as audit_commands
     from portal.counters.cli import commands as counter_commands
     from portal.demo.cli import commands as demo_commands
     from portal.feedback.cli import commands as feedback_commands
@@ -23,7 +24,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (*org_commands, *account_commands, *mail_commands, *demo_commands, *feedback_commands,
                     *counter_commands, *review_commands, *appraisal_commands, *appraisal_export_commands, *insight_commands,
-                    *ops_commands):
+                    *ops_commands, *audit_commands):
         if not getattr(command.callback, "_cermin_appcontext", False):
             # Every command works in the app context, however it is invoked (flask CLI or tests).
             command.callback = with_appcontext(command.callback)

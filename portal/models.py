@@ -12,3 +12,4 @@ from portal.appraisal.models import (  # noqa: F401
     ApiToken, AppraisalPeriod, AppraisalPeriodCycle, AppraisalRecord, AuditEntry, WeightProfile,
 )
 from portal.insight.models import Alert, AlertRule, FollowUp  # noqa: F401
+from portal.audit.models import AuditEvent  # noqa: F401

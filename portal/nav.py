@@ -26,6 +26,15 @@ ROLE_LABELS = {
     "hr": _l("HR (BKPSDM)"),
     "supervisor": _l("Atasan / Pejabat Penilai"),
     "employee": _l("Pegawai"),
+    "auditor": _l("Auditor (Inspektorat)"),
+}
+#: What each role may do, shown where an admin grants roles.
+ROLE_DESCRIPTIONS = {
+    "admin": _l("Akun dan peran, token API, membuka kembali catatan penilaian yang sudah final."),
+    "hr": _l("Data organisasi, dasbor, siklus 360, periode penilaian, penggabungan, finalisasi dan ekspor."),
+    "supervisor": _l("Pejabat Penilai bawahan langsung; kepala unit juga mengelola loket dan dasbor unitnya."),
+    "employee": _l("Mengisi ulasan 360, membaca laporan dan catatan penilaiannya sendiri."),
+    "auditor": _l("Inspektorat: membaca log audit instansinya; tidak dapat mengubah apa pun."),
 }
 
 
@@ -62,5 +71,6 @@ def init_app(app: Flask) -> None:
         return {
             "nav_items": visible_entries,
             "role_labels": role_labels,
+            "role_descriptions": lambda: [(ROLE_LABELS[r], ROLE_DESCRIPTIONS[r]) for r in ROLE_LABELS],
             "current_locale": lambda: str(get_locale() or "id"),
         }

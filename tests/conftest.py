@@ -172,6 +172,12 @@ def employee_client(app, org):
 
 
 @pytest.fixture
+def auditor_client(app, org):
+    """The Inspektorat's auditor: reads the audit log, changes nothing."""
+    return client_for(app, "auditor")
+
+
+@pytest.fixture
 def head_client(app, factory, org):
     """The head of DUKCAPIL (org.head), the unit of loket UJI01: a supervisor who manages it."""
     factory.user(org.instansi, "kepala", {"supervisor", "employee"}, org.head)

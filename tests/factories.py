@@ -5,7 +5,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, time
 
-from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User, UserRole
+from portal.accounts.models import ADMIN, AUDITOR, EMPLOYEE, HR, SUPERVISOR, User, UserRole
 from portal.accounts.services import hash_password
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit
 from surveys.nip import make_nip
@@ -87,5 +87,6 @@ class Factory:
             "hr": self.user(instansi, "hr", {HR, EMPLOYEE}, hr_employee),
             "atasan": self.user(instansi, "atasan", {SUPERVISOR, EMPLOYEE}, supervisor),
             "pegawai": self.user(instansi, "pegawai", {EMPLOYEE}, staff[0]),
+            "auditor": self.user(instansi, "auditor", {AUDITOR}),
         }
         return SmallOrg(instansi, unit, other, service, counter, head, supervisor, staff, users)

@@ -11,7 +11,7 @@ of one's own record. On SQLite the batch rebuild of appraisal_record drops its t
 are created again after (a later revision that rebuilds the table must do the same).
 
 Revision ID: 01f15226e6a4
-Revises: 3755cb81459b
+Revises: b131a586fefa
 Create Date: 2026-12-03 17:39:36.725424
 
 """
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '01f15226e6a4'
-down_revision = '3755cb81459b'
+down_revision = 'b131a586fefa'
 branch_labels = None
 depends_on = None
 

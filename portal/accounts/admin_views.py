@@ -52,18 +52,21 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
     if user is not None and user.id == current_user.id and ADMIN not in roles:
         form.roles.errors.append(gettext("Anda tidak dapat mencabut peran admin dari akun Anda sendiri."))
         return None
+    # An admin cannot lock themself out.
+    active = form.active.data if user is None or user.id != current_user.id else True
     if user is None:
         user = services.create_user(
             instansi_id=current_user.instansi_id, username=username, password=password, roles=roles,
-            display_name=form.display_name.data.strip(), employee=employee,
+            display_name=form.display_name.data.strip(), employee=employee, active=active, actor=current_user,
         )
     else:
-        user.username, user.display_name, user.employee = username, form.display_name.data.strip(), employee
-        services.set_roles(user, roles)
+        user.username, user.display_name = username, form.display_name.data.strip()
+        services.link_employee(user, employee, actor=current_user)
+        services.set_roles(user, roles, actor=current_user)
+        services.set_active(user, active, actor=current_user)
         if password:
             user.password_hash = services.hash_password(password)
             user.failed_logins, user.locked_until = 0, None
-    user.active = form.active.data if user.id != current_user.id else True
     db.session.flush()
     return user
 
@@ -81,7 +84,7 @@ def users():
     return render_template("accounts/users.html", form=form, accounts=accounts)
 
 
-@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/organisasi/pengguna/<int:user_id>", methods=["GET", "POST"])
 @access(ADMIN)
 def edit_user(user_id: int):
     user = of_my_instansi(User, user_id)

@@ -34,6 +34,7 @@ def create_user(username, roles, nip, display_name, password, instansi_name) -> 
         services.create_user(
             instansi_id=instansi.id, username=username, password=password, roles=set(roles),
             display_name=display_name or (employee.name if employee else username), employee=employee,
+            actor="create-user",
         )
     except services.AccountError as error:
         raise click.ClickException(say(error))

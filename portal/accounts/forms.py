@@ -7,7 +7,7 @@ from portal.org.forms import MultiCheckboxField
 
 ROLE_CHOICES = [
     ("admin", _l("Admin")), ("hr", _l("HR (BKPSDM)")), ("supervisor", _l("Atasan / Pejabat Penilai")),
-    ("employee", _l("Pegawai")),
+    ("employee", _l("Pegawai")), ("auditor", _l("Auditor (Inspektorat)")),
 ]
 
 

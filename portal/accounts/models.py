@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.org.models import Employee, Instansi
-from portal.roles import ADMIN, EMPLOYEE, HR, ROLES, SUPERVISOR  # noqa: F401  (features import them from here)
+from portal.roles import ADMIN, AUDITOR, EMPLOYEE, HR, ROLES, SUPERVISOR  # noqa: F401  (features import them from here)
 
 
 class User(UserMixin, db.Model):
@@ -76,5 +76,5 @@ class UserRole(db.Model):
 
     __table_args__ = (
         UniqueConstraint("user_id", "role"),
-        CheckConstraint("role IN ('admin', 'hr', 'supervisor', 'employee')", name="role_known"),
+        CheckConstraint("role IN ('admin', 'hr', 'supervisor', 'employee', 'auditor')", name="role_known"),
     )

@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
 
+from portal import audit
 from portal.accounts.models import ROLES, User, UserRole
 from portal.extensions import db
 from portal.org.models import Employee
@@ -112,8 +113,9 @@ def set_locale(user: User, locale: str | None) -> None:
 
 def create_user(
     *, instansi_id: int, username: str, password: str, roles: set[str] | frozenset[str],
-    display_name: str, employee: Employee | None = None,
+    display_name: str, employee: Employee | None = None, active: bool = True, actor,
 ) -> User:
+    """A new account with its roles, recorded in the audit log as `actor`'s (a User or a command's name)."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise AccountError(N_("Peran tidak dikenal: %(roles)s."), {"roles": ", ".join(sorted(unknown))})
@@ -123,20 +125,58 @@ def create_user(
         display_name=display_name,
         password_hash=hash_password(password),
         employee=employee,
-        role_rows=[UserRole(role=role) for role in sorted(roles)],
+        active=active,
     )
     db.session.add(user)
     db.session.flush()
+    _audit_account("accounts.user.create", user, actor, None, {
+        "username": user.username, "display_name": user.display_name, "active": user.active, **_employee_link(user),
+    })
+    set_roles(user, set(roles), actor=actor)
     return user
 
 
-def set_roles(user: User, roles: set[str]) -> None:
+def set_roles(user: User, roles: set[str], *, actor) -> None:
+    """Grant and revoke roles so the user holds exactly `roles`; each grant and revocation is audited."""
     current = {row.role: row for row in user.role_rows}
-    for role in set(current) - roles:
+    for role in sorted(set(current) - roles):
         user.role_rows.remove(current[role])
-    for role in roles - set(current):
+        _audit_account("accounts.role.revoke", user, actor, {"role": role}, None)
+    for role in sorted(roles - set(current)):
         user.role_rows.append(UserRole(role=role))
+        _audit_account("accounts.role.grant", user, actor, None, {"role": role})
     db.session.flush()
+
+
+def set_active(user: User, active: bool, *, actor) -> None:
+    """Activate or deactivate the account (audited when it changes)."""
+    if user.active == active:
+        return
+    user.active = active
+    db.session.flush()
+    _audit_account("accounts.user.activate" if active else "accounts.user.deactivate", user, actor,
+                   {"active": not active}, {"active": active})
+
+
+def link_employee(user: User, employee: Employee | None, *, actor) -> None:
+    """Link the account to an employee, or to none (audited when it changes): the link decides
+    whose Pejabat Penilai, atasan and own record the user is."""
+    before = _employee_link(user)
+    user.employee = employee
+    db.session.flush()
+    _audit_account("accounts.user.employee", user, actor, before, _employee_link(user))
+
+
+def _employee_link(user: User) -> dict[str, object]:
+    employee = db.session.get(Employee, user.employee_id) if user.employee_id else None
+    return {"employee_id": user.employee_id, "employee_nip": employee.nip if employee else None}
+
+
+def _audit_account(action: str, user: User, actor, before: dict | None, after: dict | None) -> None:
+    employee = db.session.get(Employee, user.employee_id) if user.employee_id else None
+    audit.record(action, instansi_id=user.instansi_id, actor=actor, obj=user, label=user.username,
+                 before=before, after=after, employee_id=user.employee_id,
+                 unit_id=employee.unit_id if employee else None)
 
 
 # --- optional TOTP second factor (admin and HR) ------------------------------------------------

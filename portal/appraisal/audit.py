@@ -84,6 +84,6 @@ def audit_log(record: AppraisalRecord) -> list[AuditEntry]:
 ACTION_LABELS = {
     "merge": N_("Dihitung dari data"), "hasil_kerja": N_("Hasil kerja dinilai"), "confirm": N_("Dikonfirmasi"),
     "finalise": N_("Difinalkan"), "reopen": N_("Dibuka kembali"), "return_to_draft": N_("Dikembalikan ke draf"),
-    "reassign": N_("Pejabat Penilai dialihkan"), "objection_waive": N_("Hak keberatan dilepaskan"),
-    "objection_decide": N_("Keberatan diputuskan"), "settings_pin": N_("Tetap pada pengaturan lama"),
+    "reassign": N_("Pejabat Penilai dialihkan"), "objection.waive": N_("Hak keberatan dilepaskan"),
+    "objection.decide": N_("Keberatan diputuskan"), "settings.pin": N_("Tetap pada pengaturan lama"),
 }

@@ -77,7 +77,7 @@ def file_objection(record: AppraisalRecord, user, reason: str) -> AppraisalObjec
 def waive(record: AppraisalRecord, user) -> AppraisalRecord:
     """The employee gives up the right to object, so HR may finalise before the window ends."""
     _open_for_the_employee(record, user)
-    audit.change(record, "objection_waive", user, {"objection_waived_at": clock.now()})
+    audit.change(record, "objection.waive", user, {"objection_waived_at": clock.now()})
     return record
 
 
@@ -127,13 +127,10 @@ def decide(objection: AppraisalObjection, user, rating_perilaku: str, rating_has
     objection.decision_reason = text
     objection.rating_perilaku_after, objection.rating_hasil_kerja_after = perilaku.value, hasil.value
     objection.predikat_after = predikat
-    audit.change(record, "objection_decide", user, {
+    audit.change(record, "objection.decide", user, {
         "rating_perilaku": perilaku.value, "rating_hasil_kerja": hasil.value, "predikat": predikat,
         "status": "finalised", "finalised_by_id": user.id, "finalised_at": now,
     }, reason=text)
-    trail.objection_event("appraisal.objection.decide", objection, user,
-                          before={"status": "pending", "predikat": objection.predikat_before},
-                          after={"status": "decided", "predikat": predikat}, reason=text)
     notices.objection_decided(objection)
     return objection
 

@@ -249,7 +249,7 @@ def api_tokens():
             if unit is None or unit.instansi_id != current_user.instansi_id:
                 abort(400)
         row, issued = tokens.issue_token(current_user.instansi_id, form.name.data, form.scopes.data, unit,
-                                         created_by_id=current_user.id)
+                                         actor=current_user)
         flash(gettext("Token %(name)s dibuat. Salin sekarang: token ini hanya ditampilkan sekali.", name=row.name),
               "success")
         form = _token_form()
@@ -270,6 +270,6 @@ def revoke_api_token(token_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    if tokens.revoke_token(row):
+    if tokens.revoke_token(row, actor=current_user):
         flash(gettext("Token %(name)s dicabut; permintaan dengan token ini kini ditolak.", name=row.name), "success")
     return redirect(url_for("appraisal_out.api_tokens"))

@@ -118,7 +118,7 @@ def _pin_records(change: AppraisalSettingsChange, approver) -> None:
         AppraisalRecord.period_id == change.period_id, AppraisalRecord.employee_id.in_(employee_ids)))
     for record in records:
         db.session.add(AppraisalSettingsPin(change_id=change.id, record_id=record.id))
-        audit.note(record, "settings_pin", approver, {"settings_change": change.id})
+        audit.note(record, "settings.pin", approver, {"settings_change": change.id})
     db.session.flush()
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal import audit
 from portal.appraisal.models import ApiToken
 from portal.db import utcnow
 from portal.extensions import db
@@ -36,9 +37,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(instansi_id: int, name: str, scopes: list[str], unit: Unit | None,
-                created_by_id: int | None) -> tuple[ApiToken, str]:
-    """A new token row and the token itself, which the caller shows once and never stores."""
+def issue_token(instansi_id: int, name: str, scopes: list[str], unit: Unit | None, *, actor) -> tuple[ApiToken, str]:
+    """A new token row and the token itself, which the caller shows once and never stores.
+
+    `actor` (the admin, or a command's name) is the token's creator and is named in the audit log.
+    """
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
         raise ValueError(f"unknown scopes: {unknown}")
@@ -46,19 +49,29 @@ def issue_token(instansi_id: int, name: str, scopes: list[str], unit: Unit | Non
         raise ValueError("the unit belongs to another instansi")
     token = new_token()
     row = ApiToken(instansi_id=instansi_id, name=name.strip(), token_hash=token_hash(token), prefix=token[:SHOWN_CHARS],
-                   scopes=" ".join(sorted(set(scopes))), unit_id=unit.id if unit else None, created_by_id=created_by_id)
+                   scopes=" ".join(sorted(set(scopes))), unit_id=unit.id if unit else None,
+                   created_by_id=audit.actor_columns(actor)[0])
     db.session.add(row)
     db.session.flush()
+    _audit_token("api_token.issue", row, actor, None, {
+        "name": row.name, "prefix": row.prefix, "scopes": row.scopes, "unit": unit.code if unit else None,
+    })
     return row, token
 
 
-def revoke_token(row: ApiToken, now: datetime | None = None) -> bool:
+def revoke_token(row: ApiToken, *, actor, now: datetime | None = None) -> bool:
     """Revoke the token; False when it was already revoked."""
     if row.revoked_at is not None:
         return False
     row.revoked_at = now or utcnow()
     db.session.flush()
+    _audit_token("api_token.revoke", row, actor, {"revoked_at": None}, {"revoked_at": row.revoked_at})
     return True
+
+
+def _audit_token(action: str, row: ApiToken, actor, before: dict | None, after: dict | None) -> None:
+    audit.record(action, instansi_id=row.instansi_id, actor=actor, obj=row, label=f"{row.name} ({row.prefix}…)",
+                 before=before, after=after, unit_id=row.unit_id)
 
 
 def find_active(token: str) -> ApiToken | None:

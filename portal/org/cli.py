@@ -54,9 +54,9 @@ def import_employees(file: Path, instansi_name: str | None) -> None:
                     bar.update(done - last[0])
                     last[0] = done
 
-                summary = services.import_employees(instansi, table, progress=advance)
+                summary = services.import_employees(instansi, table, progress=advance, actor="import-employees")
         else:
-            summary = services.import_employees(instansi, table)
+            summary = services.import_employees(instansi, table, actor="import-employees")
     except services.ImportRejected as error:
         db.session.rollback()
         for problem in error.problems:

@@ -8,8 +8,9 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
+from portal import audit
 from portal.extensions import db
-from portal.org.models import JOB_GROUPS, Employee, Instansi, RosterEntry, Unit, shift_covers
+from portal.org.models import JOB_GROUPS, Counter, Employee, Instansi, RosterEntry, Unit, shift_covers
 from portal.sql import execute_core
 from portal.tabular import Table
 from surveys.errors import DomainError, InvalidNip
@@ -61,9 +62,12 @@ class ImportSummary:
 
 
 def import_employees(
-    instansi: Instansi, table: Table, progress: Callable[[int], None] | None = None
+    instansi: Instansi, table: Table, progress: Callable[[int], None] | None = None, *, actor
 ) -> ImportSummary:
-    """Upsert employees by NIP, all or nothing; raise ImportRejected listing every bad row."""
+    """Upsert employees by NIP, all or nothing; raise ImportRejected listing every bad row.
+
+    Every org-chart change is recorded in the audit log as `actor`'s (a User or a command's name).
+    """
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
         raise OrgError(N_("Kolom wajib tidak ada: %(columns)s."), {"columns": ", ".join(missing)})
@@ -133,6 +137,7 @@ def import_employees(
         problems.sort(key=lambda p: p.row)
         raise ImportRejected(problems)
 
+    org_chart_before = {nip: org_chart(employee) for nip, employee in existing.items()}
     by_nip = dict(existing)
     created: set[str] = set()
     changed: set[str] = set()
@@ -173,6 +178,8 @@ def import_employees(
             for nip in sorted(cycles, key=lambda n: rows.get(n, 0))
         ])
     db.session.flush()
+    for _number, row in parsed:
+        audit_employee(by_nip[row["nip"]], org_chart_before.get(row["nip"]), actor)
     updated = changed - created
     return ImportSummary(created=len(created), updated=len(updated), unchanged=len(parsed) - len(created) - len(updated))
 
@@ -203,6 +210,40 @@ def _supervisor_cycles(employees: list[Employee]) -> set[str]:
     return in_cycle
 
 
+#: The org-chart fields of an employee that the audit log follows, by the action that records them.
+EMPLOYEE_AUDIT = {
+    "org.employee.supervisor": ("supervisor_id", "supervisor_nip"),
+    "org.employee.unit": ("unit_id", "unit"),
+    "org.employee.job_group": ("job_group",),
+    "org.employee.active": ("active",),
+    "org.employee.unit_head": ("is_unit_head",),
+}
+
+
+def org_chart(employee: Employee) -> dict[str, object]:
+    """The employee's place in the org chart as the audit log keeps it (ids and readable codes)."""
+    supervisor = db.session.get(Employee, employee.supervisor_id) if employee.supervisor_id else None
+    unit = db.session.get(Unit, employee.unit_id)
+    return {
+        "supervisor_id": employee.supervisor_id, "supervisor_nip": supervisor.nip if supervisor else None,
+        "unit_id": employee.unit_id, "unit": unit.code if unit else None, "job_group": employee.job_group,
+        "active": employee.active, "is_unit_head": employee.is_unit_head,
+    }
+
+
+def audit_employee(employee: Employee, before: dict[str, object] | None, actor) -> None:
+    """Record the employee's org-chart changes since `before` (None: the employee is new), one
+    event per kind of change. Call it after the change is flushed."""
+    after = org_chart(employee)
+    about = {"instansi_id": employee.instansi_id, "actor": actor, "obj": employee,
+             "label": f"{employee.nip} · {employee.name}", "employee_id": employee.id, "unit_id": employee.unit_id}
+    if before is None:
+        audit.record("org.employee.create", after={"nip": employee.nip, "name": employee.name, **after}, **about)
+        return
+    for action, fields in EMPLOYEE_AUDIT.items():
+        audit.record(action, before={f: before[f] for f in fields}, after={f: after[f] for f in fields}, **about)
+
+
 def check_supervisor(employee: Employee, supervisor: Employee | None) -> None:
     """Refuse a supervisor that would make the Pejabat Penilai chain loop."""
     current = supervisor
@@ -210,6 +251,41 @@ def check_supervisor(employee: Employee, supervisor: Employee | None) -> None:
         if current.id == employee.id:
             raise OrgError(N_("Atasan ini akan membuat rantai atasan berputar."))
         current = current.supervisor
+
+
+# --- the duty roster ---------------------------------------------------------------------------
+
+#: A shift's fields as the audit log keeps them.
+SHIFT_FIELDS = ("counter_id", "employee_id", "weekday", "start_time", "end_time", "valid_from", "valid_to")
+
+
+def shift_values(entry: RosterEntry) -> dict[str, object]:
+    """A shift as the audit log keeps it: its fields, the loket's code and the officer's NIP."""
+    counter, employee = db.session.get(Counter, entry.counter_id), db.session.get(Employee, entry.employee_id)
+    return {**audit.snapshot(entry, SHIFT_FIELDS), "counter": counter.code, "employee_nip": employee.nip}
+
+
+def audit_shift(action: str, entry: RosterEntry, actor, before: dict | None, after: dict | None) -> None:
+    """Record a roster change ("org.roster.add", "org.roster.change", "org.roster.end", "org.roster.remove")."""
+    counter, employee = db.session.get(Counter, entry.counter_id), db.session.get(Employee, entry.employee_id)
+    audit.record(action, instansi_id=employee.instansi_id, actor=actor, obj=entry,
+                 label=f"{counter.code} · {employee.nip} · {employee.name}", before=before, after=after,
+                 employee_id=employee.id, unit_id=counter.unit_id)
+
+
+def add_shift(counter: Counter, employee: Employee, *, actor, **fields) -> RosterEntry:
+    """Put the employee on the loket's roster (weekday, start_time, end_time, valid_from, valid_to)."""
+    entry = RosterEntry(counter_id=counter.id, employee_id=employee.id, **fields)
+    db.session.add(entry)
+    db.session.flush()
+    audit_shift("org.roster.add", entry, actor, None, shift_values(entry))
+    return entry
+
+
+def remove_shift(entry: RosterEntry, *, actor) -> None:
+    audit_shift("org.roster.remove", entry, actor, shift_values(entry), None)
+    db.session.delete(entry)
+    db.session.flush()
 
 
 class Officer(NamedTuple):

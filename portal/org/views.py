@@ -249,19 +249,23 @@ def _save_employee(form: EmployeeForm, employee: Employee | None) -> Employee | 
         return None
     unit = of_my_instansi(Unit, form.unit_id.data)
     supervisor = of_my_instansi(Employee, form.supervisor_id.data) if form.supervisor_id.data else None
+    before = None
     if employee is None:
         employee = Employee(instansi_id=current_user.instansi_id)
         db.session.add(employee)
-    elif supervisor is not None:
-        try:
-            services.check_supervisor(employee, supervisor)
-        except services.OrgError as error:
-            form.supervisor_id.errors.append(say(error))
-            return None
+    else:
+        before = services.org_chart(employee)
+        if supervisor is not None:
+            try:
+                services.check_supervisor(employee, supervisor)
+            except services.OrgError as error:
+                form.supervisor_id.errors.append(say(error))
+                return None
     employee.nip, employee.name, employee.jabatan = nip, form.name.data.strip(), (form.jabatan.data or "").strip()
     employee.unit_id, employee.supervisor_id, employee.job_group = unit.id, supervisor.id if supervisor else None, form.job_group.data
     employee.email, employee.is_unit_head, employee.active = form.email.data or None, form.is_unit_head.data, form.active.data
     db.session.flush()
+    services.audit_employee(employee, before, current_user)
     return employee
 
 
@@ -311,7 +315,7 @@ def import_employees():
     if form.validate_on_submit():
         try:
             table = read_table(form.file.data.read(), services.EMPLOYEE_ALIASES)
-            summary = services.import_employees(_instansi(), table)
+            summary = services.import_employees(_instansi(), table, actor=current_user)
         except services.ImportRejected as error:
             rollback_request()
             problems = [(p.row, gettext(p.message, **p.params)) for p in error.problems]
@@ -339,12 +343,10 @@ def roster():
     if form.validate_on_submit():
         counter = of_my_instansi(Counter, form.counter_id.data)
         employee = of_my_instansi(Employee, form.employee_id.data)
-        db.session.add(RosterEntry(
-            counter_id=counter.id, employee_id=employee.id,
-            weekday=int(form.weekday.data) if form.weekday.data else None,
-            start_time=form.start_time.data, end_time=form.end_time.data,
-            valid_from=form.valid_from.data, valid_to=form.valid_to.data,
-        ))
+        services.add_shift(counter, employee, actor=current_user,
+                           weekday=int(form.weekday.data) if form.weekday.data else None,
+                           start_time=form.start_time.data, end_time=form.end_time.data,
+                           valid_from=form.valid_from.data, valid_to=form.valid_to.data)
         flash(gettext("Jadwal tugas ditambahkan."), "success")
         return redirect(url_for("org.roster"))
     entries = db.session.scalars(
@@ -359,6 +361,6 @@ def roster():
 @access(*MANAGERS)
 def delete_roster_entry(entry_id: int):
     entry = of_my_instansi(RosterEntry, entry_id)
-    db.session.delete(entry)
+    services.remove_shift(entry, actor=current_user)
     flash(gettext("Jadwal tugas dihapus."), "success")
     return redirect(url_for("org.roster"))

@@ -15,13 +15,10 @@ from flask import current_app
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import contains_eager
 
+from portal import audit
 from portal.extensions import db
 from portal.localtime import today
 
-try:  # TEMPORARY until wt-audit lands on main
-    from portal import audit as _audit
-except ImportError:  # pragma: no cover
-    _audit = None
 from portal.mail import services as mail
 from portal.org.models import Employee, Instansi, Unit
 from portal.reviews import drafts
@@ -256,9 +253,8 @@ def propose_raters(cycle: ReviewCycle, actor=None) -> int:
                                           id_of=lambda e: e.id):
             invite(person, report, "bawahan")
     db.session.flush()
-    if _audit is not None:
-        _audit.record("reviews.raters.propose", instansi_id=cycle.instansi_id, actor=actor, obj=cycle,
-                      label=cycle.name, before=None, after={"proposed": count})
+    audit.record("reviews.raters.propose", instansi_id=cycle.instansi_id, actor=actor, obj=cycle,
+                 label=cycle.name, before=None, after={"proposed": count})
     return count
 
 
@@ -328,13 +324,11 @@ def _rater_fields(invitation: ReviewInvitation) -> dict:
 
 def _audit_rater(action: str, invitation: ReviewInvitation, actor, before, after) -> None:
     """A change to a review's raters in the audit log, filed under the reviewee."""
-    if _audit is None:
-        return
     reviewee = invitation.reviewee or db.session.get(Employee, invitation.reviewee_id)
     cycle = invitation.cycle or db.session.get(ReviewCycle, invitation.cycle_id)
-    _audit.record(action, instansi_id=cycle.instansi_id, actor=actor, obj=invitation,
-                  label=f"{cycle.name} · {reviewee.nip} · {reviewee.name}", before=before, after=after,
-                  employee_id=reviewee.id, unit_id=reviewee.unit_id)
+    audit.record(action, instansi_id=cycle.instansi_id, actor=actor, obj=invitation,
+                 label=f"{cycle.name} · {reviewee.nip} · {reviewee.name}", before=before, after=after,
+                 employee_id=reviewee.id, unit_id=reviewee.unit_id)
 
 
 def _check_pair(cycle: ReviewCycle, reviewee: Employee, rater: Employee) -> None:

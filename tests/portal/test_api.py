@@ -32,7 +32,7 @@ def issue(db, org):
 
     def make(scopes=(tokens.READ_APPRAISALS,), unit=None, instansi=None):
         _row, token = tokens.issue_token((instansi or org.instansi).id, "SIMPEG", list(scopes), unit,
-                                         created_by_id=org.users["admin"].id)
+                                         actor=org.users["admin"])
         db.session.commit()
         return token
 
@@ -108,9 +108,9 @@ def test_wrong_token_is_401(client, appraisals, issue, token):
     assert response.status_code == 401 and 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
-def test_revoked_token_is_401(client, appraisals, issue, db):
+def test_revoked_token_is_401(client, org, appraisals, issue, db):
     token = issue()
-    tokens.revoke_token(tokens.find_active(token))
+    tokens.revoke_token(tokens.find_active(token), actor=org.users["admin"])
     db.session.commit()
     response = _get(client, f"/api/v1/appraisals?period={appraisals.period.id}", token)
     assert response.status_code == 401

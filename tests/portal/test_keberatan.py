@@ -137,7 +137,7 @@ def test_an_objection_filed_explained_and_decided(app, org, case, db):
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == case.id)
                                .order_by(AuditEntry.id.desc())).first()
     assert (entry.action, entry.reason, entry.user_id) == (
-        "objection_decide", "Keterlambatan bukan karena perilaku petugas.", kepala_user.id)
+        "objection.decide", "Keterlambatan bukan karena perilaku petugas.", kepala_user.id)
     assert any("Keputusan keberatan" in m.subject for m in mail_to(db, "staf1@uji.go.id"))
     # It shows on the record and in the export.
     with at(CONFIRMED + timedelta(days=9)):
@@ -209,7 +209,7 @@ def test_the_employee_waives_the_right_and_hr_finalises_early(app, org, case, db
         assert window.objection_state(record) == window.WAIVED
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == case.id)
                                    .order_by(AuditEntry.id.desc())).first()
-        assert (entry.action, entry.user_id) == ("objection_waive", org.users["pegawai"].id)
+        assert (entry.action, entry.user_id) == ("objection.waive", org.users["pegawai"].id)
         # No objection after a waiver.
         response = post_form(pegawai, url + "/keberatan", {"objection-reason": REASON}, page=url,
                              follow_redirects=True)

@@ -14,6 +14,7 @@ ROLES = {
     "atasan": frozenset({"supervisor", "employee"}),
     "hr": frozenset({"hr", "employee"}),
     "admin": frozenset({"admin"}),
+    "auditor": frozenset({"auditor"}),
 }
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
