@@ -3,6 +3,7 @@ the employee files within 14 days of being notified, the Atasan Pejabat Penilai 
 explanations and decides, HR cannot finalise while the window is open or an objection waits,
 the employee may waive the right; every step in the record, the audit log, the mail outbox and
 the export."""
+import json
 from datetime import date, datetime, timedelta, timezone
 from html import unescape
 
@@ -75,7 +76,7 @@ def test_the_confirmation_notifies_the_employee_and_opens_the_window(app, case, 
         assert "Ajukan keberatan" in page and "Kepala Dinas Uji" in page
 
 
-def test_an_objection_filed_explained_and_decided(app, org, case, db):
+def test_an_objection_filed_explained_and_decided(app, runner, org, case, db):
     url = f"/penilaian/catatan/{case.id}"
     with at(CONFIRMED + timedelta(days=5)):
         pegawai = client_for(app, "pegawai")
@@ -139,6 +140,17 @@ def test_an_objection_filed_explained_and_decided(app, org, case, db):
     assert (entry.action, entry.reason, entry.user_id) == (
         "objection.decide", "Keterlambatan bukan karena perilaku petugas.", kepala_user.id)
     assert any("Keputusan keberatan" in m.subject for m in mail_to(db, "staf1@uji.go.id"))
+    # Every step is in the audit log, under the employee.
+    result = runner.invoke(args=["audit", "--json", "--employee", org.staff[0].nip])
+    entries = [e for e in json.loads(result.output) if "objection" in e["action"]]
+    # (the explanation and the decision were made in the same minute of the frozen clock)
+    entries.sort(key=lambda e: ("file", "explain", "decide").index(e["action"].rsplit(".", 1)[1]))
+    assert [(e["action"], e["actor"]) for e in entries] == [
+        ("appraisal.objection.file", "pegawai"), ("appraisal.objection.explain", "kepala"),
+        ("appraisal.objection.decide", "kepala")]
+    assert entries[0]["reason"] == REASON and entries[0]["object"] == f"appraisal_objection:{objection.id}"
+    assert entries[1]["after"]["penilai_explanation"] == "Dua keluhan warga tentang keterlambatan."
+    assert entries[2]["after"]["predikat"] == "Baik" and entries[2]["before"]["predikat"] == "Kurang/Misconduct"
     # It shows on the record and in the export.
     with at(CONFIRMED + timedelta(days=9)):
         pegawai = client_for(app, "pegawai")

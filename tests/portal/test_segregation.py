@@ -2,6 +2,7 @@
 own record, HR as a self-appointed Pejabat Penilai, one person confirming and finalising, HR
 choosing its own 360 raters; checked in the database."""
 import io
+import json
 from datetime import datetime, timedelta, timezone
 from html import unescape
 
@@ -44,6 +45,12 @@ def people(org, factory, db, now):
     db.session.commit()
     return type("People", (), {"hr": org.users["hr"], "hr2": hr2, "kepala": kepala, "atasan": org.users["atasan"],
                                "admin": org.users["admin"], "hr_employee": hr_employee, "period": period})
+
+
+def audit_json(runner, *options) -> list[dict]:
+    result = runner.invoke(args=["audit", "--json", *options])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
 
 
 def text_of(response) -> str:
@@ -127,7 +134,7 @@ def test_nobody_reopens_their_own_record_whatever_their_roles(app, org, people, 
 
 # --- HR as a self-appointed Pejabat Penilai -------------------------------------------------------------
 
-def test_hr_appointing_itself_penilai_never_decides_the_record(app, org, people, db, now):
+def test_hr_appointing_itself_penilai_never_decides_the_record(app, runner, org, people, db, now):
     """The attack of the issue: HR sets itself as atasan langsung, confirms with an override,
     finalises, and sets the supervisor back. Each step that would decide the record fails."""
     victim = org.staff[1]
@@ -170,16 +177,27 @@ def test_hr_appointing_itself_penilai_never_decides_the_record(app, org, people,
     # The supervisor set back.
     assert set_supervisor(org.supervisor.id).status_code == 302
     # The real penilai confirms; HR finalises after the objection window, as another person.
-    confirmed_earlier(db, reload(db, record), people.atasan, now, perilaku=BELOW, hasil=MEETS)
+    workflow.confirm(reload(db, record), people.atasan, BELOW, None, MEETS)
+    db.session.commit()
+    now(timedelta(days=15))
+    hr = client_for(app, "hr")
     assert post_form(hr, url + "/finalkan", {}, page=url).status_code == 302
     record = reload(db, record)
     assert record.status == "finalised" and record.predikat == "Kurang/Misconduct"
     assert (record.confirmed_by_id, record.finalised_by_id) == (people.atasan.id, people.hr.id)
     assert [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id)
                                                  .order_by(AuditEntry.id))] == ["merge", "confirm", "finalise"]
+    # Every org-chart change is in the audit log, beside the record's own audit.
+    entries = audit_json(runner, "--employee", victim.nip)
+    assert [(e["action"], e["actor"]) for e in entries if e["action"].startswith("org.")] == [
+        ("org.employee.supervisor", "hr"), ("org.employee.supervisor", "hr")]
+    assert [e["after"]["supervisor_id"] for e in entries if e["action"] == "org.employee.supervisor"] == [
+        people.hr_employee.id, org.supervisor.id]
+    assert [e["action"] for e in entries if e["action"].startswith("appraisal.")] == [
+        "appraisal.merge", "appraisal.confirm", "appraisal.finalise"]
 
 
-def test_a_real_transfer_is_an_audited_reassignment_by_hr(app, org, people, db, now):
+def test_a_real_transfer_is_an_audited_reassignment_by_hr(app, runner, org, people, db, now):
     record = record_of(people.period, org.staff[1])
     url = f"/penilaian/catatan/{record.id}"
     hr = client_for(app, "hr")
@@ -198,6 +216,9 @@ def test_a_real_transfer_is_an_audited_reassignment_by_hr(app, org, people, db, 
     assert (entry.action, entry.reason, entry.user_id) == ("reassign", "Atasan Uji dimutasi ke Dinas Kesehatan.",
                                                            people.hr.id)
     assert f'"penilai_id": {org.supervisor.id}' in entry.before and f'"penilai_id": {org.head.id}' in entry.after
+    [logged] = [e for e in audit_json(runner, "--employee", org.staff[1].nip) if e["action"] == "appraisal.reassign"]
+    assert (logged["actor"], logged["reason"], logged["after"]["penilai_id"]) == (
+        "hr", "Atasan Uji dimutasi ke Dinas Kesehatan.", org.head.id)
     # The old penilai no longer decides it; the new one does.
     atasan = client_for(app, "atasan")
     assert atasan.get(url).status_code == 404
@@ -293,7 +314,7 @@ def test_hr_cannot_choose_or_remove_its_own_raters(app, org, people, draft_cycle
     assert _invitations(db, cycle, me) == before
 
 
-def test_only_the_recorded_atasan_is_the_atasan_rater(app, org, people, draft_cycle, factory, db):
+def test_only_the_recorded_atasan_is_the_atasan_rater(app, runner, org, people, draft_cycle, factory, db):
     """Nobody, not even HR for someone else, adds a subordinate or a peer as the "atasan" rater."""
     cycle, _proposed = draft_cycle
     subordinate = factory.employee(org.other_unit, "Staf HR Dua", supervisor=people.hr_employee)
@@ -316,6 +337,14 @@ def test_only_the_recorded_atasan_is_the_atasan_rater(app, org, people, draft_cy
     response = post_form(hr2, f"{url}/penilai", {"reviewee_id": org.staff[0].id, "rater_id": people.hr_employee.id,
                                                  "rater_group": "rekan"}, page=url, follow_redirects=True)
     assert (people.hr_employee.id, "rekan") in _invitations(db, cycle, org.staff[0])
+    added = db.session.scalar(select(ReviewInvitation).where(
+        ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.reviewee_id == org.staff[0].id,
+        ReviewInvitation.rater_id == people.hr_employee.id))
+    post_form(hr2, f"{url}/penilai/{added.id}/hapus", {}, page=url)
+    entries = [e for e in audit_json(runner, "--employee", org.staff[0].nip) if e["action"].startswith("reviews.")]
+    assert [(e["action"], e["actor"]) for e in entries] == [("reviews.rater.add", "hr2"), ("reviews.rater.remove", "hr2")]
+    assert entries[0]["after"]["rater_nip"] == people.hr_employee.nip and entries[0]["after"]["rater_group"] == "rekan"
+    assert entries[1]["before"]["rater_nip"] == people.hr_employee.nip and entries[1]["after"] is None
 
 
 def test_a_reviewee_cannot_approve_its_own_nomination(app, org, people, draft_cycle, db):

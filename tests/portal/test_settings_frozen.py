@@ -4,6 +4,7 @@ only, never the proposer's or the approver's own record; every record keeps the 
 computed with, and the exports show each record's own."""
 import csv
 import io
+import json
 from datetime import datetime, timezone
 from decimal import Decimal
 from html import unescape
@@ -66,7 +67,7 @@ def figures(db, period, employee):
     return record.composite, record.settings.version, record.status
 
 
-def test_a_settings_change_after_confirmation_needs_two_hr_users(app, org, case, db):
+def test_a_settings_change_after_confirmation_needs_two_hr_users(app, runner, org, case, db):
     period = case.period
     edit = f"/penilaian/periode/{period.id}/ubah"
     changes_url = f"/penilaian/periode/{period.id}/perubahan"
@@ -111,6 +112,17 @@ def test_a_settings_change_after_confirmation_needs_two_hr_users(app, org, case,
     assert (change.status, change.decided_by_id, change.decision_reason) == (
         "approved", db.session.scalar(select(type(org.users["hr"]).id).where(type(org.users["hr"]).username == "hr2")),
         "Sesuai kebijakan BKPSDM.")
+    result = runner.invoke(args=["audit", "--json"])
+    entries = [e for e in json.loads(result.output)
+               if e["action"] in ("appraisal.settings.propose", "appraisal.settings.approve")]
+    assert [(e["action"], e["actor"], e["reason"]) for e in entries] == [
+        ("appraisal.settings.propose", "hr", "Sampel terlalu kecil."),
+        ("appraisal.settings.approve", "hr2", "Sesuai kebijakan BKPSDM.")]
+    assert entries[1]["before"] == {"min_citizen_n": 10} and entries[1]["after"] == {"min_citizen_n": 20}
+    assert entries[1]["object"] == f"appraisal_settings_change:{change.id}"
+    pins = [e for e in json.loads(result.output) if e["action"] == "appraisal.settings.pin"]
+    assert {e["object"] for e in pins} == {f"appraisal_record:{record_of(period, e).id}"
+                                           for e in (case.hr_employee, case.hr2_employee)}
     # Others' drafts are recomputed: ten citizens are now too few.
     assert figures(db, period, org.staff[1]) == (None, 2, "draft")
     # The proposer's and the approver's own drafts are untouched, and stay so at the next merge.
@@ -165,7 +177,7 @@ def test_a_rejected_or_withdrawn_proposal_changes_nothing(app, org, case, db):
     assert figures(db, period, org.staff[1])[1] == 1
 
 
-def test_the_name_still_changes_directly_once_frozen(app, case, db):
+def test_the_name_still_changes_directly_once_frozen(app, runner, case, db):
     period = case.period
     with clock.frozen(MONDAY):
         hr = client_for(app, "hr")
@@ -173,3 +185,7 @@ def test_the_name_still_changes_directly_once_frozen(app, case, db):
     assert response.status_code == 302
     db.session.expire_all()
     assert period.name == "Tahunan 2026 (revisi)" and db.session.scalar(select(AppraisalSettingsChange.id)) is None
+    [entry] = [e for e in json.loads(runner.invoke(args=["audit", "--json"]).output)
+               if e["action"] == "appraisal.period.update"]
+    assert (entry["before"], entry["after"]) == ({"name": "Penilaian Kinerja Tahunan 2026"},
+                                                 {"name": "Tahunan 2026 (revisi)"})
