@@ -36,7 +36,7 @@ from portal.org.models import Employee, Unit
 from portal.reviews.models import QuestionnaireItem, ReviewAnswer, ReviewResponse
 from surveys import skm
 from surveys.appraisal import Component
-from surveys.i18n import N_
+from surveys.i18n import N_, Message
 
 #: The fields evaluate() computes from the evidence.
 COMPUTED_FIELDS = (
@@ -63,6 +63,18 @@ class MergeSummary:
     @property
     def total(self) -> int:
         return self.created + self.updated + self.unchanged + self.skipped_non_draft + self.pinned
+
+    def messages(self) -> list[Message]:
+        """What the merge did, in words for the page and the command."""
+        lines: list[Message] = [(N_(
+            "Penggabungan selesai: %(created)d catatan baru, %(updated)d diperbarui, %(unchanged)d tidak berubah, "
+            "%(skipped)d sudah dikonfirmasi atau final (tidak diubah)."), {
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "skipped": self.skipped_non_draft})]
+        if self.pinned:
+            lines.append((N_("%(pinned)d catatan draf tetap pada pengaturan lama: pegawainya mengusulkan atau "
+                             "menyetujui perubahan pengaturan."), {"pinned": self.pinned}))
+        return lines
 
 
 def citizen_query(period: AppraisalPeriod, instansi_id: int):

@@ -270,10 +270,7 @@ def merge(period_id: int):
         rollback_request()
         flash(say(error), "error")
     else:
-        flash(gettext(
-            "Penggabungan selesai: %(created)d catatan baru, %(updated)d diperbarui, %(unchanged)d tidak berubah, "
-            "%(skipped)d sudah dikonfirmasi atau final (tidak diubah).", created=summary.created,
-            updated=summary.updated, unchanged=summary.unchanged, skipped=summary.skipped_non_draft), "success")
+        flash(" ".join(say_template(*line) for line in summary.messages()), "success")
     return redirect(url_for("appraisal.period", period_id=period.id))
 
 
