@@ -15,7 +15,7 @@ Revises: b131a586fefa
 Create Date: 2026-12-03 17:39:36.725424
 
 """
-from datetime import timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from alembic import op
@@ -183,6 +183,8 @@ def _fill_penilai_and_notified_on():
         penilai = confirmer_id or supervisor_id
         notified_on = None
         if confirmed_at is not None:
+            if isinstance(confirmed_at, str):  # SQLite hands raw text back
+                confirmed_at = datetime.fromisoformat(confirmed_at)
             moment = confirmed_at if confirmed_at.tzinfo else confirmed_at.replace(tzinfo=timezone.utc)
             notified_on = moment.astimezone(ZoneInfo(tz)).date()
         bind.execute(sa.text("UPDATE appraisal_record SET penilai_id = :penilai, atasan_penilai_id = :atasan, "
