@@ -19,7 +19,7 @@ from portal.appraisal.errors import AppraisalError, TransitionRefused
 from portal.appraisal.forms import DecisionForm, ExplanationForm, ObjectionForm, ReasonForm, ReassignForm, WaiveForm
 from portal.appraisal.models import AppraisalObjection, AppraisalSettingsChange
 from portal.appraisal.periods import JOB_GROUP_LABELS
-from portal.appraisal.views import EVERYONE, MANAGERS, _attach, _managed_period, _record, _record_action
+from portal.appraisal.views import EVERYONE, MANAGERS, _attach, _managed_period, _record, _record_action, run_step
 from portal.extensions import db
 from portal.messages import say
 from portal.reviews.models import ReviewCycle
@@ -94,20 +94,8 @@ def objection(objection_id: int):
 
 
 def _objection_step(objection: AppraisalObjection, form, form_name: str, action, done):
-    if form.validate_on_submit():
-        try:
-            action()
-        except TransitionRefused as error:
-            rollback_request()
-            flash(say(error), "error")
-            return redirect(url_for("appraisal_duty.objection", objection_id=objection.id))
-        except AppraisalError as error:
-            rollback_request()
-            _attach(form, error, fallback="reason")
-        else:
-            flash(done(), "success")
-            return redirect(url_for("appraisal_duty.objection", objection_id=objection.id))
-    return _render_objection(objection, **{form_name: form}), 200
+    return run_step(form, action, done, url_for("appraisal_duty.objection", objection_id=objection.id),
+                    lambda: _render_objection(objection, **{form_name: form}), fallback="reason")
 
 
 @bp.route("/keberatan/<int:objection_id>/penjelasan", methods=["POST"])
@@ -227,41 +215,40 @@ def settings_changes_page(period_id: int):
         status_labels=settings_changes.STATUS_LABELS)
 
 
-@bp.route("/perubahan/<int:change_id>/setujui", methods=["POST"])
-@access(*MANAGERS)
-def approve_settings(change_id: int):
+def _decide_change(change_id: int, prefix: str, missing: str, action, done):
+    """Approve or decline a proposal posted from the proposals page, with a reason."""
     change = _change(change_id)
-    form = ReasonForm(prefix="approve")
+    form = ReasonForm(prefix=prefix)
+    back = url_for("appraisal_duty.settings_changes_page", period_id=change.period_id)
     if not form.validate_on_submit():
-        flash(gettext("Tuliskan alasan persetujuan."), "error")
-        return redirect(url_for("appraisal_duty.settings_changes_page", period_id=change.period_id))
+        flash(missing, "error")
+        return redirect(back)
     try:
-        summary = settings_changes.approve(change, current_user, form.reason.data)
+        result = action(change, form.reason.data)
     except AppraisalError as error:
         rollback_request()
         flash(say(error), "error")
     else:
-        flash(gettext("Perubahan disetujui dan berlaku. %(updated)d catatan draf dihitung ulang; %(pinned)d catatan "
-                      "pengusul dan penyetuju tetap pada pengaturan lama; %(skipped)d catatan yang sudah dikonfirmasi "
-                      "atau final tidak diubah.", updated=summary.updated, pinned=summary.pinned,
-                      skipped=summary.skipped_non_draft), "success")
-    return redirect(url_for("appraisal_duty.settings_changes_page", period_id=change.period_id))
+        flash(done(change, result), "success")
+    return redirect(back)
+
+
+@bp.route("/perubahan/<int:change_id>/setujui", methods=["POST"])
+@access(*MANAGERS)
+def approve_settings(change_id: int):
+    return _decide_change(
+        change_id, "approve", gettext("Tuliskan alasan persetujuan."),
+        lambda change, reason: settings_changes.approve(change, current_user, reason),
+        lambda change, summary: gettext(
+            "Perubahan disetujui dan berlaku. %(updated)d catatan draf dihitung ulang; %(pinned)d catatan pengusul "
+            "dan penyetuju tetap pada pengaturan lama; %(skipped)d catatan yang sudah dikonfirmasi atau final tidak "
+            "diubah.", updated=summary.updated, pinned=summary.pinned, skipped=summary.skipped_non_draft))
 
 
 @bp.route("/perubahan/<int:change_id>/tolak", methods=["POST"])
 @access(*MANAGERS)
 def decline_settings(change_id: int):
-    change = _change(change_id)
-    form = ReasonForm(prefix="decline")
-    if not form.validate_on_submit():
-        flash(gettext("Tuliskan alasannya."), "error")
-        return redirect(url_for("appraisal_duty.settings_changes_page", period_id=change.period_id))
-    try:
-        settings_changes.decline(change, current_user, form.reason.data)
-    except AppraisalError as error:
-        rollback_request()
-        flash(say(error), "error")
-    else:
-        flash(gettext("Usulan ditarik.") if change.status == "withdrawn" else gettext("Usulan ditolak."), "success")
-    return redirect(url_for("appraisal_duty.settings_changes_page", period_id=change.period_id))
-
+    return _decide_change(
+        change_id, "decline", gettext("Tuliskan alasannya."),
+        lambda change, reason: settings_changes.decline(change, current_user, reason),
+        lambda change, _result: gettext("Usulan ditarik.") if change.status == "withdrawn" else gettext("Usulan ditolak."))

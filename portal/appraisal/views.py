@@ -432,11 +432,12 @@ def record(record_id: int):
     return _render_record(_record(record_id))
 
 
-def _record_action(record, form, form_name: str, action, done, fallback: str | None = None):
-    """Run one workflow step posted from the record page.
+def run_step(form, action, done, back: str, render, fallback: str | None = None):
+    """Run one workflow step posted from a page.
 
-    A refused transition is flashed and the page reloaded; a field error re-renders the page
-    with the message by its field; success is flashed (`done()` builds the message afterwards).
+    A refused transition is flashed and the page (`back`) reloaded; a field error re-renders
+    the page (`render()`) with the message by its field; success is flashed (`done()` builds the
+    message afterwards).
     """
     if form.validate_on_submit():
         try:
@@ -444,14 +445,20 @@ def _record_action(record, form, form_name: str, action, done, fallback: str | N
         except TransitionRefused as error:
             rollback_request()
             flash(say(error), "error")
-            return redirect(url_for("appraisal.record", record_id=record.id))
+            return redirect(back)
         except AppraisalError as error:
             rollback_request()
             _attach(form, error, fallback=fallback)
         else:
             flash(done(), "success")
-            return redirect(url_for("appraisal.record", record_id=record.id))
-    return _render_record(record, **{form_name: form})
+            return redirect(back)
+    return render()
+
+
+def _record_action(record, form, form_name: str, action, done, fallback: str | None = None):
+    """Run one workflow step posted from the record page (see :func:`run_step`)."""
+    return run_step(form, action, done, url_for("appraisal.record", record_id=record.id),
+                    lambda: _render_record(record, **{form_name: form}), fallback)
 
 
 @bp.route("/catatan/<int:record_id>/konfirmasi", methods=["POST"])
