@@ -3,8 +3,9 @@
 A record keeps its Pejabat Penilai and Atasan Pejabat Penilai (existing records: whoever
 confirmed them, else the atasan langsung in today's org chart), the settings it was computed
 with, and the day the employee was notified of its confirmation (existing confirmed records: the
-local day of the confirmation). New tables hold the settings snapshots, proposed settings
-changes and objections.
+local day of the confirmation); a period with confirmed records has its settings frozen since the
+first confirmation. New tables hold the settings snapshots, proposed settings changes, the records
+they pinned, and objections.
 
 The database refuses a confirmation of one's own record, and a finalisation by the confirmer or
 of one's own record. On SQLite the batch rebuild of appraisal_record drops its triggers: they
@@ -125,6 +126,10 @@ def upgrade():
     if postgres:  # on SQLite the rebuild dropped the guard
         op.execute("ALTER TABLE appraisal_record DISABLE TRIGGER appraisal_record_final")
     _fill_penilai_and_notified_on()
+    # A period whose records were already confirmed has its settings frozen since the first one.
+    op.execute("UPDATE appraisal_period SET settings_frozen_at = (SELECT MIN(r.confirmed_at) FROM appraisal_record r "
+               "WHERE r.period_id = appraisal_period.id) WHERE EXISTS (SELECT 1 FROM appraisal_record r "
+               "WHERE r.period_id = appraisal_period.id AND r.confirmed_at IS NOT NULL)")
     if postgres:
         op.execute("ALTER TABLE appraisal_record ENABLE TRIGGER appraisal_record_final")
     else:

@@ -571,4 +571,5 @@ def mine():
               "development": overview.development_of(r), "objection_state": window.objection_state(r),
               "deadline": window.deadline(r)} for r in records]
     return render_template("appraisal/mine.html", items=items, components=WEIGHT_COMPONENTS,
-                           objection_labels=window.STATE_LABELS)
+                           objection_labels=window.STATE_LABELS,
+                           to_decide=len(objections.work_list(employee)) if employee is not None else 0)

@@ -111,6 +111,8 @@ def test_an_objection_filed_explained_and_decided(app, runner, org, case, db):
         team = text_of(kepala.get("/penilaian/tim"))
         assert "Keberatan (1)" in team and "Staf Uji 1" in team
         assert objection_url in text_of(kepala.get("/penilaian/keberatan"))
+        assert "1 keberatan menunggu keputusan Anda sebagai Atasan Pejabat Penilai" in text_of(
+            kepala.get("/penilaian/saya"))
         # Deciding before both explanations are recorded is refused.
         response = post_form(kepala, objection_url + "/putuskan", {
             "decide-rating_perilaku": MEETS, "decide-rating_hasil_kerja": MEETS, "decide-reason": "Cukup."},

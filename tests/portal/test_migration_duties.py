@@ -1,7 +1,7 @@
 """The migration that fixes each record's Pejabat Penilai (01f15226e6a4) fills the records that
 exist: a decided record's penilai is whoever confirmed it (even when it is final: the guard is
 stepped around and put back), a draft's is today's atasan langsung, and a confirmed record's
-notification day is the local day of its confirmation."""
+notification day is the local day of its confirmation; its period's settings are frozen."""
 from datetime import date, datetime, timezone
 from itertools import count
 
@@ -100,6 +100,8 @@ def test_existing_records_get_their_penilai_and_notification_day(database_url, t
             assert str(rows[final].notified_on) == "2026-03-02"
             assert (rows[draft].penilai_id, rows[draft].atasan_penilai_id, rows[draft].notified_on) == (
                 new_boss, head, None)
+            frozen = connection.execute(text("SELECT settings_frozen_at FROM appraisal_period")).scalar_one()
+            assert frozen is not None and str(frozen).startswith("2026-03-01 17:30")
         # The guard of finalised records is back in place.
         with pytest.raises(DBAPIError, match="finalised appraisal record"):
             with _db.engine.begin() as connection:

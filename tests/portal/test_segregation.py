@@ -15,7 +15,7 @@ from portal.appraisal import overview, workflow
 from portal.appraisal.merge import merge
 from portal.appraisal.models import AuditEntry
 from portal.reviews import services as reviews
-from portal.reviews.models import ReviewInvitation
+from portal.reviews.models import ReviewExpectation, ReviewInvitation
 from tests.conftest import client_for, post_form
 from tests.portal.appraisal_helpers import make_period, record_of
 
@@ -312,6 +312,11 @@ def test_hr_cannot_choose_or_remove_its_own_raters(app, org, people, draft_cycle
                                                 "rater_group": "rekan"}, page=url, follow_redirects=True)
     assert "penilai ulasan Anda sendiri" in text_of(response)
     assert _invitations(db, cycle, me) == before
+    # Nor writes the "ekspektasi khusus pimpinan" its raters read.
+    response = post_form(hr, f"{url}/ekspektasi/{me.id}", {"exp-KOMPETEN": "Saya sangat kompeten."}, page=url,
+                         follow_redirects=True)
+    assert "ditetapkan oleh atasan Anda" in text_of(response)
+    assert db.session.scalar(select(ReviewExpectation.id).where(ReviewExpectation.reviewee_id == me.id)) is None
 
 
 def test_only_the_recorded_atasan_is_the_atasan_rater(app, runner, org, people, draft_cycle, factory, db):
