@@ -6,7 +6,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test serve install install-test translations messages migrate bench clean
+.PHONY: run test nightly serve install install-test translations messages migrate bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,13 @@ serve: install migrate
 test: install-test
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --db postgres tests/portal
+
+## The long run, by hand or at night: hypothesis's nightly profile (ten times the examples, random)
+## and the full date sweep (every moment in WIB, WITA and WIT, a year of demo), on SQLite with the
+## browser suite, then on PostgreSQL.
+nightly: install-test
+	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest -m ""
+	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest -m "" --db postgres tests/portal
 
 bench: install-test
 	$(BIN)/python -m bench

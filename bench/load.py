@@ -555,6 +555,14 @@ def report_traffic(name: str, traffic: Traffic, log: str = "") -> None:
             say(f"    {line[:300]}")
 
 
+def traffic_delays(name: str, traffic: Traffic) -> list[str]:
+    """A request so slow it counts as a hang: the benchmark reports it; a busy machine can cause
+    it, so the correctness tests (tests/portal/test_load_faults.py) do not."""
+    if traffic.slowest > REQUEST_TIMEOUT - 1:
+        return [f"{name}: a request took {traffic.slowest:.1f} s (a hang)"]
+    return []
+
+
 def traffic_problems(name: str, traffic: Traffic, allow_503: bool = False) -> list[str]:
     problems = []
     five = traffic.server_errors - (traffic.count(503) if allow_503 else 0)
@@ -563,8 +571,6 @@ def traffic_problems(name: str, traffic: Traffic, allow_503: bool = False) -> li
                         + (" other than the friendly 503" if allow_503 else ""))
     if traffic.unfriendly:
         problems.append(f"{name}: {sum(traffic.unfriendly.values())} 5xx answers without the friendly page")
-    if traffic.slowest > REQUEST_TIMEOUT - 1:
-        problems.append(f"{name}: a request took {traffic.slowest:.1f} s (a hang)")
     given_up = [v for v in traffic.visits if not v.accepted]
     if given_up:
         reasons = Counter(v.gave_up for v in given_up).most_common(3)
@@ -624,7 +630,7 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
         Figure("load_p99_ms", load.traffic.post_ms(99), "ms"),
         Figure("load_5xx", load.traffic.server_errors, "responses"),
     ]
-    return figures, load.problems
+    return figures, load.problems + traffic_delays("load", load.traffic)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,10 @@
 """Request-wide behaviour: one transaction per request, session timeouts and security headers."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Flask, abort, current_app, g, request, session
-from flask_login import current_user, logout_user
+from flask_login import current_user, logout_user, user_logged_in
 
+from portal import clock
 from portal.access import refuse_undeclared
 from portal.extensions import db
 
@@ -42,11 +41,16 @@ def init_app(app: Flask) -> None:
     nav.init_app(app)
     app.before_request(refuse_undeclared)
 
+    @user_logged_in.connect_via(app)
+    def start_session_clock(sender, user, **extra):
+        # The absolute limit counts from the login itself, not from the first page after it.
+        session["started"] = session["seen"] = int(clock.timestamp())
+
     @app.before_request
     def enforce_idle_timeout():
         if not current_user.is_authenticated:
             return
-        now = int(datetime.now(timezone.utc).timestamp())
+        now = int(clock.timestamp())
         idle = app.config["CERMIN_SESSION_IDLE_MINUTES"] * 60
         last_seen = session.get("seen", now)
         started = session.get("started", now)

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests.pgserver import PostgresUnavailable, postgres_server
+
+# Property tests: the same examples on every run and every machine by default (`ci`), a longer and
+# random search by hand or at night (`HYPOTHESIS_PROFILE=nightly`). Neither has a deadline or a
+# "too slow" check: a busy machine must not fail a test about correctness.
+_QUIET = [HealthCheck.too_slow]
+settings.register_profile("ci", derandomize=True, database=None, max_examples=100, deadline=None,
+                          suppress_health_check=_QUIET, print_blob=True)
+settings.register_profile("nightly", max_examples=1000, deadline=None, suppress_health_check=_QUIET,
+                          print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(ci: int) -> int:
+    """A test's number of examples: `ci` under the ci profile, as many times more as the loaded
+    profile's `max_examples` is larger (ten times at night)."""
+    return max(1, ci * settings.default.max_examples // 100)
 
 
 def pytest_addoption(parser):
@@ -20,43 +44,105 @@ def _required(variable: str) -> bool:
     return os.environ.get(variable, "") == "1"
 
 
+WITA = ZoneInfo("Asia/Makassar")
+#: The moment the tests run at (see `pinned_clock`) and the demo is built at: a Wednesday morning
+#: in WITA, with the lokets open.
+DEMO_MOMENT = datetime(2026, 11, 18, 10, 0, tzinfo=WITA)
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "CERMIN_BASE_URL": "https://cermin.test",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Tests post forms at machine speed; test_feedback_form checks the real minimum.
+    "CERMIN_MIN_FILL_SECONDS": 0,
+}
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    """Every test runs on the portal's clock, running on from DEMO_MOMENT: no test depends on the
+    day or the hour the suite runs at. A test about another moment pins its own (`clock.frozen`)."""
+    from portal import clock
+
+    with clock.ticking(DEMO_MOMENT):
+        yield
+
+
+@pytest.fixture(scope="module")
+def subprocess_clock():
+    """Processes a test starts (gunicorn, `flask` commands) run on a clock ticking from
+    DEMO_MOMENT (`CERMIN_CLOCK_START`), not on the machine's: a run at 23:59 crosses no midnight."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CERMIN_CLOCK_START", DEMO_MOMENT.isoformat())
+        yield
+
+
 @pytest.fixture(scope="session")
-def database_url(request, tmp_path_factory):
-    if request.config.getoption("--db") == "postgres":
-        try:
-            with postgres_server() as server:
-                yield server.create_database("cermin_test")
-        except PostgresUnavailable as error:
-            if _required("CERMIN_REQUIRE_POSTGRES"):
-                pytest.fail(f"PostgreSQL is required (CERMIN_REQUIRE_POSTGRES=1) but unavailable: {error}")
-            pytest.skip(f"!!! PostgreSQL suite SKIPPED: {error} !!!")
+def postgres(request):
+    """The throwaway PostgreSQL server of the `--db postgres` pass; None on SQLite."""
+    if request.config.getoption("--db") != "postgres":
+        yield None
         return
-    yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    try:
+        with postgres_server() as server:
+            yield server
+    except PostgresUnavailable as error:
+        if _required("CERMIN_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required (CERMIN_REQUIRE_POSTGRES=1) but unavailable: {error}")
+        pytest.skip(f"!!! PostgreSQL suite SKIPPED: {error} !!!")
 
 
-@pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    os.environ.setdefault("CERMIN_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
-    from flask_migrate import upgrade
-
+def make_app(database_url: str, **config):
     from portal import create_app
 
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "CERMIN_BASE_URL": "https://cermin.test",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        # Tests post forms at machine speed; test_feedback_form checks the real minimum.
-        "CERMIN_MIN_FILL_SECONDS": 0,
-    })
-    with app.app_context():
-        upgrade()
-    yield app
-    with app.app_context():
-        from portal.extensions import db
+    return create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
 
+
+def dispose(app) -> None:
+    from portal.extensions import db
+
+    with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def new_database(postgres, tmp_path_factory):
+    """`new_database(name)`: the URL of a new database with the schema at head (`upgrade`), on
+    the session's SQLite or PostgreSQL. Migrated once, then copied."""
+    os.environ.setdefault("CERMIN_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+    folder = tmp_path_factory.mktemp("db")
+    template: list[str] = []
+
+    def make(name: str) -> str:
+        if not template:
+            url = postgres.create_database("cermin_template") if postgres else f"sqlite:///{folder / 'template.sqlite'}"
+            app = make_app(url)
+            with app.app_context():
+                from flask_migrate import upgrade
+
+                upgrade()
+            dispose(app)
+            template.append(url)
+        if postgres:
+            return postgres.create_database(name, template="cermin_template")
+        target = folder / f"{name}.sqlite"
+        with sqlite3.connect(template[0].removeprefix("sqlite:///")) as source, sqlite3.connect(target) as copy:
+            source.backup(copy)
+        return f"sqlite:///{target}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database):
+    return new_database("cermin_test")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = make_app(database_url)
+    yield app
+    dispose(app)
 
 
 def _fresh_globals(sender, **extra):
@@ -66,9 +152,9 @@ def _fresh_globals(sender, **extra):
     g.__dict__.clear()
 
 
-@pytest.fixture
-def db(app):
-    """The database, inside a transaction that is rolled back after the test."""
+@contextmanager
+def rolled_back(app):
+    """The app's database inside a transaction that is rolled back at the end of the block."""
     from flask import request_started
 
     from portal.extensions import db as _db
@@ -89,6 +175,67 @@ def db(app):
             if transaction.is_active:
                 transaction.rollback()
             connection.close()
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside a transaction that is rolled back after the test."""
+    with rolled_back(app) as _db:
+        yield _db
+
+
+def build_demo(app, moment: datetime, *, days: int | None = None, timezone: str = "Asia/Makassar"):
+    """Seed the demo into the app's (empty) database as it would be built at `moment`, the
+    clock frozen there, and commit."""
+    from portal import clock
+    from portal.demo.feedback import DAYS
+    from portal.demo.seed import seed_demo
+    from portal.extensions import db as _db
+
+    with app.app_context(), clock.frozen(moment):
+        seed_demo(clock.today(ZoneInfo(timezone)), feedback=True, days=days or DAYS, timezone=timezone)
+        _db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def demo_app(new_database):
+    """An app whose database holds the demo, built once per session at DEMO_MOMENT, for the tests
+    that only read it (they get it through `demo`, each rolled back)."""
+    app = make_app(new_database("cermin_demo"))
+    build_demo(app, DEMO_MOMENT)
+    yield app
+    dispose(app)
+
+
+@dataclass
+class Demo:
+    app: object
+    db: object
+    instansi: object
+
+    def client(self, username: str | None = None):
+        """A client of the demo app, logged in as `username` (the demo password) when given."""
+        from portal.demo.seed import DEMO_PASSWORD
+
+        client = self.app.test_client()
+        if username:
+            response = login(client, username, DEMO_PASSWORD)
+            assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return client
+
+
+@pytest.fixture
+def demo(demo_app):
+    """The session's demo, rolled back after the test (the clock runs on from DEMO_MOMENT)."""
+    from sqlalchemy import select
+
+    from portal.demo.seed import DEMO_NAME
+    from portal.org.models import Instansi
+
+    with rolled_back(demo_app) as _db:
+        instansi = _db.session.scalar(select(Instansi).where(Instansi.name == DEMO_NAME))
+        assert instansi is not None, "the session's demo was not built"
+        yield Demo(demo_app, _db, instansi)
 
 
 @pytest.fixture
@@ -118,6 +265,34 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     token = csrf_token(client, page or url)
     payload = {"csrf_token": token, **data}
     return client.post(url, data=payload, **kwargs)
+
+
+def half_up(value, places: int) -> Decimal:
+    """The expected figure, rounded half up by the standard library's Decimal (not the portal's own code)."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(str(value))
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
+
+
+def heading(html: str) -> str:
+    """The text of a page's first <h1>, tags removed and spaces collapsed."""
+    match = H1_RE.search(html)
+    assert match, "the page has no <h1>"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+def assert_headings(client, pages: dict[str, tuple[str, str]]) -> None:
+    """Each page renders in Indonesian and in English: the document's language and its heading are
+    those of the language asked for (path → (Indonesian heading, English heading))."""
+    for path, headings in pages.items():
+        for lang, expected in zip(("id", "en"), headings):
+            response = client.get(path, headers={"Accept-Language": lang})
+            html = response.get_data(as_text=True)
+            assert response.status_code == 200, (path, lang)
+            assert f'<html lang="{lang}"' in html, (path, lang)
+            assert heading(html) == expected, (path, lang)
 
 
 def login(client, login_name: str, password: str = "Rahasia-2026"):

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, clock
 from portal.accounts.models import ROLES, User, UserRole
 from portal.extensions import db
 from portal.org.models import Employee
@@ -62,7 +62,7 @@ class LoginPolicy:
 
 def authenticate(login: str, password: str, policy: LoginPolicy, now: datetime | None = None) -> User:
     """Return the user for valid credentials, or raise AccountError with a message for the user."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     user = find_user(login)
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
@@ -212,7 +212,7 @@ def check_totp(user: User, code: str, now: datetime | None = None) -> bool:
     code = (code or "").replace(" ", "")
     if not user.totp_secret or not code.isdigit() or len(code) != 6:
         return False
-    moment = now or datetime.now(timezone.utc)
+    moment = now or clock.now()
     # One step either way allows for a phone clock a little off.
     return pyotp.TOTP(user.totp_secret).verify(code, for_time=moment, valid_window=1)
 
@@ -222,7 +222,7 @@ def enable_totp(user: User, code: str) -> None:
         raise AccountError(N_("Mulai pengaturan verifikasi dua langkah terlebih dahulu."))
     if not check_totp(user, code):
         raise AccountError(N_("Kode verifikasi salah. Periksa jam di ponsel Anda lalu coba lagi."))
-    user.totp_enabled_at = datetime.now(timezone.utc)
+    user.totp_enabled_at = clock.now()
     db.session.flush()
 
 

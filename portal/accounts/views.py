@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import time
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
+from portal import clock
 from portal.access import PUBLIC, SIGNED_IN, access
 from portal.accounts import services
 from portal.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm, TotpForm
@@ -25,9 +24,11 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The session's user; a deactivated account is signed out at its next request."""
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -65,7 +66,7 @@ def login():
             next_url = safe_next(request.args.get("next"), url_for("main.home"))
             if user.uses_totp:
                 # The password was right; the session is opened only after the second factor.
-                session["pending_totp"] = {"user": user.id, "at": time.time(), "next": next_url}
+                session["pending_totp"] = {"user": user.id, "at": clock.timestamp(), "next": next_url}
                 return redirect(url_for("accounts.login_code"))
             login_user(user)
             return redirect(next_url)
@@ -81,7 +82,7 @@ TOTP_PENDING_SECONDS = 300
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 200)
 def login_code():
     pending = session.get("pending_totp")
-    if not pending or time.time() - pending.get("at", 0) > TOTP_PENDING_SECONDS:
+    if not pending or clock.timestamp() - pending.get("at", 0) > TOTP_PENDING_SECONDS:
         session.pop("pending_totp", None)
         flash(gettext("Silakan masuk kembali."), "info")
         return redirect(url_for("accounts.login"))

@@ -1,9 +1,9 @@
 """The demo's appraisal period, made through the appraisal services the way HR, the Pejabat
 Penilai and the employees would, on the days they would (the clock is set back for each step).
 
-"Penilaian Kinerja Tahunan 2026" covers the last twelve months of citizen feedback and the
-released "Ulasan 360 Tahunan 2026" (when the demo has it), with front-line and back-office
-weights. HR merged it 25 days ago; then:
+"Penilaian Kinerja Tahunan <year>" covers the twelve months up to the demo's `today` and the
+released 360 cycle (when the demo has it), with front-line and back-office weights. HR merged
+it 25 days before `today`; then:
 
 - BKPSDM's Bidang Penilaian Kinerja is done: confirmed 20 days ago by its Kepala Bidang (the demo
   `hr`), and after the objection window finalised by another HR user, never the confirmer and
@@ -17,7 +17,7 @@ weights. HR merged it 25 days ago; then:
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -29,14 +29,12 @@ from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.appraisal.objections import file_objection
 from portal.appraisal.periods import create_period
 from portal.appraisal.workflow import confirm, finalise, set_hasil_kerja
+from portal.demo.reviews import released_name
 from portal.extensions import db
-from portal.localtime import today
 from portal.org.models import Employee, Instansi, Unit
 from portal.reviews.models import ReviewCycle
 from surveys.appraisal import Rating
 
-PERIOD_NAME = "Penilaian Kinerja Tahunan 2026"
-CYCLE_NAME = "Ulasan 360 Tahunan 2026"
 WEIGHTS = {
     "front_line": {"citizen": 30, "atasan": 40, "rekan": 20, "bawahan": 10, "self": 0},
     "back_office": {"citizen": 0, "atasan": 50, "rekan": 30, "bawahan": 20, "self": 0},
@@ -53,23 +51,29 @@ OVERRIDE_REASON = ("Skor masyarakat turun karena antrean panjang saat blangko KT
                    "perilaku petugas; ia tetap melayani dengan sopan dan membantu warga mengurus surat keterangan.")
 
 
-def seed_appraisal(instansi: Instansi) -> AppraisalPeriod | None:
-    """Add the demo period with merged, partly confirmed and partly finalised records, and one
-    objection waiting for its decision, unless the instansi has an appraisal period already."""
+def period_name(today: date) -> str:
+    """The demo period's name, for a demo built on `today`."""
+    return f"Penilaian Kinerja Tahunan {today.year}"
+
+
+def seed_appraisal(instansi: Instansi, today: date) -> AppraisalPeriod | None:
+    """Add the demo period, ending on `today`, with merged, partly confirmed and partly finalised
+    records, and one objection waiting for its decision, unless the instansi has an appraisal
+    period already. Each step happens on its own day before `today` (the clock is set back)."""
     if db.session.scalar(select(AppraisalPeriod.id).where(AppraisalPeriod.instansi_id == instansi.id)):
         return None
     cycle = db.session.scalar(select(ReviewCycle).where(
-        ReviewCycle.instansi_id == instansi.id, ReviewCycle.name == CYCLE_NAME, ReviewCycle.state == "released"))
-    last_day = today(instansi.tz)
+        ReviewCycle.instansi_id == instansi.id, ReviewCycle.name == released_name(today),
+        ReviewCycle.state == "released"))
 
     def days_ago(days: int):
         """The clock at 10:00 local time, `days` before the demo's today."""
-        return clock.frozen(datetime.combine(last_day - timedelta(days=days), time(10), instansi.tz))
+        return clock.frozen(datetime.combine(today - timedelta(days=days), time(10), instansi.tz))
 
     hr = _user(instansi, "hr")
     with days_ago(MERGED):
         period = create_period(
-            instansi, PERIOD_NAME, "tahunan", last_day - timedelta(days=364), last_day, [cycle.id] if cycle else [],
+            instansi, period_name(today), "tahunan", today - timedelta(days=364), today, [cycle.id] if cycle else [],
             WEIGHTS, (Decimal(80), Decimal(60)), 10, ["U6", "U7"], user=hr)
         merge(period, hr)
     pegawai = _user(instansi, "pegawai")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import click
 
-from portal.demo.seed import DEMO_PASSWORD, seed_demo
+from portal import clock
+from portal.demo.seed import DEMO_PASSWORD, DEMO_TIMEZONE, seed_demo
 from portal.extensions import db
 
 ROLE_TITLES = {"admin": "Admin", "hr": "HR (BKPSDM)", "supervisor": "Atasan / Pejabat Penilai", "employee": "Pegawai"}
@@ -11,7 +14,7 @@ ROLE_TITLES = {"admin": "Admin", "hr": "HR (BKPSDM)", "supervisor": "Atasan / Pe
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo instansi (Pemerintah Kota Mataram) if missing, then print the demo logins."""
-    logins = seed_demo()
+    logins = seed_demo(clock.today(ZoneInfo(DEMO_TIMEZONE)))
     db.session.commit()
     click.echo("Akun demo (kata sandi semua akun: %s):" % DEMO_PASSWORD)
     for login in logins:

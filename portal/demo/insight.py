@@ -21,7 +21,6 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.insight import alerts, followup
 from portal.insight.models import Alert, FollowUp
-from portal.localtime import today
 from portal.org.models import Employee, Instansi, Unit
 
 #: Days of alert checks replayed, and the local hours of the day a check runs at.
@@ -29,8 +28,9 @@ REPLAY_DAYS = 45
 CHECK_HOURS = (10, 13, 16)
 #: Alerts opened this recently stay open in the demo.
 RECENT_DAYS = 21
-#: How long a head takes to acknowledge an alert.
+#: How long a head takes to acknowledge an alert, and how long the loket must be calm before it is closed.
 ACKNOWLEDGE_AFTER = timedelta(hours=16)
+CALM_FOR = timedelta(hours=72)
 
 DPMPTSP_RULE = {"threshold_percent": Decimal(25), "window_hours": 24, "min_answers": 10}
 CLOSING_NOTES = {
@@ -59,14 +59,15 @@ def _head_user(unit: Unit) -> User | None:
     )
 
 
-def seed_insight(instansi: Instansi) -> None:
-    """Alert rule, replayed alerts and follow-ups, if the instansi has no follow-up yet."""
+def seed_insight(instansi: Instansi, today: date) -> None:
+    """Alert rule, alerts replayed up to the day before `today`, and follow-ups, if the instansi
+    has no follow-up yet."""
     if _has_follow_ups(instansi):
         return
     units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.instansi_id == instansi.id))}
     if "DPMPTSP" in units:
         alerts.save_rule(units["DPMPTSP"], **DPMPTSP_RULE)
-    last = today(instansi.tz) - timedelta(days=1)
+    last = today - timedelta(days=1)
     _replay_alerts(instansi, last)
     _seed_follow_ups(units, last)
     db.session.flush()
@@ -104,8 +105,10 @@ def _handle(instansi: Instansi, now: datetime, recent: datetime) -> None:
 
 
 def _calm(alert: Alert, now: datetime) -> bool:
-    """The last day at the loket had enough answers and at most half the threshold's share of negative ones."""
-    answers, negative = alerts.window_counts(alert.counter, now - timedelta(hours=24), now)
+    """The last three days at the loket had enough answers and at most half the threshold's share of
+    negative ones. One quiet day in the middle of an outage does not end it: a single calm day
+    once closed the PTSP02 outage alert early, and the outage went on to open a second one."""
+    answers, negative = alerts.window_counts(alert.counter, now - CALM_FOR, now)
     return answers >= alerts.DEFAULT_RULE.min_answers and negative * 200 <= answers * alert.threshold_percent
 
 

@@ -1,14 +1,16 @@
 """The demo's 360 reviews, made through the review services the way HR and the raters would.
 
-- "Ulasan 360 Tahunan 2026" (BKPSDM, Dukcapil, DPMPTSP) ran about two months ago and is
+- "Ulasan 360 Tahunan <year>" (BKPSDM, Dukcapil, DPMPTSP) ran about two months ago and is
   released. Most raters answered, a few chose "tidak dapat menilai", some left comments. The
   demo `pegawai` has a report with visible atasan and rekan groups, a blind spot (Kompeten) and a
   hidden strength (Harmonis); two reviewees have a group left out under the threshold (the head
   of Pencatatan Sipil's bawahan, and one DPMPTSP front-office officer's rekan).
-- "Ulasan 360 Triwulan IV 2026" (Dukcapil) opened three days ago and runs for a month; about a
-  third has answered, and `pegawai` and `atasan` still have reviews to fill in.
+- "Ulasan 360 Triwulan <quarter> <year>" (Dukcapil) opened three days ago and runs for a month;
+  about a third has answered, and `pegawai` and `atasan` still have reviews to fill in.
 
-Everything comes from one seeded `random.Random`, so a fresh demo always tells the same story.
+Everything is dated back from the demo's `today` and comes from one seeded `random.Random`, so a
+fresh demo always tells the same story; the cycles are named after the year and quarter they
+opened in.
 """
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ from sqlalchemy import func, select, update
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.localtime import today
 from portal.mail.models import OutboxMessage
 from portal.org.models import Employee, Instansi, Unit
 from portal.reviews import services
@@ -27,10 +28,9 @@ from portal.reviews.models import ReviewCycle, ReviewExpectation, ReviewInvitati
 from surveys import berakhlak
 
 SEED = 20261122
-RELEASED_NAME = "Ulasan 360 Tahunan 2026"
-OPEN_NAME = "Ulasan 360 Triwulan IV 2026"
 RELEASED_UNITS = ("BKPSDM", "DUKCAPIL", "DPMPTSP")
 OPEN_UNITS = ("DUKCAPIL",)
+QUARTERS = ("I", "II", "III", "IV")
 
 #: How each group tends to rate, on top of the reviewee's own level.
 GROUP_BIAS = {"diri": 0.3, "atasan": -0.15, "rekan": 0.0, "bawahan": 0.1}
@@ -89,17 +89,32 @@ SELF_NOTES = ["Saya masih perlu belajar di bagian ini.", "Saya berusaha konsiste
               "Target saya tahun depan: lebih baik lagi di sini."]
 
 
-def seed_reviews(instansi: Instansi) -> None:
-    """Add the demo's released and open 360 cycles, unless the instansi has a cycle already."""
+def released_name(today: date) -> str:
+    """The released cycle's name, for a demo built on `today`."""
+    return f"Ulasan 360 Tahunan {released_opens(today).year}"
+
+
+def released_opens(today: date) -> date:
+    return today - timedelta(days=58)
+
+
+def open_name(today: date) -> str:
+    """The open cycle's name, for a demo built on `today`."""
+    opens = today - timedelta(days=3)
+    return f"Ulasan 360 Triwulan {QUARTERS[(opens.month - 1) // 3]} {opens.year}"
+
+
+def seed_reviews(instansi: Instansi, today: date) -> None:
+    """Add the demo's released and open 360 cycles, dated back from `today`, unless the instansi
+    has a cycle already."""
     if db.session.scalar(select(ReviewCycle.id).where(ReviewCycle.instansi_id == instansi.id).limit(1)):
         return
     units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.instansi_id == instansi.id))}
     if not set(RELEASED_UNITS) <= set(units):
         return
     rng = random.Random(SEED)
-    local_today = today(instansi.tz)
-    _released_cycle(instansi, units, local_today, rng)
-    _open_cycle(instansi, units, local_today, rng)
+    _released_cycle(instansi, units, today, rng)
+    _open_cycle(instansi, units, today, rng)
 
 
 def _at(instansi: Instansi, day: date, hour: int) -> datetime:
@@ -181,10 +196,10 @@ class _Raters:
         return text
 
 
-def _released_cycle(instansi: Instansi, units: dict[str, Unit], local_today: date, rng: random.Random) -> None:
-    opens = local_today - timedelta(days=58)
+def _released_cycle(instansi: Instansi, units: dict[str, Unit], today: date, rng: random.Random) -> None:
+    opens = released_opens(today)
     closes = opens + timedelta(days=27)
-    cycle = services.create_cycle(instansi, name=RELEASED_NAME, period_kind="tahunan", opens_on=opens,
+    cycle = services.create_cycle(instansi, name=released_name(today), period_kind="tahunan", opens_on=opens,
                                   closes_on=closes, unit_ids=[units[c].id for c in RELEASED_UNITS])
     services.propose_raters(cycle)
     pegawai = _account_employee(instansi, "pegawai")
@@ -244,23 +259,22 @@ def _who_answers(cycle: ReviewCycle, rng: random.Random, short: dict[tuple[int, 
     return sorted(chosen, key=lambda i: i.id)
 
 
-def _open_cycle(instansi: Instansi, units: dict[str, Unit], local_today: date, rng: random.Random) -> None:
-    opens = local_today - timedelta(days=3)
-    cycle = services.create_cycle(instansi, name=OPEN_NAME, period_kind="triwulan", opens_on=opens,
-                                  closes_on=local_today + timedelta(days=30), unit_ids=[units[c].id for c in OPEN_UNITS])
+def _open_cycle(instansi: Instansi, units: dict[str, Unit], today: date, rng: random.Random) -> None:
+    opens = today - timedelta(days=3)
+    cycle = services.create_cycle(instansi, name=open_name(today), period_kind="triwulan", opens_on=opens,
+                                  closes_on=today + timedelta(days=30), unit_ids=[units[c].id for c in OPEN_UNITS])
     services.propose_raters(cycle)
     pegawai = _account_employee(instansi, "pegawai")
     atasan = _account_employee(instansi, "atasan")
     if pegawai is not None:
         _expect(cycle, pegawai, "BERORIENTASI_PELAYANAN", EXPECTATIONS["BERORIENTASI_PELAYANAN"])
         _expect(cycle, pegawai, "KOMPETEN", EXPECTATIONS["KOMPETEN"])
-    now = datetime.now(timezone.utc)
-    services.transition(cycle, "open", instansi, now=min(_at(instansi, opens, 8), now))
+    services.transition(cycle, "open", instansi, now=_at(instansi, opens, 8))
     keep_pending = {e.id for e in (pegawai, atasan) if e is not None}
     raters = _Raters(cycle, rng, pegawai)
     for invitation in _invitations(cycle):
         if invitation.rater_id in keep_pending or rng.random() >= 0.35:
             continue
-        day = opens + timedelta(days=rng.randint(0, 3))
-        services.submit(invitation, raters.answers(invitation), instansi,
-                        now=min(_at(instansi, day, rng.randint(8, 16)), now))
+        # On the three days before `today`: nothing in the demo happens later.
+        day = opens + timedelta(days=rng.randint(0, 2))
+        services.submit(invitation, raters.answers(invitation), instansi, now=_at(instansi, day, rng.randint(8, 16)))

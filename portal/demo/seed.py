@@ -1,21 +1,24 @@
 """The demo instansi: Pemerintah Kota Mataram (demo), built idempotently.
 
 Each feature adds its own part (`seed_<feature>`); `seed_demo` runs them in order and every
-part leaves existing data alone, so running it again changes nothing.
+part leaves existing data alone, so running it again changes nothing. Every part is dated from
+one `today` (the instansi's local date): the story is the same on any day, and tests pin it.
 """
 from __future__ import annotations
 
 import os
 import random
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User, UserRole
 from portal.accounts.services import hash_password
 from portal.demo.appraisal import seed_appraisal
-from portal.demo.feedback import seed_feedback
+from portal.demo.feedback import DAYS, seed_feedback
 from portal.demo.insight import seed_insight
 from portal.demo.reviews import seed_reviews
 from portal.extensions import db
@@ -25,6 +28,8 @@ from surveys.tickets import new_instansi_key
 
 DEMO_NAME = "Pemerintah Kota Mataram (demo)"
 DEMO_PASSWORD = "cermin-demo-2026"
+#: WITA. The date sweep in the tests also builds the demo in WIB and WIT.
+DEMO_TIMEZONE = "Asia/Makassar"
 
 
 @dataclass(frozen=True)
@@ -79,23 +84,27 @@ ROLE_NOTES = {
 }
 
 
-def seed_demo(feedback: bool | None = None) -> list[DemoLogin]:
+def seed_demo(today: date | None = None, *, feedback: bool | None = None, days: int = DAYS,
+              timezone: str = DEMO_TIMEZONE) -> list[DemoLogin]:
     """Create the demo instansi if it is missing; return the logins to show.
 
-    `feedback` adds twelve months of citizen responses when the instansi has none yet; by
-    default it follows `CERMIN_DEMO_FEEDBACK` (on unless set to 0).
+    Everything happened before `today`, the instansi's local date (by default the clock's, in
+    `timezone`). `feedback` adds `days` days of citizen responses (a year by default) when the
+    instansi has none yet; by default it follows `CERMIN_DEMO_FEEDBACK` (on unless set to 0).
+    `timezone` is the new instansi's (WITA; the tests' date sweep uses WIB and WIT too).
     """
+    today = today or clock.today(ZoneInfo(timezone))
     instansi = db.session.scalar(select(Instansi).where(Instansi.name == DEMO_NAME))
     if instansi is None:
-        instansi = _seed_org()
+        instansi = _seed_org(today, timezone)
     db.session.flush()
     if feedback is None:
         feedback = os.environ.get("CERMIN_DEMO_FEEDBACK", "1").strip() != "0"
     if feedback:
-        seed_feedback(instansi)
-    seed_reviews(instansi)
-    seed_appraisal(instansi)
-    seed_insight(instansi)
+        seed_feedback(instansi, today, days)
+    seed_reviews(instansi, today)
+    seed_appraisal(instansi, today)
+    seed_insight(instansi, today)
     return demo_logins(instansi)
 
 
@@ -110,10 +119,11 @@ def demo_logins(instansi: Instansi) -> list[DemoLogin]:
     return logins
 
 
-def _seed_org() -> Instansi:
+def _seed_org(today: date | None = None, timezone: str = DEMO_TIMEZONE) -> Instansi:
+    today = today or clock.today(ZoneInfo(timezone))
     rng = random.Random(20261122)
     instansi = Instansi(
-        name=DEMO_NAME, timezone="Asia/Makassar", ticket_key=new_instansi_key(), org_predikat="Baik",
+        name=DEMO_NAME, timezone=timezone, ticket_key=new_instansi_key(), org_predikat="Baik",
         retention_days=730,
     )
     db.session.add(instansi)
@@ -204,7 +214,7 @@ def _seed_org() -> Instansi:
     db.session.flush()
 
     # Before the twelve months of demo feedback, so every response finds its officer on duty.
-    start = date(2025, 1, 1)
+    start = date((today - timedelta(days=DAYS)).year, 1, 1)
     for counter, officer, all_day in roster:
         if all_day:
             db.session.add(RosterEntry(counter=counter, employee=officer, weekday=None,

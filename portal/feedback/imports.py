@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal import events
+from portal import clock, events
 from portal.extensions import db
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmResponse
 from portal.feedback.services import MAX_COMMENT, FeedbackError, add_to_rollups
@@ -146,7 +146,7 @@ class _RowReader:
 
     def __init__(self, instansi: Instansi, unit_ids: Collection[int] | None):
         self.tz: ZoneInfo = instansi.tz
-        self.now = datetime.now(timezone.utc)
+        self.now = clock.now()
         self.today = today(self.tz, self.now)
         self.allowed = None if unit_ids is None else set(unit_ids)
         counters = db.session.scalars(
@@ -187,6 +187,10 @@ class _RowReader:
         counter = self.counters.get(code.lower())
         if counter is None:
             self._problem(N_("Loket \"%(counter)s\" tidak dikenal."), counter=code)
+        elif not counter.active:
+            # As on the citizen form: a closed loket takes no new answers, on paper either.
+            self._problem(N_("Loket %(counter)s sudah tidak aktif."), counter=counter.code)
+            return None
         elif self.allowed is not None and counter.unit_id not in self.allowed:
             self._problem(N_("Loket %(counter)s milik unit %(unit)s, yang tidak Anda kelola."),
                           counter=counter.code, unit=counter.unit.code)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from portal import clock
 
 FORM_SALT = "cermin-skm-form"
 DEVICE_SALT = "cermin-skm-device"
@@ -41,7 +42,7 @@ def _serializer(salt: str) -> URLSafeSerializer:
 
 def issue_form_key(counter_code: str, officer_id: int | None = None, ticket: str | None = None,
                    now: float | None = None) -> str:
-    payload = {"n": secrets.token_urlsafe(16), "t": round(now if now is not None else time.time(), 3),
+    payload = {"n": secrets.token_urlsafe(16), "t": round(now if now is not None else clock.timestamp(), 3),
                "c": counter_code, "o": officer_id, "k": ticket}
     return _serializer(FORM_SALT).dumps(payload)
 
@@ -56,19 +57,19 @@ def read_form_key(token: str, counter_code: str) -> FormKey | None:
         return None
     key = FormKey(nonce=str(data.get("n")), issued=float(data.get("t", 0)), counter_code=counter_code,
                   officer_id=data.get("o"), ticket=data.get("k"))
-    if time.time() - key.issued > FORM_MAX_AGE:
+    if clock.timestamp() - key.issued > FORM_MAX_AGE:
         return None
     return key
 
 
 def filled_too_fast(key: FormKey, now: float | None = None) -> bool:
     minimum = float(current_app.config.get("CERMIN_MIN_FILL_SECONDS", 4))
-    return (now if now is not None else time.time()) - key.issued < minimum
+    return (now if now is not None else clock.timestamp()) - key.issued < minimum
 
 
 def device_votes(cookie: str | None, now: float | None = None) -> dict[str, list[float]]:
     """This device's recent response times per loket, from its signed cookie (last 24 hours)."""
-    now = now if now is not None else time.time()
+    now = now if now is not None else clock.timestamp()
     try:
         data = _serializer(DEVICE_SALT).loads(cookie or "")
     except BadSignature:
@@ -90,7 +91,7 @@ def device_limit_reached(votes: dict[str, list[float]], counter_code: str) -> bo
 
 
 def device_cookie_value(votes: dict[str, list[float]], counter_code: str, now: float | None = None) -> str:
-    now = now if now is not None else time.time()
+    now = now if now is not None else clock.timestamp()
     updated = {code: stamps[-10:] for code, stamps in votes.items()}
     updated.setdefault(counter_code, []).append(round(now, 1))
     return _serializer(DEVICE_SALT).dumps(updated)

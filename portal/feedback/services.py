@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select
 
-from portal import events
+from portal import clock, events
 from portal.extensions import db
 from portal.feedback.loket import Loket
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmDaily, SkmHourly, SkmResponse
@@ -102,7 +102,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
         raise FeedbackError(N_("Saran paling banyak %(max)d karakter."), {"max": MAX_COMMENT})
     check_officer(loket, submission.employee_id)
     profile = clean_profile(submission.profile)
-    moment = submission.submitted_at or datetime.now(timezone.utc)
+    moment = submission.submitted_at or clock.now()
     local = stamp(moment, loket.unit.instansi.tz)
     values = dict(
         instansi_id=loket.unit.instansi_id, unit_id=loket.unit_id, counter_id=loket.id,

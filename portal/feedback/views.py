@@ -4,13 +4,14 @@ No login, works without JavaScript, small enough for one round trip on a slow ne
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.access import PUBLIC, access
 from portal.extensions import db
 from portal.feedback import integrity
@@ -269,7 +270,7 @@ def officer(public_code: str):
         select(Counter).where(Counter.active.is_(True)).join(Counter.unit)
         .where(Counter.unit.has(instansi_id=employee.instansi_id)).order_by(Counter.code)
     ).all()
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     for counter in counters:
         if any(officer.id == employee.id for officer in on_duty(counter, now)):
             return redirect(url_for("feedback.survey", code=counter.code, petugas=employee.public_code))

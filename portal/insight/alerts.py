@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import force_locale, format_decimal, gettext
 from sqlalchemy import bindparam, case, func, select, union_all
 
-from portal import events
+from portal import clock, events
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.feedback.models import SkmResponse
@@ -87,7 +87,7 @@ def save_rule(unit: Unit, threshold_percent: Decimal, window_hours: int, min_ans
 
 
 def _now(now: datetime | None) -> datetime:
-    moment = now or datetime.now(timezone.utc)
+    moment = now or clock.now()
     if moment.tzinfo is None:
         raise ValueError("an aware datetime is required")
     return moment.astimezone(timezone.utc)

@@ -5,10 +5,11 @@ Services flush and never commit; the caller passes the acting user and the momen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.feedback import scoring
 from portal.feedback.models import COMMENT_STATUSES, SkmComment
@@ -38,7 +39,7 @@ class FollowUpError(DomainError):
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc)
+    return now or clock.now()
 
 
 # --- periods -----------------------------------------------------------------------------------------

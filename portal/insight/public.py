@@ -8,19 +8,19 @@ The page is small (one stylesheet, inline SVG bars, no script) for phones on a s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_babel import format_date, gettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import clock
 from portal.access import PUBLIC, access
 from portal.extensions import db
 from portal.feedback import scoring
 from portal.feedback.models import SkmDaily
 from portal.insight import followup, report
-from portal.localtime import today
 from portal.org.models import Instansi, Unit
 from surveys import skm
 
@@ -109,10 +109,6 @@ def _helpers() -> dict:
     return {"number": report.number, "bar_width": lambda nrr: f"{float(nrr) * 25:.1f}"}
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @bp.route("")
 @access(PUBLIC)
 def index():
@@ -124,7 +120,7 @@ def index():
         ).order_by(Unit.name)).all()
         if not units:
             continue
-        local_today = today(instansi.tz, _now())
+        local_today = clock.today(instansi.tz)
         scope = scoring.Scope(instansi.id, date_from=date(local_today.year, 1, 1), date_to=local_today)
         by_unit = {unit_id: (n, sums) for unit_id, n, sums in scoring.breakdown(scope, SkmDaily.unit_id)}
         rows = []
@@ -147,7 +143,7 @@ def unit(code: str):
     if len(units) > 1:
         return _cached(render_template("insight/public/choose.html", units=units, code=code))
     unit = units[0]
-    local_today = today(unit.instansi.tz, _now())
+    local_today = clock.today(unit.instansi.tz)
     main = headline(unit, local_today)
     return _cached(render_template(
         "insight/public/unit.html", unit=unit, main=main, quarters=quarters(unit, local_today),

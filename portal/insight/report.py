@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from fractions import Fraction
 
 from flask_babel import gettext
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.feedback import scoring
 from portal.feedback.models import CHANNELS, SkmResponse
@@ -124,7 +125,7 @@ def build(unit: Unit, date_from: date, date_to: date, population: int | None = N
                for column, title, pairs in PROFILE_FIELDS]
     return Laporan(
         instansi=instansi, unit=unit, date_from=date_from, date_to=date_to,
-        made_on=today(instansi.tz, now or datetime.now(timezone.utc)), population=population, n=n,
+        made_on=today(instansi.tz, now or clock.now()), population=population, n=n,
         adequacy=skm.sample_adequacy(n, population), channels=channels, profile=profile, ikm=result,
         unsur_rows=unsur_rows, saran=followup.status_counts([unit.id], date_from, date_to),
         previous_follow_ups=followup.previous_follow_ups(unit, date_from),

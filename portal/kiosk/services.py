@@ -9,13 +9,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import events
+from portal import clock, events
 from portal.extensions import db
 from portal.kiosk.models import KioskDaily, KioskDevice, KioskPairing, KioskVote
 from portal.localtime import stamp
@@ -40,7 +40,7 @@ class KioskError(DomainError):
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc)
+    return now or clock.now()
 
 
 def _sha256(text: str) -> str:

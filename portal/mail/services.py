@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import smtplib
 import sys
-from datetime import datetime, timezone
 from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 
@@ -38,7 +38,7 @@ def send_pending(limit: int = 200) -> tuple[int, int]:
             message.last_error = str(error)[:1000]
             failed += 1
         else:
-            message.sent_at = datetime.now(timezone.utc)
+            message.sent_at = clock.now()
             message.last_error = None
             sent += 1
         db.session.commit()

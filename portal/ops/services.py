@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
+from portal import clock
 from portal.extensions import db
 from portal.feedback.models import SkmComment, SkmResponse
 from portal.org.models import Instansi, Unit
@@ -83,7 +84,7 @@ def restore_sqlite(database_url: str, source: Path) -> str:
 
 
 def default_backup_name(instance_path: Path, now: datetime | None = None) -> Path:
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or clock.now()).strftime("%Y%m%d-%H%M%S")
     return instance_path / "backups" / f"cermin-{stamp}.sqlite"
 
 
@@ -97,7 +98,7 @@ class PurgeSummary:
 def purge(now: datetime | None = None, dry_run: bool = False) -> PurgeSummary:
     """Delete free-text saran and respondent profiles (and 360 comments of long-closed cycles)
     older than each instansi's retention period. Scores and aggregates stay."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     summary = PurgeSummary()
     for instansi in db.session.scalars(select(Instansi)):
         cutoff = now - timedelta(days=instansi.retention_days)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from portal import audit
+from portal import audit, clock
 from portal.extensions import db
 from portal.org.models import JOB_GROUPS, Counter, Employee, Instansi, RosterEntry, Unit, shift_covers
 from portal.sql import execute_core
@@ -306,7 +306,7 @@ _ROSTER_OF_COUNTER = (
 def on_duty(counter, now: datetime | None = None) -> list[Officer]:
     """The active officers on the roster of this loket (a Counter or a Loket) at this moment, in the
     instansi's local time, by name."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     local = now.astimezone(counter.unit.instansi.tz)
     shifts = execute_core(_ROSTER_OF_COUNTER, {"counter_id": counter.id})
     officers = {shift.id: Officer(shift.id, shift.name) for shift in shifts if shift_covers(shift, local)}

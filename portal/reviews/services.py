@@ -9,13 +9,13 @@ import json
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import contains_eager
 
-from portal import audit
+from portal import audit, clock
 from portal.extensions import db
 from portal.localtime import today
 
@@ -175,7 +175,7 @@ def set_threshold(cycle: ReviewCycle, threshold: int) -> None:
 
 def transition(cycle: ReviewCycle, target: str, instansi: Instansi, now: datetime | None = None) -> None:
     """Move the cycle along Draft → Open → Closed → Released; any other move is refused with a reason."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     if (cycle.state, target) not in TRANSITIONS:
         raise ReviewError(
             N_("Siklus berstatus %(state)s tidak dapat diubah menjadi %(target)s."),

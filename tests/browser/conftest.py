@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import DEMO_MOMENT, TEST_CONFIG, build_demo, dispose
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 CHROMIUM_FLAGS = [
@@ -25,6 +28,14 @@ def _chromium() -> str | None:
     return None
 
 
+def _browser_env() -> dict[str, str]:
+    """Chromium's environment: the suite's, without a clock faked by libfaketime (LD_PRELOAD,
+    FAKETIME*), under which Chromium never loads a page. The browser is the visitor, with a
+    clock of its own; the portal it visits runs on the tests' clock."""
+    return {name: value for name, value in os.environ.items()
+            if name != "LD_PRELOAD" and not name.startswith("FAKETIME")}
+
+
 def _unavailable(reason: str):
     if os.environ.get("CERMIN_REQUIRE_BROWSER") == "1":
         pytest.fail(f"the browser suite is required (CERMIN_REQUIRE_BROWSER=1) but cannot run: {reason}")
@@ -32,35 +43,40 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The portal with the demo instansi, on a free loopback port, in a thread."""
+def live_server(demo_app, tmp_path_factory):
+    """The portal with the demo instansi (a copy of the session's demo), on a free loopback port,
+    in a thread. Its clock is the tests' (`pinned_clock`): the pages show the demo as it stood at
+    DEMO_MOMENT, on any day; Chromium's own clock is the machine's."""
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
     from portal import create_app
-    from portal.demo.seed import seed_demo
-    from portal.extensions import db
 
-    os.environ.setdefault("CERMIN_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
     database = tmp_path_factory.mktemp("browser") / "cermin.sqlite"
+    demo_url = demo_app.config["SQLALCHEMY_DATABASE_URI"]
+    if demo_url.startswith("sqlite:///"):
+        with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as source, sqlite3.connect(database) as copy:
+            source.backup(copy)
     app = create_app({
-        "SECRET_KEY": "browser-tests",
+        # The demo's links and signed codes were made with the tests' key.
+        "SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "CERMIN_LOGIN_LIMIT": "1000 per minute",
         # A person needs seconds to answer; the browser tests still wait this long.
         "CERMIN_MIN_FILL_SECONDS": 1,
         "CERMIN_DEVICE_DAILY_LIMIT": 100,
     })
-    with app.app_context():
-        upgrade()
-        seed_demo()
-        db.session.commit()
+    if not demo_url.startswith("sqlite:///"):
+        with app.app_context():
+            upgrade()
+        build_demo(app, DEMO_MOMENT)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["CERMIN_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield app.config["CERMIN_BASE_URL"]
     server.shutdown()
+    dispose(app)
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +90,8 @@ def browser():
         _unavailable("Playwright for Python is not installed (pip install playwright)")
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+                                             env=_browser_env())
     except Exception as error:  # Playwright raises its own error types for a broken browser
         playwright.stop()
         _unavailable(f"Chromium did not start: {error}")

@@ -74,11 +74,12 @@ def cycle_invitations(cycle):
                               .order_by(ReviewInvitation.id)).all()
 
 
-def make_period(org, cycles=(), *, name="Penilaian Kinerja Tahunan 2026", front=None, back=None,
+def make_period(owner, cycles=(), *, name="Penilaian Kinerja Tahunan 2026", front=None, back=None,
                 thresholds=(Decimal(80), Decimal(60)), min_citizen_n=10, officer_unsur=("U6", "U7"),
                 citizen_from=date(2026, 1, 1), citizen_to=date(2026, 12, 31)):
+    """An appraisal period of `owner`'s instansi (an org fixture, or an Instansi)."""
     return create_period(
-        org.instansi, name, "tahunan", citizen_from, citizen_to, [c.id for c in cycles],
+        getattr(owner, "instansi", owner), name, "tahunan", citizen_from, citizen_to, [c.id for c in cycles],
         {"front_line": front or FRONT, "back_office": back or BACK}, thresholds, min_citizen_n, officer_unsur)
 
 

@@ -1,71 +1,51 @@
-"""Appraisal periods and records written straight into the database, as the merge would leave
-them, for the export, sheet, recognition and API tests (no dependency on the merge itself)."""
+"""Appraisal records as the real merge computes them, for the export, sheet, recognition and API
+tests: citizen responses naming the officers, a released 360 cycle whose raters answered (one
+group under the anonymity threshold), a period merged, then confirmed and finalised through the
+workflow services.
+
+The figures (worked out by hand in `tests/portal/test_appraisal_outputs.py`):
+
+- Staf Uji 1 (`own`, user `pegawai`): 24 citizen answers, U6 all 4 and U7 half 4 half 3: 91.67;
+  atasan 4 of 5: 75; two of three peers answered, under the threshold of 3: the rekan group is
+  hidden and left out; no bawahan. Confirmed by Atasan Uji.
+- Staf Uji 2 (`draft`): 12 citizen answers, all 3: 66.67; atasan 3 of 5: 50; three peers: 75.
+- Staf Uji 3 (`final`): 30 citizen answers, all 4: 100; atasan 5 of 5: 100; three peers: 75.
+  Confirmed by Atasan Uji fifteen days before the tests' clock, finalised by HR.
+- Staf Uji 4: 5 citizen answers, fewer than 10: left out; atasan 3 of 5; three peers.
+- Atasan Uji (`supervisor`, back office): atasan (the head) 4; four bawahan, all 5 of 5.
+  Confirmed by the head.
+- Bidan Dinkes (`other_unit`, DINKES): 15 citizen answers, all 4: 100, alone. Confirmed by the
+  head of Dinkes.
+"""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from decimal import Decimal
+from datetime import date, datetime, time, timezone
 
-from portal.appraisal import snapshots
-from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, WeightProfile
-from portal.org.models import Employee
+from sqlalchemy import select
 
-LEFT_OUT = "Komponen %(component)s tidak disertakan: belum ada data."
-RENORMALISED = "Bobot komponen yang tersisa disesuaikan agar jumlahnya tetap 100."
-WEIGHT_BECAME = "Bobot %(component)s menjadi %(used)s%% (semula %(configured)s%%)."
-ABOVE, MEETS, BELOW = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"
-CONFIRMED_AT = datetime(2026, 1, 20, 2, 0, tzinfo=timezone.utc)
+from portal.accounts.models import EMPLOYEE, SUPERVISOR
+from portal.appraisal.merge import merge
+from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
+from portal.appraisal.workflow import confirm, finalise
+from portal.org.models import Counter, RosterEntry
+from surveys.appraisal import Rating
+from tests.portal.appraisal_helpers import BACK, citizen_responses, confirm_earlier, make_period, released_cycle
 
-
-def make_period(factory, instansi, name="Penilaian Kinerja Tahunan 2025", min_citizen_n=10) -> AppraisalPeriod:
-    period = AppraisalPeriod(instansi_id=instansi.id, name=name, kind="tahunan", citizen_from=date(2025, 1, 1),
-                             citizen_to=date(2025, 12, 31), officer_unsur="U6,U7", min_citizen_n=min_citizen_n,
-                             above_threshold=Decimal(80), meets_threshold=Decimal(60))
-    period.weights = [
-        WeightProfile(job_group="back_office", citizen=Decimal(0), atasan=Decimal(50), rekan=Decimal(30),
-                      bawahan=Decimal(20), self_weight=Decimal(0)),
-        WeightProfile(job_group="front_line", citizen=Decimal(40), atasan=Decimal(30), rekan=Decimal(20),
-                      bawahan=Decimal(10), self_weight=Decimal(0)),
-    ]
-    return factory.add(period)
+#: Front-line weights of the output tests (the back office's are appraisal_helpers.BACK).
+FRONT = {"citizen": 40, "atasan": 30, "rekan": 20, "bawahan": 10, "self": 0}
+ANSWERED_AT = datetime(2025, 6, 2, 2, 0, tzinfo=timezone.utc)  # 10:00 WITA
 
 
-def make_record(factory, period, employee: Employee, status="confirmed", **values) -> AppraisalRecord:
-    values.setdefault("job_group", employee.job_group)
-    values.setdefault("unit_id", employee.unit_id)
-    values.setdefault("penilai_id", employee.supervisor_id)
-    values.setdefault("settings_id", snapshots.current(period).id)
-    if status != "draft":
-        values.setdefault("rating_perilaku", values.get("rating_perilaku_suggested") or MEETS)
-        values.setdefault("confirmed_at", CONFIRMED_AT)
-    for key in ("explanation", "development"):
-        if key in values and not isinstance(values[key], str):
-            values[key] = json.dumps(values[key])
-    return factory.add(AppraisalRecord(period_id=period.id, employee_id=employee.id, status=status, **values))
-
-
-def full_record(factory, period, employee, status="confirmed") -> AppraisalRecord:
-    """A front-line officer with no bawahan: that component is left out and the others renormalised
-    (40/30/20 of 90 → 44.444/33.333/22.222)."""
-    return make_record(
-        factory, period, employee, status,
-        citizen_score=Decimal("91.667"), citizen_n=24, atasan_score=Decimal("75"), atasan_n=1,
-        rekan_score=Decimal("83.333"), rekan_n=4, bawahan_score=None, bawahan_n=0,
-        self_score=Decimal("87.5"), self_n=1,
-        weight_citizen=Decimal("44.444"), weight_atasan=Decimal("33.333"), weight_rekan=Decimal("22.222"),
-        weight_bawahan=None, weight_self=None, composite=Decimal("84.259"),
-        rating_perilaku_suggested=ABOVE, rating_perilaku=ABOVE, rating_hasil_kerja=MEETS, predikat="Baik",
-        explanation=[[LEFT_OUT, {"component": "Bawahan"}], [RENORMALISED, {}],
-                     [WEIGHT_BECAME, {"component": "Masyarakat", "used": "44.44", "configured": "40.00"}]],
-        development={"values": ["ADAPTIF", "KOLABORATIF"], "unsur": ["U7"]},
-    )
+#: The period of the output tests: 2025's citizen answers, front-line weights 40/30/20/10.
+PERIOD_2025 = {"name": "Penilaian Kinerja Tahunan 2025", "front": FRONT, "back": BACK,
+               "citizen_from": date(2025, 1, 1), "citizen_to": date(2025, 12, 31)}
 
 
 @dataclass
 class Appraisals:
     period: AppraisalPeriod
-    #: staff[0] (user "pegawai"): confirmed, bawahan left out
+    #: staff[0] (user "pegawai"): confirmed, the rekan group hidden under the threshold, no bawahan
     own: AppraisalRecord
     #: staff[1]: a draft
     draft: AppraisalRecord
@@ -75,29 +55,66 @@ class Appraisals:
     supervisor: AppraisalRecord
     #: an officer of DINKES, outside the supervisor's team
     other_unit: AppraisalRecord
+    #: staff[3]: a draft without enough citizen answers
+    few_citizens: AppraisalRecord
+
+
+def _answers(org):
+    """Each rater's score for every item (1–5), by (reviewee, group); None skips the invitation."""
+    staff = org.staff
+    atasan = {staff[0].id: 4, staff[1].id: 3, staff[2].id: 5, staff[3].id: 3, org.supervisor.id: 4}
+
+    def answer(invitation):
+        group, reviewee = invitation.rater_group, invitation.reviewee_id
+        if group == "atasan":
+            return atasan[reviewee]
+        if group == "bawahan":
+            return 5
+        if group == "rekan":
+            return 4
+        return 5  # diri
+
+    def skip(invitation):
+        # Staf Uji 1's rekan group: Staf Uji 4 does not answer, leaving two of three.
+        return (invitation.reviewee_id, invitation.rater_group, invitation.rater_id) == (staff[0].id, "rekan", staff[3].id)
+
+    return answer, skip
 
 
 def standard_appraisals(factory, org) -> Appraisals:
-    period = make_period(factory, org.instansi)
-    own = full_record(factory, period, org.staff[0])
-    draft = make_record(factory, period, org.staff[1], "draft", citizen_score=Decimal("70"), citizen_n=12,
-                        atasan_score=Decimal("62.5"), atasan_n=1, weight_citizen=Decimal("57.143"),
-                        weight_atasan=Decimal("42.857"), composite=Decimal("66.786"),
-                        rating_perilaku_suggested=MEETS, development={"values": ["ADAPTIF"], "unsur": ["U6", "U7"]})
-    final = make_record(factory, period, org.staff[2], "finalised", citizen_score=Decimal("95.5"), citizen_n=30,
-                        atasan_score=Decimal("87.5"), atasan_n=1, rekan_score=Decimal("90"), rekan_n=3,
-                        bawahan_score=None, bawahan_n=0, weight_citizen=Decimal("44.444"),
-                        weight_atasan=Decimal("33.333"), weight_rekan=Decimal("22.222"), composite=Decimal("91.611"),
-                        rating_perilaku_suggested=ABOVE, rating_hasil_kerja=ABOVE, predikat="Sangat Baik",
-                        finalised_at=CONFIRMED_AT)
-    supervisor = make_record(factory, period, org.supervisor, "confirmed", atasan_score=Decimal("80"), atasan_n=1,
-                             rekan_score=Decimal("75"), rekan_n=3, weight_atasan=Decimal("62.5"),
-                             weight_rekan=Decimal("37.5"), composite=Decimal("78.125"),
-                             rating_perilaku_suggested=MEETS, rating_hasil_kerja=MEETS, predikat="Baik",
-                             development={"values": ["ADAPTIF"]})
-    dinkes = factory.employee(org.other_unit, "Bidan Dinkes", jabatan="Bidan Terampil", job_group="front_line")
-    other_unit = make_record(factory, period, dinkes, "confirmed", citizen_score=Decimal("88"), citizen_n=15,
-                             weight_citizen=Decimal("100"), composite=Decimal("88"), rating_perilaku_suggested=ABOVE,
-                             rating_hasil_kerja=MEETS, predikat="Baik")
-    factory.db.session.commit()
-    return Appraisals(period, own, draft, final, supervisor, other_unit)
+    session = factory.db.session
+    head_user = factory.user(org.instansi, "kepala", {SUPERVISOR, EMPLOYEE}, org.head)
+    dinkes_head = factory.employee(org.other_unit, "Kepala Dinkes Uji", jabatan="Kepala Dinas", is_unit_head=True)
+    dinkes_head_user = factory.user(org.instansi, "kepaladinkes", {SUPERVISOR, EMPLOYEE}, dinkes_head)
+    dinkes = factory.employee(org.other_unit, "Bidan Dinkes", supervisor=dinkes_head, jabatan="Bidan Terampil",
+                              job_group="front_line")
+    dinkes_counter = factory.add(Counter(unit_id=org.other_unit.id, code="DNK01", name="Loket Dinkes"))
+    factory.add(RosterEntry(counter_id=dinkes_counter.id, employee_id=dinkes.id, weekday=None,
+                            start_time=time(0, 0), end_time=time(23, 59, 59), valid_from=date(2020, 1, 1)))
+    staff = org.staff
+    citizen_responses(org.counter, staff[0], [4] * 24, [4] * 12 + [3] * 12, ANSWERED_AT)
+    citizen_responses(org.counter, staff[1], [3] * 12, [3] * 12, ANSWERED_AT)
+    citizen_responses(org.counter, staff[2], [4] * 30, [4] * 30, ANSWERED_AT)
+    citizen_responses(org.counter, staff[3], [4] * 5, [4] * 5, ANSWERED_AT)
+    citizen_responses(dinkes_counter, dinkes, [4] * 15, [4] * 15, ANSWERED_AT)
+    answer, skip = _answers(org)
+    cycle = released_cycle(org, answer, name="Ulasan 360 Tahunan 2025", skip=skip)
+    period = make_period(org, [cycle], **PERIOD_2025)
+    merge(period, org.users["hr"])
+
+    def record(employee) -> AppraisalRecord:
+        return session.scalar(select(AppraisalRecord).where(AppraisalRecord.period_id == period.id,
+                                                           AppraisalRecord.employee_id == employee.id))
+
+    own, draft, final, supervisor, other_unit = (record(e) for e in (staff[0], staff[1], staff[2], org.supervisor,
+                                                                     dinkes))
+    atasan_user = org.users["atasan"]
+    confirm(own, atasan_user, own.rating_perilaku_suggested, None, Rating.SESUAI.value)
+    # Fifteen days ago: the employee's objection window is over and HR may finalise.
+    confirm_earlier(final, atasan_user, final.rating_perilaku_suggested, None, Rating.DI_ATAS.value)
+    finalise(final, org.users["hr"])
+    confirm(supervisor, head_user, supervisor.rating_perilaku_suggested, None, Rating.SESUAI.value)
+    confirm(other_unit, dinkes_head_user, other_unit.rating_perilaku_suggested, None, Rating.SESUAI.value)
+    session.commit()
+    return Appraisals(period, own, draft, final, supervisor, other_unit, record(staff[3]))
+

@@ -1,4 +1,8 @@
-"""Logging in with NIP or username, wrong passwords, lockout, logout and password changes."""
+"""Logging in with NIP or username, wrong passwords, lockout, sessions that end, logout and password
+changes."""
+from datetime import datetime, timedelta, timezone
+
+from portal import clock
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD
 
@@ -54,6 +58,51 @@ def test_inactive_account_cannot_log_in(client, org, db):
     org.users["pegawai"].active = False
     db.session.flush()
     assert login(client, "pegawai").status_code == 200
+
+
+# --- sessions that end -------------------------------------------------------------------------
+
+SIGNED_IN_AT = datetime(2026, 11, 18, 1, 0, tzinfo=timezone.utc)
+
+
+def _signed_in(client) -> bool:
+    response = client.get("/akun")
+    assert response.status_code in (200, 302)
+    return response.status_code == 200 and "Akun saya" in response.get_data(as_text=True)
+
+
+def test_a_session_ends_after_an_hour_idle(client, org):
+    with clock.frozen(SIGNED_IN_AT) as advance:
+        assert login(client, "pegawai").status_code == 302
+        advance(timedelta(minutes=59, seconds=59))
+        assert _signed_in(client)  # a request resets the idle time
+        advance(timedelta(minutes=60))
+        assert _signed_in(client)
+        advance(timedelta(minutes=60, seconds=1))
+        assert not _signed_in(client)
+        response = client.get("/akun")
+        assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+def test_a_session_ends_twelve_hours_after_login_however_busy(client, org):
+    with clock.frozen(SIGNED_IN_AT) as advance:
+        assert login(client, "pegawai").status_code == 302
+        for _ in range(24):
+            advance(timedelta(minutes=30))
+            assert _signed_in(client)
+        advance(timedelta(seconds=1))
+        assert not _signed_in(client)
+
+
+def test_an_account_deactivated_mid_session_is_signed_out_at_its_next_request(app, admin_client, employee_client, org):
+    assert _signed_in(employee_client)
+    user = org.users["pegawai"]
+    response = post_form(admin_client, f"/organisasi/pengguna/{user.id}", {
+        "username": user.username, "display_name": user.display_name, "employee_id": str(user.employee_id),
+        "roles": "employee"})  # the "active" box left unticked
+    assert response.status_code == 302
+    assert not _signed_in(employee_client)
+    assert employee_client.get("/ulasan-saya").status_code == 302
 
 
 def test_logout_requires_post_and_ends_session(hr_client):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.feedback.models import SkmResponse
 from portal.feedback.services import Submission, record_response
 from portal.insight import alerts
@@ -14,6 +15,7 @@ from portal.kiosk import services as kiosk_services
 from portal.mail.models import OutboxMessage
 from portal.org.models import Counter
 from tests.conftest import post_form
+from tests.portal.demo_story import alert_story
 
 NOW = datetime(2026, 3, 10, 1, 0, tzinfo=timezone.utc)  # 09.00 WITA
 GOOD = {f"U{i}": 4 for i in range(1, 10)}
@@ -218,7 +220,7 @@ def test_closing_an_open_alert_acknowledges_it_too(db, org, quietly):
 
 @pytest.fixture
 def open_alert(db, org, quietly):
-    quietly(org.counter, spread(10, end=datetime.now(timezone.utc)), negative=True)
+    quietly(org.counter, spread(10, end=clock.now()), negative=True)
     alert = alerts.check_counter(org.counter, notify=False)
     db.session.commit()
     return alert
@@ -314,7 +316,7 @@ def test_paper_import_checks_the_lokets(db, org):
     from portal.feedback import imports
     from portal.tabular import read_table
 
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     lines = ["counter,submitted_at," + ",".join(f"u{i}" for i in range(1, 10))]
     for i in range(10):
         moment = (now - timedelta(minutes=5 * (i + 1))).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -328,7 +330,7 @@ def test_paper_import_checks_the_lokets(db, org):
 
 def test_check_alerts_command(runner, db, org, quietly):
     org.head.email = "kepala@uji.go.id"
-    quietly(org.counter, spread(10, end=datetime.now(timezone.utc) - timedelta(minutes=1)), negative=True)
+    quietly(org.counter, spread(10, end=clock.now() - timedelta(minutes=1)), negative=True)
     db.session.commit()
     result = runner.invoke(args=["check-alerts"])
     assert result.exit_code == 0, result.output
@@ -340,44 +342,13 @@ def test_check_alerts_command(runner, db, org, quietly):
 
 # --- the demo ---------------------------------------------------------------------------------------------
 
-def test_demo_has_an_alert_story_and_follow_ups(runner, db, monkeypatch):
-    from portal.demo.seed import DEMO_NAME
-    from portal.insight import followup
+def test_demo_has_an_alert_story_and_follow_ups(demo):
+    from portal.demo.insight import seed_insight
     from portal.insight.models import FollowUp
-    from portal.localtime import today
-    from portal.org.models import Instansi, Unit
 
-    monkeypatch.delenv("CERMIN_DEMO_FEEDBACK", raising=False)
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    instansi = db.session.scalar(select(Instansi).where(Instansi.name == DEMO_NAME))
-    units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.instansi_id == instansi.id))}
-    rule = db.session.scalar(select(AlertRule).where(AlertRule.unit_id == units["DPMPTSP"].id))
-    assert rule is not None and rule.threshold_percent == Decimal(25)
-
-    local_today = today(instansi.tz)
-    demo_alerts = db.session.scalars(select(Alert).join(Unit).where(Unit.instansi_id == instansi.id)).all()
-    outage = [a for a in demo_alerts if a.counter.code == "PTSP02"]
-    assert len(outage) == 1
-    opened_days_ago = (local_today - outage[0].opened_at.astimezone(instansi.tz).date()).days
-    assert 28 <= opened_days_ago <= 43
-    assert outage[0].status == "closed" and outage[0].note and outage[0].acknowledged_at < outage[0].closed_at
-    assert outage[0].share_percent > 25
-    # Every alert matches the answers it counted.
-    for alert in demo_alerts:
-        assert alerts.window_counts(alert.counter, alert.window_start, alert.window_end) == (alert.answers, alert.negative)
-    assert any(a.status == "open" for a in demo_alerts)
-    subjects = db.session.scalars(select(OutboxMessage.subject)).all()
-    assert not any(subject.startswith("Peringatan loket") for subject in subjects)  # history, not mail
-
-    items = {f.unit.code: f for f in db.session.scalars(select(FollowUp).join(Unit).where(Unit.instansi_id == instansi.id))}
-    dukcapil, puskesmas = items["DUKCAPIL"], items["PKM-AMP"]
-    assert (dukcapil.unsur, dukcapil.status) == ("U3", "selesai") and "verifikasi KK" in dukcapil.action
-    assert followup.weakest_unsur(units["DUKCAPIL"], dukcapil.period_from, dukcapil.period_to) == "U3"
-    assert 80 <= (local_today - dukcapil.period_to).days <= 240
-    assert (puskesmas.unsur, puskesmas.status) == ("U8", "berjalan")
-    assert followup.weakest_unsur(units["PKM-AMP"], puskesmas.period_from, puskesmas.period_to) == "U8"
-
-    counts = (len(demo_alerts), len(items))
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    again = db.session.scalars(select(Alert).join(Unit).where(Unit.instansi_id == instansi.id)).all()
-    assert (len(again), db.session.scalar(select(func.count(FollowUp.id)))) == counts
+    today = clock.today(demo.instansi.tz)
+    alert_story(demo.db, demo.instansi, today)
+    db = demo.db
+    counts = (db.session.scalar(select(func.count(Alert.id))), db.session.scalar(select(func.count(FollowUp.id))))
+    seed_insight(demo.instansi, today)
+    assert (db.session.scalar(select(func.count(Alert.id))), db.session.scalar(select(func.count(FollowUp.id)))) == counts

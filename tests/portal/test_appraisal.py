@@ -6,15 +6,17 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.appraisal import evaluation, merge as merging
 from portal.appraisal.audit import audit_log
 from portal.appraisal.errors import AppraisalError
 from portal.appraisal.merge import MergeSummary, merge
-from portal.appraisal.models import AppraisalRecord, AuditEntry
+from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AuditEntry
 from portal.appraisal.overview import development_of, explanation_of
 from portal.appraisal.periods import create_period, period_weights, update_period
 from portal.messages import say_template
 from surveys.appraisal import Component
+from tests.conftest import examples
 from tests.portal.appraisal_helpers import BACK, FRONT, citizen_responses, make_period, record_of, released_cycle
 
 D = Decimal
@@ -246,11 +248,11 @@ def test_merge_progress_reports_every_chunk(org, db, monkeypatch):
 
 
 def test_merge_refuses_unreleased_cycles(org, db):
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
 
     from portal.reviews import services as reviews
 
-    today = datetime.now(timezone.utc).date()
+    today = clock.today(org.instansi.tz)
     cycle = reviews.create_cycle(org.instansi, name="Belum", period_kind="tahunan", opens_on=today,
                                  closes_on=today + timedelta(days=5), unit_ids=[org.unit.id])
     period = make_period(org, [cycle])
@@ -268,11 +270,14 @@ def test_inactive_employees_get_no_record(org, db):
 # --- period settings ---------------------------------------------------------------------------
 
 def test_period_is_stored_with_its_weights(org, db, evidence):
-    period = make_period(org, [evidence], thresholds=(D("85.5"), D(65)), min_citizen_n=20,
-                         officer_unsur=("U7", "U3", "U6"))
+    period_id, cycle_id = make_period(org, [evidence], thresholds=(D("85.5"), D(65)), min_citizen_n=20,
+                                      officer_unsur=("U7", "U3", "U6")).id, evidence.id
+    db.session.commit()
+    db.session.expunge_all()  # read back what the database holds, not the objects the test made
+    period = db.session.get(AppraisalPeriod, period_id)
     assert period.officer_unsur == "U3,U6,U7"
     assert (period.above_threshold, period.meets_threshold, period.min_citizen_n) == (D("85.5"), D(65), 20)
-    assert [c.id for c in period.cycles] == [evidence.id]
+    assert [c.id for c in period.cycles] == [cycle_id]
     weights = period_weights(period)
     assert weights["front_line"][Component.CITIZEN] == D(30)
     assert weights["back_office"][Component.BAWAHAN] == D(20)
@@ -315,7 +320,7 @@ def test_period_name_is_unique_and_cycles_of_another_instansi_are_refused(org, d
 
     from portal.reviews import services as reviews
 
-    today = date.today()
+    today = clock.today(other.tz)
     foreign = reviews.create_cycle(other, name="Lain", period_kind="tahunan", opens_on=today,
                                    closes_on=today + timedelta(days=3), unit_ids=[unit.id])
     with pytest.raises(AppraisalError) as caught:
@@ -336,7 +341,7 @@ def test_update_period_keeps_decided_records(org, db, evidence):
     assert {record_of(period, e).settings.version for e in org.staff} == {2}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(st.fractions(min_value=0, max_value=100, max_denominator=10**6), st.integers(min_value=0, max_value=4))
 def test_the_merge_rounds_exactly_like_the_core(value, places):
     from surveys.exact import round_half_up

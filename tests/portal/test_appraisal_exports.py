@@ -2,14 +2,17 @@
 recognition with certificates, and who may open each."""
 import csv
 import io
-from decimal import Decimal
+import re
+from datetime import timezone
 
 import pytest
 from openpyxl import load_workbook
 
-from portal.appraisal import exports
-from tests.conftest import login
-from tests.portal.appraisal_output_data import make_period, make_record, standard_appraisals
+from portal.appraisal import exports, window
+from portal.appraisal.merge import merge
+from tests.conftest import assert_headings, login
+from tests.portal.appraisal_helpers import citizen_responses, make_period, record_of
+from tests.portal.appraisal_output_data import ANSWERED_AT, PERIOD_2025
 
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
@@ -19,11 +22,6 @@ NEW_COLUMNS = ("pejabat_penilai_nip,atasan_pejabat_penilai_nip,confirmed_by,conf
                "keberatan_status,keberatan_deadline,keberatan_filed_at,keberatan_decided_by,keberatan_decided_at,"
                "keberatan_predikat_before,settings_version,above_threshold,meets_threshold,min_citizen_n,officer_unsur")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def appraisals(factory, org):
-    return standard_appraisals(factory, org)
 
 
 def _csv(text: str) -> list[dict]:
@@ -39,6 +37,14 @@ def _values(sheet) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
+def _table_rows(html: str) -> list[list[str]]:
+    """The text of each body row's cells of the page's first table."""
+    body = html[html.index("<tbody"):html.index("</tbody>")]
+    return [[" ".join(re.sub(r"<[^>]+>", " ", cell).replace(" ,", ",").split())
+             for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
 # --- CSV ------------------------------------------------------------------------------------
 
 def test_csv_header_is_exactly_the_interface(appraisals):
@@ -47,34 +53,52 @@ def test_csv_header_is_exactly_the_interface(appraisals):
     assert len(HEADER.split(",")) == 22 and len(NEW_COLUMNS.split(",")) == 17
 
 
-def test_csv_row_of_a_record_with_a_left_out_component(appraisals, org):
-    text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
-    line = next(l for l in text.split("\r\n") if "Staf Uji 1" in l)
-    assert line == (f"{org.staff[0].nip},Staf Uji 1,DUKCAPIL,Pengadministrasi Umum,91.67,24,75,1,83.33,4,,0,"
-                    "44.44,33.33,22.22,,84.26,Di Atas Ekspektasi,Di Atas Ekspektasi,Sesuai Ekspektasi,Baik,confirmed,"
-                    f"{org.supervisor.nip},,,2026-01-20T02:00:00+00:00,,,closed,,,,,,1,80,60,10,U6 U7")
+def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
+    """Staf Uji 1: citizens 91.67 (24), atasan 75 (1); the rekan group (2 of 3) and the bawahan left
+    out; 40 and 30 renormalised to 57.14 and 42.86; composite (91.667 × 40 + 75 × 30) / 70 = 84.52."""
+    rows = _csv(exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period))))
+    row = next(r for r in rows if r["nama"] == "Staf Uji 1")
+    del row["rekan_n"]  # a hidden group's count: see test_appraisal_outputs.py
+    assert row == {
+        "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
+        "citizen_score": "91.67", "citizen_n": "24", "atasan_score": "75", "atasan_n": "1", "rekan_score": "",
+        "bawahan_score": "", "bawahan_n": "0", "weight_citizen": "57.14", "weight_atasan": "42.86",
+        "weight_rekan": "", "weight_bawahan": "", "composite": "84.52",
+        "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
+        "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
+        "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": org.head.nip,
+        "confirmed_by": "atasan", "confirmed_at": appraisals.own.confirmed_at.astimezone(timezone.utc).isoformat(),
+        "finalised_by": "", "finalised_at": "", "keberatan_status": "open",
+        "keberatan_deadline": window.deadline(appraisals.own).isoformat(), "keberatan_filed_at": "",
+        "keberatan_decided_by": "", "keberatan_decided_at": "", "keberatan_predikat_before": "",
+        "settings_version": "1", "above_threshold": "80", "meets_threshold": "60", "min_citizen_n": "10",
+        "officer_unsur": "U6 U7"}
 
 
 def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(appraisals):
     rows = _csv(exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period))))
     assert [(r["unit"], r["nama"]) for r in rows] == [
-        ("DINKES", "Bidan Dinkes"), ("DUKCAPIL", "Atasan Uji"), ("DUKCAPIL", "Staf Uji 1"),
-        ("DUKCAPIL", "Staf Uji 2"), ("DUKCAPIL", "Staf Uji 3"),
+        ("DINKES", "Bidan Dinkes"), ("DINKES", "Kepala Dinkes Uji"), ("DINKES", "Petugas HR Uji"),
+        ("DUKCAPIL", "Atasan Uji"), ("DUKCAPIL", "Kepala Dinas Uji"), ("DUKCAPIL", "Staf Uji 1"),
+        ("DUKCAPIL", "Staf Uji 2"), ("DUKCAPIL", "Staf Uji 3"), ("DUKCAPIL", "Staf Uji 4"),
     ]
-    draft = rows[3]
+    draft = rows[6]
     assert draft["status"] == "draft" and draft["rating_perilaku"] == "" and draft["predikat"] == ""
-    assert draft["rating_perilaku_suggested"] == "Sesuai Ekspektasi"
-    assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("57.14", "42.86", "")
-    assert (draft["rekan_n"], draft["bawahan_n"]) == ("0", "0")
-    assert rows[4]["status"] == "finalised" and rows[4]["predikat"] == "Sangat Baik"
+    # (66.667 × 40 + 50 × 30 + 75 × 20) / 90 = 62.96: Sesuai Ekspektasi (60 to 80)
+    assert (draft["composite"], draft["rating_perilaku_suggested"]) == ("62.96", "Sesuai Ekspektasi")
+    assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("44.44", "33.33", "22.22")
+    assert (draft["rekan_n"], draft["bawahan_n"]) == ("3", "0")
+    assert rows[7]["status"] == "finalised" and rows[7]["predikat"] == "Sangat Baik"
+    # Nobody answered about the HR officer: a record without any score.
+    assert rows[2]["composite"] == rows[2]["rating_perilaku_suggested"] == "" and rows[2]["status"] == "draft"
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","klik")', "-Budi", "+Ani", "@Cici"])
 def test_formula_names_are_escaped_in_csv_and_xlsx(factory, org, name):
-    period = make_period(factory, org.instansi)
-    employee = factory.employee(org.unit, name, jabatan="=1+2")
-    make_record(factory, period, employee, "draft", citizen_score=Decimal(80), citizen_n=12)
-    scope = exports.Scope(period)
+    factory.employee(org.unit, name, jabatan="=1+2")
+    period = make_period(org.instansi, **PERIOD_2025)
+    merge(period)
+    scope = exports.Scope(period, unit=org.unit)
     rows = exports.appraisal_rows(scope)
     row = _csv(exports.to_csv(rows))[0]
     assert row["nama"] == "'" + name and row["jabatan"] == "'=1+2"
@@ -100,7 +124,7 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
     assert own[0] == org.staff[0].nip and isinstance(own[0], str)
     assert own[2] == "Dinas Kependudukan dan Pencatatan Sipil"
     assert own[4] == pytest.approx(91.67) and own[5] == 24 and own[10] is None and own[15] is None
-    assert own[16] == pytest.approx(84.26)
+    assert (own[12], own[13]) == (pytest.approx(57.14), pytest.approx(42.86)) and own[16] == pytest.approx(84.52)
     assert own[21] == "Dikonfirmasi" and own[22] == org.supervisor.nip and own[34] == 1
     assert sheet.column_dimensions["B"].width >= 25
     notes = {row[0]: row[1] for row in _values(workbook["Keterangan"]) if row and row[0]}
@@ -108,7 +132,7 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
     assert notes["Instansi"] == "Pemerintah Kota Uji"
     assert notes["Data masyarakat dari"].date().isoformat() == "2025-01-01"
     assert notes["Minimal tanggapan masyarakat"] == 10
-    assert notes["Jumlah pegawai"] == 5
+    assert notes["Jumlah pegawai"] == 9
     assert "WITA" in notes["Diekspor"]
     weights = next(row for row in _values(workbook["Keterangan"]) if row[0] == "Pelayanan langsung (loket)")
     assert weights[1:] == [40, 30, 20, 10, 0]
@@ -121,8 +145,8 @@ def test_cli_writes_csv_to_standard_output(runner, appraisals):
     assert result.exit_code == 0, result.output
     text = result.stdout_bytes.decode("utf-8")
     assert text.split("\r\n", 1)[0] == HEADER + "," + NEW_COLUMNS
-    assert len(_csv(text)) == 5
-    assert "5 catatan penilaian" in result.stderr
+    assert len(_csv(text)) == 9
+    assert "9 catatan penilaian" in result.stderr
 
 
 def test_cli_unit_filter_and_file_output(runner, appraisals, tmp_path):
@@ -131,7 +155,7 @@ def test_cli_unit_filter_and_file_output(runner, appraisals, tmp_path):
                                  "--output", str(target)])
     assert result.exit_code == 0, result.output
     rows = _csv(target.read_text(encoding="utf-8"))
-    assert {r["unit"] for r in rows} == {"DUKCAPIL"} and len(rows) == 4
+    assert {r["unit"] for r in rows} == {"DUKCAPIL"} and len(rows) == 6
     assert str(target) in result.stdout
 
 
@@ -141,14 +165,14 @@ def test_cli_writes_xlsx_to_standard_output_and_to_a_file(runner, appraisals, tm
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes.startswith(b"PK\x03\x04")
     _, sheet = _sheet(result.stdout_bytes)
-    assert [r[1] for r in _values(sheet)] == ["Nama", "Bidan Dinkes"]
+    assert [r[1] for r in _values(sheet)] == ["Nama", "Bidan Dinkes", "Kepala Dinkes Uji", "Petugas HR Uji"]
 
     target = tmp_path / "semua.xlsx"
     result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "xlsx",
                                  "--output", str(target), "--instansi", "Pemerintah Kota Uji"])
     assert result.exit_code == 0, result.output
     workbook, sheet = _sheet(target.read_bytes())
-    assert _values(sheet)[0][0] == "NIP" and sheet.max_row == 6
+    assert _values(sheet)[0][0] == "NIP" and sheet.max_row == 10
 
 
 @pytest.mark.parametrize("args, message", [
@@ -185,12 +209,12 @@ def test_hr_downloads_csv_and_xlsx(hr_client, appraisals):
     response = hr_client.get(f"/penilaian/{period_id}/ekspor.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert f"penilaian-{period_id}.csv" in response.headers["Content-Disposition"]
-    assert len(_csv(response.get_data(as_text=True))) == 5
+    assert len(_csv(response.get_data(as_text=True))) == 9
     response = hr_client.get(f"/penilaian/{period_id}/ekspor.xlsx?unit=DINKES")
     assert response.status_code == 200 and response.mimetype == XLSX_TYPE
     assert f"penilaian-{period_id}-DINKES.xlsx" in response.headers["Content-Disposition"]
     _, sheet = _sheet(response.data)
-    assert sheet.max_row == 2
+    assert sheet.max_row == 4
 
 
 def test_admin_downloads_too(admin_client, appraisals):
@@ -200,11 +224,11 @@ def test_admin_downloads_too(admin_client, appraisals):
 def test_supervisor_exports_their_team_only(supervisor_client, appraisals):
     period_id = appraisals.period.id
     rows = _csv(supervisor_client.get(f"/penilaian/{period_id}/ekspor.csv").get_data(as_text=True))
-    assert [r["nama"] for r in rows] == ["Staf Uji 1", "Staf Uji 2", "Staf Uji 3"]
+    assert [r["nama"] for r in rows] == ["Staf Uji 1", "Staf Uji 2", "Staf Uji 3", "Staf Uji 4"]
     rows = _csv(supervisor_client.get(f"/penilaian/{period_id}/ekspor.csv?unit=DINKES").get_data(as_text=True))
     assert rows == []
     _, sheet = _sheet(supervisor_client.get(f"/penilaian/{period_id}/ekspor.xlsx").data)
-    assert sheet.max_row == 4
+    assert sheet.max_row == 5
     page = supervisor_client.get(f"/penilaian/{period_id}/ekspor").get_data(as_text=True)
     assert f"/catatan/{appraisals.final.id}/cetak" in page and "Bidan Dinkes" not in page
     assert f"/catatan/{appraisals.supervisor.id}/cetak" not in page
@@ -223,7 +247,7 @@ def test_anonymous_is_sent_to_login(client, appraisals):
 def test_unknown_unit_and_another_instansis_period_are_not_found(hr_client, appraisals, factory, db):
     assert hr_client.get(f"/penilaian/{appraisals.period.id}/ekspor.csv?unit=ENTAH").status_code == 404
     elsewhere = factory.instansi(name="Pemerintah Kota Lain")
-    other = make_period(factory, elsewhere)
+    other = make_period(elsewhere, **PERIOD_2025)
     db.session.commit()
     for suffix in ("ekspor", "ekspor.csv", "ekspor.xlsx", "pengembangan", "apresiasi"):
         assert hr_client.get(f"/penilaian/{other.id}/{suffix}").status_code == 404, suffix
@@ -254,11 +278,12 @@ def test_sheet_shows_everything_for_the_file(hr_client, appraisals, org):
     html = response.get_data(as_text=True)
     for text in ("Pemerintah Kota Uji", "Penilaian Kinerja Tahunan 2025", org.staff[0].nip, "Staf Uji 1",
                  "Pengadministrasi Umum", "Dinas Kependudukan dan Pencatatan Sipil",
-                 "Masyarakat", "91,67", "44,44%", "Rekan kerja", "83,33", "22,22%", "Bawahan", "tidak dihitung",
-                 "Nilai komposit", "84,26", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
+                 "Masyarakat", "91,67", "57,14%", "Atasan", "75,00", "42,86%", "Rekan kerja", "Bawahan",
+                 "tidak dihitung", "Nilai komposit", "84,52", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
                  "Komponen Bawahan tidak disertakan: belum ada data.",
-                 "Bobot Masyarakat menjadi 44,44% (semula 40,00%).",
-                 "Adaptif", "Kolaboratif", "U7 Perilaku Pelaksana (sopan dan ramah)",
+                 "Bobot Masyarakat menjadi 57,14% (semula 40,00%).",
+                 "Berorientasi Pelayanan, Akuntabel",
+                 "U7 Perilaku Pelaksana (sopan dan ramah), U6 Kompetensi Pelaksana",
                  "Pejabat Penilai Kinerja", "Pegawai yang Dinilai", "Atasan Uji", org.supervisor.nip,
                  "appraisal-print.css"):
         assert text in html, text
@@ -266,16 +291,21 @@ def test_sheet_shows_everything_for_the_file(hr_client, appraisals, org):
     assert " style=" not in html and "<script>" not in html
 
 
-def test_draft_sheet_says_so_and_tolerates_missing_development(hr_client, appraisals, db):
+def test_draft_sheet_says_so_and_tolerates_missing_development(hr_client, appraisals, org, db):
     html = hr_client.get(f"/penilaian/catatan/{appraisals.final.id}/cetak").get_data(as_text=True)
-    assert "Belum ada area pengembangan yang ditandai." in html and "Sangat Baik" in html
+    assert "Sangat Baik" in html and "DRAF" not in html
     html = hr_client.get(f"/penilaian/catatan/{appraisals.draft.id}/cetak").get_data(as_text=True)
     assert "DRAF" in html and "belum ditetapkan" in html
+    # The HR officer: nobody answered about them, so no area is marked.
+    hr_record = record_of(appraisals.period, org.users["hr"].employee)
+    html = hr_client.get(f"/penilaian/catatan/{hr_record.id}/cetak").get_data(as_text=True)
+    assert "Belum ada area pengembangan yang ditandai." in html
 
 
 def test_sheet_renders_in_english(hr_client, appraisals):
-    response = hr_client.get(f"/penilaian/catatan/{appraisals.own.id}/cetak", headers={"Accept-Language": "en"})
-    assert response.status_code == 200
+    name = appraisals.own.employee.name
+    assert_headings(hr_client, {f"/penilaian/catatan/{appraisals.own.id}/cetak": (
+        f"Lembar penilaian {name}", f"Appraisal sheet for {name}")})
 
 
 def test_employee_prints_own_sheet_once_confirmed(employee_client, appraisals, factory, org, db):
@@ -284,13 +314,13 @@ def test_employee_prints_own_sheet_once_confirmed(employee_client, appraisals, f
     assert employee_client.get(f"/penilaian/catatan/{appraisals.final.id}/cetak").status_code == 403
 
 
-def test_employee_own_draft_is_refused(app, factory, org, db):
-    period = make_period(factory, org.instansi)
-    record = make_record(factory, period, org.staff[0], "draft", citizen_score=Decimal(80), citizen_n=12)
+def test_employee_own_draft_is_refused(app, org, db):
+    period = make_period(org.instansi, **PERIOD_2025)
+    merge(period)
     db.session.commit()
     client = app.test_client()
     login(client, "pegawai")
-    assert client.get(f"/penilaian/catatan/{record.id}/cetak").status_code == 403
+    assert client.get(f"/penilaian/catatan/{record_of(period, org.staff[0]).id}/cetak").status_code == 403
 
 
 def test_supervisor_prints_team_sheets_only(supervisor_client, appraisals):
@@ -302,19 +332,27 @@ def test_sheet_of_another_instansi_or_unknown_is_not_found(hr_client, appraisals
     elsewhere = factory.instansi(name="Pemerintah Kota Lain")
     unit = factory.unit(elsewhere)
     stranger = factory.employee(unit, "Orang Lain")
-    record = make_record(factory, make_period(factory, elsewhere), stranger, "confirmed")
+    period = make_period(elsewhere, **PERIOD_2025)
+    merge(period)
     db.session.commit()
-    assert hr_client.get(f"/penilaian/catatan/{record.id}/cetak").status_code == 404
+    assert hr_client.get(f"/penilaian/catatan/{record_of(period, stranger).id}/cetak").status_code == 404
     assert hr_client.get("/penilaian/catatan/999999/cetak").status_code == 404
 
 
 # --- development areas ----------------------------------------------------------------------
 
 def test_development_page_groups_employees_by_area(hr_client, appraisals):
+    """Every rater gave every value the same score, so the two weakest values are the first two of the
+    instrument for everyone the 360 cycle covered; citizens rated U7 lower than U6 for Staf Uji 1."""
     html = hr_client.get(f"/penilaian/{appraisals.period.id}/pengembangan").get_data(as_text=True)
-    assert html.index("Adaptif") < html.index("Kolaboratif")  # three people before one
-    for text in ("Atasan Uji", "Staf Uji 1", "Staf Uji 2", "U7 Perilaku Pelaksana", "U6 Kompetensi Pelaksana"):
-        assert text in html, text
+    rows = {cells[0]: cells[1:] for cells in _table_rows(html)}
+    values = "Atasan Uji (DUKCAPIL), Staf Uji 1 (DUKCAPIL), Staf Uji 2 (DUKCAPIL), Staf Uji 3 (DUKCAPIL), Staf Uji 4 (DUKCAPIL)"
+    unsur = "Bidan Dinkes (DINKES), Staf Uji 1 (DUKCAPIL), Staf Uji 2 (DUKCAPIL), Staf Uji 3 (DUKCAPIL)"
+    assert rows == {
+        "Berorientasi Pelayanan": ["Nilai BerAKHLAK", "5", values], "Akuntabel": ["Nilai BerAKHLAK", "5", values],
+        "U6 Kompetensi Pelaksana": ["Unsur pelayanan (SKM)", "4", unsur],
+        "U7 Perilaku Pelaksana (sopan dan ramah)": ["Unsur pelayanan (SKM)", "4", unsur],
+    }
 
 
 def test_development_csv_lists_one_line_per_employee_and_area(hr_client, appraisals, org):
@@ -322,10 +360,11 @@ def test_development_csv_lists_one_line_per_employee_and_area(hr_client, apprais
     assert response.status_code == 200
     rows = _csv(response.get_data(as_text=True))
     assert list(rows[0]) == ["jenis", "kode", "area", "nip", "nama", "unit", "jabatan"]
-    adaptif = [r["nama"] for r in rows if r["kode"] == "ADAPTIF"]
-    assert adaptif == ["Atasan Uji", "Staf Uji 1", "Staf Uji 2"]
+    accountable = [r["nama"] for r in rows if r["kode"] == "AKUNTABEL"]
+    assert accountable == ["Atasan Uji", "Staf Uji 1", "Staf Uji 2", "Staf Uji 3", "Staf Uji 4"]
     assert {"jenis": "skm", "kode": "U7", "area": "Perilaku Pelaksana (sopan dan ramah)", "nip": org.staff[1].nip,
             "nama": "Staf Uji 2", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum"} in rows
+    assert len(rows) == 16 and "Bidan Dinkes" not in {r["nama"] for r in rows}
 
 
 def test_development_and_recognition_are_hrs(supervisor_client, employee_client, appraisals):
@@ -336,24 +375,26 @@ def test_development_and_recognition_are_hrs(supervisor_client, employee_client,
 
 # --- recognition ----------------------------------------------------------------------------
 
-def test_recognition_ranks_by_citizen_score_with_minimum_n(hr_client, appraisals, factory, org, db):
-    extra = factory.employee(org.unit, "Petugas Sedikit Data", job_group="front_line")
-    make_record(factory, appraisals.period, extra, "draft", citizen_score=Decimal(100), citizen_n=3)
-    db.session.commit()
+def test_recognition_ranks_by_citizen_score_with_minimum_n(hr_client, appraisals):
+    """Citizen scores: Staf Uji 3 100 (30), Staf Uji 1 91.67 (24), Staf Uji 2 66.67 (12), Staf Uji 4
+    100 from only 5 answers (under the period's minimum of 10); Bidan Dinkes 100 (15)."""
     html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL").get_data(as_text=True)
     assert html.index("Staf Uji 3") < html.index("Staf Uji 1") < html.index("Staf Uji 2")
-    assert "Petugas Sedikit Data" not in html and "Bidan Dinkes" not in html and "Atasan Uji" not in html
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL&min_n=3").get_data(as_text=True)
-    assert html.index("Petugas Sedikit Data") < html.index("Staf Uji 3")
+    assert "Staf Uji 4" not in html and "Bidan Dinkes" not in html and "Atasan Uji" not in html
+    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL&min_n=5").get_data(as_text=True)
+    assert html.index("Staf Uji 4") < html.index("Staf Uji 1")
     html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?min_n=13").get_data(as_text=True)
     assert "Staf Uji 2" not in html and "Bidan Dinkes" in html  # 12 responses < 13; DINKES has 15
 
 
 def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
-    period = make_period(factory, org.instansi)
+    """Twelve officers, each with 12 citizen answers: officer i gives U6 = 4 in i of them (3 in the
+    rest), so officer 11 scores highest and officers 00 and 01 fall off the list."""
     for i in range(12):
         officer = factory.employee(org.unit, f"Petugas {i:02d}", job_group="front_line")
-        make_record(factory, period, officer, "draft", citizen_score=Decimal(60 + i), citizen_n=20)
+        citizen_responses(org.counter, officer, [4] * i + [3] * (12 - i), [3] * 12, ANSWERED_AT)
+    period = make_period(org.instansi, **PERIOD_2025)
+    merge(period)
     db.session.commit()
     html = hr_client.get(f"/penilaian/{period.id}/apresiasi").get_data(as_text=True)
     assert "Petugas 11" in html and "Petugas 02" in html and "Petugas 01" not in html and "Petugas 00" not in html
@@ -364,23 +405,26 @@ def test_certificate_for_a_recognised_officer(hr_client, appraisals, org):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for text in ("Piagam Penghargaan", "Pemerintah Kota Uji", "Dinas Kependudukan dan Pencatatan Sipil",
-                 "Staf Uji 3", org.staff[2].nip, "Penilaian Kinerja Tahunan 2025", "95,50", "30 tanggapan",
+                 "Staf Uji 3", org.staff[2].nip, "Penilaian Kinerja Tahunan 2025", "100,00", "30 tanggapan",
                  "peringkat 1", "Kepala Dinas Uji", "appraisal-print.css"):
         assert text in html, text
 
 
-def test_certificate_needs_a_place_on_the_list(hr_client, appraisals, factory, org, db):
-    extra = factory.employee(org.unit, "Petugas Sedikit Data", job_group="front_line")
-    make_record(factory, appraisals.period, extra, "draft", citizen_score=Decimal(100), citizen_n=3)
-    db.session.commit()
-    url = f"/penilaian/{appraisals.period.id}/apresiasi/{extra.id}/sertifikat"
+def test_certificate_needs_a_place_on_the_list(hr_client, appraisals, org):
+    url = f"/penilaian/{appraisals.period.id}/apresiasi/{org.staff[3].id}/sertifikat"  # 5 citizen answers
     assert hr_client.get(url).status_code == 404
-    assert hr_client.get(url + "?min_n=3").status_code == 200
+    assert hr_client.get(url + "?min_n=5").status_code == 200
     assert hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi/{org.supervisor.id}/sertifikat").status_code == 404
 
 
 def test_output_pages_render_in_english(hr_client, appraisals, org):
     period_id = appraisals.period.id
-    for path in ("/penilaian/laporan", f"/penilaian/{period_id}/ekspor", f"/penilaian/{period_id}/pengembangan",
-                 f"/penilaian/{period_id}/apresiasi", f"/penilaian/{period_id}/apresiasi/{org.staff[2].id}/sertifikat"):
-        assert hr_client.get(path, headers={"Accept-Language": "en"}).status_code == 200, path
+    name = org.staff[2].name
+    assert_headings(hr_client, {
+        "/penilaian/laporan": ("Laporan penilaian", "Appraisal report"),
+        f"/penilaian/{period_id}/ekspor": ("Ekspor penilaian", "Export appraisals"),
+        f"/penilaian/{period_id}/pengembangan": ("Area pengembangan", "Development areas"),
+        f"/penilaian/{period_id}/apresiasi": ("Apresiasi petugas", "Officer appreciation"),
+        f"/penilaian/{period_id}/apresiasi/{org.staff[2].id}/sertifikat": (
+            f"Piagam penghargaan {name}", f"Certificate of Appreciation for {name}"),
+    })

@@ -6,11 +6,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from portal.appraisal import evaluation
 from surveys import berakhlak
 from surveys.appraisal import Component
+from tests.conftest import examples
 
 GROUPS = ("diri", "atasan", "rekan", "bawahan")
 SCALES = ((1, 5), (1, 4), (0, 10), (-2, 2))
@@ -69,7 +70,7 @@ def assert_same(fast: dict, exact: dict) -> None:
         assert str(fast[name]) == str(value), name
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(1500))
 @given(st.data())
 def test_integer_path_equals_the_exact_core(data):
     merge_rules = data.draw(rules())
@@ -157,7 +158,7 @@ def test_fractional_weights_keep_their_ratios():
     assert [t for _c, _w, _l, t in plan.weighted] == ["33.33", "33.33", "33.33"]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(st.data())
 def test_a_composite_at_a_threshold_gets_the_same_rating(data):
     merge_rules = data.draw(rules())

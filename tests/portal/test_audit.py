@@ -74,7 +74,8 @@ def test_hr_editing_an_employee_records_each_org_chart_change(hr_client, runner,
     assert (job_group["before"], job_group["after"]) == ({"job_group": "front_line"}, {"job_group": "back_office"})
     assert (active["before"], active["after"]) == ({"active": True}, {"active": False})
     assert (head["before"], head["after"]) == ({"is_unit_head": False}, {"is_unit_head": True})
-    html = page(hr_client, pegawai=officer.nip)
+    with clock.frozen(MORNING):  # the same session, still fresh at the moment it last wrote
+        html = page(hr_client, pegawai=officer.nip)
     assert "org.employee.supervisor" in html and org.head.nip in html and "Atasan langsung diubah" in html
 
 

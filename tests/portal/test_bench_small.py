@@ -8,6 +8,11 @@ from bench.harness import ServerSettings, sqlite_url, workdir
 from bench.submit import measure_portal, measure_stack
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _pinned_clock(subprocess_clock):
+    """The servers these tests start run on the tests' clock."""
+
+
 def test_small_submit_benchmark_loses_nothing(request):
     if request.config.getoption("--db") == "postgres":
         pytest.skip("the small benchmark runs on SQLite only (the PostgreSQL figure comes from `make bench`)")

@@ -18,7 +18,7 @@ from portal.localtime import today
 from portal.org.models import Counter
 from surveys.errors import InvalidTicket
 from surveys.tickets import verify_ticket
-from tests.conftest import login, post_form
+from tests.conftest import assert_headings, login, post_form
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 BASE = "https://cermin.test"
@@ -422,8 +422,12 @@ def test_tampered_ticket_does_not_verify(runner, org):
 
 
 def test_pages_render_in_english(hr_client, org):
-    for path in ("/loket/", "/loket/UJI01/poster", "/loket/unit/DUKCAPIL/papan-nama", "/loket/UJI01/tiket"):
-        assert hr_client.get(path, headers={"Accept-Language": "en"}).status_code == 200
+    assert_headings(hr_client, {
+        "/loket/": ("Loket & QR", "Counters & QR"),
+        "/loket/UJI01/poster": ("Poster loket UJI01", "Poster for counter UJI01"),
+        "/loket/unit/DUKCAPIL/papan-nama": (f"Papan nama petugas {org.unit.name}", f"Officer name plates for {org.unit.name}"),
+        "/loket/UJI01/tiket": ("Tiket antrean UJI01", "Queue ticket UJI01"),
+    })
 
 
 def test_service_name_is_optional_on_posters(hr_client, org, lokets):

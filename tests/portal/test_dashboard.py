@@ -14,6 +14,8 @@ from portal.insight import dashboard
 from portal.kiosk import services as kiosk_services
 from portal.org.models import Counter, Service
 from surveys import skm
+from tests.conftest import half_up
+
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 PERIOD = dashboard.Period(date(2026, 3, 1), date(2026, 4, 30))
@@ -97,9 +99,9 @@ def test_unit_ikm_nrr_and_weakest_equal_the_scoring_core(hr_client, org, answers
     assert f"Prioritas perbaikan {weakest}" in headline
     bars = _section(page, "nrr-heading")
     for code, value in expected.nrr.items():
-        assert f"{code} {skm.UNSUR_BY_KODE[code].name} {_id(skm.round_half_up(value, 3))}" in bars
+        assert f"{code} {skm.UNSUR_BY_KODE[code].name} {_id(half_up(value, 3))}" in bars
     for code in expected.weakest:
-        assert f"{_id(skm.round_half_up(expected.nrr[code], 3))} (Prioritas perbaikan)" in bars
+        assert f"{_id(half_up(expected.nrr[code], 3))} (Prioritas perbaikan)" in bars
 
 
 def test_breakdowns_by_loket_layanan_and_officer(hr_client, org, answers, lokets):
@@ -128,7 +130,7 @@ def test_breakdowns_by_loket_layanan_and_officer(hr_client, org, answers, lokets
         result = by_officer[officer.id]
         assert (f"{officer.name} {officer.jabatan} {result.n} {_id(result.ikm)} Mutu {result.mutu}"
                 in officers_text)
-        assert _id(skm.round_half_up(result.nrr["U7"], 3)) in officers_text
+        assert _id(half_up(result.nrr["U7"], 3)) in officers_text
     assert org.staff[2].name not in officers_text
 
 

@@ -3,15 +3,16 @@ import csv
 import io
 import random
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.feedback import scoring
 from portal.feedback.models import SkmComment, SkmDaily, SkmHourly, SkmResponse
 from portal.feedback.services import Submission, record_response
-from portal.localtime import today
 from portal.org.models import Counter
 from surveys import skm
 from tests.conftest import post_form
@@ -34,10 +35,10 @@ def as_csv(rows, header=HEADER) -> bytes:
     return stream.getvalue().encode()
 
 
-def import_file(runner, tmp_path, data: bytes, name="kertas.csv"):
+def import_file(runner, tmp_path, data: bytes, name="kertas.csv", *options):
     path = tmp_path / name
     path.write_bytes(data)
-    return runner.invoke(args=["import-responses", str(path)])
+    return runner.invoke(args=["import-responses", str(path), *options])
 
 
 def count(db, model=SkmResponse) -> int:
@@ -123,15 +124,45 @@ def test_times_with_offsets_and_in_local_time(runner, org, db, tmp_path):
     ]
 
 
-def test_a_date_alone_may_be_today_but_not_tomorrow(runner, org, db, tmp_path):
-    local_today = today(org.instansi.tz)
-    tomorrow = local_today + timedelta(days=1)
-    result = import_file(runner, tmp_path, as_csv([row(at=local_today.isoformat()), row(at=tomorrow.isoformat())]))
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"])
+def test_a_date_alone_may_be_today_but_not_tomorrow_in_the_instansis_zone(runner, org, db, tmp_path, zone):
+    """Tomorrow begins at local midnight: in WIB at 17:00 UTC, in WITA at 16:00, in WIT at 15:00."""
+    org.instansi.timezone = zone
+    db.session.commit()
+    midnight = datetime(2026, 3, 3, tzinfo=ZoneInfo(zone))
+    with clock.frozen(midnight - timedelta(seconds=1)):
+        result = import_file(runner, tmp_path, as_csv([row(at="2026-03-02"), row(at="2026-03-03")]))
     assert result.exit_code == 1
-    assert f"Baris 3: Tanggal {tomorrow.isoformat()} belum terjadi." in result.output
-    assert "Baris 2:" not in result.output
-    assert import_file(runner, tmp_path, as_csv([row(at=local_today.isoformat())])).exit_code == 0
-    assert db.session.scalar(select(SkmResponse.local_date)) == local_today
+    assert "Baris 3: Tanggal 2026-03-03 belum terjadi." in result.output and "Baris 2:" not in result.output
+    assert count(db) == 0
+    with clock.frozen(midnight):
+        assert import_file(runner, tmp_path, as_csv([row(at="2026-03-03")])).exit_code == 0
+    stored = db.session.scalar(select(SkmResponse))
+    assert (stored.local_date, stored.local_hour) == (date(2026, 3, 3), 12)
+    assert stored.submitted_at == datetime(2026, 3, 3, 12, tzinfo=ZoneInfo(zone))
+
+
+def test_a_loket_or_an_officer_of_another_instansi_is_unknown(runner, org, db, tmp_path, factory):
+    elsewhere = factory.instansi("Pemerintah Kota Lain")
+    unit = factory.unit(elsewhere, code="LAIN")
+    factory.add(Counter(unit_id=unit.id, code="LAIN01", name="Loket Lain"))
+    stranger = factory.employee(unit, "Petugas Kota Lain")
+    db.session.commit()
+    result = import_file(runner, tmp_path, as_csv([row(counter="LAIN01"), row(nip=stranger.nip)]), "kertas.csv",
+                         "--instansi", org.instansi.name)
+    assert result.exit_code == 1
+    assert 'Baris 2: Loket "LAIN01" tidak dikenal.' in result.output
+    assert f"Baris 3: Petugas dengan NIP {stranger.nip} tidak terdaftar di instansi ini." in result.output
+    assert count(db) == 0
+
+
+def test_an_inactive_loket_takes_no_paper_forms(hr_client, org, db):
+    org.counter.active = False
+    db.session.commit()
+    response = upload(hr_client, as_csv([row()]))
+    assert response.status_code == 200
+    assert "Loket UJI01 sudah tidak aktif." in response.get_data(as_text=True)
+    assert count(db) == 0
 
 
 def test_import_is_all_or_nothing_and_reports_every_bad_row(runner, org, db, tmp_path):
@@ -343,3 +374,99 @@ def test_xlsx_template_has_the_instructions(hr_client, org, db):
         assert expected in text
     assert upload(hr_client, response.get_data(), name="survei.xlsx").status_code == 302
     assert count(db) == 1
+
+
+# --- two imports at once, on two real connections ----------------------------------------------
+
+@pytest.fixture
+def shared(new_database, request):
+    """An app on a database of its own, committed for real: two requests see each other's commits."""
+    from portal.extensions import db as _db
+    from tests.conftest import dispose, make_app
+    from tests.factories import Factory
+
+    app = make_app(new_database(f"import_{request.node.name[-12:].strip('[]').lower() or 'concurrent'}"))
+    with app.app_context():
+        Factory(_db).small_org()
+        _db.session.commit()
+    yield app
+    dispose(app)
+
+
+def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch):
+    """Import A is held inside its transaction, its rows inserted, until import B is provably
+    waiting for it; then A commits. B stores nothing: it finds A's rows (SQLite, where B's write
+    transaction can only begin after A's), or its own insert collides with them and it asks to
+    import again (PostgreSQL). Either way each form is stored once and the rollups agree."""
+    import threading
+
+    from sqlalchemy import event, text
+
+    from portal.extensions import db as _db
+    from portal.feedback import imports
+    from tests.conftest import client_for
+
+    rows = as_csv([row(at=f"2026-03-02 {9 + i % 6:02d}:{i:02d}") for i in range(30)])
+    inserted, release, b_waiting = threading.Event(), threading.Event(), threading.Event()
+    real_add = imports.add_to_rollups
+
+    def held(records):
+        real_add(records)
+        if threading.current_thread().name == "import-a":
+            inserted.set()
+            assert release.wait(60), "import B never showed that it waits"
+
+    monkeypatch.setattr(imports, "add_to_rollups", held)
+    with shared.app_context():
+        engine = _db.engine
+        dialect = engine.dialect.name
+
+    def begins(conn, cursor, statement, parameters, context, executemany):
+        if threading.current_thread().name == "import-b" and statement.startswith("BEGIN IMMEDIATE"):
+            b_waiting.set()
+
+    event.listen(engine, "before_cursor_execute", begins)
+    answers = {}
+
+    def run(name):
+        client = client_for(shared, "hr")
+        answers[name] = upload(client, rows)
+        if answers[name].status_code == 302:
+            answers[name] = client.get(answers[name].headers["Location"])
+
+    first = threading.Thread(target=run, args=("a",), name="import-a")
+    second = threading.Thread(target=run, args=("b",), name="import-b")
+    try:
+        first.start()
+        assert inserted.wait(60), "import A never inserted its rows"
+        second.start()
+        if dialect == "sqlite":
+            assert b_waiting.wait(60)  # B's write transaction waits behind A's
+        else:
+            with engine.connect() as watcher:  # B's insert waits for A's uncommitted rows
+                for _ in range(600):
+                    if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                        break
+                    threading.Event().wait(0.1)
+                else:
+                    pytest.fail("import B never waited for import A")
+        release.set()
+        first.join(60)
+        second.join(60)
+    finally:
+        release.set()
+        event.remove(engine, "before_cursor_execute", begins)
+    assert not first.is_alive() and not second.is_alive()
+    a, b = (answers[k].get_data(as_text=True) for k in "ab")
+    assert "Impor selesai: 30 tanggapan ditambahkan, 0 sudah ada sebelumnya." in a
+    if dialect == "sqlite":
+        assert "Impor selesai: 0 tanggapan ditambahkan, 30 sudah ada sebelumnya." in b
+    else:
+        assert "Sebagian baris baru saja diimpor oleh proses lain; ulangi impor." in b
+    again = upload(client_for(shared, "hr"), rows)
+    assert again.status_code == 302
+    with shared.app_context():
+        assert _db.session.scalar(select(func.count(SkmResponse.id))) == 30
+        assert _db.session.scalar(select(func.count(func.distinct(SkmResponse.import_key)))) == 30
+        instansi_id = _db.session.scalar(select(SkmResponse.instansi_id).limit(1))
+        assert scoring.totals(scoring.Scope(instansi_id=instansi_id))[0] == 30  # the rollups hold each row once

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.feedback.models import SkmComment
 from portal.feedback.services import Submission, record_response
 from portal.insight import followup
@@ -258,7 +259,7 @@ def ids(db, org, saran):
     from portal.insight.models import Alert
 
     item = followup.add_follow_up(org.unit, date(2026, 1, 1), date(2026, 3, 31), "U3", "Aksi", "berjalan", None, None)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     alert = Alert(unit_id=org.unit.id, counter_id=org.counter.id, window_start=now - timedelta(hours=24),
                   window_end=now, answers=10, negative=5, share_percent=50, threshold_percent=30)
     db.session.add(alert)

@@ -9,6 +9,7 @@ from portal.feedback.imports import import_responses
 from portal.org.models import Counter
 from portal.tabular import Table
 from surveys import skm
+from tests.conftest import examples
 
 HEADER = ["counter", "submitted_at", *[f"u{i}" for i in range(1, 10)], "employee_nip"]
 KEYS = {"n", "ikm", "ikm_4", "mutu", "mutu_label", "unsur"}
@@ -148,7 +149,7 @@ scores = st.tuples(*[st.integers(1, 4)] * 9)
 forms_strategy = st.lists(st.tuples(st.integers(0, 3), st.integers(7, 23), scores), min_size=0, max_size=8)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(forms=forms_strategy, window=st.tuples(st.integers(0, 3), st.integers(0, 3)))
 def test_json_equals_the_domain_oracle(runner, db, org, forms, window):
     first, last = sorted(FIRST_DAY + timedelta(days=d) for d in window)

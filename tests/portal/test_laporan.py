@@ -11,7 +11,8 @@ from portal.feedback import scoring
 from portal.feedback.services import Submission, record_response
 from portal.insight import followup, report
 from surveys import skm
-from tests.conftest import login
+from tests.conftest import half_up, login
+
 
 FROM, TO = date(2026, 4, 1), date(2026, 6, 30)
 URL = f"/tindak-lanjut/laporan/DUKCAPIL?dari={FROM}&sampai={TO}"
@@ -98,7 +99,7 @@ def test_printable_page(head_client, db, org, responses):
     ikm_text = f"{expected.ikm:.2f}".replace(".", ",")
     assert f"<strong>{ikm_text}</strong>" in html
     assert f"mutu-{expected.mutu}" in html and expected.mutu_label in html
-    nrr_u3 = f"{skm.round_half_up(expected.nrr['U3'], 4)}".replace(".", ",")
+    nrr_u3 = f"{half_up(expected.nrr['U3'], 4)}".replace(".", ",")
     assert nrr_u3 in html and "0,111" in html
     assert "sampel belum memadai" in html
     assert "Menambah petugas verifikasi KK" in html
@@ -135,7 +136,7 @@ def test_xlsx_is_readable_with_the_same_figures(head_client, db, org, responses)
     assert by_label["Jumlah responden (n)"][0] == 12
     assert by_label["Sampel minimal Krejcie–Morgan"][0] == 80
     assert by_label["IKM unit pelayanan (skala 25–100)"][0] == pytest.approx(float(expected.ikm))
-    assert by_label["U3"][1] == pytest.approx(float(skm.round_half_up(expected.nrr["U3"], 4)))
+    assert by_label["U3"][1] == pytest.approx(float(half_up(expected.nrr["U3"], 4)))
     assert by_label["U3"][2] == pytest.approx(1 / 9)
     assert by_label["Mutu pelayanan"][0].startswith(expected.mutu)
     assert by_label["Unsur terlemah"][0] == "U3 Waktu Penyelesaian"

@@ -1,6 +1,10 @@
 """Load and faults, small: the scenarios of `bench.load` and `bench.faults` (`make bench` runs them
 full size) against gunicorn on a PostgreSQL cluster of their own.
 
+They check what happened, never how fast: a busy machine makes requests slow, not wrong. Each
+creates its own precondition (the worker is killed while every one of its threads holds a
+submission that waits for a table lock; PostgreSQL is stopped while citizens submit).
+
 They run once in `make test`: in the PostgreSQL pass (`pytest --db postgres tests/portal`); the
 SQLite pass skips them. Without PostgreSQL or redis-server they skip loudly, and with
 `CERMIN_REQUIRE_POSTGRES=1` (as `.ci/run` sets) they fail instead.
@@ -14,6 +18,11 @@ from bench.faults import LOGIN_LIMIT, RedisUnavailable, measure_kill, measure_pg
 from bench.harness import ServerSettings
 from bench.load import measure_load, portal_databases
 from tests.pgserver import PostgresUnavailable
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pinned_clock(subprocess_clock):
+    """The servers these tests start run on the tests' clock."""
 
 SETTINGS = ServerSettings(workers=2, threads=4)
 
@@ -59,10 +68,12 @@ def test_small_load_stores_exactly_the_accepted_submissions(databases, work):
 
 @pytest.mark.postgres
 def test_killed_worker_loses_nothing_and_stores_nothing_twice(databases, work):
-    run = measure_kill(databases, work, citizens=150, concurrency=16, settings=SETTINGS)
+    # A citizen resends until answered; on a busy machine that may take minutes, and is no failure.
+    run = measure_kill(databases, work, citizens=150, concurrency=16, settings=SETTINGS, give_up=900)
     print(f"\nworker killed: {run.traffic.summary()}\n  {run.ledger.summary()}; replaced after {run.respawn_seconds} s")
     assert run.killed is not None and run.respawn_seconds is not None
-    assert run.traffic.no_answer > 0, "the kill broke no request, so it proved nothing"
+    assert run.in_flight == SETTINGS.workers * SETTINGS.threads, "every worker thread held a submission at the kill"
+    assert run.traffic.no_answer > 0, "the killed worker's submissions got no answer"
     assert run.ledger.rows == 150, "every citizen ends with one stored row"
     assert run.ledger.distinct_keys == run.ledger.rows
     assert run.ledger.lost == run.ledger.doubled == 0
@@ -74,7 +85,7 @@ def test_redis_down_keeps_the_form_and_login_working(databases, work):
     if not shutil.which("redis-server"):
         _unavailable("redis-server", RedisUnavailable("not installed (Debian's redis-server)"))
     try:
-        run = measure_redis(databases, work, citizens=20, concurrency=4, settings=SETTINGS, recovery_timeout=40)
+        run = measure_redis(databases, work, citizens=20, concurrency=4, settings=SETTINGS, recovery_timeout=300)
     except RedisUnavailable as error:
         _unavailable("Redis", error)
     print(f"\nredis: shared limit {run.shared_limit}, down: logins {run.right_logins_down}, "
@@ -92,15 +103,16 @@ def test_redis_down_keeps_the_form_and_login_working(databases, work):
 @pytest.mark.postgres
 def test_postgres_stopped_answers_503_then_recovers_without_half_written_data(databases, work):
     # Last in the module: it stops and restarts the cluster the others use.
+    # The recovery timeout only stops a portal that never recovers from hanging the suite.
     run = measure_pg_stop(databases, work, citizens=150, concurrency=16, settings=SETTINGS, down_seconds=2.5,
-                          recovery_timeout=30)
+                          recovery_timeout=300)
     print(f"\npostgres stopped: {run.traffic.summary()}\n  while down: {dict(run.during_outage)}; "
           f"health back {run.health_back} s, submission stored {run.submit_back} s after the restart\n"
           f"  {run.ledger.summary()}")
     assert {a.status for what, a in run.checks if what == "healthz"} == {503}
     assert {a.status for what, a in run.checks if what == "form"} == {503}
     assert run.unfriendly_5xx == 0, "no 500 or bare error while PostgreSQL is down"
-    assert run.submit_back is not None and run.submit_back < 30
+    assert run.health_back is not None and run.submit_back is not None, "the portal recovered by itself"
     assert run.ledger.lost == run.ledger.doubled == run.ledger.partial == 0
     assert run.problems == []
 

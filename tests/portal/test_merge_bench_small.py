@@ -7,6 +7,11 @@ import pytest
 from bench import merge
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _pinned_clock(subprocess_clock):
+    """The servers these tests start run on the tests' clock."""
+
+
 def test_small_merge_benchmark(request):
     if request.config.getoption("--db") == "postgres":
         pytest.skip("the small benchmark runs on SQLite only (`python -m bench.merge --databases postgres`)")

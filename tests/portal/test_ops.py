@@ -1,12 +1,12 @@
 """Data care: backup and restore round trip, and the retention purge."""
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from portal import create_app
+from portal import clock, create_app
 from portal.extensions import db as _db
 from portal.feedback.models import SkmComment, SkmResponse
 from portal.feedback.services import Submission, record_response
@@ -76,8 +76,8 @@ def test_backup_on_postgres_prints_guidance(app, runner, database_url):
 
 
 def test_purge_removes_old_saran_and_profiles_but_keeps_scores(org, db, runner):
-    old = datetime.now(timezone.utc) - timedelta(days=org.instansi.retention_days + 5)
-    recent = datetime.now(timezone.utc) - timedelta(days=3)
+    old = clock.now() - timedelta(days=org.instansi.retention_days + 5)
+    recent = clock.now() - timedelta(days=3)
     for moment in (old, recent):
         record_response(org.counter, Submission(scores=SCORES, comment="Antrean panjang", submitted_at=moment,
                                                 profile={"gender": "L", "age_range": "30-39"}))

@@ -250,3 +250,53 @@ def test_on_duty_uses_instansi_local_time(org, db):
     assert "Staf Uji 2" in names
     names = [e.name for e in on_duty(org.counter, datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc))]
     assert "Staf Uji 2" not in names
+
+
+# --- the edit pages, read back from the database --------------------------------------------------
+
+def _fresh(db, model, object_id):
+    db.session.expire_all()
+    return db.session.get(model, object_id)
+
+
+def test_hr_edits_a_service_and_a_loket(hr_client, org, db):
+    response = post_form(hr_client, f"/organisasi/layanan/{org.service.id}",
+                         {"unit_id": org.unit.id, "name": "KTP elektronik dan KIA"})
+    assert response.status_code == 302
+    service = _fresh(db, Service, org.service.id)
+    assert (service.name, service.active) == ("KTP elektronik dan KIA", False)  # the box was left unticked
+    response = post_form(hr_client, f"/organisasi/loket/{org.counter.id}", {
+        "code": "UJI01", "name": "Loket Satu", "unit_id": org.unit.id, "service_id": org.service.id,
+        "location": "Lantai 2", "active": "y"})
+    assert response.status_code == 302
+    counter = _fresh(db, Counter, org.counter.id)
+    assert (counter.name, counter.location, counter.active) == ("Loket Satu", "Lantai 2", True)
+
+
+def test_a_loket_code_taken_in_the_instansi_is_refused_on_edit(hr_client, org, db):
+    other = Counter(unit_id=org.unit.id, code="UJI02", name="Loket 2")
+    db.session.add(other)
+    db.session.commit()
+    response = post_form(hr_client, f"/organisasi/loket/{other.id}", {
+        "code": "UJI01", "name": "Loket 2", "unit_id": org.unit.id, "active": "y"})
+    assert response.status_code == 200 and "UJI01" in response.get_data(as_text=True)
+    assert _fresh(db, Counter, other.id).code == "UJI02"
+
+
+def test_hr_removes_a_roster_shift_with_a_post_only(hr_client, org, db):
+    entry = db.session.scalar(select(RosterEntry).where(RosterEntry.counter_id == org.counter.id))
+    assert hr_client.get(f"/organisasi/jadwal/{entry.id}/hapus").status_code == 405
+    assert post_form(hr_client, f"/organisasi/jadwal/{entry.id}/hapus", {}, page="/organisasi/jadwal").status_code == 302
+    assert _fresh(db, RosterEntry, entry.id) is None
+
+
+def test_admin_changes_an_accounts_roles(admin_client, org, db):
+    from portal.accounts.models import User
+
+    user = org.users["pegawai"]
+    response = post_form(admin_client, f"/organisasi/pengguna/{user.id}", {
+        "username": "pegawai", "display_name": "Staf Uji Satu", "employee_id": user.employee_id,
+        "roles": ["employee", "supervisor"], "active": "y"})
+    assert response.status_code == 302
+    stored = _fresh(db, User, user.id)
+    assert stored.display_name == "Staf Uji Satu" and set(stored.roles) == {"employee", "supervisor"}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from portal import clock
 from portal.feedback import scoring
 from portal.feedback.services import Submission, record_response
 from portal.insight import followup, public
@@ -21,8 +22,9 @@ def scores(i: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(public, "_now", lambda: TODAY)
+def frozen():
+    with clock.frozen(TODAY):
+        yield
 
 
 def fill(counter, count, start, officer=None, comment=""):
@@ -99,8 +101,8 @@ def test_early_in_the_year_the_headline_is_last_year(client, db, org, monkeypatc
     org.unit.publish_results = True
     fill(org.counter, 35, datetime(2025, 11, 3, 1, tzinfo=timezone.utc))
     db.session.commit()
-    monkeypatch.setattr(public, "_now", lambda: datetime(2026, 1, 10, 4, tzinfo=timezone.utc))
-    html = client.get("/publik/DUKCAPIL").get_data(as_text=True)
+    with clock.frozen(datetime(2026, 1, 10, 4, tzinfo=timezone.utc)):
+        html = client.get("/publik/DUKCAPIL").get_data(as_text=True)
     assert "Tahun 2025" in html and "dari 35 responden" in html
 
 
@@ -141,7 +143,8 @@ def test_same_code_in_two_instansi(client, db, factory, published):
     assert "Hasil Survei Kepuasan Masyarakat" in html and "Mengganti kursi ruang tunggu" in html
 
 
-def test_signed_in_visitors_are_not_cached_publicly(hr_client, db, published):
+def test_signed_in_visitors_are_not_cached_publicly(db, published, hr_client):
+    # hr_client signs in after `published` froze the clock: the session is fresh at that moment.
     response = hr_client.get("/publik/DUKCAPIL")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
 

@@ -24,17 +24,6 @@ def _text(response) -> str:
     return unescape(response.get_data(as_text=True))
 
 
-@pytest.fixture
-def cycle(org, db):
-    start = _today(org)
-    cycle = services.create_cycle(org.instansi, name="Triwulan I 2026", period_kind="triwulan",
-                                  opens_on=start - timedelta(days=1), closes_on=start + timedelta(days=30),
-                                  unit_ids=[org.unit.id])
-    services.propose_raters(cycle)
-    db.session.commit()
-    return cycle
-
-
 def _open(cycle, org, db):
     services.transition(cycle, "open", org.instansi)
     db.session.commit()

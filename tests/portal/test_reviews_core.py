@@ -1,24 +1,14 @@
 """The 360 review core: cycle states, raters from the org chart, links, answering and anonymity."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.reviews import drafts, services
 from portal.reviews.models import ReviewInvitation, ReviewResponse
 from surveys.review import RaterGroup
-
-
-@pytest.fixture
-def cycle(org, db):
-    today = datetime.now(timezone.utc).date()
-    cycle = services.create_cycle(org.instansi, name="Tahunan 2026", period_kind="tahunan",
-                                  opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
-                                  unit_ids=[org.unit.id])
-    services.propose_raters(cycle)
-    db.session.commit()
-    return cycle
 
 
 def invitations(db, cycle, **where):
@@ -50,7 +40,7 @@ def test_raters_follow_the_org_chart(cycle, org, db):
 
 
 def test_peer_cap_is_respected(org, db, factory):
-    today = datetime.now(timezone.utc).date()
+    today = clock.today(org.instansi.tz)
     for i in range(8):
         factory.employee(org.unit, f"Staf Tambahan {i}", supervisor=org.supervisor)
     cycle = services.create_cycle(org.instansi, name="Cap", period_kind="triwulan", opens_on=today,
@@ -122,7 +112,7 @@ def test_cannot_answer_before_open_or_after_close(cycle, org, db):
     with pytest.raises(services.ReviewError):
         services.submit(invitation, answer_all(cycle), org.instansi)
     services.transition(cycle, "open", org.instansi)
-    later = datetime.now(timezone.utc) + timedelta(days=40)
+    later = clock.now() + timedelta(days=40)
     with pytest.raises(services.ReviewError):
         services.submit(invitation, answer_all(cycle), org.instansi, now=later)
 

@@ -13,16 +13,10 @@ from portal.reviews.models import (
     ReviewAnswer, ReviewComment, ReviewExpectation, ReviewInvitation, ReviewResponse,
 )
 from portal.accounts.models import EMPLOYEE
-from tests.conftest import client_for, csrf_token, login, post_form
-from tests.portal.appraisal_helpers import open_cycle
+from tests.conftest import assert_headings, client_for, csrf_token, login, post_form
 
-
-@pytest.fixture
-def cycle(org, db):
-    """An open cycle over DUKCAPIL, raters proposed from the org chart."""
-    cycle = open_cycle(org)
-    db.session.commit()
-    return cycle
+#: The shared `cycle` fixture is open here (tests/portal/conftest.py).
+CYCLE_OPEN = True
 
 
 def invitation_for(db, cycle, reviewee, rater) -> ReviewInvitation:
@@ -456,9 +450,8 @@ def test_my_reviews_needs_login(client):
 def test_pages_render_in_both_languages(app, cycle, org, db, peer_invitation):
     client = app.test_client()
     login(client, "pegawai")
-    for path in ("/ulasan-saya", link(peer_invitation)):
-        for lang in ("id", "en"):
-            assert client.get(path, headers={"Accept-Language": lang}).status_code == 200, (path, lang)
+    assert_headings(client, {"/ulasan-saya": ("Ulasan saya", "My reviews"),
+                             link(peer_invitation): ("Ulasan 360 derajat", "360-degree review")})
 
 
 def test_my_reviews_links_to_nominating_peers_in_a_draft_cycle(employee_client, org, db):

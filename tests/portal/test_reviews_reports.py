@@ -2,28 +2,24 @@
 subtract a hidden group from visible figures, access for each role, and the demo's story."""
 import json
 import re
-import time
 
 import pytest
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.models import User
 from portal.localtime import today
 from portal.reviews import drafts, services
 from portal.reviews.models import ReviewCycle, ReviewExpectation, ReviewInvitation
 from tests.conftest import login
 from tests.factories import Factory
-from tests.portal.appraisal_helpers import open_cycle
+from tests.portal.demo_story import review_story
+
+#: The shared `cycle` fixture is open here (tests/portal/conftest.py).
+CYCLE_OPEN = True
 
 HIDDEN_COMMENT = "Komentar rekan yang tidak boleh tampil"
 DRAFT_COMMENT = "Draf pribadi seorang penilai"
-
-
-@pytest.fixture
-def cycle(org, db):
-    cycle = open_cycle(org)
-    db.session.commit()
-    return cycle
 
 
 def invitations(db, cycle, reviewee, group):
@@ -340,66 +336,20 @@ def test_no_page_shows_an_individual_response(app, db, cycle, org, hr_client, ad
 
 # --- the demo ---------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def demo(db):
-    """The demo organisation with its 360 reviews (each feature's demo data is tested on its own;
-    the browser suite runs the whole `seed_demo`)."""
-    from portal.demo.reviews import seed_reviews
-    from portal.demo.seed import _seed_org
-
-    instansi = _seed_org()
-    started = time.perf_counter()
-    seed_reviews(instansi)
-    seconds = time.perf_counter() - started
-    print(f"\nseed_reviews: {seconds:.1f} s")
-    assert seconds < 15  # about 2 s on an idle machine; the bound only catches a regression
-    db.session.commit()
-    return instansi
+def test_demo_has_a_released_cycle_with_the_pegawai_story(demo):
+    review_story(demo.db, demo.instansi, clock.today(demo.instansi.tz))
 
 
-def _demo_employee(db, instansi, username):
-    return db.session.scalar(select(User).where(User.instansi_id == instansi.id, User.username == username)).employee
-
-
-def test_demo_has_a_released_cycle_with_the_pegawai_story(demo, db):
-    from portal.demo.reviews import OPEN_NAME, RELEASED_NAME
-
-    cycles = {c.name: c for c in db.session.scalars(select(ReviewCycle).where(ReviewCycle.instansi_id == demo.id))}
-    assert cycles[RELEASED_NAME].state == "released" and cycles[OPEN_NAME].state == "open"
-    pegawai = _demo_employee(db, demo, "pegawai")
-    report = services.report_json(services.build_report(cycles[RELEASED_NAME], pegawai))
-    assert {"diri", "atasan", "rekan"} <= set(report["groups"])
-    assert any(g["blind_spot"] for g in report["gaps"]) and any(g["hidden_strength"] for g in report["gaps"])
-    assert report["comments"] and report["expectations"]
-    hidden_with_answers = 0
-    for reviewee_id in {i.reviewee_id for i in db.session.scalars(select(ReviewInvitation).where(
-            ReviewInvitation.cycle_id == cycles[RELEASED_NAME].id))}:
-        reviewee = db.session.get(type(pegawai), reviewee_id)
-        data = services.report_json(services.build_report(cycles[RELEASED_NAME], reviewee))
-        for group in ("rekan", "bawahan"):
-            answered = sum(1 for i in invitations(db, cycles[RELEASED_NAME], reviewee, group) if i.status == "done")
-            if 0 < answered < 3:
-                assert group in data["hidden"]
-                hidden_with_answers += 1
-    assert hidden_with_answers >= 1
-    for username in ("pegawai", "atasan"):
-        pending = services.pending_for(_demo_employee(db, demo, username))
-        assert any(i.cycle.name == OPEN_NAME for i in pending), username
-
-
-def test_demo_reviews_are_seeded_once(demo, db):
+def test_demo_reviews_are_seeded_once(demo):
     from portal.demo.reviews import seed_reviews
 
-    before = db.session.scalars(select(ReviewCycle.id).order_by(ReviewCycle.id)).all()
-    seed_reviews(demo)
-    assert db.session.scalars(select(ReviewCycle.id).order_by(ReviewCycle.id)).all() == before
+    before = demo.db.session.scalars(select(ReviewCycle.id).order_by(ReviewCycle.id)).all()
+    seed_reviews(demo.instansi, clock.today(demo.instansi.tz))
+    assert demo.db.session.scalars(select(ReviewCycle.id).order_by(ReviewCycle.id)).all() == before
 
 
-def test_demo_pegawai_reads_their_released_report(app, demo, db):
-    from portal.demo.seed import DEMO_PASSWORD
-
-    client = app.test_client()
-    assert login(client, "pegawai", DEMO_PASSWORD).status_code == 302
+def test_demo_pegawai_reads_their_released_report(demo):
+    client = demo.client("pegawai")
     html = client.get("/ulasan-saya").get_data(as_text=True)
     assert "Ulasan 360 Triwulan IV 2026" in html and "Isi ulasan" in html
     url = re.search(r'href="(/360/laporan/\d+/\d+)"', html).group(1)

@@ -5,19 +5,41 @@ from alembic.migration import MigrationContext
 from portal.extensions import db as _db
 
 
-def test_models_and_migrations_agree(app, db):
+#: The triggers by which the database itself keeps stored answers, final records and the audit log.
+TRIGGERS = {
+    "sqlite": {"skm_response_no_edit", "appraisal_record_final_update", "appraisal_record_final_delete",
+               "audit_entry_no_update", "audit_entry_no_delete"},
+    "postgresql": {"skm_response_no_edit", "appraisal_record_final", "audit_entry_append_only"},
+}
+
+
+def _dialect(request) -> str:
+    """The dialect this pass must run on (`--db`): a test never checks a database it did not mean to."""
+    return {"sqlite": "sqlite", "postgres": "postgresql"}[request.config.getoption("--db")]
+
+
+def test_models_and_migrations_agree(app, db, request):
+    assert _db.engine.dialect.name == _dialect(request)
     with _db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, _db.metadata)
     assert diff == []
 
 
-def test_sqlite_has_foreign_keys_and_wal(app, db):
-    if _db.engine.dialect.name != "sqlite":
-        return
+def test_the_database_keeps_its_own_rules(app, db, request):
+    """Each pass checks its own database: SQLite's foreign keys and WAL, and on both the triggers
+    that the migrations create for that dialect."""
+    dialect = _db.engine.dialect.name
+    assert dialect == _dialect(request)
     with _db.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        if dialect == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            names = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+        else:
+            assert connection.exec_driver_sql("SHOW server_version_num").scalar()
+            names = set(connection.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").scalars())
+    assert TRIGGERS[dialect] <= names
 
 
 def test_every_migration_downgrades_and_upgrades_again(database_url, tmp_path):

@@ -3,6 +3,7 @@ import re
 
 import pyotp
 
+from portal import clock
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD
 
@@ -10,7 +11,7 @@ from tests.factories import PASSWORD
 def _start_and_enable(client, user):
     post_form(client, "/akun/dua-langkah", {"action": "start"})
     secret = re.search(r"<code>([A-Z2-7]+)</code>", client.get("/akun/dua-langkah").get_data(as_text=True)).group(1)
-    code = pyotp.TOTP(secret).now()
+    code = pyotp.TOTP(secret).at(clock.now())
     response = post_form(client, "/akun/dua-langkah", {"action": "enable", "code": code})
     assert response.status_code == 302
     return secret
@@ -26,7 +27,7 @@ def test_hr_turns_on_totp_and_then_needs_a_code(app, hr_client, org, db):
     wrong = post_form(fresh, "/masuk/kode", {"code": "000000"})
     assert "Kode verifikasi salah" in wrong.get_data(as_text=True)
     assert fresh.get("/akun").status_code == 302
-    right = post_form(fresh, "/masuk/kode", {"code": pyotp.TOTP(secret).now()})
+    right = post_form(fresh, "/masuk/kode", {"code": pyotp.TOTP(secret).at(clock.now())})
     assert right.status_code == 302
     assert fresh.get("/akun").status_code == 200
 
@@ -42,7 +43,7 @@ def test_turning_off_needs_a_current_code(hr_client, org):
     secret = _start_and_enable(hr_client, org.users["hr"])
     post_form(hr_client, "/akun/dua-langkah", {"action": "disable", "code": "111111"})
     assert org.users["hr"].uses_totp
-    post_form(hr_client, "/akun/dua-langkah", {"action": "disable", "code": pyotp.TOTP(secret).now()})
+    post_form(hr_client, "/akun/dua-langkah", {"action": "disable", "code": pyotp.TOTP(secret).at(clock.now())})
     assert not org.users["hr"].uses_totp
 
 

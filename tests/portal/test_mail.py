@@ -1,0 +1,136 @@
+"""Mail delivery through a real SMTP server on loopback (aiosmtpd): the outbox, the message as it
+arrives, failures kept for a retry, and the attempt limit."""
+import email
+import socket
+from datetime import datetime, timedelta, timezone
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from portal import clock
+from portal.mail import services
+from portal.mail.models import OutboxMessage
+
+SENT_AT = datetime(2026, 11, 18, 3, 15, tzinfo=timezone.utc)
+
+
+class Inbox:
+    """An SMTP server's handler: keeps what arrives; can refuse recipients or answer 451 for a while."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refused: set[str] = set()
+        self.busy = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.busy:
+            self.busy -= 1
+            return "451 4.3.0 Try again later"
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
+                       "MAIL_USE_TLS": False, "MAIL_USERNAME": "", "MAIL_FROM": "Cermin <cermin@kota.test>"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield inbox
+    controller.stop()
+
+
+def _queue(org, recipient="kepala@kota.test", subject="Peringatan loket UJI01", body="Ada 10 jawaban negatif."):
+    return services.queue(instansi_id=org.instansi.id, recipient=recipient, subject=subject, body=body)
+
+
+def _outbox(db):
+    return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_the_outbox_arrives_at_the_smtp_server_as_written(runner, db, org, smtp):
+    _queue(org)
+    _queue(org, recipient="hr@kota.test", subject="Undangan ulasan 360 · Siklus Tahunan",
+           body="Yth. Bapak/Ibu,\nsilakan isi ulasan untuk rekan Anda: https://cermin.test/ulasan/abc")
+    db.session.commit()
+    with clock.frozen(SENT_AT):
+        result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 0 and "Terkirim: 2, gagal: 0." in result.output
+    assert smtp.envelopes == [("cermin@kota.test", ["kepala@kota.test"]), ("cermin@kota.test", ["hr@kota.test"])]
+    first, second = smtp.messages
+    assert (first["From"], first["To"], first["Subject"]) == ("Cermin <cermin@kota.test>", "kepala@kota.test",
+                                                              "Peringatan loket UJI01")
+    assert first.get_content().strip() == "Ada 10 jawaban negatif."
+    assert second["Subject"] == "Undangan ulasan 360 · Siklus Tahunan"
+    assert "https://cermin.test/ulasan/abc" in second.get_content()
+    assert [(m.sent_at, m.attempts, m.last_error) for m in _outbox(db)] == [(SENT_AT, 1, None)] * 2
+    again = runner.invoke(args=["send-mail"])
+    assert "Terkirim: 0, gagal: 0." in again.output and len(smtp.messages) == 2
+
+
+def test_a_temporary_failure_is_kept_and_sent_on_the_next_run(db, org, smtp):
+    _queue(org)
+    db.session.commit()
+    smtp.busy = 1
+    assert services.send_pending() == (0, 1)
+    [message] = _outbox(db)
+    assert message.sent_at is None and message.attempts == 1 and "451" in message.last_error
+    with clock.frozen(SENT_AT):
+        assert services.send_pending() == (1, 0)
+    assert (message.sent_at, message.attempts, message.last_error) == (SENT_AT, 2, None)
+    assert len(smtp.messages) == 1
+
+
+def test_one_refused_recipient_does_not_hold_up_the_others(db, org, smtp):
+    _queue(org, recipient="tidak.ada@kota.test")
+    _queue(org, recipient="kepala@kota.test")
+    db.session.commit()
+    smtp.refused.add("tidak.ada@kota.test")
+    assert services.send_pending() == (1, 1)
+    refused, delivered = _outbox(db)
+    assert refused.sent_at is None and "tidak.ada@kota.test" in refused.last_error
+    assert delivered.sent_at is not None
+    assert [m["To"] for m in smtp.messages] == ["kepala@kota.test"]
+
+
+def test_a_message_is_tried_at_most_five_times(db, org, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nobody listens: the connection is refused
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    _queue(org)
+    db.session.commit()
+    with clock.frozen(SENT_AT) as advance:
+        for attempt in range(1, services.MAX_ATTEMPTS + 1):
+            assert services.send_pending() == (0, 1)
+            [message] = _outbox(db)
+            assert message.attempts == attempt and message.last_error
+            advance(timedelta(minutes=5))
+        assert services.send_pending() == (0, 0)
+    assert message.attempts == services.MAX_ATTEMPTS and message.sent_at is None
+
+
+def test_without_a_server_mail_is_printed(runner, db, org, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    _queue(org, body="Isi pesan untuk pengembangan.")
+    db.session.commit()
+    result = runner.invoke(args=["send-mail"])
+    assert "Isi pesan untuk pengembangan." in result.output and "Terkirim: 1, gagal: 0." in result.output
