@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from portal import clock
-from portal.appraisal import tokens
+from portal.appraisal import tokens, window
 from portal.appraisal.models import ApiToken
 from tests.conftest import post_form
 from tests.portal.appraisal_helpers import make_period
@@ -63,9 +63,10 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
         "weight_rekan": None, "weight_bawahan": None, "composite": 84.52,
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
-        "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": None, "confirmed_by": None,
-        "confirmed_at": "2026-01-20T02:00:00+00:00", "finalised_by": None, "finalised_at": None,
-        "keberatan_status": "closed", "keberatan_deadline": None, "keberatan_filed_at": None,
+        "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": org.head.nip,
+        "confirmed_by": "atasan", "confirmed_at": appraisals.own.confirmed_at.isoformat(), "finalised_by": None,
+        "finalised_at": None, "keberatan_status": "open",
+        "keberatan_deadline": window.deadline(appraisals.own).isoformat(), "keberatan_filed_at": None,
         "keberatan_decided_by": None, "keberatan_decided_at": None, "keberatan_predikat_before": None,
         "settings_version": 1, "above_threshold": 80.0, "meets_threshold": 60.0, "min_citizen_n": 10,
         "officer_unsur": "U6 U7",

@@ -3,7 +3,6 @@ recognition with certificates, and who may open each."""
 import csv
 import io
 import re
-from datetime import timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -67,7 +66,7 @@ def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
         "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": org.head.nip,
-        "confirmed_by": "atasan", "confirmed_at": appraisals.own.confirmed_at.astimezone(timezone.utc).isoformat(),
+        "confirmed_by": "atasan", "confirmed_at": appraisals.own.confirmed_at.isoformat(),
         "finalised_by": "", "finalised_at": "", "keberatan_status": "open",
         "keberatan_deadline": window.deadline(appraisals.own).isoformat(), "keberatan_filed_at": "",
         "keberatan_decided_by": "", "keberatan_decided_at": "", "keberatan_predikat_before": "",
