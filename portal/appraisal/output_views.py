@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from portal import nav
 from portal.access import SIGNED_IN, access, of_my_instansi
 from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
-from portal.appraisal import exports, reports, tokens
+from portal.appraisal import exports, reports, snapshots, tokens, window
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.appraisal.output_forms import ApiTokenForm
 from portal.appraisal.permissions import (
@@ -167,7 +167,8 @@ def sheet(record_id: int):
         "appraisal/out/sheet.html", record=record, period=record.period, employee=record.employee,
         unit=db.session.get(Unit, record.unit_id), instansi=db.session.get(Instansi, record.period.instansi_id),
         components=_components(record), explanation=_explanation(record),
-        areas=reports.development_areas(record), penilai=record.employee.supervisor,
+        areas=reports.development_areas(record), penilai=record.penilai,
+        settings=snapshots.view(record.settings), objection=window.latest_objection(record),
     )
 
 

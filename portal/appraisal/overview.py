@@ -56,7 +56,7 @@ def distribution(period: AppraisalPeriod, unit_id: int | None = None) -> Distrib
 def waiting(period: AppraisalPeriod, unit_id: int | None = None) -> list[AppraisalRecord]:
     """Draft records: still waiting for the Pejabat Penilai's confirmation."""
     stmt = (select(AppraisalRecord).join(Employee, Employee.id == AppraisalRecord.employee_id)
-            .options(selectinload(AppraisalRecord.employee).selectinload(Employee.supervisor))
+            .options(selectinload(AppraisalRecord.employee), selectinload(AppraisalRecord.penilai))
             .where(AppraisalRecord.period_id == period.id, AppraisalRecord.status == "draft")
             .order_by(Employee.name, Employee.id))
     if unit_id is not None:
@@ -65,7 +65,7 @@ def waiting(period: AppraisalPeriod, unit_id: int | None = None) -> list[Apprais
 
 
 def records_of(period: AppraisalPeriod, unit_id: int | None = None,
-               employee_ids: Iterable[int] | None = None) -> list[AppraisalRecord]:
+               employee_ids: Iterable[int] | None = None, penilai_id: int | None = None) -> list[AppraisalRecord]:
     stmt = (select(AppraisalRecord).join(Employee, Employee.id == AppraisalRecord.employee_id)
             .options(selectinload(AppraisalRecord.employee))
             .where(AppraisalRecord.period_id == period.id).order_by(Employee.name, Employee.id))
@@ -73,6 +73,8 @@ def records_of(period: AppraisalPeriod, unit_id: int | None = None,
         stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
     if employee_ids is not None:
         stmt = stmt.where(AppraisalRecord.employee_id.in_(list(employee_ids)))
+    if penilai_id is not None:
+        stmt = stmt.where(AppraisalRecord.penilai_id == penilai_id, AppraisalRecord.employee_id != penilai_id)
     return list(db.session.scalars(stmt))
 
 
@@ -91,11 +93,11 @@ def unit_overview(period: AppraisalPeriod) -> list[dict]:
 
 
 def team_records(supervisor: Employee) -> list[tuple[AppraisalPeriod, list[AppraisalRecord]]]:
-    """The supervisor's direct reports' records, period by period (newest first)."""
-    report_ids = db.session.scalars(select(Employee.id).where(Employee.supervisor_id == supervisor.id)).all()
+    """The records this Pejabat Penilai decides (fixed on each record when the merge created it,
+    or by HR's reassignment), period by period (newest first)."""
     result = []
     for period in periods_of(supervisor.instansi_id):
-        records = records_of(period, employee_ids=report_ids) if report_ids else []
+        records = records_of(period, penilai_id=supervisor.id)
         if records:
             result.append((period, records))
     return result

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import contains_eager
 
+from portal import audit
 from portal.extensions import db
 from portal.org.models import Employee
 from portal.reviews import links
@@ -52,10 +53,11 @@ def _drawable(person: Employee, group: str, by_supervisor: dict[int | None, list
     return list(by_supervisor.get(person.id, []))
 
 
-def propose_raters(cycle: ReviewCycle) -> int:
+def propose_raters(cycle: ReviewCycle, actor=None) -> int:
     """Propose raters from the org chart for every reviewee; earlier proposals are replaced,
     raters that HR or a supervisor added by hand are kept (and balanced, see
-    :func:`balance_raters`). Returns the number of invitations."""
+    :func:`balance_raters`). Returns the number of invitations. ``actor`` (None: a command or
+    the demo) is named in the audit log."""
     require_draft(cycle)
     db.session.execute(delete(ReviewInvitation).where(
         ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.source == "proposed"))
@@ -86,7 +88,10 @@ def propose_raters(cycle: ReviewCycle) -> int:
                                           f"cycle-{cycle.id}/{person.id}/b", id_of=lambda e: e.id):
             invite(person, report, "bawahan")
     db.session.flush()
-    return count + balance_raters(cycle)
+    count += balance_raters(cycle)
+    audit.record("reviews.raters.propose", instansi_id=cycle.instansi_id, actor=actor, obj=cycle,
+                 label=cycle.name, before=None, after={"proposed": count})
+    return count
 
 
 def balance_raters(cycle: ReviewCycle, exclude: frozenset[tuple[int, int]] = frozenset()) -> int:
@@ -126,28 +131,72 @@ def balance_raters(cycle: ReviewCycle, exclude: frozenset[tuple[int, int]] = fro
     return count
 
 
-def add_rater(cycle: ReviewCycle, reviewee: Employee, rater: Employee, group: str) -> ReviewInvitation:
-    """HR or the reviewee's supervisor adds a rater by hand (before the cycle opens); a rekan or
-    bawahan added this way is balanced by one more drawn from the org chart, where it has one."""
+def add_rater(cycle: ReviewCycle, reviewee: Employee, rater: Employee, group: str, actor=None) -> ReviewInvitation:
+    """HR or the reviewee's supervisor (``actor``; None for a command) adds a rater by hand before
+    the cycle opens: never to their own review, and in the group the org chart gives the rater. A
+    rekan or bawahan added this way is balanced by one more drawn from the org chart, where it
+    has one."""
     require_draft(cycle)
     if group not in ("atasan", "rekan", "bawahan"):
         raise ReviewError(N_("Kelompok penilai tidak dikenal."))
+    _refuse_own_review(actor, reviewee)
     _check_pair(cycle, reviewee, rater)
+    _check_group(reviewee, rater, group)
     invitation = links.new_invitation(cycle, reviewee, rater, group, "added")
     db.session.add(invitation)
     db.session.flush()
+    _audit_rater("reviews.rater.add", invitation, actor, before=None, after=_rater_fields(invitation))
     balance_raters(cycle)
     return invitation
 
 
-def nominate_peer(cycle: ReviewCycle, reviewee: Employee, rater: Employee) -> ReviewInvitation:
-    """A reviewee proposes a peer; the supervisor approves it before the cycle opens."""
+def nominate_peer(cycle: ReviewCycle, reviewee: Employee, rater: Employee, actor=None) -> ReviewInvitation:
+    """A reviewee proposes a peer; someone else (the supervisor or HR) approves it before the
+    cycle opens."""
     require_draft(cycle)
     _check_pair(cycle, reviewee, rater)
+    _check_group(reviewee, rater, "rekan")
     invitation = links.new_invitation(cycle, reviewee, rater, "rekan", "nominated", approved=False)
     db.session.add(invitation)
     db.session.flush()
+    _audit_rater("reviews.rater.nominate", invitation, actor, before=None, after=_rater_fields(invitation))
     return invitation
+
+
+def _refuse_own_review(actor, reviewee: Employee) -> None:
+    """Nobody chooses, approves or removes the raters of their own review."""
+    if actor is not None and getattr(actor, "employee_id", None) == reviewee.id:
+        raise ReviewError(N_("Anda tidak dapat memilih, menyetujui atau menghapus penilai ulasan Anda sendiri."))
+
+
+def _check_group(reviewee: Employee, rater: Employee, group: str) -> None:
+    """The rater's group as the org chart has it now: only the recorded atasan is the atasan, only
+    a direct report a bawahan, and neither of them a rekan."""
+    is_atasan, is_bawahan = rater.id == reviewee.supervisor_id, rater.supervisor_id == reviewee.id
+    names = {"rater": rater.name, "reviewee": reviewee.name}
+    if group == "atasan" and not is_atasan:
+        raise ReviewError(N_("%(rater)s bukan atasan langsung %(reviewee)s menurut struktur organisasi; hanya atasan "
+                             "yang tercatat yang dapat menjadi penilai kelompok atasan."), names)
+    if group == "bawahan" and not is_bawahan:
+        raise ReviewError(N_("%(rater)s bukan bawahan langsung %(reviewee)s menurut struktur organisasi."), names)
+    if group == "rekan" and (is_atasan or is_bawahan):
+        raise ReviewError(N_("%(rater)s adalah atasan atau bawahan langsung %(reviewee)s; pilih kelompok yang sesuai "
+                             "dengan struktur organisasi."), names)
+
+
+def _rater_fields(invitation: ReviewInvitation) -> dict:
+    rater = invitation.rater or db.session.get(Employee, invitation.rater_id)
+    return {"rater_nip": rater.nip, "rater": rater.name, "rater_group": invitation.rater_group,
+            "source": invitation.source, "approved": invitation.approved}
+
+
+def _audit_rater(action: str, invitation: ReviewInvitation, actor, before, after) -> None:
+    """A change to a review's raters in the audit log, filed under the reviewee."""
+    reviewee = invitation.reviewee or db.session.get(Employee, invitation.reviewee_id)
+    cycle = invitation.cycle or db.session.get(ReviewCycle, invitation.cycle_id)
+    audit.record(action, instansi_id=cycle.instansi_id, actor=actor, obj=invitation,
+                 label=f"{cycle.name} · {reviewee.nip} · {reviewee.name}", before=before, after=after,
+                 employee_id=reviewee.id, unit_id=reviewee.unit_id)
 
 
 def _check_pair(cycle: ReviewCycle, reviewee: Employee, rater: Employee) -> None:
@@ -163,16 +212,22 @@ def _check_pair(cycle: ReviewCycle, reviewee: Employee, rater: Employee) -> None
         raise ReviewError(N_("Penilai ini sudah ada dalam daftar."))
 
 
-def approve_nomination(invitation: ReviewInvitation) -> None:
-    """The supervisor approves a nomination; like a rater added by hand, it is balanced by a draw."""
+def approve_nomination(invitation: ReviewInvitation, actor=None) -> None:
+    """Someone other than the reviewee approves a nomination, while the org chart still makes the
+    nominee a rekan; like a rater added by hand, it is balanced by a draw."""
     require_draft(invitation.cycle)
+    _refuse_own_review(actor, invitation.reviewee)
+    _check_group(invitation.reviewee, invitation.rater, invitation.rater_group)
+    before = _rater_fields(invitation)
     invitation.approved = True
     db.session.flush()
+    _audit_rater("reviews.rater.approve", invitation, actor, before=before, after=_rater_fields(invitation))
     balance_raters(invitation.cycle)
 
 
-def remove_invitation(invitation: ReviewInvitation) -> None:
-    """Take a rater off the list. Whether this user may take off this one (a supervisor only
+def remove_invitation(invitation: ReviewInvitation, actor=None) -> None:
+    """Take a rater off the list (never from one's own review), or withdraw one's own nomination
+    while it still waits for approval. Whether this user may take off this one (a supervisor only
     their own picks, never a drawn rater) is permissions.can_remove_rater's to say; a drawn rater
     taken off is replaced by the next draw where hand-picked raters would otherwise outnumber
     the drawn ones."""
@@ -180,6 +235,11 @@ def remove_invitation(invitation: ReviewInvitation) -> None:
     require_draft(cycle)
     if invitation.rater_group == "diri":
         raise ReviewError(N_("Penilaian diri sendiri tidak dapat dihapus."))
+    withdrawal = invitation.source == "nominated" and not invitation.approved
+    if not withdrawal:
+        _refuse_own_review(actor, invitation.reviewee)
+    _audit_rater("reviews.rater.withdraw" if withdrawal else "reviews.rater.remove", invitation, actor,
+                 before=_rater_fields(invitation), after=None)
     removed = (invitation.reviewee_id, invitation.rater_id)
     db.session.delete(invitation)
     db.session.flush()

@@ -490,9 +490,11 @@ def change_threshold(cycle: ReviewCycle, threshold: int) -> None:
 def set_expectation(cycle: ReviewCycle, reviewee: Employee, value_code: str, text: str, user) -> ReviewExpectation | None:
     """The ekspektasi khusus pimpinan for one value (shown to raters); empty text removes it.
 
-    Only while the cycle is a draft, so every rater reads the same text."""
+    Only while the cycle is a draft, so every rater reads the same text; never by the reviewee."""
     if cycle.state != "draft":
         raise ReviewError(N_("Ekspektasi khusus pimpinan hanya dapat diubah selama siklus masih draf."))
+    if user is not None and getattr(user, "employee_id", None) == reviewee.id:
+        raise ReviewError(N_("Ekspektasi khusus pimpinan untuk ulasan Anda sendiri ditetapkan oleh atasan Anda."))
     if value_code not in {code for code, _name, _items in values_of(cycle.questionnaire)}:
         raise ReviewError(N_("Nilai tidak dikenal."))
     if not raters.is_reviewee(cycle, reviewee):

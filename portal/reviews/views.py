@@ -185,7 +185,7 @@ def new_cycle():
                 closes_on=form.closes_on.data, unit_ids=form.unit_ids.data, threshold=form.threshold.data,
                 questionnaire=_questionnaire(form.questionnaire_id.data), peer_cap=form.peer_cap.data,
                 subordinate_cap=form.subordinate_cap.data)
-            count = raters.propose_raters(cycle)
+            count = raters.propose_raters(cycle, current_user)
         except services.ReviewError as exc:
             rollback_request()
             error = say(exc)
@@ -301,7 +301,7 @@ def dates(cycle_id: int):
 def propose(cycle_id: int):
     cycle = _managed_cycle(cycle_id)
     try:
-        count = raters.propose_raters(cycle)
+        count = raters.propose_raters(cycle, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -424,7 +424,7 @@ def add_rater(cycle_id: int):
     _require_rater_rights(cycle, reviewee)
     rater = _employee(form.rater_id.data)
     try:
-        raters.add_rater(cycle, reviewee, rater, form.rater_group.data)
+        raters.add_rater(cycle, reviewee, rater, form.rater_group.data, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -444,7 +444,7 @@ def remove_rater(cycle_id: int, invitation_id: int):
     rejected = invitation.source == "nominated" and not invitation.approved
     names = {"rater": invitation.rater.name, "reviewee": invitation.reviewee.name}
     try:
-        raters.remove_invitation(invitation)
+        raters.remove_invitation(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -460,7 +460,7 @@ def approve(cycle_id: int, invitation_id: int):
     invitation = _invitation(cycle, invitation_id)
     _require_rater_rights(cycle, invitation.reviewee)
     try:
-        raters.approve_nomination(invitation)
+        raters.approve_nomination(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -547,7 +547,7 @@ def nominate(cycle_id: int):
         else:
             rater = _employee(form.rater_id.data)
             try:
-                raters.nominate_peer(cycle, me, rater)
+                raters.nominate_peer(cycle, me, rater, current_user)
             except services.ReviewError as error:
                 _fail(error)
             else:
@@ -572,7 +572,7 @@ def withdraw_nomination(cycle_id: int, invitation_id: int):
         abort(403)
     name = invitation.rater.name
     try:
-        raters.remove_invitation(invitation)
+        raters.remove_invitation(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:

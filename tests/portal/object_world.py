@@ -1,7 +1,7 @@
 """Two instansi full of real objects, for the object-level access tests: every kind of object a URL
 can name (a unit, a loket, a roster shift, a ticket batch, a kiosk tablet, an alert, a saran, a
 follow-up, a questionnaire and its items, a 360 cycle with its invitations, an appraisal period
-with merged records, an API token, an account), once in the tests' own instansi (in two units
+with merged records, a keberatan and a settings proposal, an API token, an account), once in the tests' own instansi (in two units
 where the role table tells units apart) and once in another instansi."""
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.accounts.models import EMPLOYEE, HR, SUPERVISOR, User
-from portal.appraisal import tokens
+from portal.appraisal import settings_changes, tokens
 from portal.appraisal.merge import merge
 from portal.appraisal.models import AppraisalRecord
-from portal.appraisal.periods import create_period
+from portal.appraisal.objections import file_objection
+from portal.appraisal.periods import arguments_of, create_period, current_settings, settings_json
 from portal.appraisal.workflow import confirm
 from portal.counters.services import issue_tickets
 from portal.feedback.models import SkmComment
@@ -73,6 +74,9 @@ class Side:
     other_record: object
     token: object
     user: object
+    #: A keberatan on `record`, waiting; a pending settings proposal on `period` (frozen).
+    objection: object = None
+    settings_change: object = None
     extra: dict = field(default_factory=dict)
 
 
@@ -133,9 +137,14 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
     other_record = session.scalar(select(AppraisalRecord).where(
         AppraisalRecord.period_id == period.id, AppraisalRecord.employee_id == other_employee.id))
     token, _secret = tokens.issue_token(instansi.id, "SIMPEG", ["appraisals:read"], None, actor=hr_user)
+    objection = file_objection(record, session.scalar(select(User).where(User.employee_id == employee.id)),
+                               "Hasil kerja saya belum dinilai lengkap.")
+    values = settings_json(current_settings(period))
+    values["min_citizen_n"] = 2
+    change = settings_changes.propose(period, hr_user, "Ambang tanggapan diturunkan.", **arguments_of(values))
     return Side(instansi, home, other, counter.service, employee, other_employee, entry, questionnaire,
                 questionnaire.items[0], cycle, invitation, released, draft, nomination, period, record,
-                other_record, token, hr_user)
+                other_record, token, hr_user, objection, change)
 
 
 def _all_day(factory, counter, employee) -> RosterEntry:
@@ -166,6 +175,7 @@ def build_world(factory, org) -> tuple[Side, Side]:
     _all_day(factory, other_counter, other_officer)
     hr_user = factory.user(instansi, "hr-lain", {HR, EMPLOYEE}, factory.employee(other_unit, "HR Lain"))
     factory.user(instansi, "kepala-lain", {SUPERVISOR, EMPLOYEE}, head)
+    factory.user(instansi, "petugas-lain", {EMPLOYEE}, officer)
     away = build_side(factory, instansi, unit, other_unit, counter, other_counter, officer, other_officer, peer, hr_user)
     factory.db.session.commit()
     return home, away

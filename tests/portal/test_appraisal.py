@@ -341,8 +341,10 @@ def test_update_period_keeps_decided_records(org, db, evidence):
                            {"front_line": {"atasan": 100}, "back_office": BACK}, (D(80), D(60)), 10, ["U6", "U7"])
     assert period.kind == "triwulan"
     summary = merge(period)
-    assert summary.updated == 4  # the four front-line staff now weigh the atasan alone
+    # Every draft now points at the new settings; the four front-line staff now weigh the atasan alone.
+    assert summary.updated == 7
     assert record_of(period, org.staff[0]).composite == D("100.000")
+    assert {record_of(period, e).settings.version for e in org.staff} == {2}
 
 
 @settings(max_examples=examples(300))

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from portal.appraisal import exports, reports
+from portal.appraisal import exports, reports, window
 from portal.appraisal.merge import merge
 from portal.appraisal.models import AppraisalRecord
 from tests.conftest import assert_headings, login
@@ -18,7 +18,11 @@ from tests.portal.appraisal_output_data import ANSWERED_AT, PERIOD_2025
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
           "rating_perilaku,rating_hasil_kerja,predikat,status")
-#: Columns added after the interface was fixed, at the end.
+#: Appended by issue 15: who decided, the objection, the record's own settings.
+NEW_COLUMNS = ("pejabat_penilai_nip,atasan_pejabat_penilai_nip,confirmed_by,confirmed_at,finalised_by,finalised_at,"
+               "keberatan_status,keberatan_deadline,keberatan_filed_at,keberatan_decided_by,keberatan_decided_at,"
+               "keberatan_predikat_before,settings_version,above_threshold,meets_threshold,min_citizen_n,officer_unsur")
+#: Appended after those by issue 16.
 APPENDED = ("citizen_ikm", "self_score", "weight_self")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,10 +52,10 @@ def _table_rows(html: str) -> list[list[str]]:
 
 def test_csv_header_is_exactly_the_interface(appraisals):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
-    header = text.split("\r\n", 1)[0].split(",")
+    header = text.split("\r\n", 1)[0]
     # The interface's 22 columns first, in their order; new columns only after them.
-    assert header[:22] == HEADER.split(",") and len(HEADER.split(",")) == 22
-    assert set(APPENDED) <= set(header[22:])
+    assert header == HEADER + "," + NEW_COLUMNS + "," + ",".join(APPENDED)
+    assert len(HEADER.split(",")) == 22 and len(NEW_COLUMNS.split(",")) == 17
 
 
 def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
@@ -67,7 +71,14 @@ def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
         "rekan_n": "", "bawahan_score": "", "bawahan_n": "", "weight_citizen": "57.14", "weight_atasan": "42.86",
         "weight_rekan": "", "weight_bawahan": "", "composite": "84.52",
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
-        "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed"}
+        "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
+        "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": org.head.nip,
+        "confirmed_by": "atasan", "confirmed_at": appraisals.own.confirmed_at.isoformat(),
+        "finalised_by": "", "finalised_at": "", "keberatan_status": "open",
+        "keberatan_deadline": window.deadline(appraisals.own).isoformat(), "keberatan_filed_at": "",
+        "keberatan_decided_by": "", "keberatan_decided_at": "", "keberatan_predikat_before": "",
+        "settings_version": "1", "above_threshold": "80", "meets_threshold": "60", "min_citizen_n": "10",
+        "officer_unsur": "U6 U7"}
 
 
 def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(appraisals):
@@ -114,6 +125,7 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
         "Nilai Komposit", "Rating Perilaku (usulan)", "Rating Perilaku (ditetapkan)", "Rating Hasil Kerja",
         "Predikat", "Status"]
     assert {"IKM Petugas (25–100)", "Skor Diri Sendiri", "Bobot Diri Sendiri (%)"} <= set(values[0][22:])
+    assert values[0][22] == "NIP Pejabat Penilai" and values[0][38] == "Unsur petugas"
     assert sheet.freeze_panes == "A2"
     own = next(r for r in values if r[1] == "Staf Uji 1")
     assert own[0] == org.staff[0].nip and isinstance(own[0], str)
@@ -123,7 +135,7 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
     # (test_workbooks_libreoffice.py).
     assert (own[12], own[13]) == (pytest.approx(57.14), pytest.approx(42.86))
     assert own[16].startswith("=ROUND((E") and own[16].endswith(")/100,2)")
-    assert own[21] == "Dikonfirmasi"
+    assert own[21] == "Dikonfirmasi" and own[22] == org.supervisor.nip and own[34] == 1
     assert sheet.column_dimensions["B"].width >= 25
     notes = {row[0]: row[1] for row in _values(workbook["Keterangan"]) if row and row[0]}
     assert notes["Periode"] == "Penilaian Kinerja Tahunan 2025"
@@ -142,7 +154,7 @@ def test_cli_writes_csv_to_standard_output(runner, appraisals):
     result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "csv"])
     assert result.exit_code == 0, result.output
     text = result.stdout_bytes.decode("utf-8")
-    assert text.split("\r\n", 1)[0].startswith(HEADER + ",")
+    assert text.split("\r\n", 1)[0] == HEADER + "," + NEW_COLUMNS + "," + ",".join(APPENDED)
     assert len(_csv(text)) == 9
     assert "9 catatan penilaian" in result.stderr
 

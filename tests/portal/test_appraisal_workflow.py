@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from portal import clock
 from portal.appraisal import audit, hasil_kerja, overview, workflow
 from portal.appraisal.errors import AppraisalError, RecordFinalised, TransitionRefused
 from portal.appraisal.merge import MergeSummary, merge
@@ -17,7 +18,9 @@ from portal.org.services import ImportRejected
 from portal.tabular import read_table
 from surveys.appraisal import Predikat, Rating
 from tests.conftest import login, post_form
-from tests.portal.appraisal_helpers import citizen_responses, make_period, record_of, released_cycle
+from tests.portal.appraisal_helpers import (
+    PAST_THE_WINDOW, citizen_responses, confirm_earlier, make_period, record_of, released_cycle,
+)
 
 ABOVE, MEETS, BELOW = Rating.DI_ATAS.value, Rating.SESUAI.value, Rating.DI_BAWAH.value
 
@@ -54,8 +57,9 @@ def admin(org):
 
 
 def confirmed(org, period, employee=None, perilaku=MEETS, hasil=MEETS):
+    """Confirmed by the atasan long enough ago that the objection window is over."""
     record = record_of(period, employee or org.staff[0])
-    workflow.confirm(record, atasan(org), perilaku, None, hasil)
+    confirm_earlier(record, atasan(org), perilaku, None, hasil)
     return record
 
 
@@ -138,7 +142,7 @@ def test_bad_transitions_are_refused(org, period):
         workflow.reopen(record, admin(org), "x")
     with pytest.raises(TransitionRefused):
         workflow.return_to_draft(record, hr(org), "x")
-    workflow.confirm(record, atasan(org), MEETS, None, MEETS)
+    confirm_earlier(record, atasan(org), MEETS, None, MEETS)
     with pytest.raises(TransitionRefused):
         workflow.confirm(record, atasan(org), ABOVE, "x", MEETS)
     with pytest.raises(TransitionRefused):
@@ -227,7 +231,8 @@ def test_audit_entries_have_before_after_who_and_when(org, period):
     workflow.set_hasil_kerja(record, atasan(org), ABOVE)
     workflow.set_hasil_kerja(record, atasan(org), ABOVE)  # no change, no entry
     workflow.confirm(record, atasan(org), MEETS, None)
-    workflow.finalise(record, hr(org))
+    with clock.frozen(clock.now() + PAST_THE_WINDOW):
+        workflow.finalise(record, hr(org))
     entries = audit.audit_log(record)
     assert [e.action for e in entries] == ["merge", "hasil_kerja", "confirm", "finalise"]
     created, hasil, confirm, final = entries
