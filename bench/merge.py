@@ -17,8 +17,8 @@ recursive CTE on SQLite, generate_series on PostgreSQL), so building it takes se
 
 Then, each in its own process so that the figures are clean: the bare SQL GROUP BY over the same
 tables (the merge's three aggregates written by hand, fetched whole: the SKM sums per officer,
-the 360 sums and counts per value in one row per reviewee and rater group as the merge reads
-them, the responses per reviewee and group; run once to warm the file cache, then timed), and the merge (`portal.appraisal.merge.merge`, first run creating every
+the 360 sums and counts per value in one row per reviewee, cycle and rater group as the merge
+reads them, the responses per reviewee, cycle and group; run once to warm the file cache, then timed), and the merge (`portal.appraisal.merge.merge`, first run creating every
 record with its audit entry, committed), then the merge again (nothing changes). Figures: the
 merge time, its ratio to the bare GROUP BY (target ≤ 3), the process's peak RSS (target < 500 MB,
 `resource.getrusage`, which includes the ~70 MB of Python, Flask and SQLAlchemy), and the time of
@@ -210,10 +210,10 @@ def build(employees: int, responses: int, answers: int) -> dict:
              "WHEN 5 THEN CASE WHEN (i / 6) % 3 = 0 THEN 'bawahan' ELSE 'rekan' END ELSE 'rekan' END")
     if review_responses:
         execute(text(
-            "INSERT INTO review_response (id, cycle_id, reviewee_id, rater_group, submitted_on, receipt) "
+            "INSERT INTO review_response (id, cycle_id, reviewee_id, rater_group) "
             f"WITH RECURSIVE {sql.series('s', review_responses)} "
-            f"SELECT {sql.hex('i', 32)}, {cycle.id}, {emin} + ({sql.big('i / 6')} * {stride}) % {employees}, {group}, "
-            f"'2025-11-15', {sql.hex('i', 64)} FROM s"))
+            f"SELECT {sql.hex('i', 32)}, {cycle.id}, {emin} + ({sql.big('i / 6')} * {stride}) % {employees}, {group} "
+            "FROM s"))
         execute(text(
             "INSERT INTO review_answer (response_id, item_id, score) "
             f"WITH RECURSIVE {sql.series('s', review_responses)} "
@@ -246,18 +246,18 @@ def _bare_queries(period) -> list[str]:
     codes = period.officer_unsur.split(",")
     sums = ", ".join(f"SUM(s{code[1:]})" for code in codes)
     values = list(dict.fromkeys(item.value_code for cycle in period.cycles for item in cycle.questionnaire.items))
-    # The merge's shape: a sum and count per value in one row per reviewee and group.
+    # The merge's shape: a sum and count per value in one row per reviewee, cycle and group.
     per_value = ", ".join(f"SUM(CASE WHEN i.value_code = '{code}' THEN a.score END), "
                           f"COUNT(CASE WHEN i.value_code = '{code}' THEN a.score END)" for code in values) or "NULL"
     return [
         f"SELECT employee_key, SUM(n), {sums} FROM skm_daily WHERE employee_key <> 0 "
         f"AND local_date BETWEEN '{period.citizen_from.isoformat()}' AND '{period.citizen_to.isoformat()}' "
         "GROUP BY employee_key",
-        f"SELECT r.reviewee_id, r.rater_group, {per_value} FROM review_response r "
+        f"SELECT r.reviewee_id, r.cycle_id, r.rater_group, {per_value} FROM review_response r "
         "JOIN review_answer a ON a.response_id = r.id JOIN questionnaire_item i ON i.id = a.item_id "
-        f"WHERE r.cycle_id IN ({cycles}) GROUP BY r.reviewee_id, r.rater_group",
-        f"SELECT reviewee_id, rater_group, COUNT(*) FROM review_response WHERE cycle_id IN ({cycles}) "
-        "GROUP BY reviewee_id, rater_group",
+        f"WHERE r.cycle_id IN ({cycles}) GROUP BY r.reviewee_id, r.cycle_id, r.rater_group",
+        f"SELECT reviewee_id, cycle_id, rater_group, COUNT(*) FROM review_response WHERE cycle_id IN ({cycles}) "
+        "GROUP BY reviewee_id, cycle_id, rater_group",
     ]
 
 

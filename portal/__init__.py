@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.admin_views import bp as account_admin_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.appraisal.api import bp as api_bp
+    from portal.appraisal.duty_views import bp as appraisal_duty_bp
     from portal.appraisal.output_views import bp as appraisal_out_bp
     from portal.appraisal.views import bp as appraisal_bp
     from portal.audit_log.views import bp as audit_bp
@@ -100,18 +101,19 @@ def _register_blueprints(app: Flask) -> None:
     from portal.reviews.views import bp as reviews_bp
 
     for blueprint in (main_bp, accounts_bp, org_bp, account_admin_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp,
-                      review_rater_bp, appraisal_bp, appraisal_out_bp, api_bp, insight_bp, public_bp, feedback_admin_bp,
-                      followup_bp, audit_bp, integrity_bp):
+                      review_rater_bp, appraisal_bp, appraisal_duty_bp, appraisal_out_bp, api_bp, insight_bp, public_bp,
+                      feedback_admin_bp, followup_bp, audit_bp, integrity_bp):
         app.register_blueprint(blueprint)
 
 
 def _subscribe_features() -> None:
     """Upper features listen to what the lower ones store (`portal/events.py`)."""
-    from portal.appraisal import periods
+    from portal.appraisal import periods, tokens
     from portal.insight import alerts
 
     alerts.subscribe()
     periods.subscribe()
+    tokens.subscribe()
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -2,6 +2,12 @@
 
 The app refuses any endpoint that lacks a declaration (fail closed), and the security suite
 walks the URL map to try each role on each endpoint.
+
+A read-only role (`portal.roles.READ_ONLY_ROLES`: the auditor) named in a declaration opens the
+page and nothing more: every request that could change something (any method but GET, HEAD and
+OPTIONS) needs another of the allowed roles, so it is refused here, in one place, with 403. Only
+the signed-in user's own account (`own_account=True`: their password, language, logging out) is
+theirs to change.
 """
 from __future__ import annotations
 
@@ -10,13 +16,21 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from portal.roles import READ_ONLY_ROLES
+
 PUBLIC = "public"
 #: Any logged-in user, whatever their roles.
 SIGNED_IN = "signed_in"
+#: Methods that only read.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def access(*allowed: str):
-    """Declare and enforce who may call a view: PUBLIC, SIGNED_IN or role names."""
+def access(*allowed: str, own_account: bool = False):
+    """Declare and enforce who may call a view: PUBLIC, SIGNED_IN or role names.
+
+    `own_account`: the view changes only the signed-in user's own account, so a read-only role
+    may post to it too.
+    """
     if not allowed:
         raise ValueError("access() needs at least one of PUBLIC, SIGNED_IN or a role")
     allowed_set = frozenset(allowed)
@@ -29,12 +43,37 @@ def access(*allowed: str):
                     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
                 if SIGNED_IN not in allowed_set and not current_user.has_role(*allowed_set):
                     abort(403)
+                if request.method not in SAFE_METHODS and not own_account and not may_change(allowed_set):
+                    abort(403)
             return view(*args, **kwargs)
 
         guarded.cermin_access = allowed_set
+        guarded.cermin_own_account = own_account
         return guarded
 
     return decorate
+
+
+def may_change(allowed: frozenset[str], roles=None) -> bool:
+    """Whether the signed-in user (or one holding `roles`) holds a role that may change things
+    through a view declared with `allowed`: one of them (any, for SIGNED_IN) that is not read-only."""
+    changing = frozenset(current_user.roles if roles is None else roles) - READ_ONLY_ROLES
+    return bool(changing) if SIGNED_IN in allowed else bool(changing & allowed)
+
+
+def refused_as_read_only(endpoint: str, method: str, roles) -> bool:
+    """Whether access() refuses a user holding `roles` this method on `endpoint` (403) because
+    every role that lets them in only reads: the rule the security suite expects."""
+    view = current_app.view_functions.get(endpoint)
+    allowed = getattr(view, "cermin_access", frozenset())
+    if method in SAFE_METHODS or getattr(view, "cermin_own_account", False) or PUBLIC in allowed:
+        return False
+    return not may_change(allowed, roles)
+
+
+def is_read_only(user) -> bool:
+    """A signed-in user whose every role only reads (pages hide their change buttons)."""
+    return bool(user.is_authenticated and user.roles and user.roles <= READ_ONLY_ROLES)
 
 
 def declared_access(endpoint: str) -> frozenset[str] | None:

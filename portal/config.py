@@ -22,6 +22,17 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _bounded_int(name: str, default: int, low: int, high: int) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}.") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be from {low} to {high}, not {value}.")
+    return value
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -60,8 +71,10 @@ def from_environment(instance_path: Path) -> dict:
         # A moving window: "10 per minute" never allows a burst of 20 across a minute boundary.
         "RATELIMIT_STRATEGY": "moving-window",
         "CERMIN_LOGIN_LIMIT": os.environ.get("CERMIN_LOGIN_LIMIT", "10 per minute"),
-        "CERMIN_LOCKOUT_ATTEMPTS": int(os.environ.get("CERMIN_LOCKOUT_ATTEMPTS", "8")),
-        "CERMIN_LOCKOUT_MINUTES": int(os.environ.get("CERMIN_LOCKOUT_MINUTES", "15")),
+        # Wrong passwords per account name and client: free attempts, then delays that double.
+        "CERMIN_LOGIN_FREE_ATTEMPTS": int(os.environ.get("CERMIN_LOGIN_FREE_ATTEMPTS", "5")),
+        "CERMIN_LOGIN_DELAY_SECONDS": int(os.environ.get("CERMIN_LOGIN_DELAY_SECONDS", "30")),
+        "CERMIN_LOGIN_MAX_DELAY_MINUTES": int(os.environ.get("CERMIN_LOGIN_MAX_DELAY_MINUTES", "15")),
         "CERMIN_PROXY_COUNT": int(os.environ.get("CERMIN_PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("CERMIN_MAX_UPLOAD_MB", "8")) * 1024 * 1024,
         # Citizen form integrity (see portal/feedback/integrity.py).
@@ -77,6 +90,8 @@ def from_environment(instance_path: Path) -> dict:
         "CERMIN_PAPER_WINDOW_DAYS": int(os.environ.get("CERMIN_PAPER_WINDOW_DAYS", "60")),
         "CERMIN_KIOSK_MIN_INTERVAL_SECONDS": int(os.environ.get("CERMIN_KIOSK_MIN_INTERVAL_SECONDS", "8")),
         "CERMIN_KIOSK_PAIRING_LIMIT": os.environ.get("CERMIN_KIOSK_PAIRING_LIMIT", "10 per minute"),
+        # How long a kiosk tablet's previous device token still works after a vote replaced it.
+        "CERMIN_KIOSK_TOKEN_GRACE_SECONDS": _bounded_int("CERMIN_KIOSK_TOKEN_GRACE_SECONDS", 300, 30, 3600),
         "CERMIN_API_LIMIT": os.environ.get("CERMIN_API_LIMIT", "120 per minute"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

@@ -58,3 +58,8 @@ burst_held = Hook("burst_held")
 #: Asked with (instansi_id): the appraisal periods' citizen windows, as (first day, last day,
 #: whether a record of the period is finalised), instansi-local dates.
 citizen_windows = Question("citizen_windows")
+#: An account was deactivated, sent with (user, actor): what the user issued dies with it (API
+#: tokens, portal/appraisal/tokens.py).
+account_deactivated = Hook("account_deactivated")
+#: An account lost a role, sent with (user, role, actor).
+account_lost_role = Hook("account_lost_role")

@@ -1,8 +1,13 @@
-"""Form base classes: WTForms' own messages in the user's language, and the empty POST form."""
+"""Form base classes: WTForms' own messages in the user's language, the empty POST form, and the
+portal's email check as a validator."""
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from portal.mail import addresses
+from portal.messages import say
 
 # WTForms ships no Indonesian catalog: its English messages are mapped to our own strings,
 # which are Indonesian at the source and translated to English in translations/.
@@ -60,3 +65,17 @@ class Form(FlaskForm):
 
 class EmptyForm(Form):
     """Carries only the CSRF token, for POST-only buttons."""
+
+
+class EmailAddress:
+    """Validator of an optional email field: the one email check of every path
+    (`portal.mail.addresses`). The field's data becomes the address as stored, or None when blank."""
+
+    def __call__(self, form, field) -> None:
+        if not (field.data or "").strip():
+            field.data = None
+            return
+        try:
+            field.data = addresses.normalise(field.data)
+        except addresses.InvalidAddress as error:
+            raise ValidationError(say(error)) from error

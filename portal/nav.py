@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.access import SIGNED_IN
+from portal.access import SIGNED_IN, is_read_only
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ ROLE_DESCRIPTIONS = {
     "hr": _l("Data organisasi, dasbor, siklus 360, periode penilaian, penggabungan, finalisasi dan ekspor."),
     "supervisor": _l("Pejabat Penilai bawahan langsung; kepala unit juga mengelola loket dan dasbor unitnya."),
     "employee": _l("Mengisi ulasan 360, membaca laporan dan catatan penilaiannya sendiri."),
-    "auditor": _l("Inspektorat: membaca log audit instansinya; tidak dapat mengubah apa pun."),
+    "auditor": _l("Inspektorat: membaca semua halaman instansinya seperti HR (dasbor, laporan, 360, penilaian, "
+                  "ekspor, organisasi, tindak lanjut, log audit); tidak dapat mengubah apa pun."),
 }
 
 
@@ -73,4 +74,5 @@ def init_app(app: Flask) -> None:
             "role_labels": role_labels,
             "role_descriptions": lambda: [(ROLE_LABELS[r], ROLE_DESCRIPTIONS[r]) for r in ROLE_LABELS],
             "current_locale": lambda: str(get_locale() or "id"),
+            "read_only": is_read_only(current_user),
         }

@@ -1,7 +1,7 @@
 """Request-wide behaviour: one transaction per request, session timeouts and security headers."""
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, request, session
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in
 
 from portal import clock
@@ -20,6 +20,10 @@ SECURITY_HEADERS = {
     ),
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+#: What a user whose password was set by someone else may open before choosing their own.
+FIRST_PASSWORD_ENDPOINTS = frozenset({"accounts.first_password", "accounts.logout", "main.switch_language", "static"})
 
 
 def rollback_request() -> None:
@@ -42,25 +46,31 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_undeclared)
 
     @user_logged_in.connect_via(app)
-    def start_session_clock(sender, user, **extra):
+    def start_session(sender, user, **extra):
         # The absolute limit counts from the login itself, not from the first page after it.
         session["started"] = session["seen"] = int(clock.timestamp())
+        session["gen"] = user.session_generation
 
     @app.before_request
-    def enforce_idle_timeout():
+    def enforce_session_limits():
+        # Without a session cookie there is no user to load: the public path makes no query here.
         if not current_user.is_authenticated:
-            return
+            return None
         now = int(clock.timestamp())
         idle = app.config["CERMIN_SESSION_IDLE_MINUTES"] * 60
         last_seen = session.get("seen", now)
         started = session.get("started", now)
         absolute = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
-        if now - last_seen > idle or now - started > absolute:
+        ended = session.get("gen") != current_user.session_generation
+        if ended or now - last_seen > idle or now - started > absolute:
             logout_user()
             session.clear()
-            return
+            return None
         session["seen"] = now
         session.setdefault("started", now)
+        if current_user.must_change_password and request.endpoint not in FIRST_PASSWORD_ENDPOINTS:
+            return redirect(url_for("accounts.first_password"))
+        return None
 
     @app.after_request
     def commit_and_harden(response):

@@ -13,9 +13,9 @@ from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
 
-from surveys import berakhlak, skm
+from surveys import berakhlak, skm, stats
 from surveys.errors import InvalidValue, InvalidWeights
-from surveys.exact import Number, round_half_up, to_fraction
+from surveys.exact import Number, largest_remainder, round_half_up, to_fraction
 from surveys.i18n import N_, Message
 
 # --- ratings and predikat -------------------------------------------------------------------
@@ -145,16 +145,23 @@ class LeftOut(str, Enum):
 
     NO_DATA = "no_data"
     TOO_FEW = "too_few"
+    #: An anonymous rater group with no answers that may be shown: how many answered is not said.
+    HIDDEN = "hidden"
 
 
 @dataclass(frozen=True)
 class ComponentEvidence:
-    """One component's score on 0..100 (None when there is none) and its response count."""
+    """One component's score on 0..100 (None when there is none) and its response count.
+
+    ``anonymous`` marks a rater group shown only above the anonymity threshold: left out, it is
+    explained without its count, which would tell how many answered in a hidden group.
+    """
 
     component: Component
     score_0_100: Fraction | None
     n: int
     min_n: int
+    anonymous: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "component", Component(self.component))
@@ -171,14 +178,16 @@ class ComponentEvidence:
 class CompositeResult:
     """The weighted score (None when no component is usable) and how it was reached.
 
-    ``weights_used`` are the weights after renormalisation (they sum to 100); ``explanations``
-    are ``(template, params)`` pairs in plain Indonesian for the employee and the Penilai.
+    ``weights_used`` are the weights after renormalisation (they sum to 100), ``weights_shown``
+    the same to two decimals by largest remainder (they sum to 100.00); ``explanations`` are
+    ``(template, params)`` pairs in plain Indonesian for the employee and the Penilai.
     """
 
     score: Fraction | None
     weights_used: dict[Component, Fraction]
     left_out: list[tuple[Component, LeftOut]] = field(default_factory=list)
     explanations: list[Message] = field(default_factory=list)
+    weights_shown: dict[Component, Decimal] = field(default_factory=dict)
 
     @property
     def score_display(self) -> Decimal | None:
@@ -225,6 +234,9 @@ MSG_NO_DATA = N_("Komponen %(component)s tidak disertakan: belum ada data.")
 MSG_TOO_FEW = N_(
     "Komponen %(component)s tidak disertakan: hanya %(n)d tanggapan, minimal %(min)d."
 )
+MSG_HIDDEN_GROUP = N_(
+    "Komponen %(component)s tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas."
+)
 MSG_NO_COMPONENT = N_(
     "Belum ada komponen dengan data yang cukup, jadi skor gabungan belum dapat dihitung."
 )
@@ -236,6 +248,8 @@ def _leave_out(
     component: Component, item: ComponentEvidence | None
 ) -> tuple[LeftOut, Message] | None:
     """Why a weighted component cannot count, with its explanation; None when it can."""
+    if item is not None and item.anonymous and (item.score_0_100 is None or item.n < item.min_n):
+        return LeftOut.HIDDEN, (MSG_HIDDEN_GROUP, {"component": component.label})
     if item is None or item.score_0_100 is None or item.n == 0:
         return LeftOut.NO_DATA, (MSG_NO_DATA, {"component": component.label})
     if item.n < item.min_n:
@@ -281,6 +295,7 @@ def composite(
 
     included_total = sum(configured[c] for c in scores)
     weights_used = {c: configured[c] / included_total * 100 for c in scores}
+    weights_shown = shown_weights(weights_used)
     score = sum((scores[c] * weights_used[c] / 100 for c in scores), Fraction(0))
     if left_out:
         explanations.append((MSG_REWEIGHTED, {}))
@@ -295,7 +310,20 @@ def composite(
             )
             for c, weight in weights_used.items()
         )
-    return CompositeResult(score, weights_used, left_out, explanations)
+    return CompositeResult(score, weights_used, left_out, explanations, weights_shown)
+
+
+def shown_weights(weights: Mapping[Component, Fraction]) -> dict[Component, Decimal]:
+    """Weights that add up to 100 as shown: two decimals by largest remainder, ties going to
+    the component listed first (citizen, atasan, rekan, bawahan, self)."""
+    ordered = [c for c in Component if c in weights]
+    return dict(zip(ordered, largest_remainder([weights[c] for c in ordered])))
+
+
+def citizen_component(ikm_shown: Number) -> Decimal:
+    """The citizen component (0–100) from the officer's IKM as shown (25–100, two decimals):
+    (IKM − 25) / 75 × 100, rounded half up to two decimals. IKM 25 is 0, 100 is 100."""
+    return round_half_up(normalise(ikm_shown, skm.SCALE_MIN * skm.CONVERSION, skm.SCALE_MAX * skm.CONVERSION), 2)
 
 
 def suggest_rating(
@@ -375,15 +403,12 @@ _SHARE_RULES: dict[OrgPredikat, tuple[tuple[Predikat, str, int], ...]] = {
 }
 
 
-def distribution_warnings(
-    org: OrgPredikat, counts: Mapping[Predikat | str, int]
-) -> list[Message]:
-    """Departures from the expected spread of employee predikat, as warnings for HR.
-
-    The detail of the rules is unconfirmed, so they never block: a departure is a warning,
-    not an error. No employees, no warnings. Invalid input (a negative count) still raises.
+def predikat_shares(counts: Mapping[Predikat | str, int]) -> dict[Predikat, Decimal]:
+    """Each predikat's share of the employees, in percent to two decimals, as shown: by the
+    largest remainder method, so the shares add up to exactly 100.00 (ties to the predikat
+    listed first). Every statement about a share (the table, the warnings and the check
+    against the pola distribusi) uses these figures. No employees: every share is 0.00.
     """
-    org = OrgPredikat(org)
     tally = dict.fromkeys(Predikat, 0)
     for key, count in counts.items():
         if count < 0:
@@ -391,36 +416,47 @@ def distribution_warnings(
         tally[Predikat(key)] += count
     total = sum(tally.values())
     if total == 0:
-        return []
+        return dict.fromkeys(Predikat, Decimal("0.00"))
+    return dict(zip(tally, largest_remainder([Fraction(count * 100, total) for count in tally.values()])))
 
-    def share(count: int) -> Fraction:
-        return Fraction(count * 100, total)
+
+def distribution_warnings(
+    org: OrgPredikat, counts: Mapping[Predikat | str, int]
+) -> list[Message]:
+    """Departures from the expected spread of employee predikat, as warnings for HR.
+
+    The detail of the rules is unconfirmed, so they never block: a departure is a warning,
+    not an error. No employees, no warnings. Invalid input (a negative count) still raises.
+    The shares are compared as shown (:func:`predikat_shares`), so a table reading 70.00%
+    never carries a warning that it is above 70%.
+    """
+    org = OrgPredikat(org)
+    shares = predikat_shares(counts)
+    tally = dict.fromkeys(Predikat, 0)
+    for key, count in counts.items():
+        tally[Predikat(key)] += count
+    total = sum(tally.values())
+    if total == 0:
+        return []
 
     base = {"org": org.label, "total": total}
     warnings: list[Message] = []
     for counted, kind, limit in _SHARE_RULES[org]:
-        count = tally[counted]
-        if (kind == "max" and share(count) > limit) or (kind == "min" and share(count) < limit):
+        count, share = tally[counted], shares[counted]
+        if (kind == "max" and share > limit) or (kind == "min" and share < limit):
             warnings.append(
                 (
                     MSG_AT_MOST if kind == "max" else MSG_AT_LEAST,
-                    {
-                        **base,
-                        "predikat": counted.label,
-                        "share": _percent(share(count)),
-                        "count": count,
-                        "limit": limit,
-                    },
+                    {**base, "predikat": counted.label, "share": share, "count": count, "limit": limit},
                 )
             )
     low = tally[Predikat.BUTUH_PERBAIKAN] + tally[Predikat.KURANG]
     if org is OrgPredikat.BAIK and low == 0:
         warnings.append((MSG_NEEDS_LOW, dict(base)))
     if org is OrgPredikat.SANGAT_KURANG:
-        if share(low) < 10:
-            warnings.append(
-                (MSG_LOW_EITHER, {**base, "share": _percent(share(low)), "count": low, "limit": 10})
-            )
+        low_share = shares[Predikat.BUTUH_PERBAIKAN] + shares[Predikat.KURANG]
+        if low_share < 10:
+            warnings.append((MSG_LOW_EITHER, {**base, "share": low_share, "count": low, "limit": 10}))
         if tally[Predikat.SANGAT_BAIK]:
             warnings.append(
                 (
@@ -467,3 +503,41 @@ def development_areas(
         values=_weakest(value_means, berakhlak.VALUE_CODES, k),
         unsur=_weakest(unsur_nrr, skm.UNSUR_CODES, k),
     )
+
+
+@dataclass(frozen=True)
+class UnsurGap:
+    """An officer unsur on which the officer is reliably below the other officers at the same
+    layanan: the officer's mean and the peers' (weighted by the officer's responses at each
+    layanan, on 1–4), their difference and the upper end of its 95% interval (under zero)."""
+
+    code: str
+    officer_mean: float
+    peers_mean: float
+    comparison: stats.Comparison
+
+
+def unsur_below_peers(per_unsur: Mapping[str, Sequence[tuple[stats.Moments, stats.Moments]]],
+                      min_n: int) -> tuple[UnsurGap, ...]:
+    """The development areas among the officer unsur: for each unsur, the officer's answers
+    against the other officers' at each layanan the officer served (one (officer, peers) pair of
+    moments per layanan), compared by :func:`surveys.stats.compare_with_peers`. An unsur counts
+    when the officer is reliably below, not under a fixed cut-off, and only when the officer has
+    at least ``min_n`` answers at the layanan compared; most below first, ties in U-order.
+    """
+    if min_n < 1:
+        raise ValueError("min_n must be >= 1")
+    unknown = set(per_unsur) - set(skm.UNSUR_CODES)
+    if unknown:
+        raise ValueError(f"unknown codes: {sorted(unknown)}")
+    gaps = []
+    for code in (c for c in skm.UNSUR_CODES if c in per_unsur):
+        parts = [(officer, peers) for officer, peers in per_unsur[code] if officer.n >= 2 and peers.n >= 2]
+        found = stats.compare_with_peers(parts)
+        if found is None or found.n < min_n or not found.reliably_below:
+            continue
+        officer_mean = sum(officer.n / found.n * float(officer.mean) for officer, _peers in parts)
+        peers_mean = sum(officer.n / found.n * float(peers.mean) for officer, peers in parts)
+        gaps.append(UnsurGap(code, officer_mean, peers_mean, found))
+    position = {code: i for i, code in enumerate(skm.UNSUR_CODES)}
+    return tuple(sorted(gaps, key=lambda gap: (gap.comparison.difference, position[gap.code])))

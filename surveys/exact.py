@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -37,3 +38,28 @@ def round_half_up(value: Number, places: int = 2) -> Decimal:
     sign = 1 if exact < 0 and magnitude else 0
     digits = tuple(int(d) for d in str(magnitude))
     return Decimal((sign, digits, -places))
+
+
+def largest_remainder(parts: Sequence[Number], total: Number = 100, places: int = 2) -> list[Decimal]:
+    """Round ``parts`` (which add up to ``total`` exactly) to ``places`` decimals so that the
+    rounded figures add up to ``total`` too: each part is rounded down, and the units still
+    missing go one each to the parts with the largest remainders, ties to the part listed first
+    (the largest remainder method, as seats are shared out in an election).
+
+    A part that is already a multiple of the unit is never changed, so weights of 40, 35 and 25
+    stay 40.00, 35.00 and 25.00; 100/3 three times gives 33.34, 33.33 and 33.33.
+    """
+    if places < 0:
+        raise ValueError("places must be >= 0")
+    exact = [to_fraction(part) for part in parts]
+    if any(part < 0 for part in exact):
+        raise ValueError("parts must not be negative")
+    if sum(exact, Fraction(0)) != to_fraction(total):
+        raise ValueError(f"parts add up to {sum(exact, Fraction(0))}, not {total}")
+    scale = 10**places
+    floors = [math.floor(part * scale) for part in exact]
+    missing = int(to_fraction(total) * scale) - sum(floors)
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] * scale - floors[i]), i))
+    for i in by_remainder[:missing]:
+        floors[i] += 1
+    return [Decimal(units).scaleb(-places) for units in floors]

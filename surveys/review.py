@@ -5,13 +5,22 @@ Anonymity rule: the superior is always attributed, so self and atasan show with 
 rekan and bawahan show only with at least ``threshold`` responses. A group under the threshold
 is left out of everything, the "others" figure included, because a hidden group's answers could
 otherwise be recovered by subtracting the visible totals from a combined figure.
+
+The rule is decided per cycle. What one rater group said about one reviewee in one cycle (a
+:class:`CycleGroup`) is the smallest unit any figure may draw on: it counts whole where it met
+its own cycle's threshold, and nowhere at all otherwise. Every figure, a cycle's report or a
+period pooling several cycles, is computed by :func:`cycles_report` from the shown units alone.
+So the difference of any two figures (period against period, period against report, "others"
+against the groups) is made of whole shown units, each of at least the threshold's responses,
+each shown on its own in its cycle's report: no subtraction isolates fewer answers than that.
+``docs/anonymity.md`` goes through the cases.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
@@ -79,6 +88,14 @@ def _visible(counts: Mapping[RaterGroup, int], threshold: int) -> set[RaterGroup
         for group, count in counts.items()
         if count >= (threshold if group in ANONYMOUS_GROUPS else 1)
     }
+
+
+def progress_shown(answered: int, threshold: int) -> int | None:
+    """How many have answered in one reviewee's rater group, as anyone but the rater may see it
+    while the cycle runs: the count at or above the threshold, else None ("fewer than the
+    threshold", which also covers none). Totals are only ever sums of shown counts, so no
+    subtraction recovers a hidden one."""
+    return answered if answered >= validate_threshold(threshold) else None
 
 
 def display(value: Fraction) -> Decimal:
@@ -172,26 +189,110 @@ def _pooled(
     return GroupScores(responses=responses, value_means=means, overall=overall)
 
 
-def _checked_totals(
-    value_totals: Mapping[RaterGroup | str, ValueTotals],
-    counts: Mapping[RaterGroup, int],
-    value_codes: Sequence[str],
-    scale_min: int,
-    scale_max: int,
-) -> dict[RaterGroup, ValueTotals]:
-    result: dict[RaterGroup, ValueTotals] = {}
-    for key, per_value in value_totals.items():
-        group = RaterGroup(key)
-        for code, (score_sum, score_count) in per_value.items():
-            if code not in value_codes:
-                raise ValueError(f"unknown value code {code!r}")
-            low, high = score_count * scale_min, score_count * scale_max
-            if score_count < 0 or not low <= score_sum <= high:
-                raise ValueError(f"impossible total {score_sum}/{score_count} for {group}, {code}")
-            if score_count and not counts[group]:
-                raise ValueError(f"scores for {group} without any response")
-        result[group] = per_value
-    return result
+@dataclass(frozen=True)
+class CycleGroup:
+    """What one rater group said about one reviewee in one cycle: its responses and, per value
+    code, the ``(sum, count)`` of its non-null scores. ``threshold`` is its cycle's.
+
+    The unit of disclosure: a figure draws on it whole when it is :attr:`shown`, else not at all.
+    """
+
+    cycle: Hashable
+    group: RaterGroup
+    threshold: int
+    responses: int
+    totals: ValueTotals = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "group", RaterGroup(self.group))
+        validate_threshold(self.threshold)
+        count = self.responses
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"response count for {self.group} must be an int >= 0, got {count!r}")
+
+    @property
+    def shown(self) -> bool:
+        """Whether it met its own cycle's threshold (attributed groups: one response)."""
+        return self.responses >= (self.threshold if self.group in ANONYMOUS_GROUPS else 1)
+
+
+def _check_block(block: CycleGroup, value_codes: Sequence[str], scale_min: int, scale_max: int) -> None:
+    for code, (score_sum, score_count) in block.totals.items():
+        if code not in value_codes:
+            raise ValueError(f"unknown value code {code!r}")
+        low, high = score_count * scale_min, score_count * scale_max
+        if score_count < 0 or not low <= score_sum <= high:
+            raise ValueError(f"impossible total {score_sum}/{score_count} for {block.group}, {code}")
+        if score_count and not block.responses:
+            raise ValueError(f"scores for {block.group} without any response")
+
+
+def shown_totals(
+    blocks: Iterable[CycleGroup],
+) -> tuple[dict[RaterGroup, dict[str, tuple[int, int]]], dict[RaterGroup, int]]:
+    """Per group, the pooled ``(sum, count)`` per value and the response count of the blocks that
+    met their own cycle's threshold; every other block is left out whole. Groups without a shown
+    block are absent."""
+    totals: dict[RaterGroup, dict[str, tuple[int, int]]] = {}
+    counts: dict[RaterGroup, int] = {}
+    for block in blocks:
+        if not block.shown:
+            continue
+        pooled = totals.setdefault(block.group, {})
+        counts[block.group] = counts.get(block.group, 0) + block.responses
+        for code, (score_sum, score_count) in block.totals.items():
+            if score_count:
+                old_sum, old_count = pooled.get(code, (0, 0))
+                pooled[code] = (old_sum + score_sum, old_count + score_count)
+    return totals, counts
+
+
+def cycles_report(
+    blocks: Iterable[CycleGroup],
+    *,
+    threshold: int | None = None,
+    value_codes: Sequence[str] = berakhlak.VALUE_CODES,
+    scale_min: int = berakhlak.SCALE_MIN,
+    scale_max: int = berakhlak.SCALE_MAX,
+) -> GroupReport:
+    """The 360 figures over any set of cycles (one cycle's report, or a period's): built from the
+    blocks that met their own cycle's threshold, pooled per group; nothing of any other block
+    reaches any figure, the pooled "others" included.
+
+    ``threshold`` is the one the report states (default: the highest of the blocks' cycles').
+    Means are exact Fractions ("others" pools the ratings of every shown non-self group, so each
+    rating weighs the same); round with :func:`display` to show them.
+    """
+    blocks = list(blocks)
+    for block in blocks:
+        _check_block(block, value_codes, scale_min, scale_max)
+    stated = max((b.threshold for b in blocks), default=MIN_THRESHOLD) if threshold is None else threshold
+    totals, counts = shown_totals(blocks)
+    groups = {
+        group: _pooled(counts[group], [totals[group]], value_codes)
+        for group in RaterGroup
+        if group in counts
+    }
+    others_groups = tuple(g for g in RaterGroup if g in counts and g is not RaterGroup.SELF)
+    others = (
+        _pooled(
+            sum(counts[g] for g in others_groups),
+            [totals[g] for g in others_groups],
+            value_codes,
+        )
+        if others_groups
+        else None
+    )
+    self_scores = groups.get(RaterGroup.SELF)
+    gaps = _gaps(self_scores, others, value_codes, Fraction(scale_max - scale_min, 3))
+    return GroupReport(
+        threshold=validate_threshold(stated),
+        groups=groups,
+        others=others,
+        others_groups=others_groups,
+        hidden=tuple(g for g in RaterGroup if g not in counts),
+        gaps=gaps,
+    )
 
 
 def group_report(
@@ -203,39 +304,16 @@ def group_report(
     scale_min: int = berakhlak.SCALE_MIN,
     scale_max: int = berakhlak.SCALE_MAX,
 ) -> GroupReport:
-    """Build the 360 report from per-group, per-value ``(sum, count)`` of non-null scores
-    (a SQL GROUP BY result) and per-group response counts.
-
-    Means are exact Fractions ("others" pools the ratings of every visible non-self group, so
-    each rating weighs the same); round with :func:`display` to show them.
-    """
+    """One cycle's 360 report from per-group, per-value ``(sum, count)`` of non-null scores
+    (a SQL GROUP BY result) and per-group response counts: :func:`cycles_report` of that cycle."""
     counts = _group_counts(responses)
-    totals = _checked_totals(value_totals, counts, value_codes, scale_min, scale_max)
-    visible = _visible(counts, validate_threshold(threshold))
-    groups = {
-        group: _pooled(counts[group], [totals.get(group, {})], value_codes)
-        for group in RaterGroup
-        if group in visible
-    }
-    others_groups = tuple(g for g in RaterGroup if g in visible and g is not RaterGroup.SELF)
-    others = (
-        _pooled(
-            sum(counts[g] for g in others_groups),
-            [totals.get(g, {}) for g in others_groups],
-            value_codes,
-        )
-        if others_groups
-        else None
-    )
-    self_scores = groups.get(RaterGroup.SELF)
-    gaps = _gaps(self_scores, others, value_codes, Fraction(scale_max - scale_min, 3))
-    return GroupReport(
-        threshold=threshold,
-        groups=groups,
-        others=others,
-        others_groups=others_groups,
-        hidden=tuple(g for g in RaterGroup if g not in visible),
-        gaps=gaps,
+    threshold = validate_threshold(threshold)
+    unknown = [key for key in value_totals if key not in counts]
+    if unknown:
+        RaterGroup(unknown[0])  # raises ValueError
+    blocks = [CycleGroup(None, group, threshold, counts[group], value_totals.get(group, {})) for group in RaterGroup]
+    return cycles_report(
+        blocks, threshold=threshold, value_codes=value_codes, scale_min=scale_min, scale_max=scale_max
     )
 
 

@@ -18,6 +18,7 @@ from surveys.errors import InvalidResponse, InvalidValue, NoResponses
 from surveys.exact import Number, round_half_up, to_fraction
 from surveys.i18n import N_
 from surveys.inputs import is_blank, parse_score
+from surveys.stats import Moments
 
 __all__ = [
     "AGE_RANGES",
@@ -28,8 +29,10 @@ __all__ = [
     "MUTU_BANDS",
     "OCCUPATIONS",
     "OPTIONAL_OFFICER_UNSUR",
+    "PRODUCT_KEYS",
     "SCALE_MAX",
     "SCALE_MIN",
+    "SQUARE_KEYS",
     "UNSUR",
     "UNSUR_BY_KODE",
     "UNSUR_CODES",
@@ -45,8 +48,10 @@ __all__ = [
     "krejcie_morgan",
     "mutu_for",
     "nrr",
+    "officer_moments",
     "round_half_up",
     "sample_adequacy",
+    "unsur_moments",
     "validate_officer_unsur",
     "validate_scores",
 ]
@@ -300,6 +305,31 @@ def compute_ikm(
 def compute_ikm_for_subset(totals: Mapping[str, int], n: int, codes: Sequence[str]) -> IkmResult:
     """An officer's score: :func:`compute_ikm` over the given unsur only (e.g. U6, U7)."""
     return compute_ikm(totals, n, codes)
+
+
+#: The keys of an officer unsur's sum of squares, and of two officer unsur's sum of products, in a
+#: totals mapping (the names of the daily rollup's columns).
+SQUARE_KEYS = {"U3": "q3", "U6": "q6", "U7": "q7"}
+PRODUCT_KEYS = {("U3", "U6"): "p36", ("U3", "U7"): "p37", ("U6", "U7"): "p67"}
+
+
+def officer_moments(totals: Mapping[str, int], n: int, codes: Sequence[str]) -> Moments:
+    """The moments (n, Σx, Σx²) of the officer score of each response on the 25–100 scale, x =
+    25 × the mean of its officer unsur, from rollup sums: the unsur sums (``"U6"``), their sums of
+    squares (``"q6"``, SQUARE_KEYS) and the sums of products of two of them (``"p67"``). The mean
+    of x is the officer's IKM; its spread gives the officer's 95% interval (surveys.stats).
+    """
+    selected = validate_officer_unsur(codes)
+    k = len(selected)
+    total = sum(totals[code] for code in selected)
+    squares = sum(totals[SQUARE_KEYS[code]] for code in selected)
+    squares += 2 * sum(totals[key] for pair, key in PRODUCT_KEYS.items() if set(pair) <= set(selected))
+    return Moments(n, Fraction(CONVERSION * total, k), Fraction(CONVERSION**2 * squares, k * k))
+
+
+def unsur_moments(totals: Mapping[str, int], n: int, code: str) -> Moments:
+    """The moments of one officer unsur's answers (1–4), from its sum and sum of squares."""
+    return Moments(n, totals[code], totals[SQUARE_KEYS[code]])
 
 
 def ikm_from_responses(responses: Iterable[Mapping[str, object]]) -> IkmResult:

@@ -97,3 +97,19 @@ def postgres_server():
     finally:
         server.stop("immediate")
         shutil.rmtree(base, ignore_errors=True)
+
+
+def scratch_database(database_url: str, folder: Path, name: str) -> str:
+    """The URL of an empty database beside the suite's own: a new PostgreSQL database `name` on the
+    same server (dropped first if it is there), or a SQLite file `name`.sqlite in `folder`."""
+    if not database_url.startswith("postgresql"):
+        return f"sqlite:///{folder / f'{name}.sqlite'}"
+    from sqlalchemy import create_engine, text
+
+    server = database_url.rsplit("/", 1)[0]
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return f"{server}/{name}"

@@ -5,7 +5,7 @@ response (or today, without one). SQLite rebuilds skm_response to add its constr
 drops its triggers: they are created again after.
 
 Revision ID: 79a904e6ff27
-Revises: b131a586fefa
+Revises: 01f15226e6a4
 Create Date: 2026-12-03 17:30:51.828667
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '79a904e6ff27'
-down_revision = 'b131a586fefa'
+down_revision = '01f15226e6a4'
 branch_labels = None
 depends_on = None
 

@@ -2,16 +2,18 @@
 reset its password, deactivate it."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import access, of_my_instansi
-from portal.accounts import services
+from portal import clock
+from portal.accounts import bulk, services
 from portal.accounts.forms import UserForm
-from portal.accounts.models import ADMIN, User
+from portal.accounts.models import ADMIN, HR, User
 from portal.extensions import db
+from portal.forms import EmptyForm
 from portal.org.forms import employee_choices
 from portal.org.models import Employee
 
@@ -65,9 +67,7 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
         services.set_roles(user, roles, actor=current_user)
         services.set_active(user, active, actor=current_user)
         if password:
-            user.password_hash = services.hash_password(password)
-            user.failed_logins, user.locked_until = 0, None
-    db.session.flush()
+            services.set_password_for(user, password, actor=current_user)
     return user
 
 
@@ -93,3 +93,20 @@ def edit_user(user_id: int):
         flash(gettext("Akun disimpan."), "success")
         return redirect(url_for("account_admin.users"))
     return render_template("org/edit.html", form=form, title=gettext("Ubah akun"), back=url_for("account_admin.users"))
+
+
+@bp.route("/organisasi/pengguna/massal", methods=["GET", "POST"])
+@access(ADMIN, HR)
+def bulk_accounts():
+    """Accounts for every active employee without one; the first passwords come back once, as a CSV."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        created = bulk.create_employee_accounts(current_user.instansi, actor=current_user)
+        if not created:
+            flash(gettext("Semua pegawai aktif sudah memiliki akun."), "info")
+            return redirect(url_for("account_admin.bulk_accounts"))
+        name = f"akun-awal-{clock.today(current_user.instansi.tz).isoformat()}.csv"
+        response = Response(bulk.accounts_csv(created), mimetype="text/csv")
+        response.headers.set("Content-Disposition", "attachment", filename=name)
+        return response
+    return render_template("accounts/bulk.html", form=form, waiting=bulk.count_without_account(current_user.instansi_id))

@@ -32,6 +32,11 @@ class ChangePasswordForm(Form):
     submit = SubmitField(_l("Ganti kata sandi"))
 
 
+class FirstPasswordForm(ChangePasswordForm):
+    current = PasswordField(_l("Kata sandi yang Anda terima"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+
+
 class LanguageForm(Form):
     locale = RadioField(
         _l("Bahasa"),

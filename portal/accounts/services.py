@@ -1,21 +1,25 @@
 """Authentication and account changes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hmac
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
-from portal import audit, clock
+from portal import audit, clock, events
+from portal.accounts import throttle
 from portal.accounts.models import ROLES, User, UserRole
+from portal.accounts.throttle import Client, ThrottlePolicy
 from portal.extensions import db
 from portal.org.models import Employee
 from surveys.errors import DomainError
 from surveys.i18n import N_
 
 _hasher = PasswordHasher()
+#: For generated first passwords only (see create_user).
+_FIRST_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 #: A hash checked when the account does not exist, so timing does not reveal valid usernames.
 _DUMMY_HASH = _hasher.hash("cermin-dummy-password")
 
@@ -48,45 +52,83 @@ def find_user(login: str) -> User | None:
         return None
     user = db.session.scalar(select(User).where(User.username == login.lower()))
     if user is None and login.replace(" ", "").isdigit():
-        user = db.session.scalar(
+        # A NIP is unique within an instansi: one held in two instansi names no single account
+        # (that employee logs in with a username).
+        holders = db.session.scalars(
             select(User).join(Employee, User.employee_id == Employee.id).where(Employee.nip == login.replace(" ", ""))
-        )
+            .limit(2)
+        ).all()
+        user = holders[0] if len(holders) == 1 else None
     return user
 
 
-@dataclass
-class LoginPolicy:
-    attempts: int
-    lock_minutes: int
+class LoginThrottled(AccountError):
+    """Too many wrong attempts from this client at this account name: wait, then try again."""
+
+    def __init__(self, wait: timedelta):
+        seconds = max(1, int(wait.total_seconds() + 0.999))
+        if seconds < 120:
+            super().__init__(N_("Terlalu banyak percobaan yang salah. Coba lagi dalam %(seconds)d detik."),
+                             {"seconds": seconds})
+        else:
+            super().__init__(N_("Terlalu banyak percobaan yang salah. Coba lagi dalam %(minutes)d menit."),
+                             {"minutes": -(-seconds // 60)})
 
 
-def authenticate(login: str, password: str, policy: LoginPolicy, now: datetime | None = None) -> User:
-    """Return the user for valid credentials, or raise AccountError with a message for the user."""
+WRONG_CREDENTIALS = N_("NIP/nama pengguna atau kata sandi salah.")
+
+
+def authenticate(login: str, password: str, client: Client, policy: ThrottlePolicy,
+                 now: datetime | None = None) -> User:
+    """Return the user for valid credentials, or raise AccountError with a message for the user.
+
+    An unknown name, an inactive account and a wrong password look alike, and all count towards
+    this client's delay, so nothing tells whether an account exists.
+    """
     now = now or clock.now()
     user = find_user(login)
+    account_key = client.account_key(login)
+    client_key = client.client_key(user.id if user else None)
+    wait = throttle.wait_left(account_key, client_key, policy, now)
+    if wait is not None:
+        raise LoginThrottled(wait)
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
-        raise AccountError(N_("NIP/nama pengguna atau kata sandi salah."))
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AccountError(
-            N_("Akun dikunci sementara karena terlalu banyak percobaan yang salah. Coba lagi dalam %(minutes)d menit."),
-            {"minutes": minutes},
-        )
+        throttle.record_failure(account_key, client_key, now)
+        raise AccountError(WRONG_CREDENTIALS)
     if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= policy.attempts:
-            user.locked_until = now + timedelta(minutes=policy.lock_minutes)
-            user.failed_logins = 0
-        db.session.flush()
-        raise AccountError(N_("NIP/nama pengguna atau kata sandi salah."))
-    user.failed_logins = 0
-    user.locked_until = None
+        if _hasher.check_needs_rehash(user.password_hash):
+            # A light hash (a first password) fails fast: take as long as any other wrong password.
+            _verify(_DUMMY_HASH, password)
+        throttle.record_failure(account_key, client_key, now)
+        raise AccountError(WRONG_CREDENTIALS)
+    throttle.forget(account_key, client_key)
     user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.session.flush()
     return user
+
+
+def complete_totp_login(user: User, code: str, client: Client, account_key: str, policy: ThrottlePolicy,
+                        now: datetime | None = None) -> None:
+    """The second step of a login: a wrong code counts like a wrong password."""
+    now = now or clock.now()
+    client_key = client.client_key(user.id)
+    wait = throttle.wait_left(account_key, client_key, policy, now)
+    if wait is not None:
+        raise LoginThrottled(wait)
+    if not use_totp_code(user, code, now):
+        throttle.record_failure(account_key, client_key, now)
+        raise AccountError(WRONG_CODE)
+    throttle.forget(account_key, client_key)
+
+
+def end_sessions(user: User) -> int:
+    """End every session of the user at once; returns the new generation, for the session that stays."""
+    user.session_generation = User.session_generation + 1
+    db.session.flush()
+    return user.session_generation
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -97,13 +139,26 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """The user's own change: it ends every other session of the account."""
     if not _verify(user.password_hash, current):
         raise AccountError(N_("Kata sandi saat ini salah."))
+    if new == current:
+        raise AccountError(N_("Kata sandi baru harus berbeda dari yang lama."))
     problem = password_problem(new, username=user.username)
     if problem:
         raise AccountError(*problem)
     user.password_hash = hash_password(new)
-    db.session.flush()
+    user.must_change_password = False
+    end_sessions(user)
+
+
+def set_password_for(user: User, password: str, *, actor) -> None:
+    """An admin sets someone's password: the user must change it at the next login, and every
+    session the account had ends (audited, without the password)."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    end_sessions(user)
+    _audit_account("accounts.user.password_reset", user, actor, None, {"must_change_password": True})
 
 
 def set_locale(user: User, locale: str | None) -> None:
@@ -114,8 +169,14 @@ def set_locale(user: User, locale: str | None) -> None:
 def create_user(
     *, instansi_id: int, username: str, password: str, roles: set[str] | frozenset[str],
     display_name: str, employee: Employee | None = None, active: bool = True, actor,
+    must_change_password: bool = True, generated: bool = False,
 ) -> User:
-    """A new account with its roles, recorded in the audit log as `actor`'s (a User or a command's name)."""
+    """A new account with its roles, recorded in the audit log as `actor`'s (a User or a command's name).
+
+    Its password was chosen by someone else, so by default the user replaces it at the first
+    login. A `generated` password (random, 79 bits) is hashed lightly: it needs no slow hash to
+    resist guessing, and thousands of accounts are made in one request.
+    """
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise AccountError(N_("Peran tidak dikenal: %(roles)s."), {"roles": ", ".join(sorted(unknown))})
@@ -123,9 +184,10 @@ def create_user(
         instansi_id=instansi_id,
         username=username.strip().lower(),
         display_name=display_name,
-        password_hash=hash_password(password),
+        password_hash=(_FIRST_PASSWORD_HASHER if generated else _hasher).hash(password),
         employee=employee,
         active=active,
+        must_change_password=must_change_password,
     )
     db.session.add(user)
     db.session.flush()
@@ -146,16 +208,23 @@ def set_roles(user: User, roles: set[str], *, actor) -> None:
         user.role_rows.append(UserRole(role=role))
         _audit_account("accounts.role.grant", user, actor, None, {"role": role})
     db.session.flush()
+    for role in sorted(set(current) - roles):
+        events.account_lost_role.send(user, role, actor)
 
 
 def set_active(user: User, active: bool, *, actor) -> None:
-    """Activate or deactivate the account (audited when it changes)."""
+    """Activate or deactivate the account (audited when it changes); deactivating ends its
+    sessions at once, and reactivating does not bring them back."""
     if user.active == active:
         return
+    if not active:
+        end_sessions(user)
     user.active = active
     db.session.flush()
     _audit_account("accounts.user.activate" if active else "accounts.user.deactivate", user, actor,
                    {"active": not active}, {"active": active})
+    if not active:
+        events.account_deactivated.send(user, actor)
 
 
 def link_employee(user: User, employee: Employee | None, *, actor) -> None:
@@ -196,6 +265,7 @@ def propose_totp(user: User) -> str:
         raise AccountError(N_("Verifikasi dua langkah tersedia untuk admin dan HR."))
     user.totp_secret = pyotp.random_base32()
     user.totp_enabled_at = None
+    user.totp_last_step = None
     db.session.flush()
     return user.totp_secret
 
@@ -206,29 +276,55 @@ def totp_uri(user: User, issuer: str) -> str:
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=issuer)
 
 
-def check_totp(user: User, code: str, now: datetime | None = None) -> bool:
+WRONG_CODE = N_("Kode verifikasi salah. Periksa jam di ponsel Anda lalu coba lagi.")
+
+
+def _totp_step(user: User, code: str, moment: datetime) -> int | None:
+    """The time step whose code this is, within one step either way (a phone clock a little off)."""
     import pyotp
 
     code = (code or "").replace(" ", "")
     if not user.totp_secret or not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(user.totp_secret)
+    current = totp.timecode(moment)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def use_totp_code(user: User, code: str, now: datetime | None = None) -> bool:
+    """Accept a valid code once: its step must be later than the last accepted one. The check and
+    the record are one conditional UPDATE, so two requests racing with one code cannot both win."""
+    step = _totp_step(user, code, now or clock.now())
+    if step is None:
         return False
-    moment = now or clock.now()
-    # One step either way allows for a phone clock a little off.
-    return pyotp.TOTP(user.totp_secret).verify(code, for_time=moment, valid_window=1)
+    result = db.session.execute(
+        update(User).where(User.id == user.id,
+                           or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    db.session.refresh(user, ["totp_last_step"])
+    return True
 
 
 def enable_totp(user: User, code: str) -> None:
+    """Confirm the proposed secret with a first code; the account's other sessions end."""
     if not user.totp_secret:
         raise AccountError(N_("Mulai pengaturan verifikasi dua langkah terlebih dahulu."))
-    if not check_totp(user, code):
-        raise AccountError(N_("Kode verifikasi salah. Periksa jam di ponsel Anda lalu coba lagi."))
+    if not use_totp_code(user, code):
+        raise AccountError(WRONG_CODE)
     user.totp_enabled_at = clock.now()
-    db.session.flush()
+    end_sessions(user)
 
 
 def disable_totp(user: User, code: str) -> None:
-    if not user.uses_totp or not check_totp(user, code):
-        raise AccountError(N_("Kode verifikasi salah. Periksa jam di ponsel Anda lalu coba lagi."))
+    """Turn the second factor off with a current code; the account's other sessions end."""
+    if not user.uses_totp or not use_totp_code(user, code):
+        raise AccountError(WRONG_CODE)
     user.totp_secret = None
     user.totp_enabled_at = None
-    db.session.flush()
+    user.totp_last_step = None
+    end_sessions(user)

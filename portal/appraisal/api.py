@@ -23,10 +23,27 @@ def _limit() -> str:
     return current_app.config.get("CERMIN_API_LIMIT", "120 per minute")
 
 
+def _presented() -> tokens.Presented | None:
+    """The request's bearer token, looked up once per request: None when the header names none.
+
+    The scheme is matched without regard to case and the token without the spaces around it, so
+    every spelling of one token is the same token.
+    """
+    if "api_presented" not in g:
+        parts = request.headers.get("Authorization", "").split(maxsplit=1)
+        token = parts[1].strip() if len(parts) == 2 and parts[0].lower() == "bearer" else ""
+        g.api_presented = tokens.presented(token) if token else None
+    return g.api_presented
+
+
 def _limit_key() -> str:
-    """Count calls per token (per address when there is none), not per shared NAT address."""
-    header = request.headers.get("Authorization", "")
-    return "token:" + tokens.token_hash(header) if header else "addr:" + (request.remote_addr or "")
+    """Count calls per known token (its id, whatever the header's spelling), and everything else,
+    a missing, malformed or unknown token included, per address: a made-up or respelt token gets no
+    allowance of its own."""
+    found = _presented()
+    if found is not None and found.row is not None:
+        return f"token:{found.row.id}"
+    return "addr:" + (request.remote_addr or "")
 
 
 def _error(status: int, error: str, detail: str, challenge: str | None = None):
@@ -53,12 +70,18 @@ def bearer_token(scope: str):
     def decorate(view):
         @wraps(view)
         def guarded(*args, **kwargs):
-            kind, _, presented = request.headers.get("Authorization", "").partition(" ")
-            if kind.lower() != "bearer" or not presented.strip():
+            found = _presented()
+            if found is None:
                 return _unauthorised(gettext("Sertakan token API: Authorization: Bearer <token>."), invalid=False)
-            row = tokens.find_active(presented.strip())
-            if row is None:
+            if found.refusal == tokens.EXPIRED:
+                return _unauthorised(gettext("Token API sudah kedaluwarsa. Minta token baru kepada admin."),
+                                     invalid=True)
+            if found.refusal == tokens.ISSUER_GONE:
+                return _unauthorised(gettext("Token API tidak berlaku lagi: akun yang menerbitkannya tidak lagi "
+                                             "aktif sebagai admin. Minta token baru kepada admin."), invalid=True)
+            if found.refusal is not None:
                 return _unauthorised(gettext("Token API tidak dikenal atau sudah dicabut."), invalid=True)
+            row = found.row
             if not tokens.has_scope(row, scope):
                 return _forbidden(gettext("Token ini tidak berhak atas %(scope)s.", scope=scope), scope)
             tokens.touch(row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -28,7 +28,7 @@ def _same(stored: object, computed: object) -> bool:
 def _json_value(value: object) -> object:
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     raise TypeError(f"cannot audit {type(value).__name__}")
 
@@ -56,6 +56,17 @@ def change(record: AppraisalRecord, action: str, user, changes: Mapping[str, obj
     after = {k: changes[k] for k in before}
     for name, value in changes.items():
         setattr(record, name, value)
+    return _entry(record, action, user, before, after, reason)
+
+
+def note(record: AppraisalRecord, action: str, user, after: Mapping[str, object],
+         reason: str | None = None) -> AuditEntry:
+    """An audit entry about the record that changes none of its fields."""
+    return _entry(record, action, user, {}, after, reason)
+
+
+def _entry(record: AppraisalRecord, action: str, user, before: Mapping[str, object], after: Mapping[str, object],
+           reason: str | None) -> AuditEntry:
     before_json, after_json = audit_values(before, after)
     entry = AuditEntry(instansi_id=record.period.instansi_id, record_id=record.id, action=action,
                        before=before_json, after=after_json, reason=reason, user_id=getattr(user, "id", None),
@@ -73,4 +84,6 @@ def audit_log(record: AppraisalRecord) -> list[AuditEntry]:
 ACTION_LABELS = {
     "merge": N_("Dihitung dari data"), "hasil_kerja": N_("Hasil kerja dinilai"), "confirm": N_("Dikonfirmasi"),
     "finalise": N_("Difinalkan"), "reopen": N_("Dibuka kembali"), "return_to_draft": N_("Dikembalikan ke draf"),
+    "reassign": N_("Pejabat Penilai dialihkan"), "objection.waive": N_("Hak keberatan dilepaskan"),
+    "objection.decide": N_("Keberatan diputuskan"), "settings.pin": N_("Tetap pada pengaturan lama"),
 }

@@ -15,7 +15,7 @@ from portal.appraisal.models import AppraisalPeriod
 from portal.appraisal.periods import period_weights, periods_of, status_counts
 from portal.cli_options import instansi_option
 from portal.extensions import db
-from portal.messages import say
+from portal.messages import say, say_template
 from portal.org.cli import pick_instansi
 from portal.org.models import Instansi
 
@@ -56,10 +56,7 @@ def merge_appraisals(period_id: int, username: str | None) -> None:
             db.session.rollback()
             raise click.ClickException(say(error))
     db.session.commit()
-    click.echo(gettext(
-        "Penggabungan selesai: %(created)d catatan baru, %(updated)d diperbarui, %(unchanged)d tidak berubah, "
-        "%(skipped)d sudah dikonfirmasi atau final (tidak diubah).", created=summary.created, updated=summary.updated,
-        unchanged=summary.unchanged, skipped=summary.skipped_non_draft))
+    click.echo(" ".join(say_template(*line) for line in summary.messages()))
 
 
 def period_json(period: AppraisalPeriod, instansi: Instansi) -> dict:

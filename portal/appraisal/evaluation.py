@@ -1,9 +1,9 @@
 """One employee's merged figures from the evidence: the citizen score, the 360 group scores,
 the composite, the suggested rating, the explanation and the development areas.
 
-The arithmetic lives in `surveys` (IKM of the officer unsur, 360 group means with the anonymity
-threshold, normalisation, the weighted composite with renormalisation, the suggested rating,
-development areas). :func:`evaluate_exact` calls it in exact Fractions; :func:`evaluate` gives
+The arithmetic lives in `surveys` (IKM of the officer unsur, 360 group means from the cycle groups
+that met their own cycle's anonymity threshold, normalisation, the weighted composite with
+renormalisation, the suggested rating, development areas). :func:`evaluate_exact` calls it in exact Fractions; :func:`evaluate` gives
 the same values in integer arithmetic, several times faster, and is what the merge runs.
 """
 from __future__ import annotations
@@ -39,7 +39,9 @@ class MergeRules:
 
     officer_unsur: tuple[str, ...]
     min_citizen_n: int
-    threshold: int
+    #: Each review cycle's anonymity threshold, by cycle id: a group's answers of a cycle count
+    #: only where they met that cycle's threshold in that cycle.
+    thresholds: dict[int, int]
     scale_min: int
     scale_max: int
     value_codes: tuple[str, ...]
@@ -61,8 +63,7 @@ class MergeRules:
         return cls(
             officer_unsur=skm.validate_officer_unsur(period.officer_unsur.split(",")),
             min_citizen_n=period.min_citizen_n,
-            # Pooled cycles keep the strictest promise made to their raters.
-            threshold=max((c.threshold for c in cycles), default=review.MIN_THRESHOLD),
+            thresholds={c.id: c.threshold for c in cycles},
             scale_min=first.scale_min if first else berakhlak.SCALE_MIN,
             scale_max=first.scale_max if first else berakhlak.SCALE_MAX,
             value_codes=tuple(codes) or berakhlak.VALUE_CODES,
@@ -105,6 +106,7 @@ MSG_GROUP = N_("Skor %(group)s dari %(n)d tanggapan: rata-rata %(mean)s pada ska
                "atau %(score)s dari 100.")
 MSG_SELF = N_("Penilaian diri sendiri: %(score)s dari 100. Ditampilkan sebagai pembanding dan tidak dihitung "
               "dalam skor gabungan.")
+#: In explanations stored before hidden groups went unmentioned (kept so that they still translate).
 MSG_HIDDEN = N_("Tanggapan %(group)s belum mencapai ambang anonimitas (%(min)d), jadi tidak ditampilkan.")
 MSG_COMPOSITE = N_("Skor gabungan %(score)s dari 100 adalah rata-rata berbobot komponen yang disertakan.")
 MSG_SUGGESTED = N_("Dengan batas Di Atas Ekspektasi %(above)s dan Sesuai Ekspektasi %(meets)s, saran penilaian "
@@ -114,13 +116,15 @@ MSG_NO_SUGGESTION = N_("Tanpa skor gabungan tidak ada saran; Pejabat Penilai men
 
 @dataclass
 class Evidence:
-    """One employee's aggregates from SQL."""
+    """One employee's aggregates from SQL: the citizen sums, and per (cycle id, rater group) the
+    360 responses and per value the (sum, count) of non-null scores, every cycle group's, those
+    under their cycle's threshold too (what may be shown is decided in the `surveys` core)."""
 
     citizen: tuple[int, dict[str, int]] | None = None
     #: The officer's citizen responses left out: (awaiting review, rejected or withdrawn).
     citizen_left_out: tuple[int, int] = (0, 0)
-    totals: dict[str, dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
-    counts: dict[str, int] = field(default_factory=dict)
+    totals: dict[tuple[int, str], dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
+    counts: dict[tuple[int, str], int] = field(default_factory=dict)
 
 
 def _jsonable(params: Mapping[str, object]) -> dict[str, object]:
@@ -152,26 +156,17 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
 
     report, own = _group_reports(rules, evidence)
     for group, component in GROUP_COMPONENT.items():
-        count = evidence.counts.get(group.value, 0)
-        shown = (own if group is review.RaterGroup.SELF else report).groups.get(group) if evidence.counts else None
-        score = None
-        min_n = rules.threshold if group in review.ANONYMOUS_GROUPS else 1
+        shown = (own if group is review.RaterGroup.SELF else report).groups.get(group)
+        score, count = None, 0
         if shown is not None and shown.overall is not None:
-            score = appraisal.normalise(shown.overall, rules.scale_min, rules.scale_max)
+            # Only what the shown cycle groups said; a group with nothing shown gets no count.
+            score, count = appraisal.normalise(shown.overall, rules.scale_min, rules.scale_max), shown.responses
             if component is Component.SELF and not weights[Component.SELF]:
                 lines.append((MSG_SELF, {"score": _shown(score)}))
             else:
                 lines.append((MSG_GROUP, {"group": group.label, "n": count, "mean": _shown(shown.overall),
                                           "min": rules.scale_min, "max": rules.scale_max, "score": _shown(score)}))
-            pieces.append(ComponentEvidence(component, score, count, min_n))
-        elif count and shown is None:
-            # Under the anonymity threshold: never computed. The composite only needs to know
-            # the group exists with too few responses, so it is passed with a placeholder score.
-            if not weights[component]:
-                lines.append((MSG_HIDDEN, {"group": group.label, "min": rules.threshold}))
-            pieces.append(ComponentEvidence(component, Fraction(0), count, min_n))
-        else:
-            pieces.append(ComponentEvidence(component, None, count, min_n))
+        pieces.append(ComponentEvidence(component, score, count, 1, anonymous=group in review.ANONYMOUS_GROUPS))
         values[f"{RECORD_PREFIX[component]}_score"], values[f"{RECORD_PREFIX[component]}_n"] = _score(score), count
 
     result = appraisal.composite(pieces, weights)
@@ -196,25 +191,28 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
     return values
 
 
-def _group_reports(rules: MergeRules, evidence: Evidence) -> tuple[review.GroupReport | None, review.GroupReport | None]:
-    """The others' report and the self report, apart: the record needs neither the self-versus-
-    others gaps (the review report shows them) nor their cost, a tenth of the merge's arithmetic."""
-    if not evidence.counts:
-        return None, None
-    self_code = review.RaterGroup.SELF.value
+def _group_reports(rules: MergeRules, evidence: Evidence) -> tuple[review.GroupReport, review.GroupReport]:
+    """The others' report and the self report over the period's cycles, apart: the record needs
+    neither the self-versus-others gaps (the review report shows them) nor their cost."""
+    blocks = []
+    for key in {**evidence.counts, **evidence.totals}:
+        cycle_id, group = key
+        if cycle_id not in rules.thresholds:
+            raise ValueError(f"360 evidence of cycle {cycle_id!r}, which is not the period's")
+        blocks.append(review.CycleGroup(cycle_id, group, rules.thresholds[cycle_id], evidence.counts.get(key, 0),
+                                        evidence.totals.get(key, {})))
     options = {"value_codes": rules.value_codes, "scale_min": rules.scale_min, "scale_max": rules.scale_max}
-    others = review.group_report({g: t for g, t in evidence.totals.items() if g != self_code},
-                                 {g: n for g, n in evidence.counts.items() if g != self_code}, rules.threshold, **options)
-    own = review.group_report({g: t for g, t in evidence.totals.items() if g == self_code},
-                              {g: n for g, n in evidence.counts.items() if g == self_code}, rules.threshold, **options)
+    self_code = review.RaterGroup.SELF
+    others = review.cycles_report([b for b in blocks if b.group is not self_code], **options)
+    own = review.cycles_report([b for b in blocks if b.group is self_code], **options)
     return others, own
 
 
-def _development(report: review.GroupReport | None, unsur_nrr: dict[str, Fraction]) -> str:
+def _development(report: review.GroupReport, unsur_nrr: dict[str, Fraction]) -> str:
     """The weakest BerAKHLAK values in others' ratings and the weakest officer unsur, as JSON:
     ``{"values": [codes], "unsur": [codes], "means": {code: mean}}``, weakest first."""
     value_means = {}
-    if report is not None and report.others is not None:
+    if report.others is not None:
         value_means = {c: m for c, m in report.others.value_means.items() if c in berakhlak.VALUE_BY_CODE}
     if not value_means and not unsur_nrr:
         return "{}"
@@ -304,7 +302,8 @@ class _Plan:
     def __init__(self, rules: MergeRules):
         self.exact = False
         try:
-            review.validate_threshold(rules.threshold)
+            for threshold in rules.thresholds.values():
+                review.validate_threshold(threshold)
             self.weights = {group: _Weights(weights) for group, weights in rules.weights.items()}
             above, meets = Fraction(rules.above), Fraction(rules.meets)
         except (DomainError, ValueError, TypeError, KeyError, ArithmeticError):
@@ -319,14 +318,26 @@ class _Plan:
                 and type(min_citizen_n) is int and min_citizen_n >= 1 and 0 <= meets < above <= 100):
             self.exact = True
             return
-        self.threshold, self.scale_min, self.scale_max, self.min_citizen_n = (
-            rules.threshold, scale_min, scale_max, min_citizen_n)
+        self.thresholds, self.scale_min, self.scale_max, self.min_citizen_n = (
+            rules.thresholds, scale_min, scale_max, min_citizen_n)
         self.unsur = unsur
         self.unsur_text = ", ".join(rules.officer_unsur)
         self.value_codes = frozenset(rules.value_codes)
         #: A shown composite (in hundredths) at or above these gets Di Atas / Sesuai Ekspektasi.
         self.above_cut, self.meets_cut = math.ceil(above * 100), math.ceil(meets * 100)
         self.suggested_params = {"above": _shown(rules.above), "meets": _shown(rules.meets)}
+
+
+def _pool_into(pooled: dict[str, list[int]], per_value: Mapping[str, Iterable[int]]) -> None:
+    """Add per-value (sum, count) pairs with a count into a pool of [sum, count] lists."""
+    for code, (score_sum, score_count) in per_value.items():
+        if score_count:
+            found = pooled.get(code)
+            if found is None:
+                pooled[code] = [score_sum, score_count]
+            else:
+                found[0] += score_sum
+                found[1] += score_count
 
 
 def evaluate(rules: MergeRules, job_group: str, evidence: Evidence) -> dict[str, object]:
@@ -345,8 +356,8 @@ def evaluate(rules: MergeRules, job_group: str, evidence: Evidence) -> dict[str,
 def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, object]:
     values: dict[str, object] = {}
     lines: list[Message] = []
-    #: component → (score as (numerator, denominator) or None, responses, minimum responses)
-    pieces: dict[Component, tuple[tuple[int, int] | None, int, int]] = {}
+    #: component → (score as (numerator, denominator) or None, responses, anonymous rater group?)
+    pieces: dict[Component, tuple[tuple[int, int] | None, int, bool]] = {}
 
     n, sums = evidence.citizen or (0, {})
     unsur_sums = None
@@ -370,66 +381,61 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
     values["citizen_score"] = None if citizen_score is None else _decimal_of(*citizen_score, 3)
     values["citizen_n"] = n
     values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
-    pieces[Component.CITIZEN] = (citizen_score, n, plan.min_citizen_n)
+    pieces[Component.CITIZEN] = (citizen_score, n, False)
 
     counts = evidence.counts
-    threshold, scale_min, scale_max = plan.threshold, plan.scale_min, plan.scale_max
+    thresholds, scale_min, scale_max = plan.thresholds, plan.scale_min, plan.scale_max
+    #: Per rater group: the responses of its cycle groups that met their cycle's threshold, and
+    #: per value the (sum, count) pooled over them (review.cycles_report; the rest is left out whole).
+    shown_counts: dict[str, int] = {}
+    pooled: dict[str, dict[str, list[int]]] = {}
+    for key, count in counts.items():
+        if type(key) is not tuple or len(key) != 2 or key[1] not in _GROUP_CODES or key[0] not in thresholds \
+                or type(count) is not int or count < 0:
+            raise _Unusual
+        cycle_id, group = key
+        if count and (group not in _ANONYMOUS_CODES or count >= thresholds[cycle_id]):
+            shown_counts[group] = shown_counts.get(group, 0) + count
+    for key, per_value in evidence.totals.items():
+        count = counts.get(key)
+        if count is None:
+            if per_value:
+                raise _Unusual
+            continue
+        for code, (score_sum, score_count) in per_value.items():
+            if (code not in plan.value_codes or type(score_sum) is not int or type(score_count) is not int
+                    or score_count < 0 or not score_count * scale_min <= score_sum <= score_count * scale_max
+                    or (score_count and not count)):
+                raise _Unusual
+        cycle_id, group = key
+        if not count or (group in _ANONYMOUS_CODES and count < thresholds[cycle_id]):
+            continue  # not shown in its own cycle: left out of everything, the pooled figures too
+        _pool_into(pooled.setdefault(group, {}), per_value)
     #: Per rater group with scores: its overall mean (the mean of its value means) as a pair.
     overall: dict[str, tuple[int, int]] = {}
-    #: Per value code: (sum, count) pooled over the visible groups other than self.
+    #: Per value code: (sum, count) pooled over the shown groups other than self.
     others: dict[str, list[int]] = {}
-    if counts:
-        for group, count in counts.items():
-            if group not in _GROUP_CODES or type(count) is not int or count < 0:
-                raise _Unusual
-        for group, per_value in evidence.totals.items():
-            if group not in _GROUP_CODES:
-                raise _Unusual
-            count = counts.get(group, 0)
-            numerator, denominator, means = 0, 1, 0
-            for code, (score_sum, score_count) in per_value.items():
-                if (code not in plan.value_codes or type(score_sum) is not int or type(score_count) is not int
-                        or score_count < 0 or not score_count * scale_min <= score_sum <= score_count * scale_max
-                        or (score_count and not count)):
-                    raise _Unusual
-                if score_count:
-                    numerator, denominator = numerator * score_count + score_sum * denominator, denominator * score_count
-                    means += 1
-            if not count or (group in _ANONYMOUS_CODES and count < threshold):
-                continue  # not shown: left out of everything, the pooled figure too
-            if means:
-                overall[group] = (numerator, denominator * means)
-            if group != _SELF_CODE:
-                for code, (score_sum, score_count) in per_value.items():
-                    if score_count:
-                        pooled = others.get(code)
-                        if pooled is None:
-                            others[code] = [score_sum, score_count]
-                        else:
-                            pooled[0] += score_sum
-                            pooled[1] += score_count
+    for group, sums in pooled.items():
+        numerator, denominator = 0, 1
+        for score_sum, score_count in sums.values():
+            numerator, denominator = numerator * score_count + score_sum * denominator, denominator * score_count
+        if sums:
+            overall[group] = (numerator, denominator * len(sums))
+        if group != _SELF_CODE:
+            _pool_into(others, sums)
 
     span = scale_max - scale_min
     for group, component, label, anonymous, score_column, n_column in _GROUPS:
-        count = counts.get(group, 0)
-        min_n = threshold if anonymous else 1
         mean = overall.get(group)
-        score = None
+        score, count = None, 0
         if mean is not None:
-            score = ((mean[0] - scale_min * mean[1]) * 100, mean[1] * span)
+            score, count = ((mean[0] - scale_min * mean[1]) * 100, mean[1] * span), shown_counts[group]
             if group == _SELF_CODE and weights.self_zero:
                 lines.append((MSG_SELF, {"score": _text_of(*score)}))
             else:
                 lines.append((MSG_GROUP, {"group": label, "n": count, "mean": _text_of(*mean), "min": scale_min,
                                           "max": scale_max, "score": _text_of(*score)}))
-            pieces[component] = (score, count, min_n)
-        elif count and count < min_n:
-            # Under the anonymity threshold: never computed, only known to be too few.
-            if weights.zero[component]:
-                lines.append((MSG_HIDDEN, {"group": label, "min": threshold}))
-            pieces[component] = ((0, 1), count, min_n)
-        else:
-            pieces[component] = (None, count, min_n)
+        pieces[component] = (score, count, anonymous)
         values[score_column] = None if score is None else _decimal_of(*score, 3)
         values[n_column] = count
 
@@ -438,8 +444,12 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
     included = []
     left_out = False
     for component, weight, label, configured in weights.weighted:
-        score, count, min_n = pieces[component]
-        if score is None or count == 0:
+        score, count, anonymous = pieces[component]
+        min_n = plan.min_citizen_n if component is Component.CITIZEN else 1
+        if anonymous and score is None:
+            left_out = True
+            lines.append((appraisal.MSG_HIDDEN_GROUP, {"component": label}))
+        elif score is None or count == 0:
             left_out = True
             lines.append((appraisal.MSG_NO_DATA, {"component": label}))
         elif count < min_n:

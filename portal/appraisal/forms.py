@@ -1,12 +1,17 @@
-"""Forms of the appraisal workflow: periods (weights per job group), confirmation, hasil kerja,
-reasons and the hasil kerja import."""
+"""Forms of the appraisal workflow: periods (weights per job group) and proposals to change
+them, confirmation, hasil kerja, reasons, the hasil kerja import, reassignment of the Pejabat
+Penilai, and the employee's objection with its explanations and decision."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.appraisal.objections import MAX_TEXT
 from portal.appraisal.workflow import MAX_REASON
 from portal.forms import Form
 from portal.org.forms import MultiCheckboxField
@@ -38,6 +43,8 @@ class PeriodForm(Form):
                                    validators=[InputRequired(), NumberRange(min=0, max=100)])
     meets_threshold = DecimalField(_l("Batas Sesuai Ekspektasi (skor gabungan ≥)"), default=60, places=2,
                                    validators=[InputRequired(), NumberRange(min=0, max=100)])
+    #: Once the settings are frozen a change is a proposal, with this reason.
+    change_reason = TextAreaField(_l("Alasan perubahan"), validators=[Optional(), Length(max=MAX_REASON)])
     submit = SubmitField(_l("Simpan periode"))
 
     def __init__(self, *args, **kwargs):
@@ -79,3 +86,36 @@ class ReasonForm(Form):
 class HasilKerjaImportForm(Form):
     file = FileField(_l("Berkas CSV atau XLSX"), validators=[FileRequired(message=_l("Pilih berkas terlebih dahulu."))])
     submit = SubmitField(_l("Impor hasil kerja"))
+
+
+class ReassignForm(Form):
+    penilai_nip = StringField(_l("NIP Pejabat Penilai baru"), validators=[DataRequired(), Length(max=30)])
+    atasan_penilai_nip = StringField(_l("NIP Atasan Pejabat Penilai (boleh kosong)"),
+                                     validators=[Optional(), Length(max=30)])
+    reason = TextAreaField(_l("Alasan pengalihan"), validators=[DataRequired(), Length(max=MAX_REASON)])
+    submit = SubmitField(_l("Alihkan"))
+
+
+class ObjectionForm(Form):
+    reason = TextAreaField(_l("Alasan keberatan"), validators=[DataRequired(), Length(max=MAX_TEXT)])
+    submit = SubmitField(_l("Ajukan keberatan"))
+
+
+class WaiveForm(Form):
+    agree = BooleanField(_l("Saya menerima penilaian ini dan melepaskan hak keberatan."),
+                         validators=[DataRequired()])
+    submit = SubmitField(_l("Lepaskan hak keberatan"))
+
+
+class ExplanationForm(Form):
+    penilai_explanation = TextAreaField(_l("Penjelasan Pejabat Penilai"),
+                                        validators=[DataRequired(), Length(max=MAX_TEXT)])
+    employee_explanation = TextAreaField(_l("Penjelasan pegawai"), validators=[DataRequired(), Length(max=MAX_TEXT)])
+    submit = SubmitField(_l("Simpan penjelasan"))
+
+
+class DecisionForm(Form):
+    rating_perilaku = RadioField(_l("Penilaian perilaku kerja"), choices=RATING_CHOICES, validators=[InputRequired()])
+    rating_hasil_kerja = RadioField(_l("Penilaian hasil kerja"), choices=RATING_CHOICES, validators=[InputRequired()])
+    reason = TextAreaField(_l("Alasan keputusan"), validators=[DataRequired(), Length(max=MAX_TEXT)])
+    submit = SubmitField(_l("Tetapkan keputusan"))

@@ -23,7 +23,8 @@ HASIL_KERJA_ALIASES = {"nip_baru": "nip", "penilaian": "rating", "rating_hasil_k
 def import_hasil_kerja(period: AppraisalPeriod, table: Table, user) -> ImportSummary:
     """Set the rating hasil kerja from a table (columns nip, rating), all or nothing.
 
-    A supervisor may only rate their own direct reports; HR may rate anyone of the period.
+    A supervisor may only rate the records they decide; HR may rate anyone of the period but
+    themself. Nobody rates their own record.
     Raises ImportRejected listing every bad row.
     """
     missing = [c for c in ("nip", "rating") if c not in table.header]
@@ -48,6 +49,9 @@ def import_hasil_kerja(period: AppraisalPeriod, table: Table, user) -> ImportSum
         seen[nip] = number
         if record is None:
             problems.append(RowProblem(number, N_("NIP %(nip)s tidak mempunyai catatan pada periode ini."), {"nip": nip}))
+            continue
+        if permissions.is_own_record(user, record):
+            problems.append(RowProblem(number, permissions.OWN_RECORD))
             continue
         if not permissions.is_hr(user) and not permissions.is_pejabat_penilai(user, record):
             problems.append(RowProblem(number, N_("%(name)s bukan pegawai yang Anda nilai."), {"name": record.employee.name}))

@@ -21,29 +21,33 @@ from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, exists, func, insert, select, update
 
 from portal import clock
+from portal.appraisal import snapshots
 from portal.appraisal.audit import AUDIT_FIELDS, audit_row, audit_values
 from portal.appraisal.errors import AppraisalError
 from portal.appraisal.evaluation import RECORD_PREFIX, Evidence, MergeRules, evaluate
-from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AuditEntry
+from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AppraisalSettingsPin, AuditEntry
+from portal.appraisal.penilai import org_chart_penilai
 from portal.extensions import db
 from portal.feedback.models import SkmDaily, SkmResponse
 from portal.org.models import Employee, Unit
 from portal.reviews.models import QuestionnaireItem, ReviewAnswer, ReviewResponse
 from surveys import skm
 from surveys.appraisal import Component
-from surveys.i18n import N_
+from surveys.i18n import N_, Message
 
-#: The fields a merge computes; a record is rewritten only when one of them changes.
-MERGED_FIELDS = (
-    "unit_id", "job_group",
+#: The fields evaluate() computes from the evidence.
+COMPUTED_FIELDS = (
     *(f"{RECORD_PREFIX[c]}_{kind}" for c in Component for kind in ("score", "n")),
     "citizen_held_n", "citizen_rejected_n",
     *(f"weight_{RECORD_PREFIX[c]}" for c in Component),
     "composite", "rating_perilaku_suggested", "explanation", "development",
 )
+#: The fields a merge writes (the unit and job group from the employee, the settings snapshot
+#: the figures were computed with); a record is rewritten only when one of them changes.
+MERGED_FIELDS = ("unit_id", "job_group", *COMPUTED_FIELDS, "settings_id")
 #: Employees merged per chunk: bounds memory whatever the size of the instansi.
 CHUNK = 1000
 
@@ -54,10 +58,24 @@ class MergeSummary:
     updated: int = 0
     unchanged: int = 0
     skipped_non_draft: int = 0
+    #: Drafts left at their settings by an approved settings change (docs/segregation.md).
+    pinned: int = 0
 
     @property
     def total(self) -> int:
-        return self.created + self.updated + self.unchanged + self.skipped_non_draft
+        return self.created + self.updated + self.unchanged + self.skipped_non_draft + self.pinned
+
+    def messages(self) -> list[Message]:
+        """What the merge did, in words for the page and the command."""
+        lines: list[Message] = [(N_(
+            "Penggabungan selesai: %(created)d catatan baru, %(updated)d diperbarui, %(unchanged)d tidak berubah, "
+            "%(skipped)d sudah dikonfirmasi atau final (tidak diubah)."), {
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "skipped": self.skipped_non_draft})]
+        if self.pinned:
+            lines.append((N_("%(pinned)d catatan draf tetap pada pengaturan lama: pegawainya mengusulkan atau "
+                             "menyetujui perubahan pengaturan."), {"pinned": self.pinned}))
+        return lines
 
 
 def citizen_query(period: AppraisalPeriod, instansi_id: int):
@@ -83,28 +101,27 @@ def citizen_left_out_query(period: AppraisalPeriod, instansi_id: int):
 
 
 def review_totals_query(cycle_ids: list[int], value_codes: Iterable[str]):
-    """Per reviewee and rater group, for each value: the sum and count of non-null scores, pooled
-    over cycles (columns sum, count per value in ``value_codes``, which must cover the cycles'
-    questionnaires). One row per group rather than per group and value: a seventh of the rows
-    for the merge to read, and the grouping follows an index, so SQLite needs no sort."""
+    """Per reviewee, cycle and rater group, for each value: the sum and count of non-null scores
+    (columns sum, count per value in ``value_codes``, which must cover the cycles'
+    questionnaires). Kept per cycle: a group's answers count only where they met their own cycle's
+    threshold, which the evaluation decides (surveys.review.cycles_report). One row per group
+    rather than per group and value: a seventh of the rows for the merge to read."""
     columns = []
     for code in value_codes:
         score = case((QuestionnaireItem.value_code == code, ReviewAnswer.score))
         columns += [func.sum(score), func.count(score)]
-    return (select(ReviewResponse.reviewee_id, ReviewResponse.rater_group, *columns)
+    keys = (ReviewResponse.reviewee_id, ReviewResponse.cycle_id, ReviewResponse.rater_group)
+    return (select(*keys, *columns)
             .join(ReviewAnswer, ReviewAnswer.response_id == ReviewResponse.id)
             .join(QuestionnaireItem, QuestionnaireItem.id == ReviewAnswer.item_id)
             .where(ReviewResponse.cycle_id.in_(cycle_ids))
-            .group_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group)
-            .order_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group))
+            .group_by(*keys).order_by(*keys))
 
 
 def review_counts_query(cycle_ids: list[int]):
-    """Per reviewee and rater group: the number of responses, pooled over cycles."""
-    return (select(ReviewResponse.reviewee_id, ReviewResponse.rater_group, func.count())
-            .where(ReviewResponse.cycle_id.in_(cycle_ids))
-            .group_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group)
-            .order_by(ReviewResponse.reviewee_id, ReviewResponse.rater_group))
+    """Per reviewee, cycle and rater group: the number of responses."""
+    keys = (ReviewResponse.reviewee_id, ReviewResponse.cycle_id, ReviewResponse.rater_group)
+    return select(*keys, func.count()).where(ReviewResponse.cycle_id.in_(cycle_ids)).group_by(*keys).order_by(*keys)
 
 
 _first = itemgetter(0)
@@ -170,6 +187,10 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
           now: datetime | None = None, workers: int | None = None) -> MergeSummary:
     """Compute or recompute the draft record of every active employee of the period's instansi.
 
+    A new record gets its Pejabat Penilai fixed from today's org chart; every record written
+    points at the snapshot of the settings it was computed with. A draft left at its settings
+    by an approved settings change (its employee proposed or approved it) is not recomputed.
+
     The evidence is aggregated in SQL (one GROUP BY per source) and streamed in employee-id
     order, CHUNK employees at a time. Only draft records are written, and only when a figure
     changed, each change with an audit entry; running it twice changes nothing.
@@ -191,7 +212,8 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
     left_out = _Stream(_streamed(citizen_left_out_query(period, period.instansi_id)))
     totals = _Stream(_streamed(review_totals_query(cycle_ids, rules.value_codes)) if cycle_ids else None)
     counts = _Stream(_streamed(review_counts_query(cycle_ids)) if cycle_ids else None)
-    writer = _ChunkWriter(period, rules, getattr(user, "id", None), now)
+    writer = _ChunkWriter(period, rules, getattr(user, "id", None), now, snapshots.current(period).id,
+                          org_chart_penilai(period.instansi_id))
     pending: deque[tuple[list, dict, Future]] = deque()
     with _evaluator(len(employees), workers) as pool:
         for start in range(0, len(employees), CHUNK):
@@ -229,20 +251,20 @@ def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple
     for employee_id, waiting, rejected in left_out:
         evidence[employee_id].citizen_left_out = (int(waiting), int(rejected))
     codes = rules.value_codes
-    for employee_id, group, *pairs in totals:
-        per_value = evidence[employee_id].totals[group]
+    for employee_id, cycle_id, group, *pairs in totals:
+        per_value = evidence[employee_id].totals[cycle_id, group]
         for code, total, count in zip(codes, pairs[::2], pairs[1::2]):
             if count:  # a value without scores has no mean: as if it had no row
                 per_value[code] = (int(total), int(count))
-    for employee_id, group, count in counts:
-        evidence[employee_id].counts[group] = int(count)
+    for employee_id, cycle_id, group, count in counts:
+        evidence[employee_id].counts[cycle_id, group] = int(count)
     return {employee_id: _merged(evaluate(rules, drafts[employee_id], found))
             for employee_id, found in evidence.items() if employee_id in drafts}
 
 
 def _merged(values: Mapping[str, object]) -> tuple[tuple, str]:
-    """An employee's computed values as the writer takes them: the MERGED_FIELDS after the unit
-    and job group, and the after JSON of the audit entry if the record is new."""
+    """An employee's computed values as the writer takes them: the COMPUTED_FIELDS, and the after
+    JSON of the audit entry if the record is new."""
     return _COMPUTED_FIELDS(values), _created_entry(values["composite"], values["rating_perilaku_suggested"])
 
 
@@ -322,8 +344,13 @@ def _report(progress: Callable[[int, int], None] | None, done: int, total: int) 
 class _ChunkWriter:
     """Compares a chunk's computed figures with its stored records and writes the differences."""
 
-    def __init__(self, period: AppraisalPeriod, rules: MergeRules, user_id: int | None, now: datetime):
+    def __init__(self, period: AppraisalPeriod, rules: MergeRules, user_id: int | None, now: datetime,
+                 settings_id: int, penilai: dict[int, tuple[int | None, int | None]]):
         self.period, self.rules, self.user_id, self.now = period, rules, user_id, now
+        #: The snapshot of the settings this merge computes with.
+        self.settings_id = settings_id
+        #: Employee id → (Pejabat Penilai, Atasan Pejabat Penilai) for the records it creates.
+        self.penilai = penilai
         self.counts: dict[str, int] = defaultdict(int)
         self.done = 0
         #: Everyone without evidence gets the same figures: computed once per job group.
@@ -338,11 +365,14 @@ class _ChunkWriter:
         return self.no_evidence[job_group]
 
     def existing(self, chunk: list) -> dict[int, tuple]:
-        """The chunk's stored records: employee id → (id, employee id, status, *MERGED_FIELDS)."""
+        """The chunk's stored records: employee id → (id, employee id, status, *MERGED_FIELDS), the
+        status of a draft left at its settings being PINNED."""
         table = AppraisalRecord.__table__
+        pinned = exists().where(AppraisalSettingsPin.record_id == table.c.id)
+        status = case((pinned, PINNED), else_=table.c.status)
         # Fetched at once: iterating the result fetches row by row, a driver call per record.
         rows = db.session.connection().execute(
-            select(table.c.id, table.c.employee_id, table.c.status, *(table.c[f] for f in MERGED_FIELDS))
+            select(table.c.id, table.c.employee_id, status, *(table.c[f] for f in MERGED_FIELDS))
             .where(table.c.period_id == self.period.id, table.c.employee_id.between(chunk[0].id, chunk[-1].id))
         ).all()
         return {row[1]: row for row in rows}
@@ -355,12 +385,12 @@ class _ChunkWriter:
         for employee_id, unit_id, job_group in chunk:
             current = existing.get(employee_id)
             if current is not None and current[2] != "draft":
-                self.counts["skipped_non_draft"] += 1
+                self.counts["pinned" if current[2] == PINNED else "skipped_non_draft"] += 1
                 continue
             computed, created = computed_by_id.get(employee_id) or self._without_evidence(job_group)
-            fresh = (unit_id, job_group, *computed)
+            fresh = (unit_id, job_group, *computed, self.settings_id)
             if current is None:
-                inserts.append((period_id, employee_id, "draft", now, *fresh))
+                inserts.append((period_id, employee_id, "draft", now, *fresh, *self.penilai.get(employee_id, _NOBODY)))
                 audits_for_new.append((employee_id, created))
                 continue
             stored = current[3:]
@@ -393,9 +423,14 @@ class _ChunkWriter:
 
 
 #: The columns of a new record, in the order write() builds its rows.
-_INSERT_FIELDS = ("period_id", "employee_id", "status", "computed_at", *MERGED_FIELDS)
-#: The merged fields that evaluate() computes (the unit and job group come from the employee).
-_COMPUTED_FIELDS = itemgetter(*MERGED_FIELDS[2:])
+_INSERT_FIELDS = ("period_id", "employee_id", "status", "computed_at", *MERGED_FIELDS, "penilai_id",
+                  "atasan_penilai_id")
+#: The merged fields that evaluate() computes, from its result.
+_COMPUTED_FIELDS = itemgetter(*COMPUTED_FIELDS)
+#: A new record's penilai when the org chart names none (the top of the chart: HR assigns one).
+_NOBODY = (None, None)
+#: What `existing` says of a draft that an approved settings change left at its settings.
+PINNED = "pinned"
 
 
 def _insert_many(table, names: tuple[str, ...], rows: list[tuple]) -> None:

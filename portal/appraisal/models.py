@@ -1,5 +1,7 @@
-"""Annual (or quarterly) appraisal: periods with their weights, one record per employee, the
-append-only audit log and read-only API tokens."""
+"""Annual (or quarterly) appraisal: periods with their weights, one record per employee with its
+fixed Pejabat Penilai and the settings it was computed with, the employee's objections
+(keberatan), proposals to change a period's settings once used, the append-only audit log and
+read-only API tokens."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -15,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,6 +27,8 @@ from portal.org.models import Employee
 from portal.reviews.models import ReviewCycle
 
 RECORD_STATUSES = ("draft", "confirmed", "finalised")
+OBJECTION_STATUSES = ("pending", "decided")
+SETTINGS_CHANGE_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 Score = Numeric(7, 3)
 Weight = Numeric(7, 3)
 
@@ -47,6 +52,9 @@ class AppraisalPeriod(db.Model):
     #: Minimum SKM responses naming the officer before the citizen component counts.
     min_citizen_n: Mapped[int] = mapped_column(Integer, nullable=False, default=10)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    #: Set by the period's first confirmation: from then on its settings change only by a
+    #: proposal of one HR user approved by another (docs/segregation.md).
+    settings_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     period_cycles: Mapped[list[AppraisalPeriodCycle]] = relationship(cascade="all, delete-orphan")
     weights: Mapped[list[WeightProfile]] = relationship(cascade="all, delete-orphan", order_by="WeightProfile.job_group")
@@ -130,6 +138,10 @@ class AppraisalRecord(db.Model):
     bawahan_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     self_score: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
     self_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: The officer's IKM (25–100, as shown) that the citizen score is computed from, and the margin
+    #: of its 95% interval (docs/statistics.md); NULL without citizen responses (or without two).
+    citizen_ikm: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
+    citizen_margin: Mapped[Decimal | None] = mapped_column(Score, nullable=True)
     #: Weights as used after renormalisation; NULL where the component was left out.
     weight_citizen: Mapped[Decimal | None] = mapped_column(Weight, nullable=True)
     weight_atasan: Mapped[Decimal | None] = mapped_column(Weight, nullable=True)
@@ -151,9 +163,33 @@ class AppraisalRecord(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The Pejabat Penilai and the Atasan Pejabat Penilai, fixed from the org chart when the merge
+    #: created the record; only HR's explicit, audited reassignment changes them.
+    penilai_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), nullable=True, index=True)
+    atasan_penilai_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"), nullable=True, index=True)
+    #: The period settings the figures were computed with (NULL: computed before they were kept).
+    settings_id: Mapped[int | None] = mapped_column(ForeignKey("appraisal_settings.id"), nullable=True)
+    #: The instansi-local day the employee was notified of the confirmation: the objection
+    #: window (keberatan, PP 30/2019 Pasal 59) counts from it.
+    notified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: When the employee waived the right to object to this confirmation.
+    objection_waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     period: Mapped[AppraisalPeriod] = relationship()
-    employee: Mapped[Employee] = relationship()
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    penilai: Mapped[Employee | None] = relationship(foreign_keys=[penilai_id])
+    atasan_penilai: Mapped[Employee | None] = relationship(foreign_keys=[atasan_penilai_id])
+    settings: Mapped[AppraisalSettings | None] = relationship()
+
+    def shown_n(self, component: str) -> int | None:
+        """A component's response count as every output shows it ("citizen", "atasan", "rekan",
+        "bawahan", "self"). A rater group's count stands only beside its score: a group hidden
+        under the anonymity threshold shows no count anywhere (records merged before that rule
+        may still hold one)."""
+        n = getattr(self, f"{component}_n")
+        if component == "citizen":
+            return n
+        return n if n and getattr(self, f"{component}_score") is not None else None
 
     __table_args__ = (
         UniqueConstraint("period_id", "employee_id"),
@@ -161,6 +197,106 @@ class AppraisalRecord(db.Model):
         CheckConstraint("job_group IN ('front_line', 'back_office')", name="job_group_known"),
         CheckConstraint("status = 'draft' OR rating_perilaku IS NOT NULL", name="confirmed_has_rating"),
         Index("ix_appraisal_record_period_unit", "period_id", "unit_id"),
+    )
+
+
+class AppraisalSettings(db.Model):
+    """A period's settings as records were computed with them: never changed, one version per
+    distinct set of settings a merge used."""
+
+    __tablename__ = "appraisal_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("appraisal_period.id", ondelete="CASCADE"), nullable=False)
+    #: 1, 2, ... within the period.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: JSON: citizen dates, cycles, officer unsur, minimum citizen n, thresholds and weights.
+    values: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("period_id", "version"), CheckConstraint("version >= 1", name="version_positive"))
+
+
+class AppraisalSettingsChange(db.Model):
+    """A change to a period's settings after they were used: proposed by one HR user and
+    approved (or rejected) by another, each with a reason."""
+
+    __tablename__ = "appraisal_settings_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("appraisal_period.id", ondelete="CASCADE"), nullable=False,
+                                           index=True)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
+    #: JSON: the proposed settings, the period's name and kind included.
+    proposed: Mapped[str] = mapped_column(Text, nullable=False)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    proposal_reason: Mapped[str] = mapped_column(Text, nullable=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    period: Mapped[AppraisalPeriod] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="status_known"),
+        # Two people: whoever approves or rejects is not the proposer (a withdrawal is theirs).
+        CheckConstraint("status IN ('pending', 'withdrawn') OR decided_by_id <> proposed_by_id",
+                        name="second_pair_of_eyes"),
+    )
+
+
+class AppraisalSettingsPin(db.Model):
+    """A record an approved settings change left at its settings: the record of the HR user who
+    proposed the change or approved it, never recomputed under the settings they changed."""
+
+    __tablename__ = "appraisal_settings_pin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("appraisal_settings_change.id", ondelete="CASCADE"),
+                                           nullable=False)
+    record_id: Mapped[int] = mapped_column(ForeignKey("appraisal_record.id"), nullable=False, index=True)
+
+    __table_args__ = (UniqueConstraint("change_id", "record_id"),)
+
+
+class AppraisalObjection(db.Model):
+    """An employee's keberatan against the confirmed result (PP 30/2019 Pasal 59), decided by the
+    Atasan Pejabat Penilai after hearing the penilai and the employee."""
+
+    __tablename__ = "appraisal_objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("appraisal_record.id"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    #: The explanations the Atasan Pejabat Penilai asked for and recorded.
+    penilai_explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    employee_explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    explained_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    explained_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The result before the decision and as decided.
+    rating_perilaku_before: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    rating_hasil_kerja_before: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    predikat_before: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    rating_perilaku_after: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    rating_hasil_kerja_after: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    predikat_after: Mapped[str | None] = mapped_column(String(30), nullable=True)
+
+    record: Mapped[AppraisalRecord] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'decided')", name="status_known"),
+        CheckConstraint("status = 'pending' OR (decided_by_id IS NOT NULL AND decision_reason IS NOT NULL "
+                        "AND predikat_after IS NOT NULL)", name="decided_complete"),
+        # One objection waits per record at a time.
+        Index("uq_appraisal_objection_pending", "record_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     )
 
 
@@ -202,6 +338,8 @@ class ApiToken(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    #: The token stops working at this instant (portal/appraisal/tokens.py: 90 days by default).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

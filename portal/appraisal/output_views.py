@@ -6,7 +6,6 @@ Who may see what is decided in permissions.py; another instansi's period or reco
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -16,8 +15,8 @@ from sqlalchemy import func, select
 
 from portal import nav
 from portal.access import SIGNED_IN, access, of_my_instansi
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
-from portal.appraisal import exports, reports, tokens
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
+from portal.appraisal import exports, reports, snapshots, tokens, window
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.appraisal.output_forms import ApiTokenForm
 from portal.appraisal.permissions import (
@@ -25,20 +24,20 @@ from portal.appraisal.permissions import (
 )
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.messages import say_template
+from portal.messages import explained
 from portal.org.models import Employee, Instansi, Unit
 from surveys.appraisal import Component
 
 bp = Blueprint("appraisal_out", __name__, url_prefix="/penilaian", template_folder="templates")
-EXPORTERS = (HR, ADMIN, SUPERVISOR)
+EXPORTERS = (HR, ADMIN, SUPERVISOR, AUDITOR)
+#: Development areas and recognition: HR's, read by the auditor too.
+PLANNERS = (HR, ADMIN, AUDITOR)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The record's fields behind each component on the sheet, in the order people read them.
 COMPONENTS = (
     (Component.CITIZEN, "citizen"), (Component.ATASAN, "atasan"), (Component.REKAN, "rekan"),
     (Component.BAWAHAN, "bawahan"), (Component.SELF, "self"),
 )
-#: A decimal figure in an explanation's parameters (stored as text, e.g. "44.44").
-_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 nav.register("appraisal_out.index", _l("Laporan penilaian"),
              _l("Ekspor CSV/XLSX, lembar penilaian cetak, area pengembangan dan apresiasi petugas."),
@@ -146,16 +145,15 @@ def _explanation(record: AppraisalRecord) -> list[str]:
     """The stored [template, params] lines in plain words, decimals written the user's way."""
     lines = []
     for template, params in reports.explanation_messages(record):
-        shown = {k: figure(Decimal(v)) if isinstance(v, str) and _DECIMAL.match(v) else v for k, v in params.items()}
         try:
-            lines.append(say_template(template, shown))
+            lines.append(explained(template, params))
         except (KeyError, TypeError, ValueError):  # a template whose parameters do not fit
             lines.append(gettext(template))
     return lines
 
 
 def _components(record: AppraisalRecord) -> list[dict]:
-    return [{"label": component.label, "score": getattr(record, f"{field}_score"), "n": getattr(record, f"{field}_n"),
+    return [{"label": component.label, "score": getattr(record, f"{field}_score"), "n": record.shown_n(field),
              "weight": getattr(record, f"weight_{field}")} for component, field in COMPONENTS]
 
 
@@ -169,14 +167,15 @@ def sheet(record_id: int):
         "appraisal/out/sheet.html", record=record, period=record.period, employee=record.employee,
         unit=db.session.get(Unit, record.unit_id), instansi=db.session.get(Instansi, record.period.instansi_id),
         components=_components(record), explanation=_explanation(record),
-        areas=reports.development_areas(record), penilai=record.employee.supervisor,
+        areas=reports.development_areas(record), penilai=record.penilai,
+        settings=snapshots.view(record.settings), objection=window.latest_objection(record),
     )
 
 
 # --- development areas ---------------------------------------------------------------------
 
 @bp.route("/<int:period_id>/pengembangan")
-@access(HR, ADMIN)
+@access(*PLANNERS)
 def development(period_id: int):
     period = _period(period_id)
     scope = _planning_scope(period)
@@ -185,7 +184,7 @@ def development(period_id: int):
 
 
 @bp.route("/<int:period_id>/pengembangan.csv")
-@access(HR, ADMIN)
+@access(*PLANNERS)
 def development_csv(period_id: int):
     scope = _planning_scope(_period(period_id))
     name = exports.file_name(scope, "csv").replace("penilaian-", "pengembangan-", 1)
@@ -199,23 +198,34 @@ def _min_n(period: AppraisalPeriod) -> int:
     return value if value is not None and value >= 1 else period.min_citizen_n
 
 
+def _min_score(period: AppraisalPeriod) -> Decimal:
+    """The minimum citizen score (0–100) from ?min_skor=, by default the period's Di Atas threshold."""
+    try:
+        value = Decimal(request.args.get("min_skor", "").replace(",", "."))
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value <= 100:
+        return Decimal(period.above_threshold)
+    return exports.two_places(value)
+
+
 @bp.route("/<int:period_id>/apresiasi")
-@access(HR, ADMIN)
+@access(*PLANNERS)
 def recognition(period_id: int):
     period = _period(period_id)
     scope = _planning_scope(period)
-    min_n = _min_n(period)
+    min_n, min_score = _min_n(period), _min_score(period)
     return render_template("appraisal/out/recognition.html", period=period, scope=scope, min_n=min_n,
-                           groups=reports.recognition(period, min_n, unit=scope.unit),
+                           min_score=min_score, groups=reports.recognition(period, min_n, min_score, unit=scope.unit),
                            units=_units_with_records(period), top=reports.TOP_PER_UNIT)
 
 
 @bp.route("/<int:period_id>/apresiasi/<int:employee_id>/sertifikat")
-@access(HR, ADMIN)
+@access(*PLANNERS)
 def certificate(period_id: int, employee_id: int):
     period = _period(period_id)
     _planning_scope(period)
-    honouree = reports.honouree(period, employee_id, _min_n(period))
+    honouree = reports.honouree(period, employee_id, _min_n(period), _min_score(period))
     if honouree is None:
         abort(404)
     head = db.session.scalar(
@@ -248,14 +258,16 @@ def api_tokens():
             if unit is None or unit.instansi_id != current_user.instansi_id:
                 abort(400)
         row, issued = tokens.issue_token(current_user.instansi_id, form.name.data, form.scopes.data, unit,
-                                         actor=current_user)
+                                         actor=current_user, days=form.days.data)
         flash(gettext("Token %(name)s dibuat. Salin sekarang: token ini hanya ditampilkan sekali.", name=row.name),
               "success")
         form = _token_form()
         form.name.data = ""
+        form.days.data = tokens.DEFAULT_DAYS
     rows = tokens.tokens_of(current_user.instansi_id)
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.instansi_id == current_user.instansi_id))}
-    return render_template("appraisal/out/api_tokens.html", form=form, issued=issued, rows=rows, units=units)
+    return render_template("appraisal/out/api_tokens.html", form=form, issued=issued, rows=rows, units=units,
+                           min_days=tokens.MIN_DAYS, max_days=tokens.MAX_DAYS, default_days=tokens.DEFAULT_DAYS)
 
 
 @bp.route("/api-token/<int:token_id>/cabut", methods=["POST"])

@@ -8,13 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.appraisal.models import RECORD_STATUSES, AppraisalPeriod, AppraisalRecord
 from portal.appraisal.periods import periods_of
+from portal.appraisal.reports import explanation_messages
 from portal.extensions import db
 from portal.org.models import Employee, Instansi, Unit
 from surveys import appraisal, berakhlak, skm
@@ -33,7 +33,9 @@ class Distribution:
     org_predikat: str
 
     def share(self, predikat: Predikat) -> Decimal:
-        return round_half_up(Fraction(self.counts[predikat] * 100, self.total), 1) if self.total else Decimal(0)
+        """The predikat's share in percent as shown everywhere (the table and the warnings):
+        two decimals, adding up to 100.00 by the largest remainder method."""
+        return appraisal.predikat_shares(self.counts)[predikat]
 
 
 def distribution(period: AppraisalPeriod, unit_id: int | None = None) -> Distribution:
@@ -54,7 +56,7 @@ def distribution(period: AppraisalPeriod, unit_id: int | None = None) -> Distrib
 def waiting(period: AppraisalPeriod, unit_id: int | None = None) -> list[AppraisalRecord]:
     """Draft records: still waiting for the Pejabat Penilai's confirmation."""
     stmt = (select(AppraisalRecord).join(Employee, Employee.id == AppraisalRecord.employee_id)
-            .options(selectinload(AppraisalRecord.employee).selectinload(Employee.supervisor))
+            .options(selectinload(AppraisalRecord.employee), selectinload(AppraisalRecord.penilai))
             .where(AppraisalRecord.period_id == period.id, AppraisalRecord.status == "draft")
             .order_by(Employee.name, Employee.id))
     if unit_id is not None:
@@ -63,7 +65,7 @@ def waiting(period: AppraisalPeriod, unit_id: int | None = None) -> list[Apprais
 
 
 def records_of(period: AppraisalPeriod, unit_id: int | None = None,
-               employee_ids: Iterable[int] | None = None) -> list[AppraisalRecord]:
+               employee_ids: Iterable[int] | None = None, penilai_id: int | None = None) -> list[AppraisalRecord]:
     stmt = (select(AppraisalRecord).join(Employee, Employee.id == AppraisalRecord.employee_id)
             .options(selectinload(AppraisalRecord.employee))
             .where(AppraisalRecord.period_id == period.id).order_by(Employee.name, Employee.id))
@@ -71,6 +73,8 @@ def records_of(period: AppraisalPeriod, unit_id: int | None = None,
         stmt = stmt.where(AppraisalRecord.unit_id == unit_id)
     if employee_ids is not None:
         stmt = stmt.where(AppraisalRecord.employee_id.in_(list(employee_ids)))
+    if penilai_id is not None:
+        stmt = stmt.where(AppraisalRecord.penilai_id == penilai_id, AppraisalRecord.employee_id != penilai_id)
     return list(db.session.scalars(stmt))
 
 
@@ -89,11 +93,11 @@ def unit_overview(period: AppraisalPeriod) -> list[dict]:
 
 
 def team_records(supervisor: Employee) -> list[tuple[AppraisalPeriod, list[AppraisalRecord]]]:
-    """The supervisor's direct reports' records, period by period (newest first)."""
-    report_ids = db.session.scalars(select(Employee.id).where(Employee.supervisor_id == supervisor.id)).all()
+    """The records this Pejabat Penilai decides (fixed on each record when the merge created it,
+    or by HR's reassignment), period by period (newest first)."""
     result = []
     for period in periods_of(supervisor.instansi_id):
-        records = records_of(period, employee_ids=report_ids) if report_ids else []
+        records = records_of(period, penilai_id=supervisor.id)
         if records:
             result.append((period, records))
     return result
@@ -108,7 +112,7 @@ def own_records(employee: Employee) -> list[AppraisalRecord]:
 
 
 def explanation_of(record: AppraisalRecord) -> list[Message]:
-    return [(template, params) for template, params in json.loads(record.explanation or "[]")]
+    return explanation_messages(record)
 
 
 def development_of(record: AppraisalRecord) -> dict[str, list[dict]]:
@@ -117,6 +121,38 @@ def development_of(record: AppraisalRecord) -> dict[str, list[dict]]:
     means = data.get("means", {})
     values = [{"code": c, "name": berakhlak.VALUE_BY_CODE[c].name, "mean": means.get(c)}
               for c in data.get("values", []) if c in berakhlak.VALUE_BY_CODE]
-    unsur = [{"code": c, "name": skm.UNSUR_BY_KODE[c].name, "mean": means.get(c)}
-             for c in data.get("unsur", []) if c in skm.UNSUR_BY_KODE]
+    peers, upper = data.get("peers", {}), data.get("upper", {})
+    unsur = [{"code": c, "name": skm.UNSUR_BY_KODE[c].name, "mean": means.get(c), "peers": peers.get(c),
+              "upper": upper.get(c)} for c in data.get("unsur", []) if c in skm.UNSUR_BY_KODE]
     return {"values": values, "unsur": unsur}
+
+
+@dataclass(frozen=True)
+class CitizenStory:
+    """The citizen component told on one scale: the officer's IKM (25–100) and mutu exactly as the
+    dashboard shows them, its 95% interval, and the 0–100 score the composite uses."""
+
+    ikm: Decimal
+    mutu: str
+    mutu_label: str
+    margin: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    score: Decimal
+    n: int
+    unsur: str
+
+
+def citizen_story(record: AppraisalRecord) -> CitizenStory | None:
+    """None for a record without citizen responses, or merged before the IKM was kept on it."""
+    if record.citizen_ikm is None or record.citizen_score is None:
+        return None
+    ikm = round_half_up(record.citizen_ikm, 2)
+    mutu, label = skm.mutu_for(ikm)
+    margin = low = high = None
+    if record.citizen_margin is not None:
+        margin = round_half_up(record.citizen_margin, 2)
+        low, high = max(ikm - margin, Decimal("25.00")), min(ikm + margin, Decimal("100.00"))
+    unsur = ", ".join(record.period.officer_unsur.split(","))
+    return CitizenStory(ikm, mutu, label, margin, low, high, round_half_up(record.citizen_score, 2), record.citizen_n,
+                        unsur)

@@ -1,5 +1,9 @@
 """Appraisal periods: what HR sets (dates, review cycles, weights per job group, thresholds,
-officer unsur), validated before it is stored, and the periods' status counts."""
+officer unsur), validated before it is stored, in the audit log, and the periods' status counts.
+
+The settings that move a score change freely while every record is a draft; from the period's
+first confirmation on they are frozen, and change only through a proposal one HR user makes
+and another approves (:mod:`portal.appraisal.settings_changes`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -11,6 +15,7 @@ from fractions import Fraction
 from sqlalchemy import func, select
 
 from portal import events
+from portal.appraisal import trail
 from portal.appraisal.errors import AppraisalError
 from portal.appraisal.models import (
     RECORD_STATUSES, AppraisalPeriod, AppraisalPeriodCycle, AppraisalRecord, WeightProfile,
@@ -141,6 +146,70 @@ def validate_period(instansi: Instansi, *, name: str, kind: str, citizen_from: d
     return PeriodSettings(name, kind, citizen_from, citizen_to, ids, checked_weights, above, meets, min_citizen_n, unsur)
 
 
+class SettingsFrozen(AppraisalError):
+    """The period's settings were used by a confirmation: a change needs two HR users."""
+
+    default_message = N_("Pengaturan periode ini sudah dipakai untuk konfirmasi, jadi tidak dapat diubah langsung. "
+                         "Ajukan perubahan dengan alasan; pengguna HR lain yang menyetujuinya.")
+
+
+def settings_json(settings: PeriodSettings) -> dict:
+    """Everything HR sets on a period, JSON-safe (for proposals and the audit log)."""
+    return {
+        "name": settings.name, "kind": settings.kind,
+        "citizen_from": settings.citizen_from.isoformat(), "citizen_to": settings.citizen_to.isoformat(),
+        "cycle_ids": list(settings.cycle_ids),
+        "weights": {group: {c.value: f"{Decimal(w).normalize():f}" for c, w in weights.items()}
+                    for group, weights in sorted(settings.weights.items())},
+        "above": f"{settings.above.normalize():f}", "meets": f"{settings.meets.normalize():f}",
+        "min_citizen_n": settings.min_citizen_n, "officer_unsur": list(settings.officer_unsur),
+    }
+
+
+def arguments_of(values: Mapping[str, object]) -> dict:
+    """:func:`settings_json`'s values as the arguments of :func:`validate_period`."""
+    return dict(
+        name=values["name"], kind=values["kind"], citizen_from=date.fromisoformat(values["citizen_from"]),
+        citizen_to=date.fromisoformat(values["citizen_to"]), cycle_ids=values["cycle_ids"],
+        weights=values["weights"], thresholds=(values["above"], values["meets"]),
+        min_citizen_n=values["min_citizen_n"], officer_unsur=values["officer_unsur"],
+    )
+
+
+def current_settings(period: AppraisalPeriod) -> PeriodSettings:
+    """The period's settings as stored."""
+    return PeriodSettings(
+        period.name, period.kind, period.citizen_from, period.citizen_to,
+        tuple(sorted(pc.cycle_id for pc in period.period_cycles)), period_weights(period),
+        Decimal(period.above_threshold), Decimal(period.meets_threshold), period.min_citizen_n,
+        tuple(period.officer_unsur.split(",")))
+
+
+#: The settings that are labels only: they change freely even once the settings are frozen.
+LABELS = ("name", "kind")
+
+
+def settings_diff(old: PeriodSettings, new: PeriodSettings) -> tuple[dict, dict]:
+    """The changed settings, before and after, JSON-safe."""
+    before, after = settings_json(old), settings_json(new)
+    keys = [k for k in before if before[k] != after[k]]
+    return {k: before[k] for k in keys}, {k: after[k] for k in keys}
+
+
+def moves_scores(old: PeriodSettings, new: PeriodSettings) -> bool:
+    return any(k not in LABELS for k in settings_diff(old, new)[0])
+
+
+def is_frozen(period: AppraisalPeriod) -> bool:
+    return period.settings_frozen_at is not None
+
+
+def apply_settings(period: AppraisalPeriod, settings: PeriodSettings) -> None:
+    """Store validated settings on the period (callers check who may, and audit)."""
+    _apply(period, settings)
+    db.session.flush()
+
+
 def _apply(period: AppraisalPeriod, settings: PeriodSettings) -> None:
     period.name, period.kind = settings.name, settings.kind
     period.citizen_from, period.citizen_to = settings.citizen_from, settings.citizen_to
@@ -167,9 +236,10 @@ def _apply(period: AppraisalPeriod, settings: PeriodSettings) -> None:
 def create_period(instansi: Instansi, name: str, kind: str, citizen_from: date, citizen_to: date,
                   cycle_ids: Iterable[int], weights: Mapping[str, Mapping[Component | str, object]],
                   thresholds: tuple[object, object] = (Decimal(80), Decimal(60)), min_citizen_n: int = 10,
-                  officer_unsur: Iterable[str] = skm.DEFAULT_OFFICER_UNSUR) -> AppraisalPeriod:
+                  officer_unsur: Iterable[str] = skm.DEFAULT_OFFICER_UNSUR, user=None) -> AppraisalPeriod:
     """A new period; ``weights`` maps each job group to the components' percent weights
-    (citizen, atasan, rekan, bawahan, self) summing to 100; ``thresholds`` is (above, meets)."""
+    (citizen, atasan, rekan, bawahan, self) summing to 100; ``thresholds`` is (above, meets).
+    ``user`` made it (None: a command or the demo)."""
     settings = validate_period(instansi, name=name, kind=kind, citizen_from=citizen_from, citizen_to=citizen_to,
                                cycle_ids=cycle_ids, weights=weights, thresholds=thresholds,
                                min_citizen_n=min_citizen_n, officer_unsur=officer_unsur)
@@ -177,21 +247,27 @@ def create_period(instansi: Instansi, name: str, kind: str, citizen_from: date, 
     _apply(period, settings)
     db.session.add(period)
     db.session.flush()
+    trail.period_event("appraisal.period.create", period, user, before=None, after=settings_json(settings))
     return period
 
 
 def update_period(period: AppraisalPeriod, name: str, kind: str, citizen_from: date, citizen_to: date,
                   cycle_ids: Iterable[int], weights: Mapping[str, Mapping[Component | str, object]],
                   thresholds: tuple[object, object] = (Decimal(80), Decimal(60)), min_citizen_n: int = 10,
-                  officer_unsur: Iterable[str] = skm.DEFAULT_OFFICER_UNSUR) -> AppraisalPeriod:
-    """Change a period's settings. Draft records follow at the next merge; confirmed and
-    finalised records keep the figures they were decided on."""
+                  officer_unsur: Iterable[str] = skm.DEFAULT_OFFICER_UNSUR, user=None) -> AppraisalPeriod:
+    """Change a period's settings, as ``user``. Draft records follow at the next merge; confirmed
+    and finalised records keep the figures they were decided on. Once the settings are frozen
+    only the name and kind change here; anything else raises :class:`SettingsFrozen`."""
     instansi = db.session.get(Instansi, period.instansi_id)
     settings = validate_period(instansi, name=name, kind=kind, citizen_from=citizen_from, citizen_to=citizen_to,
                                cycle_ids=cycle_ids, weights=weights, thresholds=thresholds,
                                min_citizen_n=min_citizen_n, officer_unsur=officer_unsur, period=period)
-    _apply(period, settings)
-    db.session.flush()
+    old = current_settings(period)
+    if is_frozen(period) and moves_scores(old, settings):
+        raise SettingsFrozen()
+    apply_settings(period, settings)
+    before, after = settings_diff(old, settings)
+    trail.period_event("appraisal.period.update", period, user, before=before, after=after)
     return period
 
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.appraisal.exports import Scope, scoped_records
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.extensions import db
 from portal.org.models import Employee, Unit
 from portal.tabular import write_csv
+from surveys.appraisal import MSG_HIDDEN_GROUP, MSG_TOO_FEW, Component
 from surveys.berakhlak import VALUE_BY_CODE, VALUE_CODES
+from surveys.exact import round_half_up
+from surveys.review import ANONYMOUS_GROUPS
 from surveys.skm import UNSUR_BY_KODE, UNSUR_CODES
 
 VALUE, UNSUR = "value", "unsur"
@@ -51,16 +55,26 @@ def _codes(items) -> list[str]:
     return codes
 
 
+#: The labels of the anonymous rater groups, as explanations store them.
+_ANONYMOUS_LABELS = frozenset(Component(group.value).label for group in ANONYMOUS_GROUPS)
+
+
 def explanation_messages(record: AppraisalRecord) -> list[tuple[str, dict]]:
-    """The record's explanation as (template, params) pairs; malformed entries are skipped."""
+    """The record's explanation as (template, params) pairs; malformed entries are skipped.
+
+    A record merged before hidden groups lost their count may say how many answered in one
+    ("hanya 2 tanggapan"); that line is shown as a merge says it now, without the count."""
     try:
         data = json.loads(record.explanation or "[]")
     except ValueError:
         return []
     if not isinstance(data, list):
         return []
-    return [(item[0], item[1] if isinstance(item[1], dict) else {}) for item in data
-            if isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)]
+    lines = [(item[0], item[1] if isinstance(item[1], dict) else {}) for item in data
+             if isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], str)]
+    return [(MSG_HIDDEN_GROUP, {"component": params["component"]})
+            if template == MSG_TOO_FEW and params.get("component") in _ANONYMOUS_LABELS else (template, params)
+            for template, params in lines]
 
 
 def development_areas(record: AppraisalRecord) -> list[Area]:
@@ -107,6 +121,12 @@ def development_csv(groups: list[AreaGroup]) -> str:
 
 
 # --- recognition ----------------------------------------------------------------------------
+#
+# Recognition ranks officers by one named figure, the citizen score (0–100) as the record shows
+# it, within each unit. An officer takes part with at least `min_n` citizen responses and a score
+# of at least `min_score` (by default the period's Di Atas Ekspektasi threshold), so a list is
+# never filled with officers who merely did less badly than others. Equal shown scores share a
+# rank and the next rank is skipped ("1, 2, 2, 4", docs/statistics.md).
 
 @dataclass(frozen=True)
 class Honouree:
@@ -115,39 +135,54 @@ class Honouree:
     employee: Employee
     unit: Unit
 
+    @property
+    def figure(self) -> Decimal:
+        """The figure the ranking uses: the citizen score as shown (two decimals)."""
+        return round_half_up(self.record.citizen_score, 2)
 
-def recognition(period: AppraisalPeriod, min_n: int, unit: Unit | None = None,
+
+def recognition(period: AppraisalPeriod, min_n: int, min_score: Decimal | None = None, unit: Unit | None = None,
                 employee_id: int | None = None) -> list[tuple[Unit, list[Honouree]]]:
     """Per unit, the officers with the best citizen score among those with at least ``min_n``
-    citizen responses: rank 1 to TOP_PER_UNIT, ties sharing a rank (and a place).
-    """
-    rank = func.rank().over(partition_by=AppraisalRecord.unit_id, order_by=AppraisalRecord.citizen_score.desc())
-    ranked = (
-        select(AppraisalRecord.id.label("record_id"), rank.label("rank"))
-        .where(AppraisalRecord.period_id == period.id, AppraisalRecord.citizen_score.is_not(None),
-               AppraisalRecord.citizen_n >= min_n)
-    )
-    if unit is not None:
-        ranked = ranked.where(AppraisalRecord.unit_id == unit.id)
-    ranked = ranked.subquery()
+    citizen responses and a shown score of at least ``min_score`` (default: the period's Di Atas
+    threshold): ranks 1 to TOP_PER_UNIT, equal shown scores sharing a rank, by unit code then rank
+    then name. ``employee_id`` keeps that employee's entry only."""
+    minimum = Decimal(period.above_threshold) if min_score is None else min_score
     query = (
-        select(ranked.c.rank, AppraisalRecord, Employee, Unit)
-        .join(AppraisalRecord, AppraisalRecord.id == ranked.c.record_id)
+        select(AppraisalRecord, Employee, Unit)
         .join(Employee, Employee.id == AppraisalRecord.employee_id)
         .join(Unit, Unit.id == AppraisalRecord.unit_id)
-        .where(ranked.c.rank <= TOP_PER_UNIT)
-        .order_by(Unit.code, ranked.c.rank, AppraisalRecord.citizen_n.desc(), Employee.name)
+        .where(AppraisalRecord.period_id == period.id, AppraisalRecord.citizen_score.is_not(None),
+               AppraisalRecord.citizen_n >= min_n)
+        .order_by(Unit.code, Employee.name, Employee.id)
     )
-    if employee_id is not None:
-        query = query.where(AppraisalRecord.employee_id == employee_id)
+    if unit is not None:
+        query = query.where(AppraisalRecord.unit_id == unit.id)
     by_unit: dict[int, tuple[Unit, list[Honouree]]] = {}
-    for position, record, employee, record_unit in db.session.execute(query):
-        by_unit.setdefault(record_unit.id, (record_unit, []))[1].append(Honouree(position, record, employee, record_unit))
-    return list(by_unit.values())
+    for record, employee, record_unit in db.session.execute(query):
+        if round_half_up(record.citizen_score, 2) >= minimum:
+            by_unit.setdefault(record_unit.id, (record_unit, []))[1].append(Honouree(0, record, employee, record_unit))
+    result = []
+    for record_unit, candidates in by_unit.values():
+        candidates.sort(key=lambda h: -h.figure)  # stable: equal figures stay in name order
+        ranks = competition_ranks([h.figure for h in candidates])
+        ranked = [Honouree(rank, h.record, h.employee, h.unit) for rank, h in zip(ranks, candidates)
+                  if rank <= TOP_PER_UNIT and (employee_id is None or h.employee.id == employee_id)]
+        if ranked:
+            result.append((record_unit, ranked))
+    return result
 
 
-def honouree(period: AppraisalPeriod, employee_id: int, min_n: int) -> Honouree | None:
+def competition_ranks(figures: list[Decimal]) -> list[int]:
+    """Ranks of figures sorted best first: equal figures share a rank, the next is skipped (1, 2, 2, 4)."""
+    ranks: list[int] = []
+    for position, value in enumerate(figures, start=1):
+        ranks.append(ranks[-1] if ranks and figures[position - 2] == value else position)
+    return ranks
+
+
+def honouree(period: AppraisalPeriod, employee_id: int, min_n: int, min_score: Decimal | None = None) -> Honouree | None:
     """The employee's place in their unit's recognition list, or None when they are not on it."""
-    for _unit, honourees in recognition(period, min_n, employee_id=employee_id):
+    for _unit, honourees in recognition(period, min_n, min_score, employee_id=employee_id):
         return honourees[0]
     return None

@@ -7,30 +7,32 @@ any record a user may not see, is 404.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_decimal, gettext, lazy_gettext as _l
+from flask_babel import format_datetime, format_decimal, gettext, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import clock, nav
 from portal.access import access, of_my_instansi
-from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR, User
-from portal.appraisal import audit, overview, permissions, workflow
+from portal.accounts.models import ADMIN, AUDITOR, EMPLOYEE, HR, SUPERVISOR, User
+from portal.appraisal import (
+    audit, objections, overview, permissions, settings_changes, snapshots, window, workflow,
+)
 # Aliased: the views `periods`, `merge` and `hasil_kerja` have the modules' names.
 from portal.appraisal import hasil_kerja as hasil_kerja_import, merge as merging, periods as appraisal_periods
 from portal.appraisal.errors import AppraisalError, TransitionRefused
 from portal.appraisal.forms import (
-    WEIGHT_COMPONENTS, ConfirmForm, HasilKerjaForm, HasilKerjaImportForm, PeriodForm, ReasonForm,
+    WEIGHT_COMPONENTS, ConfirmForm, HasilKerjaForm, HasilKerjaImportForm, ObjectionForm, PeriodForm, ReasonForm,
+    WaiveForm,
 )
-from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
+from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AppraisalSettings, AppraisalSettingsChange
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.messages import say, say_template
-from portal.org.models import JOB_GROUPS, Unit
+from portal.messages import DECIMAL_TEXT, explained, say, say_template
+from portal.org.models import JOB_GROUPS, Employee, Unit
 from portal.org.services import ImportRejected
 from portal.reviews.models import ReviewCycle
 from portal.tabular import TableError, read_table
@@ -40,7 +42,9 @@ from surveys.appraisal import Predikat, Rating
 
 bp = Blueprint("appraisal", __name__, url_prefix="/penilaian", template_folder="templates")
 MANAGERS = (HR, ADMIN)
-EVERYONE = (HR, ADMIN, SUPERVISOR, EMPLOYEE)
+#: Who reads HR's pages: HR, admins and the auditor (who changes nothing: portal/access.py).
+READERS = (*MANAGERS, AUDITOR)
+EVERYONE = (HR, ADMIN, SUPERVISOR, EMPLOYEE, AUDITOR)
 RATERS = (HR, ADMIN, SUPERVISOR)
 #: How many waiting records the period page lists before saying "and N more".
 WAITING_SHOWN = 200
@@ -60,8 +64,10 @@ FIELD_LABELS = {
     "unit_id": _l("Unit kerja"), "job_group": _l("Kelompok jabatan"),
     "confirmed_by_id": _l("Dikonfirmasi oleh"), "confirmed_at": _l("Waktu konfirmasi"),
     "finalised_by_id": _l("Difinalkan oleh"), "finalised_at": _l("Waktu finalisasi"),
+    "penilai_id": _l("Pejabat Penilai"), "atasan_penilai_id": _l("Atasan Pejabat Penilai"),
+    "settings_id": _l("Pengaturan yang dipakai"), "notified_on": _l("Pegawai diberi tahu"),
+    "objection_waived_at": _l("Hak keberatan dilepaskan"), "settings_change": _l("Perubahan pengaturan"),
 }
-_NUMBER = re.compile(r"^-?\d+\.\d+$")
 
 nav.register("appraisal.index", _l("Penilaian kinerja"),
              _l("Periode penilaian, skor gabungan, konfirmasi Pejabat Penilai dan finalisasi."), *EVERYONE, order=70)
@@ -79,9 +85,7 @@ def appraisal_figure(value: Decimal | None) -> str:
 
 def explain(template: str, params: dict) -> str:
     """One line of a stored explanation, its decimals written the way the user reads numbers."""
-    shown = {k: appraisal_figure(Decimal(v)) if isinstance(v, Decimal) or (isinstance(v, str) and _NUMBER.match(v))
-             else v for k, v in params.items()}
-    return say_template(template, shown)
+    return explained(template, params)
 
 
 def _label(value: str | None) -> str:
@@ -94,6 +98,7 @@ def appraisal_helpers():
         "appraisal_status": lambda status: gettext(workflow.STATUS_LABELS.get(status, status)),
         "appraisal_kind": lambda kind: gettext(appraisal_periods.KIND_LABELS.get(kind, kind)),
         "appraisal_label": _label,
+        "citizen_story": overview.citizen_story,
     }
 
 
@@ -106,6 +111,13 @@ def _period(period_id: int) -> AppraisalPeriod:
 def _managed_period(period_id: int) -> AppraisalPeriod:
     period = _period(period_id)
     if not permissions.can_manage_period(current_user, period):
+        abort(404)
+    return period
+
+
+def _readable_period(period_id: int) -> AppraisalPeriod:
+    period = _period(period_id)
+    if not permissions.can_read_period(current_user, period):
         abort(404)
     return period
 
@@ -136,7 +148,7 @@ def _attach(form, error: AppraisalError, fallback: str | None = None) -> None:
 @bp.route("/")
 @access(*EVERYONE)
 def index():
-    if permissions.is_hr(current_user):
+    if permissions.reads_instansi(current_user):
         return redirect(url_for("appraisal.periods"))
     if current_user.has_role(SUPERVISOR) and current_user.employee is not None:
         return redirect(url_for("appraisal.team"))
@@ -146,7 +158,7 @@ def index():
 # --- periods (HR) ---------------------------------------------------------------------------------
 
 @bp.route("/periode")
-@access(*MANAGERS)
+@access(*READERS)
 def periods():
     rows = [(period, appraisal_periods.status_counts(period))
             for period in appraisal_periods.periods_of(current_user.instansi_id)]
@@ -176,7 +188,9 @@ def _period_form(period: AppraisalPeriod | None = None) -> PeriodForm:
     return form
 
 
-def _save_period(form: PeriodForm, period: AppraisalPeriod | None) -> AppraisalPeriod | None:
+def _save_period(form: PeriodForm, period: AppraisalPeriod | None) -> AppraisalPeriod | AppraisalSettingsChange | None:
+    """Create or update the period; once its settings are frozen a change that moves scores
+    becomes a proposal (returned) for another HR user to approve."""
     arguments = dict(
         name=form.name.data, kind=form.kind.data, citizen_from=form.citizen_from.data,
         citizen_to=form.citizen_to.data, cycle_ids=form.cycle_ids.data or [], weights=form.weights(),
@@ -185,14 +199,17 @@ def _save_period(form: PeriodForm, period: AppraisalPeriod | None) -> AppraisalP
     )
     try:
         if period is None:
-            return appraisal_periods.create_period(current_user.instansi, **arguments)
-        return appraisal_periods.update_period(period, **arguments)
+            return appraisal_periods.create_period(current_user.instansi, user=current_user, **arguments)
+        try:
+            return appraisal_periods.update_period(period, user=current_user, **arguments)
+        except appraisal_periods.SettingsFrozen:  # raised before anything was written
+            return settings_changes.propose(period, current_user, form.change_reason.data, **arguments)
     except AppraisalError as error:
         rollback_request()
         if error.field and error.field.startswith("weights_"):
             form.weight_errors = {error.field[len("weights_"):]: say(error)}
         else:
-            _attach(form, error, fallback={"above": "above_threshold"}.get(error.field or ""))
+            _attach(form, error, fallback={"above": "above_threshold", "reason": "change_reason"}.get(error.field or ""))
         return None
 
 
@@ -207,7 +224,8 @@ def new_period():
                   "success")
             return redirect(url_for("appraisal.period", period_id=period.id))
     return render_template("appraisal/period_form.html", form=form, period=None, job_groups=JOB_GROUPS,
-                           components=WEIGHT_COMPONENTS, group_labels=appraisal_periods.JOB_GROUP_LABELS)
+                           components=WEIGHT_COMPONENTS, group_labels=appraisal_periods.JOB_GROUP_LABELS,
+                           frozen=False, pending=None)
 
 
 @bp.route("/periode/<int:period_id>/ubah", methods=["GET", "POST"])
@@ -215,17 +233,25 @@ def new_period():
 def edit_period(period_id: int):
     period = _managed_period(period_id)
     form = _period_form(period)
-    if form.validate_on_submit() and _save_period(form, period) is not None:
-        flash(gettext("Periode disimpan. Catatan draf mengikuti pengaturan baru saat digabungkan lagi."), "success")
-        return redirect(url_for("appraisal.period", period_id=period.id))
+    if form.validate_on_submit():
+        saved = _save_period(form, period)
+        if isinstance(saved, AppraisalSettingsChange):
+            flash(gettext("Pengaturan periode ini sudah dipakai, jadi perubahan Anda menjadi usulan. Pengguna HR lain "
+                          "perlu menyetujuinya."), "success")
+            return redirect(url_for("appraisal_duty.settings_changes_page", period_id=period.id))
+        if saved is not None:
+            flash(gettext("Periode disimpan. Catatan draf mengikuti pengaturan baru saat digabungkan lagi."), "success")
+            return redirect(url_for("appraisal.period", period_id=period.id))
     return render_template("appraisal/period_form.html", form=form, period=period, job_groups=JOB_GROUPS,
-                           components=WEIGHT_COMPONENTS, group_labels=appraisal_periods.JOB_GROUP_LABELS)
+                           components=WEIGHT_COMPONENTS, group_labels=appraisal_periods.JOB_GROUP_LABELS,
+                           frozen=appraisal_periods.is_frozen(period),
+                           pending=settings_changes.pending_change(period))
 
 
 @bp.route("/periode/<int:period_id>")
-@access(*MANAGERS)
+@access(*READERS)
 def period(period_id: int):
-    period = _managed_period(period_id)
+    period = _readable_period(period_id)
     waiting = overview.waiting(period)
     return render_template(
         "appraisal/period.html", period=period, counts=appraisal_periods.status_counts(period),
@@ -233,6 +259,8 @@ def period(period_id: int):
         waiting=waiting[:WAITING_SHOWN], waiting_total=len(waiting), weights=appraisal_periods.period_weights(period),
         job_groups=JOB_GROUPS, components=WEIGHT_COMPONENTS, group_labels=appraisal_periods.JOB_GROUP_LABELS,
         predikats=list(Predikat), form=EmptyForm(), explain=explain,
+        frozen=appraisal_periods.is_frozen(period), pending_change=settings_changes.pending_change(period),
+        pending_objections=objections.pending_in(period),
     )
 
 
@@ -248,17 +276,14 @@ def merge(period_id: int):
         rollback_request()
         flash(say(error), "error")
     else:
-        flash(gettext(
-            "Penggabungan selesai: %(created)d catatan baru, %(updated)d diperbarui, %(unchanged)d tidak berubah, "
-            "%(skipped)d sudah dikonfirmasi atau final (tidak diubah).", created=summary.created,
-            updated=summary.updated, unchanged=summary.unchanged, skipped=summary.skipped_non_draft), "success")
+        flash(" ".join(say_template(*line) for line in summary.messages()), "success")
     return redirect(url_for("appraisal.period", period_id=period.id))
 
 
 @bp.route("/periode/<int:period_id>/unit/<int:unit_id>")
-@access(*MANAGERS)
+@access(*READERS)
 def unit(period_id: int, unit_id: int):
-    period = _managed_period(period_id)
+    period = _readable_period(period_id)
     unit = _unit(unit_id)
     records = overview.records_of(period, unit_id=unit.id)
     return render_template("appraisal/unit.html", period=period, unit=unit, records=records,
@@ -274,16 +299,28 @@ def finalise_unit(period_id: int, unit_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        count = workflow.finalise_unit(period, unit.id, current_user)
+        done = workflow.finalise_unit(period, unit.id, current_user)
     except AppraisalError as error:
         rollback_request()
         flash(say(error), "error")
     else:
-        flash(gettext("%(count)d catatan di %(unit)s difinalkan.", count=count, unit=unit.name), "success")
+        flash(gettext("%(count)d catatan di %(unit)s difinalkan.", count=done.finalised, unit=unit.name), "success")
+        if done.left:
+            flash(ngettext(
+                "%(num)d catatan belum dapat Anda finalkan: masa keberatan pegawai masih berjalan, ada keberatan yang "
+                "menunggu, atau catatan itu milik Anda atau Anda yang mengonfirmasinya. Lihat setiap catatan.",
+                "%(num)d catatan belum dapat Anda finalkan: masa keberatan pegawai masih berjalan, ada keberatan yang "
+                "menunggu, atau catatan itu milik Anda atau Anda yang mengonfirmasinya. Lihat setiap catatan.",
+                done.left), "info")
     return redirect(url_for("appraisal.unit", period_id=period.id, unit_id=unit.id))
 
 
 # --- one record -----------------------------------------------------------------------------------
+
+#: An anonymous group's count stands only beside its score (AppraisalRecord.shown_n); entries logged
+#: before that rule may hold a hidden group's, so the history leaves these counts out.
+_UNSHOWN_COUNTS = frozenset({"rekan_n", "bawahan_n"})
+
 
 def _audit_rows(record: AppraisalRecord) -> list[dict]:
     """The audit log as people read it: labelled fields, names for user ids, local times."""
@@ -293,13 +330,17 @@ def _audit_rows(record: AppraisalRecord) -> list[dict]:
         for side in (entry.before, entry.after):
             user_ids |= {v for k, v in json.loads(side or "{}").items() if k.endswith("_by_id") and v}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    people = _people_in(entries)
     order = {key: i for i, key in enumerate(FIELD_LABELS)}
     rows = []
     for entry in entries:
         before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")
         changes = []
         for key in sorted(set(before) | set(after), key=lambda k: order.get(k, len(order))):
-            old, new = _audit_value(key, before.get(key), users), _audit_value(key, after.get(key), users)
+            if key in _UNSHOWN_COUNTS:
+                continue
+            old, new = (_audit_value(key, before.get(key), users, people),
+                        _audit_value(key, after.get(key), users, people))
             if old != new:
                 changes.append((str(FIELD_LABELS.get(key, key)), old, new))
         rows.append({"entry": entry, "user": users.get(entry.user_id),
@@ -308,13 +349,37 @@ def _audit_rows(record: AppraisalRecord) -> list[dict]:
 
 
 _WORDS = frozenset({r.value for r in Rating} | {p.value for p in Predikat})
+#: Audited fields that hold an employee's id, and one that holds a settings snapshot's.
+_PEOPLE = ("penilai_id", "atasan_penilai_id")
 
 
-def _audit_value(key: str, value, users: dict) -> str:
+def _people_in(entries) -> dict:
+    """Employee id → employee, and settings snapshot id → version, for the audited ids."""
+    employee_ids, settings_ids = set(), set()
+    for entry in entries:
+        for side in (entry.before, entry.after):
+            values = json.loads(side or "{}")
+            employee_ids |= {values[k] for k in _PEOPLE if values.get(k)}
+            if values.get("settings_id"):
+                settings_ids.add(values["settings_id"])
+    found: dict = {("employee", e.id): e for e in db.session.scalars(
+        select(Employee).where(Employee.id.in_(employee_ids)))} if employee_ids else {}
+    found.update({("settings", s.id): s for s in db.session.scalars(
+        select(AppraisalSettings).where(AppraisalSettings.id.in_(settings_ids)))} if settings_ids else {})
+    return found
+
+
+def _audit_value(key: str, value, users: dict, people: dict) -> str:
     if value is None or value == "" or value == {}:
         return "—"
     if key.endswith("_by_id"):
         return users[value].display_name if value in users else str(value)
+    if key in _PEOPLE:
+        person = people.get(("employee", value))
+        return f"{person.name} ({person.nip})" if person else str(value)
+    if key == "settings_id":
+        snapshot = people.get(("settings", value))
+        return gettext("versi %(version)d", version=snapshot.version) if snapshot else str(value)
     if key.endswith("_at") and isinstance(value, str):
         return format_datetime(datetime.fromisoformat(value), "d MMM yyyy HH.mm")
     if key == "development" and isinstance(value, dict):
@@ -326,14 +391,18 @@ def _audit_value(key: str, value, users: dict) -> str:
         return gettext(appraisal_periods.JOB_GROUP_LABELS.get(value, value))
     if isinstance(value, str) and value in _WORDS:
         return gettext(value)
-    if isinstance(value, str) and _NUMBER.match(value):
+    if isinstance(value, str) and DECIMAL_TEXT.match(value):
         return format_decimal(Decimal(value), "#,##0.###")
     return str(value)
 
 
 def _render_record(record: AppraisalRecord, *, confirm_form=None, hasil_form=None, reopen_form=None,
-                   draft_form=None, status: int = 200):
+                   draft_form=None, objection_form=None, waive_form=None, status: int = 200):
     user = current_user
+    can_object = permissions.can_object(user, record)
+    if can_object:
+        objection_form = objection_form or ObjectionForm(formdata=None, prefix="objection")
+        waive_form = waive_form or WaiveForm(formdata=None, prefix="waive")
     can_confirm = permissions.can_confirm(user, record)
     if confirm_form is None and can_confirm:
         confirm_form = ConfirmForm(formdata=None, rating_perilaku=record.rating_perilaku_suggested,
@@ -356,7 +425,18 @@ def _render_record(record: AppraisalRecord, *, confirm_form=None, hasil_form=Non
         is_own=user.employee is not None and user.employee.id == record.employee_id,
         form=EmptyForm(), users={u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
             [i for i in (record.confirmed_by_id, record.finalised_by_id) if i])))},
+        settings=snapshots.view(record.settings), pinned_by=settings_changes.pinned_change_of(record),
+        objection_state=window.objection_state(record), objection_deadline=window.deadline(record),
+        objection_labels=window.STATE_LABELS, objections=objections.objections_of(record),
+        can_object=can_object, objection_form=objection_form, waive_form=waive_form,
+        can_reassign=permissions.can_reassign(user, record),
+        finalise_refusal=_refusal(user, record) if permissions.is_hr(user) and record.status == "confirmed" else None,
     ), status
+
+
+def _refusal(user, record: AppraisalRecord) -> str | None:
+    refused = permissions.finalise_refusal(user, record)
+    return None if refused is None else say_template(*refused)
 
 
 @bp.route("/catatan/<int:record_id>")
@@ -365,11 +445,12 @@ def record(record_id: int):
     return _render_record(_record(record_id))
 
 
-def _record_action(record, form, form_name: str, action, done, fallback: str | None = None):
-    """Run one workflow step posted from the record page.
+def run_step(form, action, done, back: str, render, fallback: str | None = None):
+    """Run one workflow step posted from a page.
 
-    A refused transition is flashed and the page reloaded; a field error re-renders the page
-    with the message by its field; success is flashed (`done()` builds the message afterwards).
+    A refused transition is flashed and the page (`back`) reloaded; a field error re-renders
+    the page (`render()`) with the message by its field; success is flashed (`done()` builds the
+    message afterwards).
     """
     if form.validate_on_submit():
         try:
@@ -377,14 +458,20 @@ def _record_action(record, form, form_name: str, action, done, fallback: str | N
         except TransitionRefused as error:
             rollback_request()
             flash(say(error), "error")
-            return redirect(url_for("appraisal.record", record_id=record.id))
+            return redirect(back)
         except AppraisalError as error:
             rollback_request()
             _attach(form, error, fallback=fallback)
         else:
             flash(done(), "success")
-            return redirect(url_for("appraisal.record", record_id=record.id))
-    return _render_record(record, **{form_name: form})
+            return redirect(back)
+    return render()
+
+
+def _record_action(record, form, form_name: str, action, done, fallback: str | None = None):
+    """Run one workflow step posted from the record page (see :func:`run_step`)."""
+    return run_step(form, action, done, url_for("appraisal.record", record_id=record.id),
+                    lambda: _render_record(record, **{form_name: form}), fallback)
 
 
 @bp.route("/catatan/<int:record_id>/konfirmasi", methods=["POST"])
@@ -453,11 +540,12 @@ def return_to_draft(record_id: int):
 # --- the Pejabat Penilai --------------------------------------------------------------------------
 
 @bp.route("/tim")
-@access(SUPERVISOR, *MANAGERS)
+@access(SUPERVISOR, *READERS)
 def team():
     employee = current_user.employee
     groups = overview.team_records(employee) if employee is not None else []
-    return render_template("appraisal/team.html", groups=groups)
+    waiting = objections.work_list(employee) if employee is not None else []
+    return render_template("appraisal/team.html", groups=groups, objections=waiting)
 
 
 @bp.route("/periode/<int:period_id>/impor-hasil-kerja", methods=["GET", "POST"])
@@ -493,5 +581,8 @@ def mine():
     employee = current_user.employee
     records = overview.own_records(employee) if employee is not None else []
     items = [{"record": r, "lines": [explain(t, p) for t, p in overview.explanation_of(r)],
-              "development": overview.development_of(r)} for r in records]
-    return render_template("appraisal/mine.html", items=items, components=WEIGHT_COMPONENTS)
+              "development": overview.development_of(r), "objection_state": window.objection_state(r),
+              "deadline": window.deadline(r)} for r in records]
+    return render_template("appraisal/mine.html", items=items, components=WEIGHT_COMPONENTS,
+                           objection_labels=window.STATE_LABELS,
+                           to_decide=len(objections.work_list(employee)) if employee is not None else 0)

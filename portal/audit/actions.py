@@ -23,6 +23,12 @@ ACTION_LABELS: dict[str, str] = {
     "feedback": N_("Tanggapan warga"),
     "feedback.hold": N_("Tanggapan yang ditahan"),
     "feedback.batch": N_("Batch survei kertas"),
+    "appraisal.period": N_("Periode penilaian"),
+    "appraisal.settings": N_("Pengaturan periode"),
+    "appraisal.objection": N_("Keberatan"),
+    "reviews": N_("Ulasan 360"),
+    "reviews.rater": N_("Penilai ulasan 360"),
+    "reviews.raters": N_("Daftar penilai ulasan 360"),
     # org chart
     "org.employee.create": N_("Pegawai ditambahkan"),
     "org.employee.supervisor": N_("Atasan langsung diubah"),
@@ -47,6 +53,7 @@ ACTION_LABELS: dict[str, str] = {
     "accounts.user.create": N_("Akun dibuat"),
     "accounts.user.activate": N_("Akun diaktifkan"),
     "accounts.user.deactivate": N_("Akun dinonaktifkan"),
+    "accounts.user.password_reset": N_("Kata sandi diatur admin"),
     "accounts.role.grant": N_("Peran diberikan"),
     "accounts.role.revoke": N_("Peran dicabut"),
     # API tokens
@@ -59,6 +66,27 @@ ACTION_LABELS: dict[str, str] = {
     "appraisal.finalise": N_("Difinalkan"),
     "appraisal.reopen": N_("Dibuka kembali"),
     "appraisal.return_to_draft": N_("Dikembalikan ke draf"),
+    "appraisal.reassign": N_("Pejabat Penilai dialihkan"),
+    "appraisal.objection.waive": N_("Hak keberatan dilepaskan"),
+    "appraisal.objection.decide": N_("Keberatan diputuskan"),
+    "appraisal.settings.pin": N_("Tetap pada pengaturan lama"),
+    # appraisal periods and their settings (audit_event)
+    "appraisal.period.create": N_("Periode penilaian dibuat"),
+    "appraisal.period.update": N_("Pengaturan periode diubah"),
+    "appraisal.settings.propose": N_("Perubahan pengaturan diusulkan"),
+    "appraisal.settings.approve": N_("Perubahan pengaturan disetujui"),
+    "appraisal.settings.reject": N_("Perubahan pengaturan ditolak"),
+    "appraisal.settings.withdraw": N_("Usulan perubahan pengaturan ditarik"),
+    # objections (audit_event; the waiver and the decision change the record)
+    "appraisal.objection.file": N_("Keberatan diajukan"),
+    "appraisal.objection.explain": N_("Penjelasan keberatan dicatat"),
+    # 360 raters
+    "reviews.rater.add": N_("Penilai ditambahkan"),
+    "reviews.rater.remove": N_("Penilai dihapus"),
+    "reviews.rater.nominate": N_("Penilai dinominasikan"),
+    "reviews.rater.approve": N_("Nominasi penilai disetujui"),
+    "reviews.rater.withdraw": N_("Nominasi penilai ditarik"),
+    "reviews.raters.propose": N_("Penilai diusulkan dari struktur organisasi"),
 }
 
 

@@ -13,34 +13,36 @@ from markupsafe import Markup
 
 from portal import nav
 from portal.access import access
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.counters import services
 from portal.counters.forms import RateLimitForm, TicketBatchForm
 from portal.feedback.links import officer_url, survey_url
 from portal.localtime import today
 from portal.messages import say
 from portal.org.models import Counter, Employee, Unit
-from portal.org.permissions import can_manage_unit, manageable_units
+from portal.org.permissions import can_read_unit, readable_units
 from portal.web import rollback_request
 
 bp = Blueprint("counters", __name__, url_prefix="/loket", template_folder="templates")
 #: Unit heads hold the supervisor role; which units they manage is decided by permissions.py.
 MANAGERS = (SUPERVISOR, HR, ADMIN)
+#: The posters, QR codes, name plates and ticket batches are read by the auditor too.
+READERS = (*MANAGERS, AUDITOR)
 SIZES = ("a4", "a5")
 
 nav.register("counters.index", _l("Loket & QR"),
-             _l("Kode QR dan poster loket, papan nama petugas, tiket antrean."), *MANAGERS, order=60)
+             _l("Kode QR dan poster loket, papan nama petugas, tiket antrean."), *READERS, order=60)
 
 
-def _managed_units() -> list[Unit]:
-    units = [u for u in manageable_units(current_user) if u.active]
+def _readable_units() -> list[Unit]:
+    units = [u for u in readable_units(current_user) if u.active]
     if not units:
         abort(403)
     return units
 
 
 def _checked_unit(unit: Unit) -> None:
-    if not can_manage_unit(current_user, unit):
+    if not can_read_unit(current_user, unit):
         abort(403)
 
 
@@ -107,9 +109,9 @@ def _nameplate(officer: Employee) -> dict:
 
 
 @bp.route("/")
-@access(*MANAGERS)
+@access(*READERS)
 def index():
-    units = _managed_units()
+    units = _readable_units()
     counters = services.active_counters(current_user.instansi_id, [u.id for u in units])
     by_unit = {u.id: [] for u in units}
     for counter in counters:
@@ -119,7 +121,7 @@ def index():
 
 
 @bp.route("/<code>/poster")
-@access(*MANAGERS)
+@access(*READERS)
 def poster(code: str):
     counter = _counter(code)
     size = _size()
@@ -131,7 +133,7 @@ def poster(code: str):
 
 
 @bp.route("/unit/<unit_code>/poster")
-@access(*MANAGERS)
+@access(*READERS)
 def unit_posters(unit_code: str):
     unit = _unit(unit_code)
     size = _size()
@@ -144,7 +146,7 @@ def unit_posters(unit_code: str):
 
 
 @bp.route("/<code>/qr.<any(svg, png):fmt>")
-@access(*MANAGERS)
+@access(*READERS)
 def counter_qr(code: str, fmt: str):
     counter = _counter(code)
     label = gettext("Kode QR survei loket %(code)s", code=counter.code)
@@ -152,7 +154,7 @@ def counter_qr(code: str, fmt: str):
 
 
 @bp.route("/petugas/<public_code>/qr.<any(svg, png):fmt>")
-@access(*MANAGERS)
+@access(*READERS)
 def officer_qr(public_code: str, fmt: str):
     officer = _officer(public_code)
     label = gettext("Kode QR survei untuk %(name)s", name=officer.name)
@@ -161,7 +163,7 @@ def officer_qr(public_code: str, fmt: str):
 
 
 @bp.route("/petugas/<public_code>/papan-nama")
-@access(*MANAGERS)
+@access(*READERS)
 def officer_nameplate(public_code: str):
     officer = _officer(public_code)
     unit_sheet_url = url_for("counters.unit_nameplates", unit_code=officer.unit.code) if officer.unit.active else None
@@ -170,7 +172,7 @@ def officer_nameplate(public_code: str):
 
 
 @bp.route("/unit/<unit_code>/papan-nama")
-@access(*MANAGERS)
+@access(*READERS)
 def unit_nameplates(unit_code: str):
     unit = _unit(unit_code)
     plates = [_nameplate(o) for o in services.unit_officers(unit)]
@@ -183,7 +185,7 @@ def _tickets_csv(batch) -> Response:
 
 
 @bp.route("/<code>/tiket", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def tickets(code: str):
     counter = _counter(code)
     form = TicketBatchForm()

@@ -36,6 +36,7 @@ from portal.extensions import db
 from portal.feedback.models import UNSUR_COLUMNS, SkmComment, SkmResponse
 from portal.feedback.services import rebuild_rollups
 from portal.kiosk.models import KioskDevice, KioskVote
+from portal.kiosk.services import rebuild_rollup as rebuild_kiosk_rollup
 from portal.localtime import stamp
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Unit
 from surveys import alerts, kiosk, skm
@@ -674,4 +675,6 @@ def seed_kiosk(instansi: Instansi, lokets: list[_Loket], story: _Story, rng: ran
         if votes:
             device.last_vote_at = votes[-1]["submitted_at"]
         total += len(votes)
+    # The dashboards read the daily rollup, which the bulk insert above bypassed.
+    rebuild_kiosk_rollup([loket.counter.id for loket in kiosk_lokets])
     return total

@@ -23,7 +23,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.org.models import Employee, Instansi, Unit
-from portal.reviews import services
+from portal.reviews import raters, services
 from portal.reviews.models import ReviewCycle, ReviewExpectation, ReviewInvitation
 from surveys import berakhlak
 
@@ -201,7 +201,7 @@ def _released_cycle(instansi: Instansi, units: dict[str, Unit], today: date, rng
     closes = opens + timedelta(days=27)
     cycle = services.create_cycle(instansi, name=released_name(today), period_kind="tahunan", opens_on=opens,
                                   closes_on=closes, unit_ids=[units[c].id for c in RELEASED_UNITS])
-    services.propose_raters(cycle)
+    raters.propose_raters(cycle)
     pegawai = _account_employee(instansi, "pegawai")
     if pegawai is not None:
         for code, text in EXPECTATIONS.items():
@@ -222,10 +222,11 @@ def _released_cycle(instansi: Instansi, units: dict[str, Unit], today: date, rng
     front_office = _by_jabatan(units["DPMPTSP"], "Petugas Front Office")
     if front_office is not None:
         short[(front_office.id, "rekan")] = 2
-    raters = _Raters(cycle, rng, pegawai)
+    answers = _Raters(cycle, rng, pegawai)
     for invitation in _who_answers(cycle, rng, short, pegawai):
         day = opens + timedelta(days=rng.randint(0, (closes - opens).days))
-        services.submit(invitation, raters.answers(invitation), instansi, now=_at(instansi, day, rng.randint(8, 16)))
+        services.submit(invitation, answers.answers(invitation), instansi, invitation.rater,
+                        now=_at(instansi, day, rng.randint(8, 16)))
     services.transition(cycle, "closed", instansi, now=_at(instansi, closes + timedelta(days=1), 9))
     services.transition(cycle, "released", instansi, now=_at(instansi, closes + timedelta(days=6), 10))
     # The invitations of a finished cycle went out long ago.
@@ -263,7 +264,7 @@ def _open_cycle(instansi: Instansi, units: dict[str, Unit], today: date, rng: ra
     opens = today - timedelta(days=3)
     cycle = services.create_cycle(instansi, name=open_name(today), period_kind="triwulan", opens_on=opens,
                                   closes_on=today + timedelta(days=30), unit_ids=[units[c].id for c in OPEN_UNITS])
-    services.propose_raters(cycle)
+    raters.propose_raters(cycle)
     pegawai = _account_employee(instansi, "pegawai")
     atasan = _account_employee(instansi, "atasan")
     if pegawai is not None:
@@ -271,10 +272,11 @@ def _open_cycle(instansi: Instansi, units: dict[str, Unit], today: date, rng: ra
         _expect(cycle, pegawai, "KOMPETEN", EXPECTATIONS["KOMPETEN"])
     services.transition(cycle, "open", instansi, now=_at(instansi, opens, 8))
     keep_pending = {e.id for e in (pegawai, atasan) if e is not None}
-    raters = _Raters(cycle, rng, pegawai)
+    answers = _Raters(cycle, rng, pegawai)
     for invitation in _invitations(cycle):
         if invitation.rater_id in keep_pending or rng.random() >= 0.35:
             continue
         # On the three days before `today`: nothing in the demo happens later.
         day = opens + timedelta(days=rng.randint(0, 2))
-        services.submit(invitation, raters.answers(invitation), instansi, now=_at(instansi, day, rng.randint(8, 16)))
+        services.submit(invitation, answers.answers(invitation), instansi, invitation.rater,
+                        now=_at(instansi, day, rng.randint(8, 16)))

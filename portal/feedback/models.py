@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import UTCDateTime, utcnow
 from portal.extensions import db
 from portal.org.models import Counter, Employee, Unit
+from surveys import skm
 
 #: Primary keys that grow past 2^31 in a busy province; plain INTEGER on SQLite (rowid).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -28,6 +29,11 @@ UNSUR_COLUMNS = tuple(f"u{i}" for i in range(1, 10))
 CHANNELS = ("web", "officer", "ticket", "paper")
 #: Channels of the public form: the ones the plausibility rules watch (`portal/feedback/holds.py`).
 WEB_CHANNELS = ("web", "officer", "ticket")
+#: Sums of squares and of products of the unsur that can describe an officer (U3, U6, U7), kept in
+#: the daily rollup so the spread of an officer's scores (their 95% interval) and of each officer
+#: unsur comes from SQL sums too (surveys.skm.officer_moments, docs/statistics.md).
+SQUARE_COLUMNS = skm.SQUARE_KEYS
+PRODUCT_COLUMNS = skm.PRODUCT_KEYS
 COMMENT_STATUSES = ("baru", "ditindaklanjuti", "selesai")
 #: Only a `counted` response enters the rollups and every figure. `held` awaits review (a rule
 #: held it), `pending` is a row of a paper batch not yet verified, `rejected` was judged not
@@ -205,6 +211,14 @@ class SkmDaily(db.Model):
     s7: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     s8: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     s9: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Σ u² of the officer unsur U3, U6, U7 (SQUARE_COLUMNS).
+    q3: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    q6: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    q7: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    #: Σ of the products of two officer unsur in one response (PRODUCT_COLUMNS).
+    p36: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    p37: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    p67: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("counter_id", "service_key", "employee_key", "local_date"),

@@ -90,6 +90,17 @@ def awaiting_review(scope: Scope) -> int:
     if scope.date_to is not None:
         conditions.append(r.local_date <= scope.date_to)
     return db.session.scalar(select(func.count()).select_from(r).where(*conditions))
+#: The officer unsur's sums of squares and of products (their spread), and their keys in a sums dict.
+MOMENT_KEYS = (*skm.SQUARE_KEYS.values(), *skm.PRODUCT_KEYS.values())
+MOMENT_COLUMNS = [getattr(SkmDaily, key) for key in MOMENT_KEYS]
+
+
+def _sum_columns(moments: bool) -> tuple[list, tuple[str, ...]]:
+    """The summed rollup columns and their keys in a sums dict: the nine unsur, and the officer
+    unsur's squares and products when ``moments`` is asked for."""
+    if moments:
+        return SUM_COLUMNS + MOMENT_COLUMNS, skm.UNSUR_CODES + MOMENT_KEYS
+    return SUM_COLUMNS, skm.UNSUR_CODES
 
 
 def totals(scope: Scope) -> tuple[int, dict[str, int], int]:
@@ -117,38 +128,42 @@ def officer_ikm(scope: Scope, instansi: Instansi) -> skm.IkmResult:
     return ikm(scope, officer_unsur(instansi))
 
 
-def breakdown(scope: Scope, dimension, keys: Iterable[int] | None = None) -> list[tuple[int, int, dict[str, int]]]:
+def breakdown(scope: Scope, dimension, keys: Iterable[int] | None = None,
+              moments: bool = False) -> list[tuple[int, int, dict[str, int]]]:
     """(key, n, sums) per value of a rollup column (SkmDaily.counter_id, .service_key, .employee_key, .unit_id).
 
-    `keys` limits the result to those values of the column (e.g. the officers a viewer may see).
+    `keys` limits the result to those values of the column (e.g. the officers a viewer may see);
+    `moments` adds the officer unsur's squares and products to the sums (MOMENT_KEYS).
     """
     conditions = scope.conditions()
     if keys is not None:
         conditions.append(dimension.in_(list(keys)))
+    columns, names = _sum_columns(moments)
     rows = db.session.execute(
-        select(dimension, func.sum(SkmDaily.n), *[func.sum(c) for c in SUM_COLUMNS])
+        select(dimension, func.sum(SkmDaily.n), *[func.sum(c) for c in columns])
         .where(*conditions).group_by(dimension)
     ).all()
-    return [(key, int(n), dict(zip(skm.UNSUR_CODES, (int(s) for s in sums)))) for key, n, *sums in rows]
+    return [(key, int(n), dict(zip(names, (int(s) for s in sums)))) for key, n, *sums in rows]
 
 
 # grouped, daily and hourly run on the session's connection (Core), not through the ORM: they
 # return hundreds to thousands of plain rows, where the ORM's per-row work costs more than the query.
 
 
-def grouped(scope: Scope, *dimensions) -> list[tuple[tuple[int, ...], int, int, dict[str, int]]]:
+def grouped(scope: Scope, *dimensions, moments: bool = False) -> list[tuple[tuple[int, ...], int, int, dict[str, int]]]:
     """(key values, n, negative, sums) per combination of rollup columns, in one pass.
 
     Several breakdowns of one scope (by loket, by layanan, by officer) fold this in Python
-    instead of reading the same rollup rows once per breakdown.
+    instead of reading the same rollup rows once per breakdown. `moments` as in breakdown.
     """
+    columns, names = _sum_columns(moments)
     rows = db.session.connection().execute(
-        select(*dimensions, func.sum(SkmDaily.n), func.sum(SkmDaily.negative), *[func.sum(c) for c in SUM_COLUMNS])
+        select(*dimensions, func.sum(SkmDaily.n), func.sum(SkmDaily.negative), *[func.sum(c) for c in columns])
         .where(*scope.conditions()).group_by(*dimensions)
     ).all()
     width = len(dimensions)
     return [(tuple(row[:width]), int(row[width]), int(row[width + 1]),
-             dict(zip(skm.UNSUR_CODES, (int(s) for s in row[width + 2:])))) for row in rows]
+             dict(zip(names, (int(s) for s in row[width + 2:])))) for row in rows]
 
 
 def daily(scope: Scope) -> list[tuple[date, int, dict[str, int]]]:

@@ -11,7 +11,16 @@ from portal import clock, events
 from portal.extensions import db
 from portal.feedback import holds
 from portal.feedback.loket import Loket
-from portal.feedback.models import UNSUR_COLUMNS, WEB_CHANNELS, SkmComment, SkmDaily, SkmHourly, SkmResponse
+from portal.feedback.models import (
+    PRODUCT_COLUMNS,
+    SQUARE_COLUMNS,
+    UNSUR_COLUMNS,
+    WEB_CHANNELS,
+    SkmComment,
+    SkmDaily,
+    SkmHourly,
+    SkmResponse,
+)
 from portal.localtime import stamp
 from portal.rollups import upsert_increments
 from portal.org.models import Counter, Employee
@@ -143,6 +152,18 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
     return response
 
 
+#: The daily rollup's sums, in the order add_to_rollups builds them.
+_DAILY_SUMS = ("n", "negative", *(f"s{i}" for i in range(1, 10)), *SQUARE_COLUMNS.values(), *PRODUCT_COLUMNS.values())
+_SQUARED = tuple(code.lower() for code in SQUARE_COLUMNS)
+_MULTIPLIED = tuple((a.lower(), b.lower()) for a, b in PRODUCT_COLUMNS)
+
+
+def _moments(response: SkmResponse) -> list[int]:
+    """A response's squares and products of the officer unsur, in SQUARE_COLUMNS, PRODUCT_COLUMNS order."""
+    return [getattr(response, c) ** 2 for c in _SQUARED] + \
+        [getattr(response, a) * getattr(response, b) for a, b in _MULTIPLIED]
+
+
 def add_to_rollups(responses, sign: int = 1) -> None:
     """Add responses to the daily and hourly rollups (for late paper imports and released holds
     too); with `sign=-1`, take them out again (a withdrawn batch)."""
@@ -150,20 +171,21 @@ def add_to_rollups(responses, sign: int = 1) -> None:
     hourly: dict[tuple, list[int]] = {}
     for r in responses:
         key = (r.unit_id, r.counter_id, r.service_id or 0, r.employee_id or 0, r.local_date)
-        row = daily.setdefault(key, [0] * 11)
+        row = daily.setdefault(key, [0] * len(_DAILY_SUMS))
         row[0] += sign
         row[1] += sign * int(r.negative)
         for i, column in enumerate(UNSUR_COLUMNS):
             row[2 + i] += sign * getattr(r, column)
+        for i, value in enumerate(_moments(r), start=11):
+            row[i] += sign * value
         hkey = (r.unit_id, r.counter_id, r.local_date, r.local_hour)
         hrow = hourly.setdefault(hkey, [0, 0, 0])
         hrow[0] += sign
         hrow[1] += sign * int(r.negative)
         hrow[2] += sign * sum(getattr(r, c) for c in UNSUR_COLUMNS)
     daily_keys = ("unit_id", "counter_id", "service_key", "employee_key", "local_date")
-    daily_sums = ("n", "negative", *(f"s{i}" for i in range(1, 10)))
-    upsert_increments(SkmDaily, daily_keys, daily_sums,
-            [dict(zip(daily_keys, key)) | dict(zip(daily_sums, row)) for key, row in daily.items()])
+    upsert_increments(SkmDaily, daily_keys, _DAILY_SUMS,
+            [dict(zip(daily_keys, key)) | dict(zip(_DAILY_SUMS, row)) for key, row in daily.items()])
     hourly_keys = ("unit_id", "counter_id", "local_date", "local_hour")
     hourly_sums = ("n", "negative", "score_total")
     upsert_increments(SkmHourly, hourly_keys, hourly_sums,
@@ -188,10 +210,11 @@ def rebuild_rollups(unit_id: int | None = None) -> None:
     daily = select(
         SkmResponse.unit_id, SkmResponse.counter_id, service_key, employee_key, SkmResponse.local_date,
         func.count(), negative, *[func.sum(getattr(SkmResponse, c)) for c in UNSUR_COLUMNS],
+        *[func.sum(getattr(SkmResponse, c) * getattr(SkmResponse, c)) for c in _SQUARED],
+        *[func.sum(getattr(SkmResponse, a) * getattr(SkmResponse, b)) for a, b in _MULTIPLIED],
     ).where(*scope).group_by(SkmResponse.unit_id, SkmResponse.counter_id, service_key, employee_key, SkmResponse.local_date)
     db.session.execute(SkmDaily.__table__.insert().from_select(
-        ["unit_id", "counter_id", "service_key", "employee_key", "local_date", "n", "negative",
-         *[f"s{i}" for i in range(1, 10)]], daily))
+        ["unit_id", "counter_id", "service_key", "employee_key", "local_date", *_DAILY_SUMS], daily))
     total = sum((getattr(SkmResponse, c) for c in UNSUR_COLUMNS[1:]), getattr(SkmResponse, UNSUR_COLUMNS[0]))
     hourly = select(
         SkmResponse.unit_id, SkmResponse.counter_id, SkmResponse.local_date, SkmResponse.local_hour,

@@ -20,7 +20,7 @@ from portal.feedback.models import SkmDaily
 from portal.insight.models import Alert, FollowUp
 from portal.kiosk.services import KioskSummary, kiosk_summary
 from portal.org.models import Counter, Employee, Instansi, Service, Unit
-from surveys import kiosk, skm
+from surveys import kiosk, skm, stats
 from surveys.errors import NoResponses
 
 #: Period presets, by their key in the URL (`?periode=`), in the order they are offered.
@@ -192,21 +192,24 @@ class Slices:
     rows: list[tuple[tuple[int, ...], int, int, dict[str, int]]]
 
     def total(self) -> Figure:
-        n, negative, sums = 0, 0, dict.fromkeys(skm.UNSUR_CODES, 0)
+        n, negative, sums = 0, 0, defaultdict(int)
         for _keys, count, neg, part in self.rows:
             n, negative = n + count, negative + neg
             for code, value in part.items():
                 sums[code] += value
         return figure(n, sums, negative=negative)
 
-    def by(self, position: int, keys: set[int] | None = None) -> Found:
-        """(key, n, sums) per value of one dimension, like scoring.breakdown; `keys` limits them."""
-        folded: dict[int, list] = {}
+    def by(self, position: int, keys: set[int] | None = None, within: int | None = None) -> Found:
+        """(key, n, sums) per value of one dimension, like scoring.breakdown; `keys` limits them.
+        With `within` (another position), per pair of values instead: the key is (within's, position's)."""
+        folded: dict = {}
         for row_keys, count, _neg, part in self.rows:
             key = row_keys[position]
             if keys is not None and key not in keys:
                 continue
-            entry = folded.setdefault(key, [0, dict.fromkeys(skm.UNSUR_CODES, 0)])
+            if within is not None:
+                key = (row_keys[within], key)
+            entry = folded.setdefault(key, [0, defaultdict(int)])
             entry[0] += count
             for code, value in part.items():
                 entry[1][code] += value
@@ -214,7 +217,8 @@ class Slices:
 
 
 def slices(scope: scoring.Scope) -> Slices:
-    return Slices(scoring.grouped(scope, SkmDaily.counter_id, SkmDaily.service_key, SkmDaily.employee_key))
+    return Slices(scoring.grouped(scope, SkmDaily.counter_id, SkmDaily.service_key, SkmDaily.employee_key,
+                                  moments=True))
 
 
 def counter_rows(cut: Slices, unit_ids: list[int]) -> list[Row]:
@@ -233,27 +237,83 @@ def service_rows(cut: Slices, unit_ids: list[int]) -> list[Row]:
     return _rows(found, {s.id: s for s in services if s.active or s.id in answered})
 
 
-def officer_rows(cut: Slices, instansi: Instansi, officer_ids: set[int] | None) -> list[Row]:
-    """Per named officer, on the officer unsur only (DOMAIN.md §1), best first.
+@dataclass(frozen=True)
+class OfficerRow:
+    """An officer's score (officer unsur only) and its 95% interval on the 25–100 scale (None below
+    two responses); `obj` is the Employee, or None for a layanan's row of all its officers."""
 
-    `officer_ids` limits the rows to the officers the viewer may see (None: all of them).
-    """
-    found = [row for row in cut.by(OFFICER, officer_ids) if row[0] != 0]
-    if not found:
+    key: int
+    obj: Employee | None
+    figure: Figure
+    interval: stats.Interval | None
+
+
+def officer_row(key: int, obj: Employee | None, n: int, sums: dict[str, int], codes: tuple[str, ...]) -> OfficerRow:
+    found = figure(n, sums, codes)
+    interval = None
+    if found.result is not None:
+        interval = stats.mean_interval(skm.officer_moments(sums, n, codes), OFFICER_SCALE)
+    return OfficerRow(key, obj, found, interval)
+
+
+#: The officer score's scale (IKM 25–100): an interval never reaches past it.
+OFFICER_SCALE = (skm.SCALE_MIN * skm.CONVERSION, skm.SCALE_MAX * skm.CONVERSION)
+
+
+@dataclass(frozen=True)
+class LayananOfficers:
+    """The officers who served at one layanan (`obj` a Service, or None for lokets without one):
+    all of them together first, then each, best shown score first. Officers are compared within a
+    layanan, since some services are harder to please than others."""
+
+    key: int
+    obj: Service | None
+    everyone: OfficerRow
+    officers: list[OfficerRow]
+
+
+def officer_groups(cut: Slices, instansi: Instansi, officer_ids: set[int] | None) -> list[LayananOfficers]:
+    """Per layanan, its named officers on the officer unsur only (DOMAIN.md §1), with their 95%
+    intervals; an officer at several layanan appears in each. `officer_ids` limits the rows to
+    the officers the viewer may see (None: all of them); the layanan's row of all its officers
+    counts every named officer."""
+    codes = scoring.officer_unsur(instansi)
+    pairs = [row for row in cut.by(OFFICER, within=SERVICE) if row[0][1] != 0]
+    if not pairs:
         return []
-    employees = {e.id: e for e in db.session.scalars(select(Employee).where(Employee.id.in_([k for k, *_ in found])))}
-    rows = [Row(r.key, employees.get(r.key), r.figure)
-            for r in _rows(found, {}, scoring.officer_unsur(instansi), keep_empty=False)]
-    return sorted(rows, key=lambda r: (-r.figure.result.ikm_4, getattr(r.obj, "name", "")))
+    visible = [(key, n, sums) for key, n, sums in pairs if officer_ids is None or key[1] in officer_ids]
+    if not visible:
+        return []
+    employees = {e.id: e for e in db.session.scalars(
+        select(Employee).where(Employee.id.in_({key[1] for key, *_ in visible})))}
+    service_keys = {key[0] for key, *_ in visible}
+    services = {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(service_keys)))}
+    everyone: dict[int, list] = {}
+    for (service_key, _officer), n, sums in pairs:
+        entry = everyone.setdefault(service_key, [0, defaultdict(int)])
+        entry[0] += n
+        for code, value in sums.items():
+            entry[1][code] += value
+    groups = []
+    for service_key in sorted(service_keys, key=lambda k: (k == 0, getattr(services.get(k), "name", "").casefold())):
+        rows = [officer_row(officer, employees.get(officer), n, sums, codes)
+                for (key, officer), n, sums in visible if key == service_key]
+        rows.sort(key=lambda r: (-r.figure.result.ikm, getattr(r.obj, "name", "")))
+        groups.append(LayananOfficers(service_key, services.get(service_key),
+                                      officer_row(0, None, *everyone[service_key], codes), rows))
+    return groups
 
 
-def team_rows(instansi: Instansi, period: Period, reports: list[Employee]) -> list[Row]:
-    """A supervisor's direct reports, each with their officer score over every loket of the instansi."""
+def team_rows(instansi: Instansi, period: Period, reports: list[Employee]) -> list[OfficerRow]:
+    """A supervisor's direct reports, each with their officer score over every loket of the
+    instansi and its 95% interval."""
     if not reports:
         return []
     scope = scope_for(instansi.id, period)
-    found = scoring.breakdown(scope, SkmDaily.employee_key, [e.id for e in reports])
-    return _rows(found, {e.id: e for e in reports}, scoring.officer_unsur(instansi))
+    codes = scoring.officer_unsur(instansi)
+    found = {key: (n, sums) for key, n, sums in
+             scoring.breakdown(scope, SkmDaily.employee_key, [e.id for e in reports], moments=True)}
+    return [officer_row(e.id, e, *found.get(e.id, (0, {})), codes) for e in reports]
 
 
 def unit_rows(instansi_id: int, period: Period, units: list[Unit]) -> list[Row]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal import nav
 from portal.access import access
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.extensions import db
 from portal.feedback.models import SkmComment
 from portal.forms import EmptyForm
@@ -27,16 +27,18 @@ from portal.insight.models import Alert, FollowUp
 from portal.localtime import today
 from portal.messages import say
 from portal.org.models import Unit
-from portal.org.permissions import can_manage_unit, my_managed, my_managed_units
+from portal.org.permissions import can_read_unit, my_managed, my_managed_units, my_readable_units
 from portal.web import rollback_request
 from surveys import skm
 
 bp = Blueprint("followup", __name__, url_prefix="/tindak-lanjut", template_folder="templates")
 MANAGERS = (SUPERVISOR, HR, ADMIN)
+#: The inbox, alerts, follow-ups and laporan are read by the auditor too, without acting.
+READERS = (*MANAGERS, AUDITOR)
 PER_PAGE = 20
 
 nav.register("followup.inbox", _l("Tindak lanjut"),
-             _l("Saran warga, peringatan loket, tindak lanjut unsur terlemah dan Laporan SKM."), *MANAGERS, order=58)
+             _l("Saran warga, peringatan loket, tindak lanjut unsur terlemah dan Laporan SKM."), *READERS, order=58)
 
 
 # --- permissions and small helpers --------------------------------------------------------------------
@@ -45,7 +47,7 @@ def _unit(code: str) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.instansi_id == current_user.instansi_id, Unit.code == code))
     if unit is None:
         abort(404)
-    if not can_manage_unit(current_user, unit):
+    if not can_read_unit(current_user, unit):
         abort(403)
     return unit
 
@@ -89,9 +91,9 @@ def _comment_form(comment: SkmComment, formdata=None) -> CommentForm:
 
 
 @bp.route("/")
-@access(*MANAGERS)
+@access(*READERS)
 def inbox():
-    units = my_managed_units()
+    units = my_readable_units()
     unit_ids = tuple(u.id for u in units)
     counters = followup.counters_of(unit_ids)
     filters = InboxFilterForm(request.args)
@@ -145,9 +147,9 @@ def update_comment(comment_id: int):
 # --- alerts ---------------------------------------------------------------------------------------------
 
 @bp.route("/peringatan")
-@access(*MANAGERS)
+@access(*READERS)
 def alert_list():
-    units = my_managed_units()
+    units = my_readable_units()
     return render_template("insight/followup/alerts.html", units=units,
                            history=alerts.recent_alerts([u.id for u in units]), **_alert_context(units))
 
@@ -191,9 +193,9 @@ def close_alert(alert_id: int):
 # --- follow-up records per unit ----------------------------------------------------------------------------
 
 @bp.route("/unit/")
-@access(*MANAGERS)
+@access(*READERS)
 def unit_list():
-    units = my_managed_units()
+    units = my_readable_units()
     return render_template("insight/followup/units.html", units=units, quarter=followup.last_full_quarter(today(_tz())),
                            rules={u.id: alerts.rule_for(u.id) for u in units}, **_alert_context(units))
 
@@ -208,7 +210,7 @@ def _period_args(default: tuple[date, date]) -> tuple[date, date]:
 
 
 @bp.route("/unit/<code>", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def unit_follow_ups(code: str):
     unit = _unit(code)
     period = _period_args(followup.last_full_quarter(today(_tz())))
@@ -254,7 +256,7 @@ def follow_up_status(follow_up_id: int):
 
 
 @bp.route("/unit/<code>/aturan", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def alert_rule(code: str):
     unit = _unit(code)
     current = alerts.rule_for(unit.id)
@@ -296,7 +298,7 @@ def _nrr_chart(data: report.Laporan | None):
 
 
 @bp.route("/laporan/<code>")
-@access(*MANAGERS)
+@access(*READERS)
 def laporan(code: str):
     unit, form, data = _laporan(code)
     return render_template("insight/report/laporan.html", unit=unit, form=form, report=data, chart=_nrr_chart(data),
@@ -306,7 +308,7 @@ def laporan(code: str):
 
 
 @bp.route("/laporan/<code>.xlsx")
-@access(*MANAGERS)
+@access(*READERS)
 def laporan_xlsx(code: str):
     _unit_row, _form, data = _laporan(code)
     if data is None:

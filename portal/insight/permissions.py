@@ -1,6 +1,7 @@
 """Who sees which IKM dashboard: the one place these rules live.
 
-- HR and admins see the whole instansi: the overview, every unit, and every officer's score.
+- HR and admins see the whole instansi: the overview, every unit, and every officer's score; so
+  does the auditor (the Inspektorat), which changes nothing.
 - A unit head sees the dashboards of their unit and of the units under it (the same units they
   manage, portal/org/permissions.py).
 - The breakdown by officer describes people, so it is shown only to HR and admins and to each
@@ -16,31 +17,32 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.accounts.models import ADMIN, HR
 from portal.extensions import db
 from portal.org.models import Employee, Unit
-from portal.org.permissions import manageable_units
+from portal.org.permissions import readable_units
+from portal.roles import INSTANSI_READERS
 
 
-def is_hr(user) -> bool:
-    return user.is_authenticated and user.has_role(HR, ADMIN)
+def sees_instansi(user) -> bool:
+    """Sees the whole instansi: HR, admins and the auditor."""
+    return user.is_authenticated and user.has_role(*INSTANSI_READERS)
 
 
 def can_view_instansi(user) -> bool:
     """The instansi overview (every unit side by side)."""
-    return is_hr(user)
+    return sees_instansi(user)
 
 
 def dashboard_units(user) -> list[Unit]:
     """The units whose dashboards the user may open, by name."""
-    return manageable_units(user)
+    return readable_units(user)
 
 
 def can_view_unit(user, unit: Unit, units: list[Unit] | None = None) -> bool:
     """`units`: the user's dashboard_units, when the caller has them already."""
     if not user.is_authenticated or unit.instansi_id != user.instansi_id:
         return False
-    return is_hr(user) or any(u.id == unit.id for u in (dashboard_units(user) if units is None else units))
+    return sees_instansi(user) or any(u.id == unit.id for u in (dashboard_units(user) if units is None else units))
 
 
 def _own_employee(user) -> Employee | None:
@@ -61,7 +63,7 @@ def direct_reports(user) -> list[Employee]:
 
 def visible_officer_ids(user) -> set[int] | None:
     """The officers whose citizen scores the user may see; None means all of the instansi (HR)."""
-    if is_hr(user):
+    if sees_instansi(user):
         return None
     return {e.id for e in direct_reports(user)}
 

@@ -20,7 +20,7 @@ from wtforms.validators import NumberRange, Optional
 
 from portal import nav
 from portal.access import access
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.extensions import db
 from portal.feedback import scoring
 from portal.forms import Form
@@ -32,7 +32,7 @@ from surveys import kiosk, skm
 
 bp = Blueprint("insight", __name__, url_prefix="/dasbor", template_folder="templates")
 #: Unit heads hold the supervisor role; which units they see is decided by permissions.py.
-VIEWERS = (HR, ADMIN, SUPERVISOR)
+VIEWERS = (HR, ADMIN, SUPERVISOR, AUDITOR)
 
 nav.register("insight.index", _l("Dasbor IKM"),
              _l("Indeks Kepuasan Masyarakat per unit, loket, layanan dan petugas."), *VIEWERS, order=55)
@@ -180,7 +180,20 @@ def _headline(figure: dashboard.Figure, population: int | None) -> dict:
     }
 
 
-def _row(row: dashboard.Row, codes: tuple[str, ...] | None = None) -> dict:
+def _officer(row: dashboard.OfficerRow, codes: tuple[str, ...]) -> dict:
+    """An officer's row: _row's figures and the 95% interval (shown score ± shown margin)."""
+    interval = row.interval
+    return {**_row(row, codes),
+            "interval": f"{_ikm(interval.low)}–{_ikm(interval.high)}" if interval else "—",
+            "margin": _ikm(interval.margin) if interval else None}
+
+
+def _officer_group(group: dashboard.LayananOfficers, codes: tuple[str, ...]) -> dict:
+    return {"name": group.obj.name if group.obj else gettext("Loket tanpa layanan"),
+            "everyone": _officer(group.everyone, codes), "officers": [_officer(r, codes) for r in group.officers]}
+
+
+def _row(row: dashboard.Row | dashboard.OfficerRow, codes: tuple[str, ...] | None = None) -> dict:
     result = row.figure.result
     return {
         "obj": row.obj, "n": _count(row.figure.n), "has_data": result is not None,
@@ -349,7 +362,7 @@ def unit(code: str):
     context = _figures(scope, cut.total(), period, population, zone, f"unit-{unit.id}")
     codes = scoring.officer_unsur(instansi)
     visible = permissions.visible_officer_ids(current_user)
-    officers = dashboard.officer_rows(cut, instansi, visible)
+    officers = dashboard.officer_groups(cut, instansi, visible)
     return render_template(
         "insight/dashboard/unit.html", unit=unit, instansi=instansi, form=form, period=period,
         period_label=_period_label(period), zone=zone,
@@ -358,7 +371,7 @@ def unit(code: str):
         counters=[_row(r) for r in dashboard.counter_rows(cut, unit_ids)],
         services=[_row(r) for r in dashboard.service_rows(cut, unit_ids)],
         # HR always sees the section; anyone else only when an officer of theirs has responses here.
-        officers=[_row(r, codes) for r in officers] if visible is None or officers else None,
+        officers=[_officer_group(g, codes) for g in officers] if visible is None or officers else None,
         officer_codes=[(c, _unsur_name(c)) for c in codes],
         kiosk=_kiosk(dashboard.kiosk_figures(instansi.id, period, unit_ids)),
         alerts=_alerts(dashboard.open_alerts(unit_ids)), follow_up=_follow_up(dashboard.latest_follow_up(unit_ids)),
@@ -378,7 +391,7 @@ def team():
     form, period = _read_filter(instansi.tz)
     reports = permissions.direct_reports(current_user)
     codes = scoring.officer_unsur(instansi)
-    rows = [_row(r, codes) for r in dashboard.team_rows(instansi, period, reports)]
+    rows = [_officer(r, codes) for r in dashboard.team_rows(instansi, period, reports)]
     return render_template(
         "insight/dashboard/team.html", instansi=instansi, form=form, period=period,
         period_label=_period_label(period), presets=_presets("insight.team", form, period), officers=rows,

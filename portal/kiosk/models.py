@@ -1,6 +1,7 @@
 """Kiosk mode: enrolled tablets at a loket and their four-face votes (never part of the IKM)."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
@@ -29,19 +30,34 @@ class KioskPairing(db.Model):
     counter: Mapped[Counter] = relationship()
 
 
+def new_token_seed() -> str:
+    return secrets.token_hex(16)
+
+
 class KioskDevice(db.Model):
-    """A tablet enrolled for a loket; it proves itself with a long random token in a cookie."""
+    """A tablet enrolled for a loket; it proves itself with a device token in a cookie that changes
+    with every vote (portal/kiosk/services.py, docs/kiosk.md)."""
 
     __tablename__ = "kiosk_device"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
-    #: SHA-256 of the device token.
-    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    #: SHA-256 of the random token a tablet paired before tokens rotated got; it works until the
+    #: device's first rotation, then is cleared. NULL for every tablet paired since.
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    #: Random per device: with the app's secret key and the generation it gives the device token.
+    token_seed: Mapped[str] = mapped_column(String(32), nullable=False, default=new_token_seed)
+    #: The generation of the current token; each vote moves it on by one.
+    generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: When the current generation began: the previous token works for a grace period after it.
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Why the device was revoked: "manual" (a manager), or "token_reuse" (an old token came back:
+    #: a copied cookie was used, services.REUSED).
+    revoked_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     last_vote_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     counter: Mapped[Counter] = relationship()

@@ -5,8 +5,10 @@ rollups.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,6 +35,11 @@ CODE_LENGTH = 8
 #: How long after a negative face the "Apa yang kurang?" answer is still attached to it.
 REASON_MINUTES = 5
 DEFAULT_MIN_INTERVAL_SECONDS = 8
+#: How long the previous device token still works after a vote replaced it (a lost response);
+#: CERMIN_KIOSK_TOKEN_GRACE_SECONDS sets it, from 30 to 3600.
+DEFAULT_TOKEN_GRACE_SECONDS = 300
+#: Why a device was revoked: by a manager, or because a token it had given up came back.
+MANUAL, REUSED = "manual", "token_reuse"
 
 
 class KioskError(DomainError):
@@ -98,31 +105,108 @@ def enrol_device(counter: Counter, code: str, name: str, secret_key: str,
     ).rowcount
     if claimed != 1:
         raise KioskError(N_("Kode pemasangan ini sudah dipakai. Minta kode baru kepada kepala unit."))
-    token = secrets.token_urlsafe(32)
     device = KioskDevice(
-        counter_id=counter.id, name=(name or "").strip()[:120], token_hash=_sha256(token), enrolled_at=moment,
-        enrolled_by_id=pairing.created_by_id,
+        counter_id=counter.id, name=(name or "").strip()[:120], enrolled_at=moment,
+        enrolled_by_id=pairing.created_by_id, generation=0, rotated_at=moment,
     )
     db.session.add(device)
     db.session.flush()
-    return device, token
+    return device, device_token(device, secret_key)
 
 
-def device_for(counter: Counter, token: str | None) -> KioskDevice | None:
-    """The loket's enrolled, not revoked device that holds this token, if any."""
-    if not token:
+# --- The device token: one generation at a time, rotated by every vote --------------------------
+#
+# A token is "<device id>.<generation>.<mac>", the mac an HMAC of the device's random seed and the
+# generation under the app's secret key: the database alone cannot make one, and the portal can
+# give the current token again to a tablet that missed it. See docs/kiosk.md for the threat model.
+
+_TOKEN_RE = re.compile(r"^([1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})\.([A-Za-z0-9_-]{43})$")
+
+
+def _mac(device: KioskDevice, generation: int, secret_key: str) -> str:
+    message = f"kiosk-device:{device.id}:{device.token_seed}:{generation}".encode()
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def device_token(device: KioskDevice, secret_key: str) -> str:
+    """The device's current token, the value of its cookie."""
+    return f"{device.id}.{device.generation}.{_mac(device, device.generation, secret_key)}"
+
+
+@dataclass(frozen=True)
+class DeviceCheck:
+    """The enrolled device a tablet's cookie names, and the token to give it when it holds an
+    older one (the previous token within its grace period, or a token from before rotation)."""
+
+    device: KioskDevice
+    renew: str | None
+
+
+def check_device(counter: Counter, cookie: str | None, secret_key: str, grace: timedelta,
+                 now: datetime | None = None) -> DeviceCheck | None:
+    """The loket's enrolled, unrevoked device that holds this token, if any.
+
+    The current token works. The previous one works for `grace` after the vote that replaced it,
+    so a tablet whose response was lost is not locked out; it is given the current one. Any other
+    token the device held before means two holders (a copied cookie): the device is revoked, for
+    both of them, and its manager sees why.
+    """
+    if not cookie:
         return None
-    return db.session.scalar(select(KioskDevice).where(
-        KioskDevice.counter_id == counter.id, KioskDevice.token_hash == _sha256(token),
+    match = _TOKEN_RE.match(cookie)
+    if match is None:
+        return _paired_before_rotation(counter, cookie, secret_key)
+    device_id, generation, mac = int(match[1]), int(match[2]), match[3]
+    device = db.session.get(KioskDevice, device_id)
+    if device is None or device.counter_id != counter.id or device.revoked_at is not None:
+        return None
+    if generation > device.generation or not hmac.compare_digest(mac, _mac(device, generation, secret_key)):
+        return None
+    if generation == device.generation:
+        return DeviceCheck(device, None)
+    moment = _now(now)
+    if generation == device.generation - 1 and device.rotated_at is not None and moment - device.rotated_at <= grace:
+        return DeviceCheck(device, device_token(device, secret_key))
+    _revoke(device, REUSED, moment)
+    return None
+
+
+def _paired_before_rotation(counter: Counter, cookie: str, secret_key: str) -> DeviceCheck | None:
+    """A tablet paired before tokens rotated holds a random token: it works until the device's
+    first vote, and the tablet is given its rotating token at once."""
+    device = db.session.scalar(select(KioskDevice).where(
+        KioskDevice.counter_id == counter.id, KioskDevice.token_hash == _sha256(cookie),
         KioskDevice.revoked_at.is_(None),
     ))
+    return DeviceCheck(device, device_token(device, secret_key)) if device is not None else None
+
+
+def rotate(device: KioskDevice, secret_key: str, now: datetime | None = None) -> str:
+    """Replace the device's token after a vote; returns the new token for the tablet's cookie.
+
+    A guarded UPDATE: of two votes arriving together with the same token, one moves the
+    generation on and both answer with the new token.
+    """
+    seen = device.generation
+    db.session.execute(
+        update(KioskDevice).where(KioskDevice.id == device.id, KioskDevice.generation == seen)
+        .values(generation=seen + 1, rotated_at=_now(now), token_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(device)
+    return device_token(device, secret_key)
 
 
 def revoke_device(device: KioskDevice, now: datetime | None = None) -> None:
     """Stop a tablet from showing the kiosk; it has to be paired again."""
     if device.revoked_at is not None:
         raise KioskError(N_("Perangkat ini sudah dicabut."))
-    device.revoked_at = _now(now)
+    _revoke(device, MANUAL, _now(now))
+
+
+def _revoke(device: KioskDevice, reason: str, moment: datetime) -> None:
+    device.revoked_at, device.revoked_reason = moment, reason
     db.session.flush()
 
 
@@ -134,6 +218,21 @@ def active_devices(counter_ids: list[int]) -> dict[int, list[KioskDevice]]:
     devices = db.session.scalars(
         select(KioskDevice).where(KioskDevice.counter_id.in_(counter_ids), KioskDevice.revoked_at.is_(None))
         .order_by(KioskDevice.enrolled_at, KioskDevice.id)
+    )
+    for device in devices:
+        result[device.counter_id].append(device)
+    return result
+
+
+def reused_devices(counter_ids: list[int], since: datetime) -> dict[int, list[KioskDevice]]:
+    """Devices revoked since `since` because a replaced token came back, per loket."""
+    result: dict[int, list[KioskDevice]] = {counter_id: [] for counter_id in counter_ids}
+    if not counter_ids:
+        return result
+    devices = db.session.scalars(
+        select(KioskDevice).where(KioskDevice.counter_id.in_(counter_ids), KioskDevice.revoked_reason == REUSED,
+                                  KioskDevice.revoked_at >= since)
+        .order_by(KioskDevice.revoked_at, KioskDevice.id)
     )
     for device in devices:
         result[device.counter_id].append(device)
@@ -202,13 +301,15 @@ def add_to_rollup(votes) -> None:
                       [dict(zip(keys, key)) | dict(zip(FACE_COLUMNS, row)) for key, row in cells.items()])
 
 
-def rebuild_rollup() -> None:
-    """Recompute KioskDaily from the votes (after a bulk load)."""
-    db.session.execute(delete(KioskDaily))
+def rebuild_rollup(counter_ids: list[int] | None = None) -> None:
+    """Recompute KioskDaily from the votes (after a bulk load), of the given lokets (None: all)."""
+    daily_scope = [KioskDaily.counter_id.in_(counter_ids)] if counter_ids is not None else []
+    vote_scope = [KioskVote.counter_id.in_(counter_ids)] if counter_ids is not None else []
+    db.session.execute(delete(KioskDaily).where(*daily_scope))
     faces = [func.sum(case((KioskVote.face == value, 1), else_=0)) for value in (1, 2, 3, 4)]
     db.session.execute(KioskDaily.__table__.insert().from_select(
         ["unit_id", "counter_id", "local_date", *FACE_COLUMNS],
-        select(KioskVote.unit_id, KioskVote.counter_id, KioskVote.local_date, *faces)
+        select(KioskVote.unit_id, KioskVote.counter_id, KioskVote.local_date, *faces).where(*vote_scope)
         .group_by(KioskVote.unit_id, KioskVote.counter_id, KioskVote.local_date)))
     db.session.flush()
 

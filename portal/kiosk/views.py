@@ -5,14 +5,14 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import nav
+from portal import clock, nav
 from portal.access import PUBLIC, access
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.extensions import db, limiter
 from portal.feedback.links import kiosk_url
 from portal.forms import EmptyForm
@@ -22,20 +22,24 @@ from portal.kiosk.models import KioskDevice
 from portal.localtime import when
 from portal.messages import say
 from portal.org.models import Counter
-from portal.org.permissions import my_managed, my_managed_units
+from portal.org.permissions import my_managed, my_readable_units
 from surveys import kiosk as kiosk_rules
 from surveys.errors import DomainError
 
 bp = Blueprint("kiosk", __name__, template_folder="templates")
 MANAGERS = (SUPERVISOR, HR, ADMIN)
-#: Chrome keeps a cookie at most 400 days; the cookie is renewed with every vote.
+#: The list of tablets is read by the auditor too.
+READERS = (*MANAGERS, AUDITOR)
+#: Chrome keeps a cookie at most 400 days; the cookie is renewed with every vote (a new token).
 DEVICE_COOKIE_DAYS = 400
 #: The thank-you page goes back to the faces after this long; an unanswered "Apa yang kurang?" too.
 THANKS_SECONDS = 5
 REASON_SECONDS = 30
+#: A device revoked because a copied token was used is named on the manager's page this long.
+REUSE_SHOWN_FOR = timedelta(days=30)
 
 nav.register("kiosk.manage", _l("Kiosk"), _l("Tablet penilaian cepat di loket: pasang dan cabut perangkat."),
-             *MANAGERS, order=60)
+             *READERS, order=60)
 
 
 def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.mm") -> str:
@@ -48,15 +52,17 @@ def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.
 # --- Management (unit heads, HR, admin) --------------------------------------------------------
 
 @bp.route("/kiosk/")
-@access(*MANAGERS)
+@access(*READERS)
 def manage():
-    units = {unit.id: unit for unit in my_managed_units()}
+    units = {unit.id: unit for unit in my_readable_units()}
     counters = db.session.scalars(
         select(Counter).where(Counter.unit_id.in_(units), Counter.active.is_(True)).order_by(Counter.code)
     ).all()
     counters = sorted(counters, key=lambda c: (units[c.unit_id].name, c.code))
+    ids = [c.id for c in counters]
     return render_template(
-        "kiosk/manage.html", counters=counters, devices=services.active_devices([c.id for c in counters]),
+        "kiosk/manage.html", counters=counters, devices=services.active_devices(ids),
+        reused=services.reused_devices(ids, clock.now() - REUSE_SHOWN_FOR),
         kiosk_url=kiosk_url, when=lambda moment: _when(moment, current_user.instansi.tz),
         minutes=services.PAIRING_MINUTES,
     )
@@ -111,18 +117,27 @@ def _unavailable(code: str):
 
 def _no_store(body, status: int = 200):
     # Each faces page carries its own idempotency key: a cached copy would swallow the next vote.
-    return body, status, {"Cache-Control": "no-store"}
+    return make_response(body, status, {"Cache-Control": "no-store"})
 
 
 def _cookie_name(counter: Counter) -> str:
     return f"cermin_kiosk_{counter.code}"
 
 
-def _device(counter: Counter) -> KioskDevice | None:
-    return services.device_for(counter, request.cookies.get(_cookie_name(counter)))
+def _grace() -> timedelta:
+    seconds = int(current_app.config.get("CERMIN_KIOSK_TOKEN_GRACE_SECONDS", services.DEFAULT_TOKEN_GRACE_SECONDS))
+    return timedelta(seconds=seconds)
 
 
-def _set_device_cookie(response, counter: Counter, token: str):
+def _device_check(counter: Counter) -> services.DeviceCheck | None:
+    return services.check_device(counter, request.cookies.get(_cookie_name(counter)), current_app.secret_key, _grace())
+
+
+def _set_device_cookie(response, counter: Counter, token: str | None):
+    """Give the tablet its device token (a new one after a vote, the current one when it held an
+    older one); renewed for DEVICE_COOKIE_DAYS each time."""
+    if token is None:
+        return response
     response.set_cookie(
         _cookie_name(counter), token, max_age=int(timedelta(days=DEVICE_COOKIE_DAYS).total_seconds()),
         path=url_for("kiosk.kiosk", code=counter.code), httponly=True, samesite="Lax",
@@ -159,24 +174,27 @@ def kiosk(code: str):
         return _unavailable(code)
     if request.method == "GET" and code != counter.code:
         return redirect(url_for("kiosk.kiosk", code=counter.code))
-    device = _device(counter)
-    if device is None:
+    check = _device_check(counter)
+    if check is None:
         refused = request.method == "POST"
         return _pairing_page(counter, PairingForm(formdata=None), 403 if refused else 200, refused)
     form = VoteForm()
     if not form.validate_on_submit():
-        return _faces_page(counter, form.key.errors[0] if form.key.errors else None)
+        return _set_device_cookie(_faces_page(counter, form.key.errors[0] if form.key.errors else None), counter,
+                                  check.renew)
     try:
-        result = services.record_vote(device, form.face.data, form.key.data, _min_interval())
+        result = services.record_vote(check.device, form.face.data, form.key.data, _min_interval())
     except DomainError as error:
-        return _faces_page(counter, say(error))
+        return _set_device_cookie(_faces_page(counter, say(error)), counter, check.renew)
     if result.asks_reason:
         response = redirect(url_for("kiosk.reason", code=counter.code, key=result.vote.idempotency_key))
     else:
         response = redirect(url_for("kiosk.thanks", code=counter.code))
-    if result.created:
-        _set_device_cookie(response, counter, request.cookies[_cookie_name(counter)])
-    return response
+    token = check.renew
+    if result.created and token is None:
+        # Every vote made with the current token replaces it: a copy taken earlier stops working.
+        token = services.rotate(check.device, current_app.secret_key)
+    return _set_device_cookie(response, counter, token)
 
 
 @bp.route("/k/<code>/pasang", methods=["GET", "POST"])
@@ -203,23 +221,24 @@ def reason(code: str, key: str):
     counter = _kiosk_counter(code)
     if counter is None:
         return _unavailable(code)
-    device = _device(counter)
-    if device is None:
+    check = _device_check(counter)
+    if check is None:
         return redirect(url_for("kiosk.kiosk", code=counter.code))
-    thanks = redirect(url_for("kiosk.thanks", code=counter.code))
-    if services.pending_vote(device, key) is None:
+    thanks = _set_device_cookie(redirect(url_for("kiosk.thanks", code=counter.code)), counter, check.renew)
+    if services.pending_vote(check.device, key) is None:
         return thanks
     form = ReasonForm()
     error = None
     if form.validate_on_submit():
         try:
-            services.attach_reason(device, key, form.reason.data)
+            services.attach_reason(check.device, key, form.reason.data)
         except DomainError as problem:
             error = say(problem)
         else:
             return thanks
-    return _no_store(render_template("kiosk/reason.html", counter=counter, form=form, key=key,
-                                     reasons=kiosk_rules.REASONS, error=error, seconds=REASON_SECONDS))
+    page = render_template("kiosk/reason.html", counter=counter, form=form, key=key, reasons=kiosk_rules.REASONS,
+                           error=error, seconds=REASON_SECONDS)
+    return _set_device_cookie(_no_store(page), counter, check.renew)
 
 
 @bp.route("/k/<code>/terima-kasih")

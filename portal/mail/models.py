@@ -21,5 +21,9 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     #: NULL until sent; the sender picks unsent messages in order.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    #: Set when the message is given up: it cannot be sent as it stands (an invalid address, a
+    #: permanent refusal), or every attempt failed. `last_error` says why.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: The reason of the last failed attempt (or of the failure); NULL once sent.
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

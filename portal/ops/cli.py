@@ -10,11 +10,14 @@ from portal.messages import say
 from portal.ops import services
 
 PG_GUIDANCE = (
-    "Basis data ini PostgreSQL. Gunakan alat bawaan PostgreSQL:\n"
-    "  cadangan:  pg_dump --format=custom --file=cermin-$(date +%Y%m%d).dump \"$DATABASE_URL\"\n"
+    "Basis data ini PostgreSQL. Gunakan alat bawaan PostgreSQL, dengan berkas yang hanya dapat dibaca pemiliknya:\n"
+    "  cadangan:  umask 077; mkdir -p backups; pg_dump --format=custom --file=backups/cermin-$(date +%Y%m%d).dump \"$DATABASE_URL\"\n"
     "  pemulihan: pg_restore --clean --if-exists --no-owner --dbname=\"$DATABASE_URL\" FILE.dump\n"
-    "(Ganti awalan postgresql+psycopg:// menjadi postgresql:// untuk alat baris perintah.) Lihat docs/deploy.md."
+    "(Ganti awalan postgresql+psycopg:// menjadi postgresql:// untuk alat baris perintah.) Cadangan pg_dump tidak\n"
+    "dijangkau `purge`: simpan paling lama selama masa simpan saran instansi, lalu hapus. Lihat docs/deploy.md."
 )
+PG_PURGE_NOTE = ("Cadangan pg_dump tidak dijangkau `purge`: hapus cadangan yang lebih tua dari masa simpan saran "
+                 "(lihat docs/deploy.md).")
 
 
 @click.command("backup")
@@ -25,9 +28,10 @@ def backup(output: Path | None) -> None:
     if services.sqlite_path(url) is None:
         click.echo(PG_GUIDANCE)
         raise SystemExit(2)
-    target = output or services.default_backup_name(Path(current_app.instance_path))
+    instance_path = Path(current_app.instance_path)
+    target = output or services.default_backup_name(instance_path)
     try:
-        services.backup_sqlite(url, target)
+        services.backup_sqlite(url, target, default_folder=services.backup_folder(instance_path))
     except services.OpsError as error:
         raise click.ClickException(say(error))
     click.echo(f"Cadangan tersimpan: {target}")
@@ -54,16 +58,34 @@ def restore(file: Path, yes: bool) -> None:
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Hanya hitung, jangan hapus.")
-def purge(dry_run: bool) -> None:
-    """Delete free-text comments and respondent profiles older than each instansi's retention period."""
+@click.option("--backups", "folders", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder cadangan lain yang juga dibersihkan (selain instance/backups); boleh diulang.")
+def purge(dry_run: bool, folders: tuple[Path, ...]) -> None:
+    """Delete free-text comments and respondent profiles older than each instansi's retention period,
+    in the database and in every SQLite backup (instance/backups and each --backups folder)."""
     summary = services.purge(dry_run=dry_run)
     if dry_run:
         db.session.rollback()
     else:
         db.session.commit()
+        services.checkpoint_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"])
     verb = "akan dihapus" if dry_run else "dihapus"
     click.echo(f"Saran {verb}: {summary.comments}; profil responden {verb}: {summary.profiles}; "
                f"komentar ulasan 360 {verb}: {summary.review_comments}.")
+    if services.sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"]) is None:
+        click.echo(PG_PURGE_NOTE)
+    failed = False
+    for folder in (services.backup_folder(Path(current_app.instance_path)), *folders):
+        for result in services.purge_backups(folder, dry_run=dry_run):
+            if result.problem is not None:
+                failed = True
+                click.echo(f"Cadangan {result.path}: TIDAK dibersihkan. {say(result.problem)}", err=True)
+                continue
+            found = result.summary
+            click.echo(f"Cadangan {result.path}: saran {verb}: {found.comments}; profil responden {verb}: "
+                       f"{found.profiles}; komentar ulasan 360 {verb}: {found.review_comments}.")
+    if failed:
+        raise SystemExit(1)
 
 
 commands = (backup, restore, purge)

@@ -4,13 +4,13 @@ from wtforms import (
     BooleanField, DateField, EmailField, IntegerField, SelectField, SelectMultipleField,
     StringField, SubmitField, TimeField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.forms import Form
+from portal.forms import EmailAddress, Form
 from portal.org.models import TIMEZONES, Employee
 
 TIMEZONE_CHOICES = [
@@ -93,7 +93,7 @@ class EmployeeForm(Form):
     unit_id = SelectField(_l("Unit kerja"), coerce=int, validators=[DataRequired()])
     supervisor_id = SelectField(_l("Atasan langsung (Pejabat Penilai)"), coerce=int, validators=[Optional()])
     job_group = SelectField(_l("Kelompok jabatan"), choices=JOB_GROUP_CHOICES)
-    email = EmailField(_l("Email"), validators=[Optional(), Email(message=_l("Alamat email tidak valid.")), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[EmailAddress()])
     is_unit_head = BooleanField(_l("Kepala unit"))
     active = BooleanField(_l("Aktif"), default=True)
     submit = SubmitField(_l("Simpan"))

@@ -139,7 +139,9 @@ class Employee(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), nullable=False, index=True)
-    nip: Mapped[str] = mapped_column(String(18), nullable=False, unique=True)
+    #: Unique within the instansi: an ASN moved to another instansi is that instansi's employee too,
+    #: and nothing tells one instansi which NIPs another holds.
+    nip: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     jabatan: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False, index=True)
@@ -159,6 +161,7 @@ class Employee(db.Model):
     __table_args__ = (
         CheckConstraint("job_group IN ('front_line', 'back_office')", name="job_group_known"),
         CheckConstraint("supervisor_id IS NULL OR supervisor_id <> id", name="not_own_supervisor"),
+        UniqueConstraint("instansi_id", "nip"),
     )
 
     def __repr__(self) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 
 from portal import audit, clock
 from portal.extensions import db
+from portal.mail import addresses
 from portal.org.models import JOB_GROUPS, Counter, Employee, Instansi, RosterEntry, Unit, shift_covers
 from portal.sql import execute_core
 from portal.tabular import Table
@@ -91,8 +92,6 @@ def import_employees(
             problems.append(RowProblem(number, N_("NIP %(nip)s sudah muncul di baris %(other)d."), {"nip": nip, "other": seen[nip]}))
         elif nip:
             seen[nip] = number
-            if nip not in existing and db.session.scalar(select(Employee.id).where(Employee.nip == nip)) is not None:
-                problems.append(RowProblem(number, N_("NIP %(nip)s terdaftar di instansi lain."), {"nip": nip}))
         name = cells.get("nama", "").strip()
         if not name:
             problems.append(RowProblem(number, N_("Nama wajib diisi.")))
@@ -120,9 +119,11 @@ def import_employees(
         job_group = cells.get("job_group", "").strip().lower() or None
         if job_group is not None and job_group not in JOB_GROUPS:
             problems.append(RowProblem(number, N_("Kelompok jabatan harus front_line atau back_office.")))
-        email = cells.get("email", "").strip() or None
-        if email and ("@" not in email or len(email) > 200):
-            problems.append(RowProblem(number, N_("Alamat email tidak valid.")))
+        email = cells.get("email", "")
+        try:
+            email = addresses.normalise(email) if email.strip() else None
+        except addresses.InvalidAddress as error:
+            problems.append(RowProblem(number, error.message, error.params))
         if len(problems) == row_problems:
             parsed.append((number, {
                 "nip": nip, "name": name, "jabatan": jabatan, "unit": unit, "supervisor_nip": supervisor_nip,

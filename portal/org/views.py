@@ -18,7 +18,7 @@ from portal.org.forms import (
     employee_choices,
 )
 from portal.org.models import Counter, Employee, RosterEntry, Service, Unit
-from portal.roles import ADMIN, HR
+from portal.roles import ADMIN, AUDITOR, HR
 from portal.tabular import TableError, read_table
 from portal.web import rollback_request
 from surveys.errors import InvalidNip
@@ -26,9 +26,11 @@ from surveys.nip import validate_nip
 
 bp = Blueprint("org", __name__, url_prefix="/organisasi", template_folder="templates")
 MANAGERS = (HR, ADMIN)
+#: Who reads the organisation's pages: HR, admins and the auditor (who changes nothing).
+READERS = (*MANAGERS, AUDITOR)
 PAGE_SIZE = 50
 
-nav.register("org.overview", _l("Organisasi"), _l("Unit kerja, layanan, loket, pegawai dan jadwal tugas."), *MANAGERS, order=80)
+nav.register("org.overview", _l("Organisasi"), _l("Unit kerja, layanan, loket, pegawai dan jadwal tugas."), *READERS, order=80)
 
 
 def _instansi():
@@ -45,7 +47,7 @@ def _unit_choices(blank: str | None = None):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def overview():
     instansi = _instansi()
     form = InstansiForm(obj=instansi)
@@ -94,7 +96,7 @@ def _save_unit(form: UnitForm, unit: Unit | None) -> Unit | None:
 
 
 @bp.route("/unit", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def units():
     form = _unit_form()
     if form.validate_on_submit() and _save_unit(form, None):
@@ -104,7 +106,7 @@ def units():
 
 
 @bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def edit_unit(unit_id: int):
     unit = of_my_instansi(Unit, unit_id)
     form = _unit_form(unit)
@@ -144,7 +146,7 @@ def _services():
 
 
 @bp.route("/layanan", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def services_list():
     form = _service_form()
     if form.validate_on_submit() and _save_service(form, None):
@@ -154,7 +156,7 @@ def services_list():
 
 
 @bp.route("/layanan/<int:service_id>", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def edit_service(service_id: int):
     service = of_my_instansi(Service, service_id)
     form = _service_form(service)
@@ -206,7 +208,7 @@ def _counters():
 
 
 @bp.route("/loket", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def counters():
     form = _counter_form()
     if form.validate_on_submit() and _save_counter(form, None):
@@ -216,7 +218,7 @@ def counters():
 
 
 @bp.route("/loket/<int:counter_id>", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def edit_counter(counter_id: int):
     counter = of_my_instansi(Counter, counter_id)
     form = _counter_form(counter)
@@ -246,7 +248,8 @@ def _save_employee(form: EmployeeForm, employee: Employee | None) -> Employee | 
     except InvalidNip as error:
         form.nip.errors.append(say(error))
         return None
-    clash = db.session.scalar(select(Employee.id).where(Employee.nip == nip))
+    clash = db.session.scalar(select(Employee.id).where(Employee.instansi_id == current_user.instansi_id,
+                                                        Employee.nip == nip))
     if clash is not None and (employee is None or clash != employee.id):
         form.nip.errors.append(gettext("NIP sudah terdaftar."))
         return None
@@ -273,7 +276,7 @@ def _save_employee(form: EmployeeForm, employee: Employee | None) -> Employee | 
 
 
 @bp.route("/pegawai", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def employees():
     form = _employee_form()
     if form.validate_on_submit() and _save_employee(form, None):
@@ -300,7 +303,7 @@ def employees():
 
 
 @bp.route("/pegawai/<int:employee_id>", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def edit_employee(employee_id: int):
     employee = of_my_instansi(Employee, employee_id)
     form = _employee_form(employee)
@@ -338,7 +341,7 @@ def import_employees():
 # --- Jadwal tugas -----------------------------------------------------------------------------
 
 @bp.route("/jadwal", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def roster():
     form = RosterForm()
     form.counter_id.choices = [(c.id, f"{c.code} · {c.name}") for c in _counters() if c.active]

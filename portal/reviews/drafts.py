@@ -1,26 +1,25 @@
 """A rater's draft, sealed with a key that only the rater's browser keeps.
 
-The invitation link is the credential, and HR can print it again; the draft must still be the
-rater's alone. It is stored encrypted (AES-256-GCM, bound to its invitation) under a random key
-that lives in a cookie scoped to the link's path. The same browser resumes the draft; whoever else
-opens the link (HR with a reprinted letter, another device) gets an empty form and a note that a
+Only the rater, logged in, opens their invitation link; the draft must still be theirs alone,
+even to whoever reads the database. It is stored encrypted (AES-256-GCM, bound to its
+invitation) under a random key that lives in a cookie scoped to the link's path: the same
+browser resumes the draft, another device of the rater gets an empty form and a note that a
 draft exists elsewhere, and whoever reads the database finds only ciphertext.
 """
 from __future__ import annotations
 
 import base64
 import binascii
-import os
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from portal.reviews import sealing
 
 #: The cookie that carries the key, set with the path of the rater's link only.
 COOKIE = "cermin_draf"
 #: Marks a sealed draft; drafts saved before sealing existed are plain JSON.
 PREFIX = "sealed1:"
-KEY_BYTES = 32
-NONCE_BYTES = 12
+KEY_BYTES = sealing.KEY_BYTES
 
 
 def new_key() -> bytes:
@@ -47,9 +46,7 @@ def _context(invitation_id: int) -> bytes:
 
 
 def seal(plain: str, key: bytes, invitation_id: int) -> str:
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, plain.encode("utf-8"), _context(invitation_id))
-    return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+    return PREFIX + sealing.encrypt(key, plain.encode("utf-8"), _context(invitation_id))
 
 
 def is_sealed(stored: str) -> bool:
@@ -60,9 +57,5 @@ def unseal(stored: str, key: bytes | None, invitation_id: int) -> str | None:
     """The draft's JSON, or None when this key (or no key) does not open it."""
     if key is None:
         return None
-    try:
-        data = base64.urlsafe_b64decode(stored[len(PREFIX):])
-        plain = AESGCM(key).decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], _context(invitation_id))
-    except (InvalidTag, ValueError, binascii.Error):
-        return None
-    return plain.decode("utf-8")
+    plain = sealing.decrypt(key, stored[len(PREFIX):], _context(invitation_id))
+    return None if plain is None else plain.decode("utf-8")

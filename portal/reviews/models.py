@@ -1,9 +1,12 @@
 """360-degree reviews: questionnaires, cycles, invitations and anonymous responses.
 
 Anonymity is structural: a response row carries the cycle, the reviewee and the rater group,
-never the rater; its id is random (no ordering to line up with invitations), its date is the
-day only, and "one response per invitation" is enforced by a unique receipt that only the
-server's secret links back to an invitation.
+never the rater, and no date. While the cycle is open a submitted review waits sealed in the
+pool (:class:`ReviewPoolEntry`); when the cycle closes, every entry is written into the
+response tables in one shuffled batch with fresh random ids, so neither a stored value nor the
+database's own row metadata (PostgreSQL's ``xmin``, the row order) ties a response to its
+invitation. "One response per invitation" is the invitation's guarded flip from pending to
+done in the rater's request. ``docs/anonymity.md`` says what an administrator can learn.
 """
 from __future__ import annotations
 
@@ -95,6 +98,8 @@ class ReviewCycle(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The day HR last sent reminders (to everyone who still owed a review then).
+    reminded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     questionnaire: Mapped[Questionnaire] = relationship()
     cycle_units: Mapped[list[ReviewCycleUnit]] = relationship(cascade="all, delete-orphan")
@@ -141,7 +146,7 @@ class ReviewExpectation(db.Model):
 class ReviewInvitation(db.Model):
     """Who is asked to review whom, in which group; the link token is derived from `token_nonce`.
 
-    Marked done when answered, on a day-only date; it never points at the response.
+    Marked done when answered, without a date; it never points at the response.
     """
 
     __tablename__ = "review_invitation"
@@ -158,11 +163,10 @@ class ReviewInvitation(db.Model):
     #: Random value; the link token is HMAC(secret, nonce) and only its SHA-256 is looked up.
     token_nonce: Mapped[str] = mapped_column(String(32), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    #: pending → draft → done; flipped to done once, by a guarded UPDATE in the rater's request.
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
-    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     #: The rater's unsent answers (theirs alone), removed when they submit.
     draft: Mapped[str | None] = mapped_column(Text, nullable=True)
-    last_reminded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     cycle: Mapped[ReviewCycle] = relationship()
     reviewee: Mapped[Employee] = relationship(foreign_keys=[reviewee_id])
@@ -177,20 +181,37 @@ class ReviewInvitation(db.Model):
     )
 
 
+class ReviewPoolEntry(db.Model):
+    """A submitted review waiting, sealed, for its cycle to close (portal/reviews/pool.py).
+
+    Written in the rater's request together with the invitation's flip to done; at close it is
+    opened, written into the response tables in one shuffled batch, and deleted.
+    """
+
+    __tablename__ = "review_pool"
+
+    #: Random hex.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycle.id", ondelete="CASCADE"), nullable=False,
+                                          index=True)
+    #: AES-256-GCM under a key derived from the app's secret and the cycle: the reviewee, the
+    #: group, the scores and the comments, padded to a size class.
+    sealed: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class ReviewResponse(db.Model):
-    """A submitted review: cycle, reviewee and rater group only (never the rater)."""
+    """A submitted review: cycle, reviewee and rater group only (never the rater, no date).
+
+    Written only when the cycle closes, in one shuffled batch (see :class:`ReviewPoolEntry`).
+    """
 
     __tablename__ = "review_response"
 
-    #: Random hex, so the order of rows says nothing about who answered when.
+    #: Random hex, drawn at close: the order of rows says nothing about who answered when.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("review_cycle.id", ondelete="CASCADE"), nullable=False)
     reviewee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), nullable=False)
     rater_group: Mapped[str] = mapped_column(String(10), nullable=False)
-    #: The day only.
-    submitted_on: Mapped[date] = mapped_column(Date, nullable=False)
-    #: HMAC of the invitation: one response per invitation, unlinkable without the secret.
-    receipt: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
 
     answers: Mapped[list[ReviewAnswer]] = relationship(cascade="all, delete-orphan")
     comments: Mapped[list[ReviewComment]] = relationship(cascade="all, delete-orphan")

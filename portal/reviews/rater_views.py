@@ -1,7 +1,9 @@
 """Raters answer their invitation links; employees, supervisors and HR read 360 reports.
 
-- `/ulasan/<token>`: the rater's single-use link. The link is the credential, so the page is
-  public and works whoever is logged in; it is light enough for a phone and needs no JavaScript.
+- `/ulasan/<token>`: the rater's link. The link is a convenience, the rater's own login is the
+  proof: it opens only for the invited rater, logged in. Anyone else (HR included) gets the same
+  "unknown link" page whatever the invitation's state, so a link tells them nothing, not even
+  whether the review was sent. Light enough for a phone, no JavaScript.
 - `/ulasan-saya`: "ulasan yang perlu Anda isi", the user's own released reports, and the
   report lists of the cycles they may read.
 - `/360/laporan/<cycle>` and `/360/laporan/<cycle>/<employee>`: report lists and reports, built
@@ -18,13 +20,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import nav
-from portal.access import PUBLIC, access, of_my_instansi
-from portal.accounts.models import ADMIN, EMPLOYEE, HR, SUPERVISOR
+from portal.access import SIGNED_IN, access, of_my_instansi
+from portal.accounts.models import ADMIN, AUDITOR, EMPLOYEE, HR, SUPERVISOR
 from portal.extensions import db
 from portal.localtime import today
 from portal.messages import say
 from portal.org.models import Employee, Instansi, Unit
-from portal.reviews import drafts, permissions, services
+from portal.reviews import drafts, links, permissions, raters, services
 from portal.reviews.models import ReviewCycle, ReviewCycleUnit, ReviewExpectation, ReviewInvitation
 from portal.reviews.rater_forms import SAVE_DRAFT, SUBMIT, AnswerForm, ReportFilterForm
 from portal.web import rollback_request
@@ -69,10 +71,20 @@ def _instansi_of(invitation: ReviewInvitation) -> Instansi:
     return db.session.get(Instansi, invitation.cycle.instansi_id)
 
 
+def _own_invitation(token: str) -> ReviewInvitation | None:
+    """The invitation behind the link when the signed-in user is its rater; None otherwise, so an
+    unknown link and someone else's read the same."""
+    invitation = links.find_invitation(token)
+    return invitation if invitation is not None and permissions.is_the_rater(current_user, invitation) else None
+
+
 def _unknown_link():
+    """For an unknown link and for anyone's but the rater's: one page, one status, nothing about
+    the invitation or whether it was answered."""
     return _notice(gettext("Tautan ulasan tidak dikenal"),
-                   gettext("Tautan ini tidak dikenal atau tidak lengkap. Salin kembali tautan lengkap dari "
-                           "undangan Anda, atau buka \"Ulasan saya\" setelah masuk."), 404)
+                   gettext("Tautan ini tidak dikenal, tidak lengkap, atau bukan undangan untuk akun Anda. Ulasan "
+                           "hanya dapat diisi oleh penilai yang diundang, setelah masuk dengan akunnya sendiri. Buka "
+                           "\"Ulasan saya\" untuk melihat ulasan yang perlu Anda isi."), 404)
 
 
 def _already_sent(invitation: ReviewInvitation, status: int):
@@ -99,7 +111,6 @@ def _render_answer_form(token: str, invitation: ReviewInvitation, answers: dict[
     cycle = invitation.cycle
     questionnaire = cycle.questionnaire
     errors = errors or {}
-    viewer = current_user.employee if current_user.is_authenticated else None
     response = render_template(
         "reviews/rater/answer.html", token=token, invitation=invitation,
         cycle=cycle, reviewee=invitation.reviewee, instansi=_instansi_of(invitation),
@@ -111,16 +122,15 @@ def _render_answer_form(token: str, invitation: ReviewInvitation, answers: dict[
         item_count=len(questionnaire.items), closes_on=format_date(cycle.closes_on, "long"),
         saved=request.args.get("tersimpan") == "1" and not errors and not draft_elsewhere,
         draft=invitation.status == "draft" and not draft_elsewhere, draft_elsewhere=draft_elsewhere,
-        other_viewer=viewer is not None and viewer.id != invitation.rater_id,
         max_comment=services.MAX_COMMENT, submit=SUBMIT, save_draft=SAVE_DRAFT,
     )
     return _private(response, status)
 
 
 @bp.route("/ulasan/<token>", methods=["GET", "POST"])
-@access(PUBLIC)
+@access(SIGNED_IN)
 def answer(token: str):
-    invitation = services.find_invitation(token)
+    invitation = _own_invitation(token)
     if invitation is None:
         return _unknown_link()
     if invitation.status == "done":
@@ -148,10 +158,8 @@ def _draft_key() -> bytes | None:
 
 
 def _load_draft(invitation: ReviewInvitation, key: bytes | None) -> dict[str, str] | None:
-    """The draft this browser may open ({} if none, None if it is another browser's). A draft
-    saved before drafts were sealed opens only for the rater, logged in."""
-    employee = current_user.employee if current_user.is_authenticated else None
-    return services.load_draft(invitation, key, open_unsealed=employee is not None and employee.id == invitation.rater_id)
+    """The draft this browser may open ({} if none, None if it is another browser's)."""
+    return services.load_draft(invitation, key)
 
 
 def _draft_cookie(token: str) -> dict:
@@ -190,9 +198,9 @@ def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
     key = _draft_key() or drafts.new_key()
     try:
         if action == SUBMIT:
-            services.submit(invitation, parsed, instansi)
+            services.submit(invitation, parsed, instansi, current_user.employee)
         else:
-            services.save_draft(invitation, parsed, instansi, key)
+            services.save_draft(invitation, parsed, instansi, key, current_user.employee)
     except services.ReviewError as error:
         rollback_request()
         return _notice(gettext("Ulasan tidak dapat disimpan"), say(error), 409, invitation)
@@ -206,9 +214,9 @@ def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
 
 
 @bp.route("/ulasan/<token>/terima-kasih")
-@access(PUBLIC)
+@access(SIGNED_IN)
 def thanks(token: str):
-    invitation = services.find_invitation(token)
+    invitation = _own_invitation(token)
     if invitation is None:
         return _unknown_link()
     if invitation.status != "done":
@@ -230,7 +238,7 @@ def _own_cycles(employee: Employee) -> list[ReviewCycle]:
 def _team_cycles(user) -> list[ReviewCycle]:
     """Closed or released cycles with reports the user may read besides their own."""
     stmt = select(ReviewCycle).where(ReviewCycle.instansi_id == user.instansi_id, ReviewCycle.state.in_(REPORT_STATES))
-    if not permissions.is_hr(user):
+    if not permissions.reads_instansi(user):
         if user.employee is None:
             return []
         stmt = stmt.where(ReviewCycle.id.in_(
@@ -240,13 +248,13 @@ def _team_cycles(user) -> list[ReviewCycle]:
 
 
 @bp.route("/ulasan-saya")
-@access(EMPLOYEE, SUPERVISOR, HR, ADMIN)
+@access(EMPLOYEE, SUPERVISOR, HR, ADMIN, AUDITOR)
 def mine():
     employee = current_user.employee
     pending, own = [], []
     if employee is not None:
         instansi = current_user.instansi
-        pending = [(invitation, url_for("review_rater.answer", token=services.invitation_token(invitation)),
+        pending = [(invitation, url_for("review_rater.answer", token=links.invitation_token(invitation)),
                     services.can_answer(invitation, instansi))
                    for invitation in services.pending_for(employee)]
         own = _own_cycles(employee)
@@ -261,7 +269,7 @@ def _nominating_cycles(employee: Employee | None) -> list[ReviewCycle]:
         return []
     drafts = db.session.scalars(select(ReviewCycle).where(
         ReviewCycle.instansi_id == employee.instansi_id, ReviewCycle.state == "draft").order_by(ReviewCycle.opens_on))
-    return [cycle for cycle in drafts if services.is_reviewee(cycle, employee)]
+    return [cycle for cycle in drafts if raters.is_reviewee(cycle, employee)]
 
 
 def _date(day) -> str:
@@ -289,12 +297,12 @@ def _is_reviewee(cycle: ReviewCycle, employee: Employee) -> bool:
 
 
 @bp.route("/360/laporan/<int:cycle_id>")
-@access(SUPERVISOR, HR, ADMIN)
+@access(SUPERVISOR, HR, ADMIN, AUDITOR)
 def report_index(cycle_id: int):
     cycle = _cycle(cycle_id)
     units = list(db.session.scalars(select(Unit).join(ReviewCycleUnit, ReviewCycleUnit.unit_id == Unit.id)
                                     .where(ReviewCycleUnit.cycle_id == cycle.id).order_by(Unit.name)))
-    hr = permissions.is_hr(current_user)
+    hr = permissions.reads_instansi(current_user)
     form = ReportFilterForm(units, request.args)
     unit_id = form.unit.data if hr and form.validate() else 0
     readable = [e for e in _reviewees(cycle, unit_id or None)
@@ -304,7 +312,7 @@ def report_index(cycle_id: int):
 
 
 @bp.route("/360/laporan/<int:cycle_id>/<int:employee_id>")
-@access(EMPLOYEE, SUPERVISOR, HR, ADMIN)
+@access(EMPLOYEE, SUPERVISOR, HR, ADMIN, AUDITOR)
 def report(cycle_id: int, employee_id: int):
     cycle = _cycle(cycle_id)
     reviewee = db.session.get(Employee, employee_id)

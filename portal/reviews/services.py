@@ -1,40 +1,32 @@
 """360 reviews: questionnaires, the cycle's life, raters from the org chart, invitation links,
-answering, and reports that obey the anonymity threshold on every path."""
+answering (the rater alone, logged in), progress without people, and reports that obey the
+anonymity threshold on every path."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import delete, func, select, update
 
 from portal import clock
 from portal.extensions import db
 from portal.localtime import today
 from portal.mail import services as mail
-from portal.org.models import Employee, Instansi, Unit
-from portal.reviews import drafts
+from portal.org.models import Employee, Instansi
+from portal.reviews import drafts, links, pool, raters
+from portal.reviews.errors import ReviewError
 from portal.reviews.models import (
     Questionnaire, QuestionnaireItem, ReviewAnswer, ReviewComment, ReviewCycle, ReviewCycleUnit, ReviewExpectation,
     ReviewInvitation, ReviewResponse,
 )
 from surveys import berakhlak, review
-from surveys.errors import DomainError, InvalidResponse
+from surveys.errors import InvalidResponse
 from surveys.i18n import N_
 
 DEFAULT_QUESTIONNAIRE = "BerAKHLAK"
 MAX_COMMENT = 2000
-
-
-class ReviewError(DomainError):
-    """A review action that the rules refuse, with the reason for the user."""
 
 
 # --- questionnaires ----------------------------------------------------------------------------
@@ -175,6 +167,8 @@ def set_threshold(cycle: ReviewCycle, threshold: int) -> None:
 def transition(cycle: ReviewCycle, target: str, instansi: Instansi, now: datetime | None = None) -> None:
     """Move the cycle along Draft → Open → Closed → Released; any other move is refused with a reason."""
     now = now or clock.now()
+    # Locked for the change: a review being sent waits for the close, or the close for it.
+    db.session.refresh(cycle, with_for_update=True)
     if (cycle.state, target) not in TRANSITIONS:
         raise ReviewError(
             N_("Siklus berstatus %(state)s tidak dapat diubah menjadi %(target)s."),
@@ -185,194 +179,97 @@ def transition(cycle: ReviewCycle, target: str, instansi: Instansi, now: datetim
             raise ReviewError(N_("Tanggal tutup siklus sudah lewat; ubah tanggalnya sebelum membuka."))
         db.session.execute(delete(ReviewInvitation).where(
             ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(False)))
+        raters.balance_raters(cycle)
         if not db.session.scalar(select(func.count(ReviewInvitation.id)).where(ReviewInvitation.cycle_id == cycle.id)):
             raise ReviewError(N_("Belum ada penilai. Usulkan penilai dari struktur organisasi terlebih dahulu."))
         cycle.opened_at = now
-        _queue_invitations(cycle, reminder=False)
+        _queue_invitations(cycle)
     elif target == "closed":
         cycle.closed_at = now
+        # Every sealed review becomes a response now, in one shuffled batch (portal.reviews.pool).
+        pool.release(cycle)
     elif target == "released":
         cycle.released_at = now
     cycle.state = target
     db.session.flush()
 
 
-def _require_draft(cycle: ReviewCycle) -> None:
-    if cycle.state != "draft":
-        raise ReviewError(N_("Daftar penilai hanya dapat diubah selama siklus masih draf."))
-
-
-# --- raters ---------------------------------------------------------------------------------------
-
-def reviewees(cycle: ReviewCycle) -> list[Employee]:
-    unit_ids = [cu.unit_id for cu in cycle.cycle_units]
-    return list(db.session.scalars(select(Employee).where(
-        Employee.unit_id.in_(unit_ids), Employee.active.is_(True)).order_by(Employee.name)))
-
-
-def propose_raters(cycle: ReviewCycle) -> int:
-    """Propose raters from the org chart for every reviewee; earlier proposals are replaced,
-    raters that HR or a supervisor added by hand are kept. Returns the number of invitations."""
-    _require_draft(cycle)
-    db.session.execute(delete(ReviewInvitation).where(
-        ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.source == "proposed"))
-    kept = {(i.reviewee_id, i.rater_id) for i in db.session.scalars(
-        select(ReviewInvitation).where(ReviewInvitation.cycle_id == cycle.id))}
-    people = reviewees(cycle)
-    everyone = db.session.scalars(select(Employee).where(
-        Employee.instansi_id == cycle.instansi_id, Employee.active.is_(True))).all()
-    by_supervisor: dict[int | None, list[Employee]] = defaultdict(list)
-    for employee in everyone:
-        by_supervisor[employee.supervisor_id].append(employee)
-    load: dict[int, int] = defaultdict(int)
-    count = 0
-
-    def invite(reviewee: Employee, rater: Employee, group: str) -> None:
-        nonlocal count
-        if (reviewee.id, rater.id) in kept:
-            return
-        kept.add((reviewee.id, rater.id))
-        db.session.add(_new_invitation(cycle, reviewee, rater, group, "proposed"))
-        count += 1
-
-    for person in people:
-        invite(person, person, "diri")
-        supervisor = person.supervisor
-        if supervisor is not None and supervisor.active:
-            invite(person, supervisor, "atasan")
-        peers = [e for e in by_supervisor.get(person.supervisor_id, [])
-                 if e.id != person.id and e.unit_id == person.unit_id] if person.supervisor_id else []
-        for peer in review.choose_balanced(peers, cycle.peer_cap, f"cycle-{cycle.id}/{person.id}", load,
-                                           id_of=lambda e: e.id):
-            load[peer.id] += 1
-            invite(person, peer, "rekan")
-        reports = by_supervisor.get(person.id, [])
-        for report in review.choose_peers(reports, cycle.subordinate_cap, f"cycle-{cycle.id}/{person.id}/b",
-                                          id_of=lambda e: e.id):
-            invite(person, report, "bawahan")
-    db.session.flush()
-    return count
-
-
-def _new_invitation(cycle: ReviewCycle, reviewee: Employee, rater: Employee, group: str, source: str,
-                    approved: bool = True) -> ReviewInvitation:
-    nonce = secrets.token_hex(16)
-    return ReviewInvitation(cycle_id=cycle.id, reviewee_id=reviewee.id, rater_id=rater.id, rater_group=group,
-                            source=source, approved=approved, token_nonce=nonce,
-                            token_hash=_hash(_token_for_nonce(nonce)))
-
-
-def add_rater(cycle: ReviewCycle, reviewee: Employee, rater: Employee, group: str) -> ReviewInvitation:
-    """HR or the reviewee's supervisor adds a rater by hand (before the cycle opens)."""
-    _require_draft(cycle)
-    if group not in ("atasan", "rekan", "bawahan"):
-        raise ReviewError(N_("Kelompok penilai tidak dikenal."))
-    _check_pair(cycle, reviewee, rater)
-    invitation = _new_invitation(cycle, reviewee, rater, group, "added")
-    db.session.add(invitation)
-    db.session.flush()
-    return invitation
-
-
-def nominate_peer(cycle: ReviewCycle, reviewee: Employee, rater: Employee) -> ReviewInvitation:
-    """A reviewee proposes a peer; the supervisor approves it before the cycle opens."""
-    _require_draft(cycle)
-    _check_pair(cycle, reviewee, rater)
-    invitation = _new_invitation(cycle, reviewee, rater, "rekan", "nominated", approved=False)
-    db.session.add(invitation)
-    db.session.flush()
-    return invitation
-
-
-def _check_pair(cycle: ReviewCycle, reviewee: Employee, rater: Employee) -> None:
-    if rater.id == reviewee.id:
-        raise ReviewError(N_("Penilaian diri sendiri sudah otomatis disertakan."))
-    if rater.instansi_id != cycle.instansi_id or not rater.active:
-        raise ReviewError(N_("Penilai harus pegawai aktif instansi ini."))
-    if reviewee.id not in {e.id for e in reviewees(cycle)}:
-        raise ReviewError(N_("Pegawai ini tidak termasuk dalam siklus."))
-    if db.session.scalar(select(ReviewInvitation.id).where(
-            ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.reviewee_id == reviewee.id,
-            ReviewInvitation.rater_id == rater.id)):
-        raise ReviewError(N_("Penilai ini sudah ada dalam daftar."))
-
-
-def approve_nomination(invitation: ReviewInvitation) -> None:
-    _require_draft(invitation.cycle)
-    invitation.approved = True
-    db.session.flush()
-
-
-def remove_invitation(invitation: ReviewInvitation) -> None:
-    _require_draft(invitation.cycle)
-    if invitation.rater_group == "diri":
-        raise ReviewError(N_("Penilaian diri sendiri tidak dapat dihapus."))
-    db.session.delete(invitation)
-    db.session.flush()
-
-
 # --- links and mail --------------------------------------------------------------------------------
 
-def _token_for_nonce(nonce: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"cermin-review-invitation:" + nonce.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+def _invitation_mail(cycle: ReviewCycle, rater: Employee, invitations: list[ReviewInvitation], subject: str) -> None:
+    """One mail to the rater with a link per reviewee (every invitation of theirs, whatever its state)."""
+    lines = [f"- {'diri Anda sendiri' if inv.rater_group == 'diri' else inv.reviewee.name}: {links.invitation_url(inv)}"
+             for inv in invitations]
+    body = (
+        f"Yth. {rater.name},\n\n"
+        f"Anda diminta memberi umpan balik dalam siklus ulasan 360 derajat \"{cycle.name}\" "
+        f"(ditutup {cycle.closes_on.isoformat()}). Jawaban rekan dan bawahan bersifat anonim.\n\n"
+        + "\n".join(lines)
+        + "\n\nTautan ini hanya dapat dipakai oleh Anda: masuk dengan akun Anda sendiri untuk mengisi. "
+          f"Semua ulasan Anda juga ada di Ulasan saya: {links.base_url()}/ulasan-saya\n"
+    )
+    mail.queue(instansi_id=cycle.instansi_id, recipient=rater.email, subject=subject, body=body)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invitation_token(invitation: ReviewInvitation) -> str:
-    """The 256-bit secret in the rater's link (derivable again, so HR can reprint links)."""
-    return _token_for_nonce(invitation.token_nonce)
-
-
-def invitation_url(invitation: ReviewInvitation) -> str:
-    return f"{current_app.config['CERMIN_BASE_URL'].rstrip('/')}/ulasan/{invitation_token(invitation)}"
-
-
-def find_invitation(token: str) -> ReviewInvitation | None:
-    if not token or len(token) > 100:
-        return None
-    return db.session.scalar(select(ReviewInvitation).where(ReviewInvitation.token_hash == _hash(token)))
-
-
-def _queue_invitations(cycle: ReviewCycle, reminder: bool) -> int:
-    invitations = db.session.scalars(select(ReviewInvitation).where(
-        ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True),
-        ReviewInvitation.status != "done")).all()
+def invitations_by_rater(cycle: ReviewCycle, rater: Employee | None = None) -> dict[int, list[ReviewInvitation]]:
+    """rater id → their approved invitations in the cycle, whatever their state."""
+    stmt = (select(ReviewInvitation).where(ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True))
+            .order_by(ReviewInvitation.id))
+    if rater is not None:
+        stmt = stmt.where(ReviewInvitation.rater_id == rater.id)
     by_rater: dict[int, list[ReviewInvitation]] = defaultdict(list)
-    for invitation in invitations:
+    for invitation in db.session.scalars(stmt):
         by_rater[invitation.rater_id].append(invitation)
+    return by_rater
+
+
+def _queue_invitations(cycle: ReviewCycle) -> int:
+    """The opening mail to every rater with an email address; returns the number of mails."""
     queued = 0
-    for rater_invitations in by_rater.values():
-        rater = rater_invitations[0].rater
-        if not rater.email:
-            continue
-        lines = [f"- {inv.reviewee.name}: {invitation_url(inv)}" for inv in rater_invitations]
-        subject = (f"Pengingat: ulasan 360 derajat {cycle.name}" if reminder
-                   else f"Undangan ulasan 360 derajat: {cycle.name}")
-        body = (
-            f"Yth. {rater.name},\n\n"
-            f"Anda diminta memberi umpan balik untuk rekan kerja dalam siklus \"{cycle.name}\" "
-            f"(ditutup {cycle.closes_on.isoformat()}). Jawaban rekan dan bawahan bersifat anonim.\n\n"
-            + "\n".join(lines) + "\n\nTautan ini pribadi dan hanya dapat dipakai sekali.\n"
-        )
-        mail.queue(instansi_id=cycle.instansi_id, recipient=rater.email, subject=subject, body=body)
-        queued += 1
+    for invitations in invitations_by_rater(cycle).values():
+        rater = invitations[0].rater
+        if rater.email:
+            _invitation_mail(cycle, rater, invitations, f"Undangan ulasan 360 derajat: {cycle.name}")
+            queued += 1
     return queued
 
 
+def resend_links(cycle: ReviewCycle, rater: Employee) -> None:
+    """HR sends a rater their links again: every invitation of theirs in the cycle, answered or
+    not, so neither the mail nor the outbox says which reviews are still open."""
+    if cycle.state != "open":
+        raise ReviewError(N_("Tautan hanya dapat dikirim ulang selama siklus dibuka."))
+    if not rater.email:
+        raise ReviewError(N_("%(name)s tidak memiliki alamat email; cetak undangannya."), {"name": rater.name})
+    invitations = invitations_by_rater(cycle, rater).get(rater.id)
+    if not invitations:
+        raise ReviewError(N_("%(name)s bukan penilai dalam siklus ini."), {"name": rater.name})
+    _invitation_mail(cycle, rater, invitations, f"Tautan ulasan 360 derajat: {cycle.name}")
+
+
 def send_reminders(cycle: ReviewCycle, instansi: Instansi) -> int:
-    """Queue a reminder to every rater who has not answered yet; returns the number of mails."""
+    """Queue a reminder to every rater who still owes a review and has an email address; returns
+    the number of mails. HR sees only that number; the mail points at "Ulasan saya" and names
+    no reviewee."""
     if cycle.state != "open":
         raise ReviewError(N_("Pengingat hanya dapat dikirim saat siklus dibuka."))
-    count = _queue_invitations(cycle, reminder=True)
-    db.session.execute(ReviewInvitation.__table__.update().where(
-        ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.status != "done").values(
-        last_reminded_on=today(instansi.tz)))
-    return count
+    owing = db.session.scalars(select(Employee).where(Employee.id.in_(
+        select(ReviewInvitation.rater_id).where(ReviewInvitation.cycle_id == cycle.id,
+                                                ReviewInvitation.approved.is_(True),
+                                                ReviewInvitation.status != "done")), Employee.email.is_not(None),
+        Employee.email != "")).all()
+    for rater in owing:
+        body = (
+            f"Yth. {rater.name},\n\n"
+            f"Siklus ulasan 360 derajat \"{cycle.name}\" ditutup {cycle.closes_on.isoformat()}, dan masih ada "
+            "ulasan yang belum Anda kirim. Masuk dengan akun Anda dan buka Ulasan saya untuk mengisinya:\n"
+            f"{links.base_url()}/ulasan-saya\n"
+        )
+        mail.queue(instansi_id=cycle.instansi_id, recipient=rater.email,
+                   subject=f"Pengingat: ulasan 360 derajat {cycle.name}", body=body)
+    cycle.reminded_on = today(instansi.tz)
+    db.session.flush()
+    return len(owing)
 
 
 # --- answering --------------------------------------------------------------------------------------
@@ -429,8 +326,16 @@ def parse_answers(questionnaire: Questionnaire, form: dict[str, str], *, complet
     return Answers(scores, comments)
 
 
-def save_draft(invitation: ReviewInvitation, answers: Answers, instansi: Instansi, key: bytes) -> None:
-    """Keep the answers so far, sealed with the rater's key (see `portal.reviews.drafts`)."""
+def _require_rater(invitation: ReviewInvitation, rater: Employee | None) -> None:
+    """Only the invited rater answers: the link is a convenience, their own login the proof."""
+    if rater is None or rater.id != invitation.rater_id:
+        raise ReviewError(N_("Ulasan ini hanya dapat diisi oleh penilai yang diundang, dengan akunnya sendiri."))
+
+
+def save_draft(invitation: ReviewInvitation, answers: Answers, instansi: Instansi, key: bytes,
+               rater: Employee | None) -> None:
+    """Keep the rater's answers so far, sealed with their browser's key (see `portal.reviews.drafts`)."""
+    _require_rater(invitation, rater)
     reason = can_answer(invitation, instansi)
     if reason:
         raise ReviewError(reason)
@@ -440,16 +345,13 @@ def save_draft(invitation: ReviewInvitation, answers: Answers, instansi: Instans
     db.session.flush()
 
 
-def load_draft(invitation: ReviewInvitation, key: bytes | None, open_unsealed: bool = False) -> dict[str, str] | None:
+def load_draft(invitation: ReviewInvitation, key: bytes | None) -> dict[str, str] | None:
     """The draft as form values (`item-<id>`, `comment-<code>`): {} when there is none, None when
-    there is one that this key does not open (saved in another browser). A draft saved before
-    drafts were sealed is plain JSON; it opens only with `open_unsealed` (the rater, logged in)."""
+    there is one that this key does not open (saved in another browser). Only the rater gets
+    here; a draft saved before drafts were sealed is plain JSON and opens for them."""
     if not invitation.draft:
         return {}
-    if drafts.is_sealed(invitation.draft):
-        plain = drafts.unseal(invitation.draft, key, invitation.id)
-    else:
-        plain = invitation.draft if open_unsealed else None
+    plain = drafts.unseal(invitation.draft, key, invitation.id) if drafts.is_sealed(invitation.draft) else invitation.draft
     if plain is None:
         return None
     data = json.loads(plain)
@@ -458,29 +360,29 @@ def load_draft(invitation: ReviewInvitation, key: bytes | None, open_unsealed: b
     return values
 
 
-def _receipt(invitation: ReviewInvitation) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"cermin-review-receipt:{invitation.id}".encode(), hashlib.sha256).hexdigest()
-
-
-def submit(invitation: ReviewInvitation, answers: Answers, instansi: Instansi, now: datetime | None = None) -> None:
-    """Store the answers without the rater and mark the invitation done (day only)."""
+def submit(invitation: ReviewInvitation, answers: Answers, instansi: Instansi, rater: Employee | None,
+           now: datetime | None = None) -> None:
+    """Send the rater's review: the invitation flips to done (once, whoever races it) and the
+    answers go sealed into the cycle's pool, without the rater and without a date; they become a
+    response when the cycle closes (portal.reviews.pool)."""
+    _require_rater(invitation, rater)
+    # Read under a shared lock: a close waits for this review, or this review sees the close.
+    cycle = db.session.scalars(select(ReviewCycle).where(ReviewCycle.id == invitation.cycle_id)
+                               .with_for_update(read=True).execution_options(populate_existing=True)).one()
     reason = can_answer(invitation, instansi, now)
     if reason:
         raise ReviewError(reason)
-    items = {item.id for item in invitation.cycle.questionnaire.items}
+    items = {item.id for item in cycle.questionnaire.items}
     if set(answers.scores) != items:
         raise ReviewError(N_("Semua butir harus dijawab (atau pilih Tidak dapat menilai)."))
-    day = today(instansi.tz, now)
-    response = ReviewResponse(
-        id=secrets.token_hex(16), cycle_id=invitation.cycle_id, reviewee_id=invitation.reviewee_id,
-        rater_group=invitation.rater_group, submitted_on=day, receipt=_receipt(invitation),
-        answers=[ReviewAnswer(item_id=i, score=s) for i, s in sorted(answers.scores.items())],
-        comments=[ReviewComment(value_code=c, text=t) for c, t in sorted(answers.comments.items())],
-    )
-    db.session.add(response)
-    invitation.status, invitation.done_on, invitation.draft = "done", day, None
+    flipped = db.session.execute(
+        update(ReviewInvitation).where(ReviewInvitation.id == invitation.id, ReviewInvitation.status != "done")
+        .values(status="done", draft=None).execution_options(synchronize_session=False)).rowcount
+    if flipped != 1:
+        raise ReviewError(N_("Ulasan ini sudah Anda kirim. Terima kasih."))
+    pool.add(invitation.cycle_id, invitation.reviewee_id, invitation.rater_group, answers.scores, answers.comments)
     db.session.flush()
+    db.session.expire(invitation, ["status", "draft"])
 
 
 def pending_for(employee: Employee) -> list[ReviewInvitation]:
@@ -559,25 +461,6 @@ def report_json(report: Report) -> dict:
     }
 
 
-def response_rates(cycle: ReviewCycle) -> list[dict]:
-    """Per reviewee: invited, answered, and who still has to answer (names only, for reminders)."""
-    rows = db.session.scalars(select(ReviewInvitation).where(
-        ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True))).all()
-    by_reviewee: dict[int, dict] = {}
-    for invitation in rows:
-        entry = by_reviewee.setdefault(invitation.reviewee_id, {
-            "reviewee": invitation.reviewee, "invited": 0, "done": 0, "waiting": []})
-        entry["invited"] += 1
-        if invitation.status == "done":
-            entry["done"] += 1
-        else:
-            entry["waiting"].append(invitation.rater)
-    for entry in by_reviewee.values():
-        # Sorted by name, never by answer order, so nothing lines up with the responses.
-        entry["waiting"].sort(key=lambda e: e.name)
-    return sorted(by_reviewee.values(), key=lambda e: e["reviewee"].name)
-
-
 # --- running a cycle: dates, threshold, expectations, rater lists, progress ---------------------------
 
 MAX_EXPECTATION = 1000
@@ -604,27 +487,17 @@ def change_threshold(cycle: ReviewCycle, threshold: int) -> None:
     set_threshold(cycle, threshold)
 
 
-def is_reviewee(cycle: ReviewCycle, employee: Employee) -> bool:
-    return employee.active and employee.unit_id in {cu.unit_id for cu in cycle.cycle_units}
-
-
-def team_of(cycle: ReviewCycle, supervisor: Employee) -> list[Employee]:
-    """The supervisor's direct reports who are reviewed in the cycle."""
-    unit_ids = [cu.unit_id for cu in cycle.cycle_units]
-    return list(db.session.scalars(select(Employee).where(
-        Employee.supervisor_id == supervisor.id, Employee.unit_id.in_(unit_ids), Employee.active.is_(True))
-        .order_by(Employee.name)))
-
-
 def set_expectation(cycle: ReviewCycle, reviewee: Employee, value_code: str, text: str, user) -> ReviewExpectation | None:
     """The ekspektasi khusus pimpinan for one value (shown to raters); empty text removes it.
 
-    Only while the cycle is a draft, so every rater reads the same text."""
+    Only while the cycle is a draft, so every rater reads the same text; never by the reviewee."""
     if cycle.state != "draft":
         raise ReviewError(N_("Ekspektasi khusus pimpinan hanya dapat diubah selama siklus masih draf."))
+    if user is not None and getattr(user, "employee_id", None) == reviewee.id:
+        raise ReviewError(N_("Ekspektasi khusus pimpinan untuk ulasan Anda sendiri ditetapkan oleh atasan Anda."))
     if value_code not in {code for code, _name, _items in values_of(cycle.questionnaire)}:
         raise ReviewError(N_("Nilai tidak dikenal."))
-    if not is_reviewee(cycle, reviewee):
+    if not raters.is_reviewee(cycle, reviewee):
         raise ReviewError(N_("Pegawai ini tidak termasuk dalam siklus."))
     text = (text or "").strip()
     if len(text) > MAX_EXPECTATION:
@@ -657,39 +530,3 @@ def expectations_of(cycle: ReviewCycle, reviewee_ids: list[int] | None = None) -
     return dict(result)
 
 
-def raters_of(cycle: ReviewCycle, reviewee_ids: list[int] | None = None) -> dict[int, list[ReviewInvitation]]:
-    """reviewee id → invitations (approved or waiting for approval), by group then rater name.
-
-    Carries no answer status: these lists are for adjusting raters, not for tracking them."""
-    stmt = (select(ReviewInvitation).join(ReviewInvitation.rater).options(contains_eager(ReviewInvitation.rater))
-            .where(ReviewInvitation.cycle_id == cycle.id).order_by(Employee.name))
-    if reviewee_ids is not None:
-        stmt = stmt.where(ReviewInvitation.reviewee_id.in_(reviewee_ids))
-    order = {group: i for i, group in enumerate(("diri", "atasan", "rekan", "bawahan"))}
-    result: dict[int, list[ReviewInvitation]] = defaultdict(list)
-    for invitation in db.session.scalars(stmt):
-        result[invitation.reviewee_id].append(invitation)
-    for invitations in result.values():
-        invitations.sort(key=lambda i: order[i.rater_group])
-    return dict(result)
-
-
-def unit_response_rates(cycle: ReviewCycle) -> list[dict]:
-    """Per unit of the reviewees: invitations sent and answered (counts only)."""
-    done = func.sum(case((ReviewInvitation.status == "done", 1), else_=0))
-    rows = db.session.execute(
-        select(Unit, func.count(ReviewInvitation.id), done)
-        .join(Employee, Employee.unit_id == Unit.id)
-        .join(ReviewInvitation, ReviewInvitation.reviewee_id == Employee.id)
-        .where(ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True))
-        .group_by(Unit.id).order_by(Unit.name)).all()
-    return [{"unit": unit, "invited": int(invited), "done": int(answered or 0)} for unit, invited, answered in rows]
-
-
-def waiting_raters(cycle: ReviewCycle) -> list[Employee]:
-    """Who still has at least one review to send, by name: never tied to reviewees, answers or dates."""
-    return list(db.session.scalars(
-        select(Employee).where(Employee.id.in_(select(ReviewInvitation.rater_id).where(
-            ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True),
-            ReviewInvitation.status != "done")))
-        .order_by(Employee.name, Employee.id)))

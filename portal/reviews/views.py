@@ -1,10 +1,11 @@
-"""Running 360 cycles: HR drafts, opens, closes and releases cycles and tracks response rates;
+"""Running 360 cycles: HR drafts, opens, closes and releases cycles and follows their progress;
 a supervisor adjusts their direct reports' raters and sets the ekspektasi khusus pimpinan; an
 employee nominates peers. Who may do what is decided in portal/reviews/permissions.py; the
-rules of the cycle live in portal/reviews/services.py.
+rules of the cycle live in portal/reviews/services.py and portal/reviews/raters.py.
 
-Progress pages show counts per unit and per reviewee and the names of raters still waiting,
-never which rater answered for whom, or when.
+Progress shows counts per reviewee and rekan or bawahan group, at or above the threshold only,
+never who has answered, for whom, or when. Links go to the raters by mail or printed letter;
+they open nothing for anyone but the rater.
 """
 from __future__ import annotations
 
@@ -14,18 +15,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
 
 from portal import nav
 from portal.access import SIGNED_IN, access, of_my_instansi
-from portal.accounts.models import ADMIN, HR, SUPERVISOR
+from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.accounts.views import safe_next
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.localtime import today
 from portal.messages import say
 from portal.org.models import Employee, Unit
-from portal.reviews import permissions, services
+from portal.reviews import links as review_links, permissions, raters, services
 from portal.reviews.forms import (
     PERIOD_LABELS, SOURCE_LABELS, AddItemForm, AddRaterForm, CopyQuestionnaireForm, CycleForm, DatesForm,
     ItemTextForm, NominateForm, ThresholdForm,
@@ -37,12 +37,16 @@ from surveys.review import RaterGroup
 
 bp = Blueprint("reviews", __name__, url_prefix="/360", template_folder="templates")
 MANAGERS = (HR, ADMIN)
+#: Who reads HR's cycle and questionnaire pages: HR, admins and the auditor (who changes nothing).
+READERS = (*MANAGERS, AUDITOR)
 #: Supervisors reach their team pages; whether a cycle concerns them is decided per cycle.
 RUNNERS = (HR, ADMIN, SUPERVISOR)
 SEARCH_LIMIT = 30
+SEARCH_MIN_CHARS = 3
 
 nav.register("reviews.cycles", _l("Ulasan 360"),
-             _l("Siklus ulasan 360 derajat BerAKHLAK: penilai, undangan dan tingkat tanggapan."), *RUNNERS, order=40)
+             _l("Siklus ulasan 360 derajat BerAKHLAK: penilai, undangan dan tingkat tanggapan."), *RUNNERS, AUDITOR,
+             order=40)
 
 NEXT_STATE = {"draft": "open", "open": "closed", "closed": "released"}
 GROUP_LABELS = {group.value: group.label for group in RaterGroup}
@@ -60,6 +64,13 @@ def review_labels():
 
 def _cycle(cycle_id: int) -> ReviewCycle:
     return of_my_instansi(ReviewCycle, cycle_id)
+
+
+def _readable_cycle(cycle_id: int) -> ReviewCycle:
+    cycle = _cycle(cycle_id)
+    if not permissions.can_read_cycle(current_user, cycle):
+        abort(403)
+    return cycle
 
 
 def _managed_cycle(cycle_id: int) -> ReviewCycle:
@@ -135,11 +146,11 @@ def _team_cycle_ids(employee: Employee | None) -> set[int]:
 
 
 @bp.route("/")
-@access(*RUNNERS)
+@access(*RUNNERS, AUDITOR)
 def cycles():
     me = current_user.employee
     team_ids = _team_cycle_ids(me)
-    hr = permissions.is_hr(current_user)
+    hr = permissions.reads_instansi(current_user)
     stmt = select(ReviewCycle).where(ReviewCycle.instansi_id == current_user.instansi_id)
     if not hr:
         # A supervisor sees the cycles of their team, and the drafts in which they may nominate peers.
@@ -148,7 +159,7 @@ def cycles():
             shown.append((ReviewCycle.state == "draft") & ReviewCycle.cycle_units.any(ReviewCycleUnit.unit_id == me.unit_id))
         stmt = stmt.where(or_(*shown))
     rows = db.session.scalars(stmt.order_by(ReviewCycle.opens_on.desc(), ReviewCycle.id.desc())).all()
-    nominating = {c.id for c in rows if me is not None and c.state == "draft" and services.is_reviewee(c, me)}
+    nominating = {c.id for c in rows if me is not None and c.state == "draft" and raters.is_reviewee(c, me)}
     return render_template("reviews/admin/cycles.html", cycles=rows, hr=hr, team_ids=team_ids, nominating=nominating)
 
 
@@ -174,7 +185,7 @@ def new_cycle():
                 closes_on=form.closes_on.data, unit_ids=form.unit_ids.data, threshold=form.threshold.data,
                 questionnaire=_questionnaire(form.questionnaire_id.data), peer_cap=form.peer_cap.data,
                 subordinate_cap=form.subordinate_cap.data)
-            count = services.propose_raters(cycle)
+            count = raters.propose_raters(cycle, current_user)
         except services.ReviewError as exc:
             rollback_request()
             error = say(exc)
@@ -190,16 +201,17 @@ def new_cycle():
 def _reviewee_blocks(cycle: ReviewCycle, people: list[Employee]) -> list[dict]:
     """Each reviewee with their raters by group and the expectations, for the rater panels."""
     ids = [p.id for p in people]
-    raters = services.raters_of(cycle, ids)
+    by_reviewee = raters.raters_of(cycle, ids)
     expectations = services.expectations_of(cycle, ids)
     blocks = []
     for person in people:
         groups: dict[str, list[ReviewInvitation]] = {group.value: [] for group in RaterGroup}
-        for invitation in raters.get(person.id, []):
+        for invitation in by_reviewee.get(person.id, []):
             groups[invitation.rater_group].append(invitation)
         blocks.append({
             "reviewee": person, "groups": groups, "expectations": expectations.get(person.id, {}),
-            "pending": sum(1 for i in raters.get(person.id, []) if not i.approved),
+            "pending": sum(1 for i in by_reviewee.get(person.id, []) if not i.approved),
+            "removable": {i.id for i in by_reviewee.get(person.id, []) if permissions.can_remove_rater(current_user, i)},
             "can_adjust": permissions.can_adjust_raters(current_user, cycle, person),
             "can_expect": permissions.can_set_expectations(current_user, cycle, person),
         })
@@ -207,10 +219,10 @@ def _reviewee_blocks(cycle: ReviewCycle, people: list[Employee]) -> list[dict]:
 
 
 @bp.route("/<int:cycle_id>")
-@access(*MANAGERS)
+@access(*READERS)
 def cycle(cycle_id: int):
-    cycle = _managed_cycle(cycle_id)
-    people = services.reviewees(cycle)
+    cycle = _readable_cycle(cycle_id)
+    people = raters.reviewees(cycle)
     here = url_for("reviews.cycle", cycle_id=cycle.id)
     context = {
         "cycle": cycle, "next_state": NEXT_STATE.get(cycle.state), "blocks": _reviewee_blocks(cycle, people),
@@ -220,15 +232,12 @@ def cycle(cycle_id: int):
         "rater_form": _rater_form(people, here) if cycle.state == "draft" else None,
         "action_form": EmptyForm(),
     }
-    if cycle.state != "draft":
-        waiting = services.waiting_raters(cycle)
-        context.update(
-            unit_rates=services.unit_response_rates(cycle),
-            # Counts only: the per-reviewee names of waiting raters are deliberately not passed on.
-            reviewee_rates=[{"reviewee": r["reviewee"], "invited": r["invited"], "done": r["done"]}
-                            for r in services.response_rates(cycle)],
-            waiting=waiting, waiting_without_email=sum(1 for e in waiting if not e.email),
-        )
+    if cycle.state == "draft":
+        context["short"] = raters.short_before_opening(cycle)
+    else:
+        context["progress"] = raters.progress(cycle)
+    if cycle.state == "open":
+        context["hidden_at_close"] = raters.hidden_at_close(cycle)
     return render_template("reviews/admin/cycle.html", **context)
 
 
@@ -245,8 +254,9 @@ def change_state(cycle_id: int, target: str):
     else:
         flash({
             "open": gettext("Siklus dibuka. Undangan masuk antrean email; jalankan flask --app portal send-mail untuk "
-                            "mengirimnya. Penilai tanpa email dapat menerima tautan dari halaman Tautan undangan."),
-            "closed": gettext("Siklus ditutup. Tautan undangan tidak dapat dipakai lagi."),
+                            "mengirimnya. Untuk penilai tanpa email, cetak undangannya dari halaman Undangan penilai."),
+            "closed": gettext("Siklus ditutup. Ulasan yang terkirim kini tersimpan sebagai tanggapan tanpa nama, dalam "
+                              "urutan acak; tautan undangan tidak dapat dipakai lagi."),
             "released": gettext("Hasil dirilis. Setiap pegawai kini dapat membaca laporannya sendiri."),
         }.get(target, ""), "success")
     return redirect(url_for("reviews.cycle", cycle_id=cycle.id))
@@ -291,7 +301,7 @@ def dates(cycle_id: int):
 def propose(cycle_id: int):
     cycle = _managed_cycle(cycle_id)
     try:
-        count = services.propose_raters(cycle)
+        count = raters.propose_raters(cycle, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -309,42 +319,78 @@ def reminders(cycle_id: int):
     except services.ReviewError as error:
         _fail(error)
     else:
-        flash(gettext("%(count)d email pengingat masuk antrean untuk penilai yang belum menjawab. Jalankan "
-                      "flask --app portal send-mail untuk mengirimnya.", count=count), "success")
+        flash(gettext("%(count)d email pengingat masuk antrean untuk penilai yang masih punya ulasan. Siapa mereka "
+                      "tidak ditampilkan. Jalankan flask --app portal send-mail untuk mengirimnya.", count=count),
+              "success")
     return redirect(url_for("reviews.cycle", cycle_id=cycle.id))
+
+
+def _cycle_raters(cycle: ReviewCycle) -> list[Employee]:
+    """Everyone asked to review in the cycle, by name (whether they answered is nobody's business)."""
+    return list(db.session.scalars(select(Employee).where(Employee.id.in_(
+        select(ReviewInvitation.rater_id).where(ReviewInvitation.cycle_id == cycle.id,
+                                                ReviewInvitation.approved.is_(True))))
+        .order_by(Employee.name, Employee.id)))
 
 
 @bp.route("/<int:cycle_id>/tautan")
 @access(*MANAGERS)
 def links(cycle_id: int):
-    """Every rater's links, for printing or sending by WhatsApp; without answer status."""
+    """The cycle's raters, to resend their links by mail or print their invitations; no status."""
     cycle = _managed_cycle(cycle_id)
-    raters: list[dict] = []
-    if cycle.state == "open":
-        invitations = db.session.scalars(
-            select(ReviewInvitation).join(ReviewInvitation.rater).options(contains_eager(ReviewInvitation.rater))
-            .where(ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True))
-            .order_by(Employee.name, Employee.id, ReviewInvitation.id)).all()
-        for invitation in invitations:
-            if not raters or raters[-1]["rater"].id != invitation.rater_id:
-                raters.append({"rater": invitation.rater, "links": []})
-            raters[-1]["links"].append({"invitation": invitation, "url": services.invitation_url(invitation)})
-        for entry in raters:
-            entry["message"] = _whatsapp_message(cycle, entry["rater"], entry["links"])
-    return render_template("reviews/admin/links.html", cycle=cycle, raters=raters,
-                           link_count=sum(len(entry["links"]) for entry in raters))
+    people = _cycle_raters(cycle) if cycle.state == "open" else []
+    return render_template("reviews/admin/links.html", cycle=cycle, raters=people, action_form=EmptyForm(),
+                           without_email=sum(1 for person in people if not person.email))
 
 
-def _whatsapp_message(cycle: ReviewCycle, rater: Employee, links: list[dict]) -> str:
+@bp.route("/<int:cycle_id>/tautan/<int:rater_id>/kirim", methods=["POST"])
+@access(*MANAGERS)
+def resend(cycle_id: int, rater_id: int):
+    cycle = _managed_cycle(cycle_id)
+    rater = _employee(rater_id)
+    try:
+        services.resend_links(cycle, rater)
+    except services.ReviewError as error:
+        _fail(error)
+    else:
+        flash(gettext("Tautan ulasan %(name)s masuk antrean email.", name=rater.name), "success")
+    return redirect(url_for("reviews.links", cycle_id=cycle.id))
+
+
+@bp.route("/<int:cycle_id>/undangan")
+@bp.route("/<int:cycle_id>/undangan/<int:rater_id>")
+@access(*MANAGERS)
+def invitations(cycle_id: int, rater_id: int | None = None):
+    """Printable invitations: one rater's, or those of every rater without an email address. Each
+    lists all of the rater's reviews in the cycle, with no status."""
+    cycle = _managed_cycle(cycle_id)
+    if cycle.state != "open":
+        abort(404)
+    if rater_id is None:
+        people = [person for person in _cycle_raters(cycle) if not person.email]
+    else:
+        people = [person for person in _cycle_raters(cycle) if person.id == rater_id]
+        if not people:
+            abort(404)
+    by_rater = services.invitations_by_rater(cycle)
+    letters = []
+    for person in people:
+        entries = [{"invitation": invitation, "url": review_links.invitation_url(invitation)}
+                   for invitation in by_rater.get(person.id, [])]
+        letters.append({"rater": person, "links": entries, "message": _whatsapp_message(cycle, person, entries)})
+    return render_template("reviews/admin/invitations.html", cycle=cycle, letters=letters)
+
+
+def _whatsapp_message(cycle: ReviewCycle, rater: Employee, entries: list[dict]) -> str:
     """A ready-to-send private message with the rater's links, one line per reviewee."""
     lines = [gettext(
         "Yth. %(name)s, mohon isi ulasan 360 derajat \"%(cycle)s\" paling lambat %(date)s. Jawaban rekan dan bawahan "
-        "bersifat anonim. Tautan ini pribadi dan hanya dapat dipakai sekali; jangan diteruskan.",
+        "bersifat anonim. Tautan ini hanya dapat dipakai oleh Anda: masuk dengan akun Anda sendiri untuk mengisi.",
         name=rater.name, cycle=cycle.name, date=format_date(cycle.closes_on, "d MMMM yyyy"))]
-    for link in links:
-        invitation = link["invitation"]
+    for entry in entries:
+        invitation = entry["invitation"]
         who = gettext("diri Anda sendiri") if invitation.rater_group == "diri" else invitation.reviewee.name
-        lines.append(f"- {who}: {link['url']}")
+        lines.append(f"- {who}: {entry['url']}")
     return "\n".join(lines)
 
 
@@ -368,7 +414,7 @@ def add_rater(cycle_id: int):
     cycle = _cycle(cycle_id)
     form = AddRaterForm()
     # Any reviewee or employee of the instansi passes the form; rights are checked on the objects.
-    form.reviewee_id.choices = [(p.id, p.name) for p in services.reviewees(cycle)]
+    form.reviewee_id.choices = [(p.id, p.name) for p in raters.reviewees(cycle)]
     form.rater_id.choices = _active_employee_choices()
     back = _back(_default_page(cycle))
     if not form.validate_on_submit():
@@ -378,7 +424,7 @@ def add_rater(cycle_id: int):
     _require_rater_rights(cycle, reviewee)
     rater = _employee(form.rater_id.data)
     try:
-        services.add_rater(cycle, reviewee, rater, form.rater_group.data)
+        raters.add_rater(cycle, reviewee, rater, form.rater_group.data, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -393,10 +439,12 @@ def remove_rater(cycle_id: int, invitation_id: int):
     cycle = _cycle(cycle_id)
     invitation = _invitation(cycle, invitation_id)
     _require_rater_rights(cycle, invitation.reviewee)
+    if cycle.state == "draft" and not permissions.can_remove_rater(current_user, invitation):
+        abort(403)
     rejected = invitation.source == "nominated" and not invitation.approved
     names = {"rater": invitation.rater.name, "reviewee": invitation.reviewee.name}
     try:
-        services.remove_invitation(invitation)
+        raters.remove_invitation(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -412,7 +460,7 @@ def approve(cycle_id: int, invitation_id: int):
     invitation = _invitation(cycle, invitation_id)
     _require_rater_rights(cycle, invitation.reviewee)
     try:
-        services.approve_nomination(invitation)
+        raters.approve_nomination(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -442,7 +490,7 @@ def expectations(cycle_id: int, reviewee_id: int):
 def team(cycle_id: int):
     cycle = _cycle(cycle_id)
     me = current_user.employee
-    people = [p for p in (services.team_of(cycle, me) if me is not None else [])
+    people = [p for p in (raters.team_of(cycle, me) if me is not None else [])
               if permissions.can_see_raters(current_user, cycle, p)]
     if not people:
         abort(403)
@@ -463,16 +511,22 @@ def _own_nominations(cycle: ReviewCycle, employee: Employee) -> list[ReviewInvit
                ReviewInvitation.source == "nominated").order_by(Employee.name)))
 
 
+def searchable_name(query: str) -> bool:
+    """A nominee search is by name only: at least SEARCH_MIN_CHARS letters, and no digit, so no
+    one can confirm a NIP (which encodes a birth date and a gender) by trying its prefixes."""
+    return len(query) >= SEARCH_MIN_CHARS and not any(char.isdigit() for char in query)
+
+
 def _candidates(cycle: ReviewCycle, employee: Employee, query: str) -> list[Employee]:
-    """Active colleagues to nominate: by name, jabatan or NIP, else the reviewee's own unit."""
+    """Active colleagues to nominate: by name, else the reviewee's own unit; at most SEARCH_LIMIT."""
     taken = select(ReviewInvitation.rater_id).where(
         ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.reviewee_id == employee.id)
     stmt = select(Employee).where(Employee.instansi_id == cycle.instansi_id, Employee.active.is_(True),
                                   Employee.id != employee.id, Employee.id.not_in(taken))
     if query:
-        stmt = stmt.where(or_(func.lower(Employee.name).contains(query.lower(), autoescape=True),
-                              func.lower(Employee.jabatan).contains(query.lower(), autoescape=True),
-                              Employee.nip.startswith(query.replace(" ", ""), autoescape=True)))
+        if not searchable_name(query):
+            return []
+        stmt = stmt.where(func.lower(Employee.name).contains(query.lower(), autoescape=True))
     else:
         stmt = stmt.where(Employee.unit_id == employee.unit_id)
     return list(db.session.scalars(stmt.order_by(Employee.name).limit(SEARCH_LIMIT)))
@@ -483,7 +537,7 @@ def _candidates(cycle: ReviewCycle, employee: Employee, query: str) -> list[Empl
 def nominate(cycle_id: int):
     cycle = _cycle(cycle_id)
     me = current_user.employee
-    if me is None or not services.is_reviewee(cycle, me):
+    if me is None or not raters.is_reviewee(cycle, me):
         abort(403)
     open_for_nominations = permissions.can_nominate(current_user, cycle, me)
     form = NominateForm()
@@ -493,7 +547,7 @@ def nominate(cycle_id: int):
         else:
             rater = _employee(form.rater_id.data)
             try:
-                services.nominate_peer(cycle, me, rater)
+                raters.nominate_peer(cycle, me, rater, current_user)
             except services.ReviewError as error:
                 _fail(error)
             else:
@@ -504,7 +558,8 @@ def nominate(cycle_id: int):
     return render_template(
         "reviews/admin/nominate.html", cycle=cycle, nominations=_own_nominations(cycle, me), query=query,
         candidates=_candidates(cycle, me, query) if open_for_nominations else [], can_nominate=open_for_nominations,
-        action_form=EmptyForm(),
+        action_form=EmptyForm(), query_refused=bool(query) and not searchable_name(query),
+        search_limit=SEARCH_LIMIT, search_min=SEARCH_MIN_CHARS,
     )
 
 
@@ -517,7 +572,7 @@ def withdraw_nomination(cycle_id: int, invitation_id: int):
         abort(403)
     name = invitation.rater.name
     try:
-        services.remove_invitation(invitation)
+        raters.remove_invitation(invitation, current_user)
     except services.ReviewError as error:
         _fail(error)
     else:
@@ -528,9 +583,10 @@ def withdraw_nomination(cycle_id: int, invitation_id: int):
 # --- questionnaires (HR) --------------------------------------------------------------------------
 
 @bp.route("/kuesioner")
-@access(*MANAGERS)
+@access(*READERS)
 def questionnaires():
-    services.default_questionnaire(current_user.instansi)
+    if permissions.is_hr(current_user):  # the first visit creates the default; a reader only reads
+        services.default_questionnaire(current_user.instansi)
     rows = db.session.scalars(select(Questionnaire).where(
         Questionnaire.instansi_id == current_user.instansi_id).order_by(Questionnaire.name)).all()
     listing = [{"questionnaire": q, "in_use": services.questionnaire_in_use(q),
@@ -539,7 +595,7 @@ def questionnaires():
 
 
 @bp.route("/kuesioner/<int:questionnaire_id>")
-@access(*MANAGERS)
+@access(*READERS)
 def questionnaire(questionnaire_id: int):
     questionnaire = _questionnaire(questionnaire_id)
     values = services.values_of(questionnaire)

@@ -68,12 +68,15 @@ def test_hr_merges_a_supervisor_overrides_and_hr_finalises(page, live_server):
     page.get_by_role("button", name=re.compile(r"Finalkan semua yang sudah dikonfirmasi \(\d+\)")).click()
     assert re.search(r"\d+ catatan di Dinas Kependudukan dan Pencatatan Sipil difinalkan",
                      page.locator(".flash-success").text_content())
+    # The record just confirmed waits for its employee's objection window (14 days).
+    assert "belum dapat Anda finalkan" in page.locator(".flash-info").text_content()
     row = page.get_by_role("row", name=re.compile(re.escape(name)))
-    assert "Final" in row.text_content()
+    assert "Dikonfirmasi" in row.text_content()
     screenshot(page, "appraisal-unit-finalised")
     row.get_by_role("link", name=name).click()
+    assert "Masa keberatan pegawai berjalan sampai" in page.locator("section.decision").text_content()
     audit = page.locator("table.audit")
-    assert "Dikonfirmasi" in audit.text_content() and "Difinalkan" in audit.text_content()
+    assert "Dikonfirmasi" in audit.text_content() and "Difinalkan" not in audit.text_content()
     if suggested in RATINGS:
         assert "Memimpin perbaikan antrean loket" in audit.text_content()
     assert page.get_by_role("button", name="Finalkan catatan").count() == 0
@@ -102,3 +105,55 @@ def test_employee_reads_their_record(page, live_server):
     assert page.get_by_role("button", name="Konfirmasi penilaian").count() == 0
     # The eighteen-digit NIP and long unit names wrap: nothing sticks out of a phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_an_objection_on_a_phone_filed_and_decided(phone, live_server):
+    """`pegawai` objects to the record confirmed three days ago; `atasan`, the Atasan Pejabat
+    Penilai, records both explanations and decides: the record is final. On a 360 px phone,
+    without anything sticking out."""
+    log_in(phone, live_server, "pegawai")
+    phone.goto(f"{live_server}/penilaian/saya")
+    notice = phone.locator("section.own-record").first.locator(".flash-info")
+    assert "Anda dapat mengajukan keberatan" in notice.text_content()
+    notice.get_by_role("link", name="Ajukan keberatan").click()
+    section = phone.locator("#keberatan")
+    expect(section.get_by_role("heading", name="Keberatan")).to_be_visible()
+    screenshot(phone, "appraisal-objection-form-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    section.get_by_role("button", name="Ajukan keberatan").click()
+    assert "Wajib diisi" in phone.locator("#keberatan").text_content()
+    phone.get_by_label("Alasan keberatan").fill(
+        "Selama dua bulan saya melayani loket perekaman sendirian; mohon hasil kerja saya ditinjau.")
+    phone.get_by_role("button", name="Ajukan keberatan").click()
+    assert "Keberatan Anda terkirim" in phone.locator(".flash-success").text_content()
+    assert "Keberatan menunggu keputusan" in phone.locator("section.decision").text_content()
+    record_url = phone.url
+    _log_out(phone)
+
+    log_in(phone, live_server, "atasan")
+    phone.goto(f"{live_server}/penilaian/tim")
+    worklist = phone.locator("section.objections")
+    expect(worklist.get_by_role("heading", name=re.compile(r"Keberatan \(2\)"))).to_be_visible()
+    screenshot(phone, "appraisal-objections-worklist-phone")
+    phone.goto(record_url)
+    pegawai_name = phone.get_by_role("heading", level=1).text_content().strip()
+    phone.get_by_role("link", name="Lihat keberatan").click()
+    expect(phone.get_by_role("heading", name=f"Keberatan {pegawai_name}")).to_be_visible()
+    phone.get_by_label("Penjelasan Pejabat Penilai").fill("Target perekaman tercapai 80%.")
+    phone.get_by_label("Penjelasan pegawai").fill("Mesin perekaman rusak tiga minggu.")
+    phone.get_by_role("button", name="Simpan penjelasan").click()
+    assert "Penjelasan Pejabat Penilai dan pegawai dicatat" in phone.locator(".flash-success").text_content()
+    phone.get_by_role("group", name="Penilaian perilaku kerja").get_by_label("Sesuai Ekspektasi").check()
+    phone.get_by_role("group", name="Penilaian hasil kerja").get_by_label("Di Atas Ekspektasi").check()
+    phone.get_by_label("Alasan keputusan").fill("Kerusakan mesin di luar kendali pegawai.")
+    screenshot(phone, "appraisal-objection-decision-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.get_by_role("button", name="Tetapkan keputusan").click()
+    assert "Keberatan diputuskan: predikat Baik" in phone.locator(".flash-success").text_content()
+    assert "Hasil ini final." in phone.locator("section.decision").text_content()
+    _log_out(phone)
+
+    log_in(phone, live_server, "pegawai")
+    phone.goto(record_url)
+    assert "Final" in phone.locator("p.lead").text_content()
+    assert "Keberatan sudah diputuskan" in phone.locator("section.decision").text_content()

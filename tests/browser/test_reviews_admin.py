@@ -1,5 +1,6 @@
 """HR runs a 360 cycle through the real pages: create it for Dukcapil, check the proposed raters,
-open it, read the response rates and the invitation links; a supervisor reads their team."""
+open it, read the progress (counts at the threshold only) and print an invitation; a supervisor
+reads their team."""
 import re
 
 import pytest
@@ -38,17 +39,19 @@ def test_hr_creates_opens_and_tracks_a_cycle(page, live_server):
 
     page.get_by_role("button", name="Buka siklus").click()
     expect(page.locator(".flash-success", has_text="Siklus dibuka.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Tingkat tanggapan")).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile(r"^Belum menjawab \(\d+ orang\)"))).to_be_visible()
-    rates = page.locator("section", has=page.get_by_role("heading", name="Tingkat tanggapan"))
-    expect(rates.get_by_role("cell", name="Dinas Kependudukan dan Pencatatan Sipil")).to_be_visible()
+    expect(page.get_by_role("heading", name="Kemajuan")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Akan disembunyikan bila siklus ditutup sekarang"))).to_be_visible()
+    assert page.get_by_text("Belum menjawab").count() == 0
     screenshot(page, "reviews-admin-open")
 
-    page.get_by_role("link", name="Tautan undangan (cetak atau WhatsApp)").click()
-    links = page.locator("td.link-url a")
-    assert links.count() > 0
-    assert links.first.get_attribute("href").startswith(f"{live_server}/ulasan/")
+    page.get_by_role("link", name="Undangan penilai (kirim ulang atau cetak)").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Undangan penilai"))).to_be_visible()
+    assert page.get_by_role("link", name="Undangan cetak").count() > 0
     screenshot(page, "reviews-admin-links")
+    page.get_by_role("link", name="Undangan cetak").first.click()
+    links = page.locator("td.link-url")
+    assert links.count() > 0
+    assert links.first.inner_text().startswith(f"{live_server}/ulasan/")
     page.emulate_media(media="print")
     assert page.locator("textarea.copy-message").first.is_hidden()
     screenshot(page, "reviews-admin-links-print")
@@ -58,9 +61,12 @@ def test_hr_reads_response_rates_of_the_demo_cycle(page, live_server):
     log_in(page, live_server, "hr")
     page.goto(f"{live_server}/360/")
     page.get_by_role("link", name="Ulasan 360 Triwulan IV 2026").click()
-    expect(page.get_by_role("heading", name="Tingkat tanggapan")).to_be_visible()
-    percentages = page.locator("#rates-heading ~ .table-wrap td.num").all_inner_texts()
-    assert any(p.endswith("%") and p != "0%" for p in percentages)
+    expect(page.get_by_role("heading", name="Kemajuan")).to_be_visible()
+    reached = page.locator("#rates-heading ~ dl dd").nth(1).inner_text()
+    assert re.match(r"^\d+ dari [1-9]\d*", reached)
+    page.get_by_text("Per pegawai dan kelompok", exact=True).click()
+    cells = page.locator("#rates-heading ~ details td.num").all_inner_texts()
+    assert "kurang dari 3" in cells
     screenshot(page, "reviews-admin-rates")
 
 
@@ -81,7 +87,7 @@ def test_supervisor_and_employee_work_on_a_draft(page, live_server):
 
     log_in(page, live_server, "pegawai")
     page.goto(f"{cycle_url}/nominasi")
-    page.get_by_label("Nama, jabatan atau NIP").fill("Kepala")
+    page.get_by_label("Nama rekan").fill("Siti")
     page.get_by_role("button", name="Cari").click()
     page.get_by_role("button", name=re.compile(r"^Nominasikan ")).first.click()
     expect(page.locator(".flash-success", has_text="dinominasikan")).to_be_visible()

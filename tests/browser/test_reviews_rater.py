@@ -47,9 +47,10 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, brows
     expect(page.get_by_text("Draf Anda berisi 6 dari 21 butir.")).to_be_visible()
     screenshot(page, "reviews-3-draft-saved-phone")
 
-    # The link on another phone (or in HR's hands) opens an empty form: the draft is this browser's.
+    # The link on the rater's other phone opens an empty form: the draft is this browser's.
     other = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="id-ID").new_page()
     try:
+        log_in(other, live_server, "pegawai")
         other.goto(page.url.split("?")[0])
         expect(other.get_by_text("hanya dapat dibuka di perangkat dan peramban tempat draf itu disimpan")).to_be_visible()
         assert other.locator("fieldset.q input:checked").count() == 0
@@ -111,6 +112,10 @@ def test_hr_reads_the_released_report_on_a_desktop(page, live_server):
 
 
 def test_unknown_link_is_a_clear_page(phone, live_server):
+    # Only the rater, logged in, opens a link: a visitor is sent to the login page first.
+    phone.goto(f"{live_server}/ulasan/bukan-tautan-yang-benar")
+    expect(phone).to_have_url(re.compile("/masuk"))
+    log_in(phone, live_server, "pegawai")
     phone.goto(f"{live_server}/ulasan/bukan-tautan-yang-benar")
     expect(phone.get_by_role("heading", name="Tautan ulasan tidak dikenal")).to_be_visible()
     screenshot(phone, "reviews-unknown-link")

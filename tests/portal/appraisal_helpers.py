@@ -6,10 +6,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from portal import clock
+from portal.appraisal import workflow
 from portal.appraisal.periods import create_period
+from portal.appraisal.window import OBJECTION_DAYS
 from portal.feedback.services import Submission, record_response
 from portal.localtime import today
-from portal.reviews import services as reviews
+from portal.reviews import raters, services as reviews
 from portal.reviews.models import ReviewInvitation
 
 NOON_UTC = datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc)  # 12:00 WITA
@@ -30,14 +33,20 @@ def citizen_responses(counter, employee, u6: list[int], u7: list[int], when: dat
 Answer = Callable[[ReviewInvitation], int | None | dict[str, int | None]]
 
 
-def open_cycle(org, *, name: str = "Tahunan 2026", unit_ids=None, threshold: int = 3):
-    """An open tahunan 360 cycle over the org's unit (since yesterday, for 30 days), raters
-    proposed from the org chart."""
+def draft_cycle(org, *, name: str = "Tahunan 2026", unit_ids=None, threshold: int = 3):
+    """A draft tahunan 360 cycle over the org's unit (from yesterday, for 30 days), raters
+    proposed from the org chart: reviewees may still nominate peers."""
     local_today = today(org.instansi.tz)
     cycle = reviews.create_cycle(org.instansi, name=name, period_kind="tahunan",
                                  opens_on=local_today - timedelta(days=1), closes_on=local_today + timedelta(days=30),
                                  unit_ids=unit_ids or [org.unit.id], threshold=threshold)
-    reviews.propose_raters(cycle)
+    raters.propose_raters(cycle)
+    return cycle
+
+
+def open_cycle(org, *, name: str = "Tahunan 2026", unit_ids=None, threshold: int = 3):
+    """The draft cycle, opened."""
+    cycle = draft_cycle(org, name=name, unit_ids=unit_ids, threshold=threshold)
     reviews.transition(cycle, "open", org.instansi)
     return cycle
 
@@ -56,7 +65,7 @@ def released_cycle(org, answer: Answer, *, name: str = "Ulasan 2026", unit_ids=N
             scores = {item.id: given[item.value_code] for item in items}
         else:
             scores = {item.id: given for item in items}
-        reviews.submit(invitation, reviews.Answers(scores), org.instansi)
+        reviews.submit(invitation, reviews.Answers(scores), org.instansi, invitation.rater)
     reviews.transition(cycle, "closed", org.instansi)
     reviews.transition(cycle, "released", org.instansi)
     return cycle
@@ -88,3 +97,14 @@ def record_of(period, employee):
 
     return db.session.scalar(select(AppraisalRecord).where(
         AppraisalRecord.period_id == period.id, AppraisalRecord.employee_id == employee.id))
+
+
+#: Long enough that the objection window of a confirmation is over.
+PAST_THE_WINDOW = timedelta(days=OBJECTION_DAYS + 1)
+
+
+def confirm_earlier(record, user, perilaku="Sesuai Ekspektasi", reason=None, hasil="Sesuai Ekspektasi"):
+    """Confirm the record as ``user`` fifteen days ago: the employee's objection window is over,
+    so HR may finalise it now."""
+    with clock.frozen(clock.now() - PAST_THE_WINDOW):
+        return workflow.confirm(record, user, perilaku, reason, hasil)

@@ -10,7 +10,7 @@ The figures (worked out by hand in `tests/portal/test_appraisal_outputs.py`):
   hidden and left out; no bawahan. Confirmed by Atasan Uji.
 - Staf Uji 2 (`draft`): 12 citizen answers, all 3: 66.67; atasan 3 of 5: 50; three peers: 75.
 - Staf Uji 3 (`final`): 30 citizen answers, all 4: 100; atasan 5 of 5: 100; three peers: 75.
-  Confirmed by Atasan Uji, finalised by HR.
+  Confirmed by Atasan Uji fifteen days before the tests' clock, finalised by HR.
 - Staf Uji 4: 5 citizen answers, fewer than 10: left out; atasan 3 of 5; three peers.
 - Atasan Uji (`supervisor`, back office): atasan (the head) 4; four bawahan, all 5 of 5.
   Confirmed by the head.
@@ -30,7 +30,7 @@ from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.appraisal.workflow import confirm, finalise
 from portal.org.models import Counter, RosterEntry
 from surveys.appraisal import Rating
-from tests.portal.appraisal_helpers import BACK, citizen_responses, make_period, released_cycle
+from tests.portal.appraisal_helpers import BACK, citizen_responses, confirm_earlier, make_period, released_cycle
 
 #: Front-line weights of the output tests (the back office's are appraisal_helpers.BACK).
 FRONT = {"citizen": 40, "atasan": 30, "rekan": 20, "bawahan": 10, "self": 0}
@@ -112,7 +112,8 @@ def standard_appraisals(factory, org) -> Appraisals:
                                                                      dinkes))
     atasan_user = org.users["atasan"]
     confirm(own, atasan_user, own.rating_perilaku_suggested, None, Rating.SESUAI.value)
-    confirm(final, atasan_user, final.rating_perilaku_suggested, None, Rating.DI_ATAS.value)
+    # Fifteen days ago: the employee's objection window is over and HR may finalise.
+    confirm_earlier(final, atasan_user, final.rating_perilaku_suggested, None, Rating.DI_ATAS.value)
     finalise(final, org.users["hr"])
     confirm(supervisor, head_user, supervisor.rating_perilaku_suggested, None, Rating.SESUAI.value)
     confirm(other_unit, dinkes_head_user, other_unit.rating_perilaku_suggested, None, Rating.SESUAI.value)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from portal import clock
+from portal.reviews import raters
 from portal.reviews import services as reviews
 from tests.portal.appraisal_helpers import open_cycle
 from tests.portal.appraisal_output_data import standard_appraisals
@@ -22,7 +23,7 @@ def cycle(request, org, db):
         cycle = reviews.create_cycle(org.instansi, name="Triwulan I 2026", period_kind="triwulan",
                                      opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
                                      unit_ids=[org.unit.id])
-        reviews.propose_raters(cycle)
+        raters.propose_raters(cycle)
     db.session.commit()
     return cycle
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 
 from portal import clock
 from portal.accounts.models import User
+from portal.appraisal import objections, window
 from portal.appraisal.overview import records_of
 from portal.appraisal.periods import status_counts
 from portal.appraisal.models import AppraisalPeriod, AppraisalRecord, AuditEntry
@@ -27,7 +28,7 @@ from portal.kiosk.models import KioskDevice, KioskVote
 from portal.mail.models import OutboxMessage
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Unit
 from portal.reviews import services as reviews
-from portal.reviews.models import ReviewCycle, ReviewInvitation, ReviewResponse
+from portal.reviews.models import ReviewCycle, ReviewInvitation, ReviewPoolEntry, ReviewResponse
 from surveys import skm
 
 
@@ -214,13 +215,16 @@ def review_story(db, instansi: Instansi, today: date) -> None:
     for username in ("pegawai", "atasan"):
         pending = reviews.pending_for(_user_employee(db, instansi, username))
         assert any(i.cycle_id == opened.id for i in pending), username
+    # The open cycle's reviews wait sealed in its pool: no response row before the close.
+    sealed = db.session.scalar(select(func.count(ReviewPoolEntry.id)).where(ReviewPoolEntry.cycle_id == opened.id))
     answered = db.session.scalar(select(func.count(ReviewResponse.id)).where(ReviewResponse.cycle_id == opened.id))
-    assert answered > 0
+    assert sealed > 0 and answered == 0
 
 
 def appraisal_story(db, instansi: Instansi, today: date) -> None:
     """The period up to `today`: merged with the released cycle, partly confirmed (one override with
-    a reason), partly finalised, the rest draft."""
+    a reason), partly finalised (each by someone other than its confirmer and its employee), one
+    objection waiting for `atasan`, `pegawai` still within the objection window, the rest draft."""
     period = db.session.scalar(select(AppraisalPeriod).where(AppraisalPeriod.instansi_id == instansi.id,
                                                              AppraisalPeriod.name == period_name(today)))
     assert period is not None
@@ -237,8 +241,23 @@ def appraisal_story(db, instansi: Instansi, today: date) -> None:
     pegawai = _user_employee(db, instansi, "pegawai")
     own = db.session.scalar(select(AppraisalRecord).where(AppraisalRecord.period_id == period.id,
                                                           AppraisalRecord.employee_id == pegawai.id))
-    assert own.status in ("confirmed", "finalised") and own.predikat
+    assert own.status == "confirmed" and own.predikat
+    assert window.objection_state(own) == window.OPEN
+    # Every finalised record was confirmed by one person and finalised by another, neither of
+    # them its employee.
+    finals = db.session.scalars(select(AppraisalRecord).where(
+        AppraisalRecord.period_id == period.id, AppraisalRecord.status == "finalised")).all()
+    assert len(finals) >= 6
+    for record in finals:
+        confirmer, finaliser = db.session.get(User, record.confirmed_by_id), db.session.get(User, record.finalised_by_id)
+        assert confirmer.id != finaliser.id and record.employee_id not in (confirmer.employee_id, finaliser.employee_id)
+        assert finaliser.has_role("hr") and record.penilai_id == confirmer.employee_id
+    # One keberatan waits on `atasan`'s work list, the Atasan Pejabat Penilai of its record.
     atasan = _user_employee(db, instansi, "atasan")
+    waiting = objections.work_list(atasan)
+    assert len(waiting) == 1 and waiting[0].status == "pending"
+    assert waiting[0].record.atasan_penilai_id == atasan.id and waiting[0].record.employee_id != pegawai.id
+    assert objections.pending_in(period) == waiting
     assert [r.status for r in records_of(period) if r.employee.supervisor_id == atasan.id] == ["draft"] * 2
     # Citizens and colleagues both count for the front line; the figures explain themselves.
     front = db.session.scalars(select(AppraisalRecord).where(

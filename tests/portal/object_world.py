@@ -1,7 +1,7 @@
 """Two instansi full of real objects, for the object-level access tests: every kind of object a URL
 can name (a unit, a loket, a roster shift, a ticket batch, a kiosk tablet, an alert, a saran, a
 follow-up, a questionnaire and its items, a 360 cycle with its invitations, an appraisal period
-with merged records, an API token, an account), once in the tests' own instansi (in two units
+with merged records, a keberatan and a settings proposal, an API token, an account), once in the tests' own instansi (in two units
 where the role table tells units apart) and once in another instansi."""
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.accounts.models import EMPLOYEE, HR, SUPERVISOR, User
-from portal.appraisal import tokens
+from portal.appraisal import settings_changes, tokens
 from portal.appraisal.merge import merge
 from portal.appraisal.models import AppraisalRecord
-from portal.appraisal.periods import create_period
+from portal.appraisal.objections import file_objection
+from portal.appraisal.periods import arguments_of, create_period, current_settings, settings_json
 from portal.appraisal.workflow import confirm
 from portal.counters.services import issue_tickets
 from portal.feedback.models import HoldGroup, PaperBatch, SkmComment, SkmResponse
@@ -24,12 +25,16 @@ from portal.insight import followup
 from portal.insight.models import Alert
 from portal.kiosk import services as kiosk
 from portal.org.models import Counter, RosterEntry, Service
+from portal.reviews import raters
 from portal.reviews import services as reviews
 from portal.reviews.models import ReviewInvitation
 from surveys.appraisal import Rating
 from tests.portal.appraisal_helpers import BACK, FRONT
 
 SCORES = {f"U{i}": 3 for i in range(1, 10)}
+#: The employee's own responses: officer unsur at 4, so the citizen score (100) meets apresiasi's
+#: default minimum (the period's Di Atas threshold) and the certificate page exists.
+OFFICER_SCORES = {**SCORES, "U6": 4, "U7": 4}
 
 
 @dataclass
@@ -71,6 +76,9 @@ class Side:
     other_record: object
     token: object
     user: object
+    #: A keberatan on `record`, waiting; a pending settings proposal on `period` (frozen).
+    objection: object = None
+    settings_change: object = None
     extra: dict = field(default_factory=dict)
 
 
@@ -111,7 +119,7 @@ def _cycle(instansi, name, unit_ids, *states):
     today = clock.today(instansi.tz)
     cycle = reviews.create_cycle(instansi, name=name, period_kind="tahunan", opens_on=today - timedelta(days=1),
                                  closes_on=today + timedelta(days=30), unit_ids=unit_ids)
-    reviews.propose_raters(cycle)
+    raters.propose_raters(cycle)
     for state in states:
         reviews.transition(cycle, state, instansi)
     return cycle
@@ -126,7 +134,7 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
     entry = session.scalar(select(RosterEntry).where(RosterEntry.counter_id == counter.id))
     home, other = _place(factory, unit, counter, hr_user), _place(factory, other_unit, other_counter, hr_user)
     for _ in range(3):
-        record_response(counter, Submission(scores=SCORES, employee_id=employee.id))
+        record_response(counter, Submission(scores=OFFICER_SCORES, employee_id=employee.id))
     units = [unit.id, other_unit.id]
     cycle = _cycle(instansi, "Ulasan uji", units, "open")
     invitation = session.scalar(select(ReviewInvitation).where(
@@ -134,7 +142,7 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
         ReviewInvitation.rater_group == "diri"))
     released = _cycle(instansi, "Ulasan uji dirilis", units, "open", "closed", "released")
     draft = _cycle(instansi, "Ulasan uji draf", units)
-    nomination = reviews.nominate_peer(draft, employee, peer)
+    nomination = raters.nominate_peer(draft, employee, peer)
     questionnaire = cycle.questionnaire
     today = clock.today(instansi.tz)
     period = create_period(instansi, "Penilaian uji", "tahunan", date(today.year, 1, 1), today,
@@ -144,13 +152,18 @@ def build_side(factory, instansi, unit, other_unit, counter, other_counter, empl
     record = session.scalar(select(AppraisalRecord).where(AppraisalRecord.period_id == period.id,
                                                          AppraisalRecord.employee_id == employee.id))
     supervisor = session.scalar(select(User).where(User.employee_id == employee.supervisor_id))
-    confirm(record, supervisor, Rating.SESUAI.value, None, Rating.SESUAI.value)
+    confirm(record, supervisor, record.rating_perilaku_suggested, None, Rating.SESUAI.value)
     other_record = session.scalar(select(AppraisalRecord).where(
         AppraisalRecord.period_id == period.id, AppraisalRecord.employee_id == other_employee.id))
     token, _secret = tokens.issue_token(instansi.id, "SIMPEG", ["appraisals:read"], None, actor=hr_user)
+    objection = file_objection(record, session.scalar(select(User).where(User.employee_id == employee.id)),
+                               "Hasil kerja saya belum dinilai lengkap.")
+    values = settings_json(current_settings(period))
+    values["min_citizen_n"] = 2
+    change = settings_changes.propose(period, hr_user, "Ambang tanggapan diturunkan.", **arguments_of(values))
     return Side(instansi, home, other, counter.service, employee, other_employee, entry, questionnaire,
                 questionnaire.items[0], cycle, invitation, released, draft, nomination, period, record,
-                other_record, token, hr_user)
+                other_record, token, hr_user, objection, change)
 
 
 def _all_day(factory, counter, employee) -> RosterEntry:
@@ -181,6 +194,7 @@ def build_world(factory, org) -> tuple[Side, Side]:
     _all_day(factory, other_counter, other_officer)
     hr_user = factory.user(instansi, "hr-lain", {HR, EMPLOYEE}, factory.employee(other_unit, "HR Lain"))
     factory.user(instansi, "kepala-lain", {SUPERVISOR, EMPLOYEE}, head)
+    factory.user(instansi, "petugas-lain", {EMPLOYEE}, officer)
     away = build_side(factory, instansi, unit, other_unit, counter, other_counter, officer, other_officer, peer, hr_user)
     factory.db.session.commit()
     return home, away

@@ -1,5 +1,6 @@
-"""Logging in with NIP or username, wrong passwords, lockout, sessions that end, logout and password
-changes."""
+"""Logging in with NIP or username, wrong passwords, the per-address limit, idle and absolute
+session limits, logout and password changes (login delays per client: test_login_throttle.py;
+sessions that end everywhere: test_sessions.py)."""
 from datetime import datetime, timedelta, timezone
 
 from portal import clock
@@ -40,18 +41,6 @@ def test_wrong_passwords_are_rate_limited(app, client, org):
         app.config["CERMIN_LOGIN_LIMIT"] = "10 per minute"
     assert response.status_code == 429
     assert "Terlalu banyak percobaan" in response.get_data(as_text=True)
-
-
-def test_account_locks_after_repeated_failures(app, client, org):
-    app.config["CERMIN_LOCKOUT_ATTEMPTS"] = 3
-    try:
-        for _ in range(3):
-            login(client, "pegawai", "salah-sekali-123")
-        response = login(client, "pegawai", PASSWORD)
-    finally:
-        app.config["CERMIN_LOCKOUT_ATTEMPTS"] = 8
-    assert response.status_code == 200
-    assert "Akun dikunci sementara" in response.get_data(as_text=True)
 
 
 def test_inactive_account_cannot_log_in(client, org, db):

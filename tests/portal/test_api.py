@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from portal import clock
-from portal.appraisal import tokens
+from portal.appraisal import tokens, window
 from portal.appraisal.models import ApiToken
 from tests.conftest import post_form
 from tests.portal.appraisal_helpers import make_period
@@ -14,7 +14,15 @@ from tests.portal.appraisal_output_data import PERIOD_2025
 KEYS = {"nip", "nama", "unit", "jabatan", "citizen_score", "citizen_n", "atasan_score", "atasan_n", "rekan_score",
         "rekan_n", "bawahan_score", "bawahan_n", "weight_citizen", "weight_atasan", "weight_rekan", "weight_bawahan",
         "composite", "rating_perilaku_suggested", "rating_perilaku", "rating_hasil_kerja", "predikat", "status",
-        "citizen_held_n", "citizen_rejected_n"}
+        # issue 13: the officer's citizen responses left out (awaiting review; rejected or withdrawn)
+        "citizen_held_n", "citizen_rejected_n",
+        # issue 15: who decided, the objection, the record's own settings (as the CSV)
+        "pejabat_penilai_nip", "atasan_pejabat_penilai_nip", "confirmed_by", "confirmed_at", "finalised_by",
+        "finalised_at", "keberatan_status", "keberatan_deadline", "keberatan_filed_at", "keberatan_decided_by",
+        "keberatan_decided_at", "keberatan_predikat_before", "settings_version", "above_threshold",
+        "meets_threshold", "min_citizen_n", "officer_unsur",
+        # issue 16, after them: the officer's IKM and the self-assessment
+        "citizen_ikm", "self_score", "weight_self"}
 TOKEN_RE = re.compile(r'value="(cmn_[A-Za-z0-9_-]{40})"')
 
 
@@ -51,15 +59,22 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
         "Staf Uji 2", "Staf Uji 3", "Staf Uji 4"]
     assert all(set(a) == KEYS for a in body["appraisals"])
     own = body["appraisals"][5]
-    del own["rekan_n"]  # a hidden group's count: see test_appraisal_outputs.py
     assert own == {
         "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
         "citizen_score": 91.67, "citizen_n": 24, "atasan_score": 75.0, "atasan_n": 1, "rekan_score": None,
-        "bawahan_score": None, "bawahan_n": 0, "weight_citizen": 57.14, "weight_atasan": 42.86,
+        "rekan_n": None, "bawahan_score": None, "bawahan_n": None, "weight_citizen": 57.14, "weight_atasan": 42.86,
         "weight_rekan": None, "weight_bawahan": None, "composite": 84.52,
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
         "citizen_held_n": 0, "citizen_rejected_n": 0,
+        "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": org.head.nip,
+        "confirmed_by": "atasan", "confirmed_at": appraisals.own.confirmed_at.isoformat(), "finalised_by": None,
+        "finalised_at": None, "keberatan_status": "open",
+        "keberatan_deadline": window.deadline(appraisals.own).isoformat(), "keberatan_filed_at": None,
+        "keberatan_decided_by": None, "keberatan_decided_at": None, "keberatan_predikat_before": None,
+        "settings_version": 1, "above_threshold": 80.0, "meets_threshold": 60.0, "min_citizen_n": 10,
+        "officer_unsur": "U6 U7",
+        "citizen_ikm": None, "self_score": 100.0, "weight_self": None,
     }
     assert isinstance(own["citizen_n"], int) and isinstance(own["citizen_score"], float)
     draft = body["appraisals"][6]

@@ -67,7 +67,9 @@ def test_one_employee_by_hand(org, db, evidence):
     assert record.status == "draft" and record.predikat is None
     lines = [say_template(t, p) for t, p in explanation_of(record)]
     assert any("12 tanggapan" in line and "75.00 dari 100" in line for line in lines)
-    assert any("Bawahan tidak disertakan: belum ada data" in line for line in lines)
+    # No bawahan at all reads like a hidden group: how many answered is never said.
+    assert any("Bawahan tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas" in line
+               for line in lines)
     assert any("Bobot Masyarakat menjadi 33.33% (semula 30.00%)" in line for line in lines)
     assert any("Di Atas Ekspektasi" in line for line in lines)
     assert "Diri sendiri" not in " ".join(lines) or any("tidak dihitung" in line for line in lines)
@@ -80,23 +82,27 @@ def test_rekan_under_threshold_is_left_out_and_never_shown(org, db):
     period = make_period(org, [cycle])
     merge(period)
     record = record_of(period, org.staff[0])
-    assert (record.rekan_n, record.rekan_score, record.weight_rekan) == (2, None, None)
+    # Hidden: no score, no weight, and no count either.
+    assert (record.rekan_n, record.rekan_score, record.weight_rekan) == (0, None, None)
     # 30 and 40 over 70: 42.857 and 57.143; (75×30 + 100×40)/70 = 89.286.
     assert (record.weight_citizen, record.weight_atasan) == (D("42.857"), D("57.143"))
     assert record.composite == D("89.286")
     lines = [say_template(t, p) for t, p in explanation_of(record)]
-    assert any("Rekan kerja tidak disertakan: hanya 2 tanggapan, minimal 3" in line for line in lines)
+    assert any("Rekan kerja tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas" in line
+               for line in lines)
+    assert " 2 tanggapan" not in " ".join(lines) and " 2 tanggapan" not in record.explanation
 
 
-def test_highest_threshold_of_pooled_cycles_applies(org, db, factory):
+def test_each_cycle_group_counts_only_where_it_met_its_own_cycles_threshold(org, db, factory):
     first = released_cycle(org, staff_answers(org), name="Triwulan I")
-    second = released_cycle(org, lambda inv: None if inv.rater_group == "rekan" else 4, name="Triwulan II",
+    second = released_cycle(org, lambda inv: 1 if inv.rater_group == "rekan" else 4, name="Triwulan II",
                             threshold=7)
     period = make_period(org, [first, second])
     merge(period)
     record = record_of(period, org.staff[0])
-    # Six rekan responses pooled, but the second cycle promised its raters seven.
-    assert (record.rekan_n, record.rekan_score) == (6, None)
+    # The second cycle's three peers are hidden in their own cycle (it promised seven): their 1s
+    # count nowhere, not even pooled with the first cycle's three, which count alone.
+    assert (record.rekan_n, record.rekan_score) == (3, D("66.667"))
     # Atasan pooled over two responses: 5 and 4 → 4.5 → 87.5.
     assert (record.atasan_n, record.atasan_score) == (2, D("87.500"))
 
@@ -338,8 +344,10 @@ def test_update_period_keeps_decided_records(org, db, evidence):
                            {"front_line": {"atasan": 100}, "back_office": BACK}, (D(80), D(60)), 10, ["U6", "U7"])
     assert period.kind == "triwulan"
     summary = merge(period)
-    assert summary.updated == 4  # the four front-line staff now weigh the atasan alone
+    # Every draft now points at the new settings; the four front-line staff now weigh the atasan alone.
+    assert summary.updated == 7
     assert record_of(period, org.staff[0]).composite == D("100.000")
+    assert {record_of(period, e).settings.version for e in org.staff} == {2}
 
 
 @settings(max_examples=examples(300))

@@ -4,19 +4,31 @@ import csv
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
-from portal.appraisal import exports
+from portal.appraisal import exports, reports, window
 from portal.appraisal.merge import merge
+from portal.appraisal.models import AppraisalRecord
 from tests.conftest import assert_headings, login
 from tests.portal.appraisal_helpers import citizen_responses, make_period, record_of
 from tests.portal.appraisal_output_data import ANSWERED_AT, PERIOD_2025
 
 HEADER = ("nip,nama,unit,jabatan,citizen_score,citizen_n,atasan_score,atasan_n,rekan_score,rekan_n,bawahan_score,"
           "bawahan_n,weight_citizen,weight_atasan,weight_rekan,weight_bawahan,composite,rating_perilaku_suggested,"
-          "rating_perilaku,rating_hasil_kerja,predikat,status,citizen_held_n,citizen_rejected_n")
+          "rating_perilaku,rating_hasil_kerja,predikat,status")
+#: Appended by issue 13: the officer's citizen responses left out of citizen_n.
+HELD_COLUMNS = "citizen_held_n,citizen_rejected_n"
+#: Appended after those by issue 15: who decided, the objection, the record's own settings.
+NEW_COLUMNS = ("pejabat_penilai_nip,atasan_pejabat_penilai_nip,confirmed_by,confirmed_at,finalised_by,finalised_at,"
+               "keberatan_status,keberatan_deadline,keberatan_filed_at,keberatan_decided_by,keberatan_decided_at,"
+               "keberatan_predikat_before,settings_version,above_threshold,meets_threshold,min_citizen_n,officer_unsur")
+#: Appended after those by issue 16.
+APPENDED = ("citizen_ikm", "self_score", "weight_self")
+#: The whole header, in this order.
+FULL_HEADER = HEADER + "," + HELD_COLUMNS + "," + NEW_COLUMNS + "," + ",".join(APPENDED)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -45,8 +57,11 @@ def _table_rows(html: str) -> list[list[str]]:
 
 def test_csv_header_is_exactly_the_interface(appraisals):
     text = exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period)))
-    assert text.split("\r\n", 1)[0] == HEADER
-    assert len(HEADER.split(",")) == 24
+    header = text.split("\r\n", 1)[0]
+    # The interface's 22 columns first, in their order; new columns only after them, each issue's in turn.
+    assert header == FULL_HEADER
+    assert len(HEADER.split(",")) == 22 and len(HELD_COLUMNS.split(",")) == 2 and len(NEW_COLUMNS.split(",")) == 17
+    assert len(header.split(",")) == 44
 
 
 def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
@@ -54,15 +69,23 @@ def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
     out; 40 and 30 renormalised to 57.14 and 42.86; composite (91.667 × 40 + 75 × 30) / 70 = 84.52."""
     rows = _csv(exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period))))
     row = next(r for r in rows if r["nama"] == "Staf Uji 1")
-    del row["rekan_n"]  # a hidden group's count: see test_appraisal_outputs.py
+    for key in APPENDED:  # the appended columns: test_api.py and test_appraisal_outputs.py
+        del row[key]
     assert row == {
         "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
         "citizen_score": "91.67", "citizen_n": "24", "atasan_score": "75", "atasan_n": "1", "rekan_score": "",
-        "bawahan_score": "", "bawahan_n": "0", "weight_citizen": "57.14", "weight_atasan": "42.86",
+        "rekan_n": "", "bawahan_score": "", "bawahan_n": "", "weight_citizen": "57.14", "weight_atasan": "42.86",
         "weight_rekan": "", "weight_bawahan": "", "composite": "84.52",
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
-        "citizen_held_n": "0", "citizen_rejected_n": "0"}
+        "citizen_held_n": "0", "citizen_rejected_n": "0",
+        "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": org.head.nip,
+        "confirmed_by": "atasan", "confirmed_at": appraisals.own.confirmed_at.isoformat(),
+        "finalised_by": "", "finalised_at": "", "keberatan_status": "open",
+        "keberatan_deadline": window.deadline(appraisals.own).isoformat(), "keberatan_filed_at": "",
+        "keberatan_decided_by": "", "keberatan_decided_at": "", "keberatan_predikat_before": "",
+        "settings_version": "1", "above_threshold": "80", "meets_threshold": "60", "min_citizen_n": "10",
+        "officer_unsur": "U6 U7"}
 
 
 def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(appraisals):
@@ -77,7 +100,7 @@ def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(ap
     # (66.667 × 40 + 50 × 30 + 75 × 20) / 90 = 62.96: Sesuai Ekspektasi (60 to 80)
     assert (draft["composite"], draft["rating_perilaku_suggested"]) == ("62.96", "Sesuai Ekspektasi")
     assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("44.44", "33.33", "22.22")
-    assert (draft["rekan_n"], draft["bawahan_n"]) == ("3", "0")
+    assert (draft["rekan_n"], draft["bawahan_n"]) == ("3", "")
     assert rows[7]["status"] == "finalised" and rows[7]["predikat"] == "Sangat Baik"
     # Nobody answered about the HR officer: a record without any score.
     assert rows[2]["composite"] == rows[2]["rating_perilaku_suggested"] == "" and rows[2]["status"] == "draft"
@@ -105,16 +128,23 @@ def test_xlsx_has_indonesian_headings_numbers_and_notes(appraisals, org):
     assert workbook.sheetnames == ["Penilaian", "Keterangan"]
     values = _values(sheet)
     assert values[0][:6] == ["NIP", "Nama", "Unit Kerja", "Jabatan", "Skor Masyarakat", "n Masyarakat"]
-    assert "Bobot Masyarakat (%)" in values[0] and values[0][-8:] == [
+    assert "Bobot Masyarakat (%)" in values[0] and values[0][16:22] == [
         "Nilai Komposit", "Rating Perilaku (usulan)", "Rating Perilaku (ditetapkan)", "Rating Hasil Kerja",
-        "Predikat", "Status", "n Masyarakat Ditahan", "n Masyarakat Ditolak"]
+        "Predikat", "Status"]
+    assert values[0][22:24] == ["n Masyarakat Ditahan", "n Masyarakat Ditolak"]
+    assert values[0][24] == "NIP Pejabat Penilai" and values[0][40] == "Unsur petugas"
+    assert values[0][41:] == ["IKM Petugas (25–100)", "Skor Diri Sendiri", "Bobot Diri Sendiri (%)"]
     assert sheet.freeze_panes == "A2"
     own = next(r for r in values if r[1] == "Staf Uji 1")
     assert own[0] == org.staff[0].nip and isinstance(own[0], str)
     assert own[2] == "Dinas Kependudukan dan Pencatatan Sipil"
     assert own[4] == pytest.approx(91.67) and own[5] == 24 and own[10] is None and own[15] is None
-    assert (own[12], own[13]) == (pytest.approx(57.14), pytest.approx(42.86)) and own[16] == pytest.approx(84.52)
-    assert own[-3:] == ["Dikonfirmasi", 0, 0]
+    # The composite is a formula over the score and weight cells; LibreOffice computes it
+    # (test_workbooks_libreoffice.py).
+    assert (own[12], own[13]) == (pytest.approx(57.14), pytest.approx(42.86))
+    assert own[16].startswith("=ROUND((E") and own[16].endswith(")/100,2)")
+    assert own[21] == "Dikonfirmasi" and own[22:24] == [0, 0]
+    assert own[24] == org.supervisor.nip and own[36] == 1
     assert sheet.column_dimensions["B"].width >= 25
     notes = {row[0]: row[1] for row in _values(workbook["Keterangan"]) if row and row[0]}
     assert notes["Periode"] == "Penilaian Kinerja Tahunan 2025"
@@ -133,7 +163,7 @@ def test_cli_writes_csv_to_standard_output(runner, appraisals):
     result = runner.invoke(args=["export-appraisals", "--period", str(appraisals.period.id), "--format", "csv"])
     assert result.exit_code == 0, result.output
     text = result.stdout_bytes.decode("utf-8")
-    assert text.split("\r\n", 1)[0] == HEADER
+    assert text.split("\r\n", 1)[0] == FULL_HEADER
     assert len(_csv(text)) == 9
     assert "9 catatan penilaian" in result.stderr
 
@@ -269,7 +299,8 @@ def test_sheet_shows_everything_for_the_file(hr_client, appraisals, org):
                  "Pengadministrasi Umum", "Dinas Kependudukan dan Pencatatan Sipil",
                  "Masyarakat", "91,67", "57,14%", "Atasan", "75,00", "42,86%", "Rekan kerja", "Bawahan",
                  "tidak dihitung", "Nilai komposit", "84,52", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
-                 "Komponen Bawahan tidak disertakan: belum ada data.",
+                 # No bawahan, or too few: the same words, so the sheet tells no count apart.
+                 "Komponen Bawahan tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas.",
                  "Bobot Masyarakat menjadi 57,14% (semula 40,00%).",
                  "Berorientasi Pelayanan, Akuntabel",
                  "U7 Perilaku Pelaksana (sopan dan ramah), U6 Kompetensi Pelaksana",
@@ -367,13 +398,34 @@ def test_development_and_recognition_are_hrs(supervisor_client, employee_client,
 def test_recognition_ranks_by_citizen_score_with_minimum_n(hr_client, appraisals):
     """Citizen scores: Staf Uji 3 100 (30), Staf Uji 1 91.67 (24), Staf Uji 2 66.67 (12), Staf Uji 4
     100 from only 5 answers (under the period's minimum of 10); Bidan Dinkes 100 (15)."""
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL").get_data(as_text=True)
+    url = f"/penilaian/{appraisals.period.id}/apresiasi"
+    html = hr_client.get(f"{url}?unit=DUKCAPIL&min_skor=0").get_data(as_text=True)
     assert html.index("Staf Uji 3") < html.index("Staf Uji 1") < html.index("Staf Uji 2")
     assert "Staf Uji 4" not in html and "Bidan Dinkes" not in html and "Atasan Uji" not in html
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?unit=DUKCAPIL&min_n=5").get_data(as_text=True)
+    html = hr_client.get(f"{url}?unit=DUKCAPIL&min_n=5&min_skor=0").get_data(as_text=True)
     assert html.index("Staf Uji 4") < html.index("Staf Uji 1")
-    html = hr_client.get(f"/penilaian/{appraisals.period.id}/apresiasi?min_n=13").get_data(as_text=True)
+    html = hr_client.get(f"{url}?min_n=13&min_skor=0").get_data(as_text=True)
     assert "Staf Uji 2" not in html and "Bidan Dinkes" in html  # 12 responses < 13; DINKES has 15
+    # By default only scores at the Di Atas threshold (80) take part: Staf Uji 2's 66.67 does not.
+    html = hr_client.get(f"{url}?unit=DUKCAPIL").get_data(as_text=True)
+    assert "Staf Uji 3" in html and "Staf Uji 1" in html and "Staf Uji 2" not in html
+    assert 'name="min_skor"' in html and 'value="80.00"' in html
+
+
+def test_recognition_shares_a_rank_between_equal_shown_scores(factory, org, db):
+    period = make_period(org.instansi, **PERIOD_2025)
+    for name, score in (("Petugas A", "90.001"), ("Petugas B", "85.334"), ("Petugas C", "85.333"),
+                        ("Petugas D", "84.995"), ("Petugas E", "84.994")):
+        officer = factory.employee(org.unit, name, job_group="front_line")
+        factory.add(AppraisalRecord(period_id=period.id, employee_id=officer.id, unit_id=org.unit.id,
+                                    job_group="front_line", status="draft", citizen_score=Decimal(score), citizen_n=20))
+    (_unit, honourees), = reports.recognition(period, 10, Decimal("84.99"))
+    # 85.334 and 85.333 are both shown as 85.33; 84.995 is shown as 85.00 and 84.994 as 84.99.
+    assert [(h.employee.name, h.rank, str(h.figure)) for h in honourees] == [
+        ("Petugas A", 1, "90.00"), ("Petugas B", 2, "85.33"), ("Petugas C", 2, "85.33"),
+        ("Petugas D", 4, "85.00"), ("Petugas E", 5, "84.99")]
+    assert [h.employee.name for _u, hs in reports.recognition(period, 10, Decimal("85.00")) for h in hs][-1] == \
+        "Petugas D"
 
 
 def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
@@ -386,7 +438,7 @@ def test_recognition_keeps_ten_per_unit(hr_client, factory, org, db):
     period = make_period(org.instansi, **PERIOD_2025)
     merge(period)
     db.session.commit()
-    html = hr_client.get(f"/penilaian/{period.id}/apresiasi").get_data(as_text=True)
+    html = hr_client.get(f"/penilaian/{period.id}/apresiasi?min_skor=0").get_data(as_text=True)
     assert "Petugas 11" in html and "Petugas 02" in html and "Petugas 01" not in html and "Petugas 00" not in html
 
 

@@ -37,7 +37,8 @@ def rules(draw):
     return evaluation.MergeRules(
         # A period stores the unsur in U-order; the explanation prints them as stored.
         officer_unsur=tuple(sorted(unsur)) if draw(st.booleans()) else tuple(unsur),
-        min_citizen_n=draw(st.integers(1, 15)), threshold=draw(st.integers(3, 6)),
+        min_citizen_n=draw(st.integers(1, 15)),
+        thresholds=dict(enumerate(draw(st.lists(st.integers(3, 6), min_size=1, max_size=3)), start=1)),
         scale_min=scale_min, scale_max=scale_max,
         value_codes=tuple(codes) + (("LAINNYA",) if extra else ()),
         weights={"front_line": draw(weights()), "back_office": draw(weights())},
@@ -51,13 +52,14 @@ def evidence(draw, rules):
         n = draw(st.integers(0, 300) | st.sampled_from([1, 2, 10]))
         found.citizen = (n, {code: draw(st.integers(n, 4 * n)) for code in ("U3", "U6", "U7")})
     if draw(st.integers(0, 4)):
-        for group in draw(st.lists(st.sampled_from(GROUPS), unique=True)):
+        blocks = st.tuples(st.sampled_from(sorted(rules.thresholds)), st.sampled_from(GROUPS))
+        for block in draw(st.lists(blocks, unique=True)):
             count = draw(st.integers(0, 9))
-            found.counts[group] = count
+            found.counts[block] = count
             if count and draw(st.integers(0, 5)):
                 for code in draw(st.lists(st.sampled_from(rules.value_codes), unique=True)):
                     scored = draw(st.integers(0, 3 * count))
-                    found.totals[group][code] = (
+                    found.totals[block][code] = (
                         draw(st.integers(scored * rules.scale_min, scored * rules.scale_max)), scored)
     return found
 
@@ -83,7 +85,7 @@ def test_integer_path_equals_the_exact_core(data):
 def front_line_rules(min_citizen_n: int, citizen: int, atasan: int, rekan: int, bawahan: int) -> evaluation.MergeRules:
     """U6 and U7, a threshold of 3 raters, a 1–5 scale, the default rating bounds; weights for front_line."""
     return evaluation.MergeRules(
-        officer_unsur=("U6", "U7"), min_citizen_n=min_citizen_n, threshold=3, scale_min=1, scale_max=5,
+        officer_unsur=("U6", "U7"), min_citizen_n=min_citizen_n, thresholds={1: 3}, scale_min=1, scale_max=5,
         value_codes=berakhlak.VALUE_CODES,
         weights={"front_line": {Component.CITIZEN: citizen, Component.ATASAN: atasan, Component.REKAN: rekan,
                                 Component.BAWAHAN: bawahan, Component.SELF: 0}},
@@ -94,10 +96,10 @@ def test_a_worked_example_is_computed_in_integers(monkeypatch):
     """The usual case never touches the exact path (nor Fractions)."""
     merge_rules = front_line_rules(min_citizen_n=10, citizen=30, atasan=40, rekan=20, bawahan=10)
     found = evaluation.Evidence(citizen=(12, {"U6": 42, "U7": 36}))
-    found.counts.update({"atasan": 1, "rekan": 3, "diri": 1})
-    found.totals["atasan"]["BERORIENTASI_PELAYANAN"] = (15, 3)
-    found.totals["rekan"]["BERORIENTASI_PELAYANAN"] = (33, 9)
-    found.totals["diri"]["BERORIENTASI_PELAYANAN"] = (15, 3)
+    found.counts.update({(1, "atasan"): 1, (1, "rekan"): 3, (1, "diri"): 1})
+    found.totals[1, "atasan"]["BERORIENTASI_PELAYANAN"] = (15, 3)
+    found.totals[1, "rekan"]["BERORIENTASI_PELAYANAN"] = (33, 9)
+    found.totals[1, "diri"]["BERORIENTASI_PELAYANAN"] = (15, 3)
     expected = evaluation.evaluate_exact(merge_rules, "front_line", found)
     monkeypatch.setattr(evaluation, "evaluate_exact", lambda *args: pytest.fail("took the exact path"))
     values = evaluation.evaluate(merge_rules, "front_line", found)
@@ -111,11 +113,12 @@ BAD_EVIDENCE = [
     lambda e: setattr(e, "citizen", (5, {"U6": 21, "U7": 10})),     # a sum above 4n
     lambda e: setattr(e, "citizen", (5, {"U6": 10})),               # a missing unsur
     lambda e: setattr(e, "citizen", (-1, {"U6": 1, "U7": 1})),
-    lambda e: e.counts.update({"tetangga": 3}),                     # an unknown rater group
-    lambda e: e.counts.update({"rekan": -1}),
-    lambda e: (e.counts.update({"atasan": 1}), e.totals["atasan"].update({"ANEH": (4, 1)})),
-    lambda e: (e.counts.update({"atasan": 1}), e.totals["atasan"].update({"KOMPETEN": (9, 1)})),
-    lambda e: (e.counts.update({"atasan": 1}), e.totals["rekan"].update({"KOMPETEN": (4, 1)})),
+    lambda e: e.counts.update({(1, "tetangga"): 3}),                # an unknown rater group
+    lambda e: e.counts.update({(1, "rekan"): -1}),
+    lambda e: e.counts.update({(2, "atasan"): 1}),                  # a cycle not in the period
+    lambda e: (e.counts.update({(1, "atasan"): 1}), e.totals[1, "atasan"].update({"ANEH": (4, 1)})),
+    lambda e: (e.counts.update({(1, "atasan"): 1}), e.totals[1, "atasan"].update({"KOMPETEN": (9, 1)})),
+    lambda e: (e.counts.update({(1, "atasan"): 1}), e.totals[1, "rekan"].update({"KOMPETEN": (4, 1)})),
 ]
 
 
@@ -131,20 +134,20 @@ def test_impossible_evidence_is_refused_as_the_core_refuses_it(spoil):
 
 
 @pytest.mark.parametrize("change", [
-    {"threshold": 2}, {"scale_min": 5, "scale_max": 5}, {"min_citizen_n": 0},
+    {"thresholds": {1: 2}}, {"scale_min": 5, "scale_max": 5}, {"min_citizen_n": 0},
     {"above": Decimal(50), "meets": Decimal(60)},
     {"weights": {"front_line": {**{c: 0 for c in Component}, Component.ATASAN: 90}}},
 ])
 def test_rules_the_core_refuses_are_refused(change):
-    fields = dict(officer_unsur=("U6", "U7"), min_citizen_n=1, threshold=3, scale_min=1, scale_max=5,
+    fields = dict(officer_unsur=("U6", "U7"), min_citizen_n=1, thresholds={1: 3}, scale_min=1, scale_max=5,
                   value_codes=berakhlak.VALUE_CODES,
                   weights={"front_line": {**{c: 0 for c in Component}, Component.ATASAN: 100}},
                   above=Decimal(80), meets=Decimal(60))
     merge_rules = evaluation.MergeRules(**{**fields, **change})
     assert merge_rules.plan.exact
     found = evaluation.Evidence(citizen=(3, {"U6": 9, "U7": 9}))
-    found.counts.update({"atasan": 1})
-    found.totals["atasan"]["KOMPETEN"] = (4, 1)
+    found.counts.update({(1, "atasan"): 1})
+    found.totals[1, "atasan"]["KOMPETEN"] = (4, 1)
     with pytest.raises(Exception) as exact:
         evaluation.evaluate_exact(merge_rules, "front_line", found)
     with pytest.raises(type(exact.value)):

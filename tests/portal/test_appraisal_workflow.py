@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from portal import clock
 from portal.appraisal import audit, hasil_kerja, overview, workflow
 from portal.appraisal.errors import AppraisalError, RecordFinalised, TransitionRefused
 from portal.appraisal.merge import MergeSummary, merge
@@ -18,7 +19,9 @@ from portal.org.services import ImportRejected
 from portal.tabular import read_table
 from surveys.appraisal import Predikat, Rating
 from tests.conftest import login, post_form
-from tests.portal.appraisal_helpers import NOON_UTC, citizen_responses, make_period, record_of, released_cycle
+from tests.portal.appraisal_helpers import (
+    NOON_UTC, PAST_THE_WINDOW, citizen_responses, confirm_earlier, make_period, record_of, released_cycle,
+)
 
 ABOVE, MEETS, BELOW = Rating.DI_ATAS.value, Rating.SESUAI.value, Rating.DI_BAWAH.value
 
@@ -55,8 +58,9 @@ def admin(org):
 
 
 def confirmed(org, period, employee=None, perilaku=MEETS, hasil=MEETS):
+    """Confirmed by the atasan long enough ago that the objection window is over."""
     record = record_of(period, employee or org.staff[0])
-    workflow.confirm(record, atasan(org), perilaku, None, hasil)
+    confirm_earlier(record, atasan(org), perilaku, None, hasil)
     return record
 
 
@@ -139,7 +143,7 @@ def test_bad_transitions_are_refused(org, period):
         workflow.reopen(record, admin(org), "x")
     with pytest.raises(TransitionRefused):
         workflow.return_to_draft(record, hr(org), "x")
-    workflow.confirm(record, atasan(org), MEETS, None, MEETS)
+    confirm_earlier(record, atasan(org), MEETS, None, MEETS)
     with pytest.raises(TransitionRefused):
         workflow.confirm(record, atasan(org), ABOVE, "x", MEETS)
     with pytest.raises(TransitionRefused):
@@ -228,7 +232,8 @@ def test_audit_entries_have_before_after_who_and_when(org, period):
     workflow.set_hasil_kerja(record, atasan(org), ABOVE)
     workflow.set_hasil_kerja(record, atasan(org), ABOVE)  # no change, no entry
     workflow.confirm(record, atasan(org), MEETS, None)
-    workflow.finalise(record, hr(org))
+    with clock.frozen(clock.now() + PAST_THE_WINDOW):
+        workflow.finalise(record, hr(org))
     entries = audit.audit_log(record)
     assert [e.action for e in entries] == ["merge", "hasil_kerja", "confirm", "finalise"]
     created, hasil, confirm, final = entries
@@ -311,6 +316,24 @@ def test_distribution_warns_against_the_org_predikat(org, period):
     assert any("Butuh Perbaikan" in m and "belum ada" in m for m in messages)
     assert overview.distribution(period, org.other_unit.id).total == 0
     assert overview.distribution(period, org.other_unit.id).warnings == []
+
+
+def test_the_distribution_table_adds_up_and_its_sentences_quote_it(hr_client, org, period):
+    # A third each: shown as 33.34, 33.33 and 33.33 (largest remainder), never 33.3 beside 33.33.
+    for employee, hasil in zip(org.staff[:3], (ABOVE, MEETS, BELOW)):
+        confirmed(org, period, employee, perilaku=ABOVE, hasil=hasil)
+    status, html = page(hr_client, f"/penilaian/periode/{period.id}")
+    assert status == 200
+    table = html[html.index('class="spread"'):]
+    table = table[:table.index("</tbody>")]
+    shares = {name: Decimal(share.replace(",", ".")) for name, share in
+              re.findall(r'<th scope="row">([^<]+)</th><td class="num">\d+</td><td class="num">([\d,.]+)%', table)}
+    assert shares == {"Sangat Baik": Decimal("33.34"), "Baik": Decimal("33.33"), "Butuh Perbaikan": Decimal("33.33"),
+                      "Kurang/Misconduct": Decimal("0.00"), "Sangat Kurang": Decimal("0.00")}
+    assert sum(shares.values()) == 100
+    # The Baik organisation may give Baik to at most 70%: no warning on that, one on the missing low predikat.
+    assert "diberikan kepada" not in html
+    assert "metode sisa terbesar" in html
 
 
 def test_waiting_lists_drafts_only(org, period):

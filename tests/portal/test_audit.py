@@ -194,7 +194,8 @@ def test_api_tokens_issued_and_revoked_are_recorded(admin_client, runner, org, d
                      page="/penilaian/api-token").status_code == 302
     issued, revoked = [e for e in audit_json(runner) if e["action"].startswith("api_token.")]
     assert (issued["action"], issued["actor"], issued["object"]) == ("api_token.issue", "admin", f"api_token:{row.id}")
-    assert issued["after"] == {"name": "SIMPEG", "prefix": row.prefix, "scopes": "appraisals:read", "unit": "DINKES"}
+    assert issued["after"] == {"name": "SIMPEG", "prefix": row.prefix, "scopes": "appraisals:read", "unit": "DINKES",
+                               "expires_at": row.expires_at.isoformat()}
     assert row.prefix not in json.dumps(issued["before"]) and len(row.prefix) == 12  # never the whole token
     assert (revoked["action"], revoked["before"]) == ("api_token.revoke", {"revoked_at": None})
     assert revoked["after"]["revoked_at"].startswith(str(row.revoked_at.year))

@@ -6,6 +6,7 @@ import html
 import random
 import re
 from datetime import date, datetime, timezone
+from fractions import Fraction
 
 import pytest
 
@@ -13,7 +14,8 @@ from portal.feedback.services import Submission, record_response
 from portal.insight import dashboard
 from portal.kiosk import services as kiosk_services
 from portal.org.models import Counter, Service
-from surveys import skm
+from surveys import skm, stats
+from surveys.stats import Moments
 from tests.conftest import half_up
 
 
@@ -114,12 +116,20 @@ def test_breakdowns_by_loket_layanan_and_officer(hr_client, org, answers, lokets
     assert by_service["Kartu Keluarga"] == by_counter["UJI02"]
 
     codes = ("U6", "U7")
-    by_officer = {row.obj.id: row.figure.result for row in dashboard.officer_rows(cut, org.instansi, None)}
+    groups = dashboard.officer_groups(cut, org.instansi, None)
+    assert [group.obj.name for group in groups] == ["Kartu Keluarga", "KTP elektronik"]
+    by_officer = {row.obj.id: row for group in groups for row in group.officers}
     assert set(by_officer) == {org.staff[0].id, org.staff[1].id}
-    for officer_id, result in by_officer.items():
+    for officer_id, row in by_officer.items():
         mine = [s for _c, o, _m, s in answers if o == officer_id]
         sums = {code: sum(s[code] for s in mine) for code in skm.UNSUR_CODES}
-        assert result == skm.compute_ikm(sums, len(mine), codes)
+        assert row.figure.result == skm.compute_ikm(sums, len(mine), codes)
+        # The interval from the rollups' squares equals the one from the answers themselves.
+        per_response = Moments.of([Fraction(25 * (s["U6"] + s["U7"]), 2) for s in mine])
+        assert row.interval == stats.mean_interval(per_response, (25, 100))
+    for group in groups:
+        named = [s for c, o, _m, s in answers if o is not None and lokets[c].service_id == group.obj.id]
+        assert group.everyone.figure.n == len(named)
 
     page = hr_client.get(UNIT_URL)
     lokets_text = _section(page, "counters-heading")
@@ -127,10 +137,12 @@ def test_breakdowns_by_loket_layanan_and_officer(hr_client, org, answers, lokets
         assert re.search(rf"{code} .*? {result.n} {re.escape(_id(result.ikm))} Mutu {result.mutu}", lokets_text)
     officers_text = _section(page, "officers-heading")
     for officer in org.staff[:2]:
-        result = by_officer[officer.id]
-        assert (f"{officer.name} {officer.jabatan} {result.n} {_id(result.ikm)} Mutu {result.mutu}"
-                in officers_text)
+        row = by_officer[officer.id]
+        result, interval = row.figure.result, row.interval
+        assert (f"{officer.name} {officer.jabatan} {result.n} {_id(result.ikm)} "
+                f"{_id(interval.low)}–{_id(interval.high)} Mutu {result.mutu}" in officers_text)
         assert _id(half_up(result.nrr["U7"], 3)) in officers_text
+    assert "Kartu Keluarga Petugas" in officers_text and "Semua petugas di layanan ini" in officers_text
     assert org.staff[2].name not in officers_text
 
 

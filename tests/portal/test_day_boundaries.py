@@ -18,6 +18,7 @@ from portal.feedback.models import SkmResponse
 from portal.feedback.services import Submission, record_response
 from portal.insight import report
 from portal.kiosk import services as kiosk
+from portal.reviews import raters
 from portal.reviews import services as reviews
 from tests.portal.appraisal_helpers import BACK, FRONT, cycle_invitations, record_of
 
@@ -100,13 +101,13 @@ def test_a_360_cycle_takes_answers_until_local_midnight_of_its_last_day(zone, or
     _tz, late, early = zone
     cycle = reviews.create_cycle(org.instansi, name="Triwulan I", period_kind="triwulan", opens_on=date(2026, 1, 5),
                                  closes_on=LAST, unit_ids=[org.unit.id])
-    reviews.propose_raters(cycle)
+    raters.propose_raters(cycle)
     reviews.transition(cycle, "open", org.instansi, now=datetime(2026, 1, 5, 9, tzinfo=late.tzinfo))
     first, second = cycle_invitations(cycle)[:2]
     scores = reviews.Answers({item.id: 4 for item in cycle.questionnaire.items})
-    reviews.submit(first, scores, org.instansi, now=late)
+    reviews.submit(first, scores, org.instansi, first.rater, now=late)
     with pytest.raises(reviews.ReviewError):
-        reviews.submit(second, scores, org.instansi, now=early)
+        reviews.submit(second, scores, org.instansi, second.rater, now=early)
 
 
 def test_a_ticket_is_valid_until_local_midnight_two_days_after_its_day(zone, org, client, db):

@@ -1,5 +1,7 @@
 """The demo instansi: realistic, valid, idempotent, and dated from the clock's day in WITA."""
+import re
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -14,6 +16,17 @@ from portal.reviews.models import ReviewCycle
 from surveys.nip import validate_nip
 
 MODELS = (Unit, Employee, Counter, RosterEntry, User, ReviewCycle, AppraisalPeriod)
+README = Path(__file__).resolve().parents[2] / "README.md"
+NUMBER_WORDS = {"five": 5, "six": 6, "seven": 7, "eight": 8}
+
+
+def _readme_facts() -> dict[str, int]:
+    """The README's counts of the demo: unit kerja, employees, lokets."""
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    found = re.search(r"The demo instansi has (\w+) unit kerja .*?, (\d+) employees .*?, (\d+) lokets", text)
+    assert found, "README.md no longer states the demo's units, employees and lokets"
+    units = NUMBER_WORDS.get(found[1]) or int(found[1])
+    return {"Unit": units, "Employee": int(found[2]), "Counter": int(found[3])}
 
 
 def _counts(db):
@@ -33,6 +46,8 @@ def test_seed_demo_builds_mataram_once_dated_by_the_wita_day(runner, db, monkeyp
     instansi = db.session.scalar(select(Instansi).where(Instansi.name == DEMO_NAME))
     assert instansi.timezone == "Asia/Makassar"
     assert counts["Unit"] == 6 and counts["Counter"] == 11
+    # The README tells the demo's facts as the demo has them.
+    assert {name: counts[name] for name in ("Unit", "Employee", "Counter")} == _readme_facts()
     assert 55 <= counts["Employee"] <= 70
     for nip in db.session.scalars(select(Employee.nip)):
         assert validate_nip(nip) == nip
@@ -78,5 +93,9 @@ def test_demo_hierarchy_reaches_one_top(demo):
 
 def test_each_demo_login_works(demo):
     for username in ("admin", "hr", "atasan", "pegawai"):
-        home = demo.client(username).get("/")
-        assert home.status_code == 200, username
+        client = demo.client(username)
+        # Straight in: a demo is for trying, so its accounts need no first password change.
+        assert client.get("/").status_code == 200, username
+        assert client.get("/akun").status_code == 200, username
+    must_change = select(func.count(User.id)).where(User.must_change_password.is_(True))
+    assert demo.db.session.scalar(must_change) == 0

@@ -1,5 +1,7 @@
 """The demo's appraisal period: merged, partly confirmed (one override with a reason), partly
-finalised, the rest draft; seeding again changes nothing."""
+finalised (each by someone other than its confirmer and its employee), one objection waiting for
+`atasan`, `pegawai` still within the objection window, the rest draft (the story is in
+demo_story.appraisal_story); seeding again changes nothing."""
 from sqlalchemy import func, select
 
 from portal import clock

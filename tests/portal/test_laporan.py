@@ -100,7 +100,7 @@ def test_printable_page(head_client, db, org, responses):
     assert f"<strong>{ikm_text}</strong>" in html
     assert f"mutu-{expected.mutu}" in html and expected.mutu_label in html
     nrr_u3 = f"{half_up(expected.nrr['U3'], 4)}".replace(".", ",")
-    assert nrr_u3 in html and "0,111" in html
+    assert nrr_u3 in html and '<td class="num">1/9</td>' in html and "0,111" not in html
     assert "sampel belum memadai" in html
     assert "Menambah petugas verifikasi KK" in html
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-bars"' in html
@@ -126,33 +126,41 @@ def _cells(data: bytes) -> list[list]:
 
 
 def test_xlsx_is_readable_with_the_same_figures(head_client, db, org, responses):
+    """The typed facts; the formulas' values are checked by LibreOffice (test_workbooks_libreoffice.py)."""
     response = head_client.get(f"/tindak-lanjut/laporan/DUKCAPIL.xlsx?dari={FROM}&sampai={TO}&populasi=100")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "laporan-skm-DUKCAPIL-2026-04-01-2026-06-30.xlsx" in response.headers["Content-Disposition"]
     rows = _cells(response.data)
     by_label = {row[0]: row[1:] for row in rows if row and row[0]}
-    expected = scoring.ikm(scoring.Scope(org.instansi.id, unit_id=org.unit.id, date_from=FROM, date_to=TO))
-    assert by_label["Jumlah responden (n)"][0] == 12
+    assert by_label["Jumlah responden (n)"][0] == "=COUNT('Tabulasi'!$D$2:$D$13)"
     assert by_label["Sampel minimal Krejcie–Morgan"][0] == 80
-    assert by_label["IKM unit pelayanan (skala 25–100)"][0] == pytest.approx(float(expected.ikm))
-    assert by_label["U3"][1] == pytest.approx(float(half_up(expected.nrr["U3"], 4)))
-    assert by_label["U3"][2] == pytest.approx(1 / 9)
-    assert by_label["Mutu pelayanan"][0].startswith(expected.mutu)
+    assert by_label["IKM unit pelayanan (skala 25–100) = IKM × 25"][0].endswith("*25")
+    assert by_label["U3"][1].startswith("=SUM('Tabulasi'!$F$2:$F$13)/")
+    assert by_label["U3"][2] == "=1/9"
+    assert by_label["Mutu pelayanan"][0].startswith("=VLOOKUP(ROUND(")
     assert by_label["Unsur terlemah"][0] == "U3 Waktu Penyelesaian"
-    assert by_label["Perempuan"][0] == 6 and by_label["Kuesioner kertas"][0] == 4
+    assert by_label["Perempuan"][0] == 6 and by_label["Kuesioner kertas"][0].startswith("=COUNTIF(")
     assert by_label["Baru"][0] == 4
+    tabulation = list(load_workbook(io.BytesIO(response.data))["Tabulasi"].iter_rows(values_only=True))
+    assert len(tabulation) == 13
+    assert sorted(row[5] for row in tabulation[1:]) == sorted(1 + i % 2 for i in range(12))
 
 
 def test_xlsx_escapes_formula_text(db, org, responses):
     org.unit.name = "=HYPERLINK(\"http://jahat.example\")"
+    org.instansi.name = "=1+1"
     followup.add_follow_up(org.unit, date(2026, 1, 1), date(2026, 3, 31), "U3", "+cmd|' /C calc'!A0", "selesai",
                            None, None)
-    rows = _cells(report.to_xlsx(report.build(org.unit, FROM, TO)))
-    texts = [cell for row in rows for cell in row if isinstance(cell, str)]
+    workbook = load_workbook(io.BytesIO(report.to_xlsx(report.build(org.unit, FROM, TO))))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    texts = [cell.value for cell in cells if cell.data_type == "s"]
     assert "DUKCAPIL · =HYPERLINK(\"http://jahat.example\")" in texts
-    assert "'+cmd|' /C calc'!A0" in texts
+    assert "'+cmd|' /C calc'!A0" in texts and "'=1+1" in texts
     assert not any(text.startswith(("=", "+", "-", "@")) for text in texts)
+    # The only formulas are the portal's own, over the workbook's own sheets.
+    formulas = [cell.value for cell in cells if cell.data_type == "f"]
+    assert formulas and not any("HYPERLINK" in f or "cmd" in f for f in formulas)
 
 
 def test_laporan_command(runner, db, org, responses, tmp_path):
@@ -163,6 +171,7 @@ def test_laporan_command(runner, db, org, responses, tmp_path):
     assert "12 responden" in result.output
     by_label = {row[0]: row[1:] for row in _cells(target.read_bytes()) if row and row[0]}
     assert by_label["Sampel minimal Krejcie–Morgan"][0] == 278
+    assert by_label["U1"][2] == "=1/9"
     bad = runner.invoke(args=["laporan-skm", "--unit", "TIDAKADA", "--from", "2026-04-01", "--to", "2026-06-30",
                               "--output", str(target)])
     assert bad.exit_code != 0 and "TIDAKADA" in bad.output
@@ -182,3 +191,27 @@ def test_laporan_access(app, factory, org, employee_client, supervisor_client, h
         assert who.get(URL.replace("DUKCAPIL", "DUKCAPIL.xlsx")).status_code == 403
     assert hr_client.get(URL).status_code == 200
     assert hr_client.get("/tindak-lanjut/laporan/TIDAKADA").status_code == 404
+
+
+def test_fill_rows_writes_numbers_dates_and_escaped_text_in_the_sample_row_s_styles():
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from portal.tabular import fill_rows
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Data")
+    sheet.append(["No", "Tanggal", "Teks", "Nilai"])
+    day = WriteOnlyCell(sheet, value=date(2000, 1, 1))
+    day.number_format = "yyyy-mm-dd"
+    sheet.append([0, day, "", 0.0])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    rows = [(1, date(2026, 7, 1), "=cmd|' /C calc'!A0", 2.5), (2, date(2026, 7, 2), "A & <B>", None)]
+    filled = load_workbook(io.BytesIO(fill_rows(buffer.getvalue(), 1, 2, rows)))["Data"]
+    assert list(filled.iter_rows(values_only=True)) == [
+        ("No", "Tanggal", "Teks", "Nilai"), (1, datetime(2026, 7, 1), "'=cmd|' /C calc'!A0", 2.5),
+        (2, datetime(2026, 7, 2), "A & <B>", None)]
+    assert filled["B3"].number_format == "yyyy-mm-dd"
+    empty = load_workbook(io.BytesIO(fill_rows(buffer.getvalue(), 1, 2, [])))["Data"]
+    assert list(empty.iter_rows(values_only=True)) == [("No", "Tanggal", "Teks", "Nilai")]

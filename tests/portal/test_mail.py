@@ -1,5 +1,6 @@
 """Mail delivery through a real SMTP server on loopback (aiosmtpd): the outbox, the message as it
-arrives, failures kept for a retry, and the attempt limit."""
+arrives, failures kept for a retry, and the attempt limit. Recipients are in .go.id: the portal
+refuses special-use domains such as .test, where no mail is ever delivered (portal/mail/addresses.py)."""
 import email
 import socket
 from datetime import datetime, timedelta, timezone
@@ -53,13 +54,13 @@ def smtp(app, monkeypatch):
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
-                       "MAIL_USE_TLS": False, "MAIL_USERNAME": "", "MAIL_FROM": "Cermin <cermin@kota.test>"}.items():
+                       "MAIL_USE_TLS": False, "MAIL_USERNAME": "", "MAIL_FROM": "Cermin <cermin@kota.go.id>"}.items():
         monkeypatch.setitem(app.config, key, value)
     yield inbox
     controller.stop()
 
 
-def _queue(org, recipient="kepala@kota.test", subject="Peringatan loket UJI01", body="Ada 10 jawaban negatif."):
+def _queue(org, recipient="kepala@kota.go.id", subject="Peringatan loket UJI01", body="Ada 10 jawaban negatif."):
     return services.queue(instansi_id=org.instansi.id, recipient=recipient, subject=subject, body=body)
 
 
@@ -69,15 +70,15 @@ def _outbox(db):
 
 def test_the_outbox_arrives_at_the_smtp_server_as_written(runner, db, org, smtp):
     _queue(org)
-    _queue(org, recipient="hr@kota.test", subject="Undangan ulasan 360 · Siklus Tahunan",
+    _queue(org, recipient="hr@kota.go.id", subject="Undangan ulasan 360 · Siklus Tahunan",
            body="Yth. Bapak/Ibu,\nsilakan isi ulasan untuk rekan Anda: https://cermin.test/ulasan/abc")
     db.session.commit()
     with clock.frozen(SENT_AT):
         result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0 and "Terkirim: 2, gagal: 0." in result.output
-    assert smtp.envelopes == [("cermin@kota.test", ["kepala@kota.test"]), ("cermin@kota.test", ["hr@kota.test"])]
+    assert smtp.envelopes == [("cermin@kota.go.id", ["kepala@kota.go.id"]), ("cermin@kota.go.id", ["hr@kota.go.id"])]
     first, second = smtp.messages
-    assert (first["From"], first["To"], first["Subject"]) == ("Cermin <cermin@kota.test>", "kepala@kota.test",
+    assert (first["From"], first["To"], first["Subject"]) == ("Cermin <cermin@kota.go.id>", "kepala@kota.go.id",
                                                               "Peringatan loket UJI01")
     assert first.get_content().strip() == "Ada 10 jawaban negatif."
     assert second["Subject"] == "Undangan ulasan 360 · Siklus Tahunan"
@@ -101,15 +102,15 @@ def test_a_temporary_failure_is_kept_and_sent_on_the_next_run(db, org, smtp):
 
 
 def test_one_refused_recipient_does_not_hold_up_the_others(db, org, smtp):
-    _queue(org, recipient="tidak.ada@kota.test")
-    _queue(org, recipient="kepala@kota.test")
+    _queue(org, recipient="tidak.ada@kota.go.id")
+    _queue(org, recipient="kepala@kota.go.id")
     db.session.commit()
-    smtp.refused.add("tidak.ada@kota.test")
+    smtp.refused.add("tidak.ada@kota.go.id")
     assert services.send_pending() == (1, 1)
     refused, delivered = _outbox(db)
-    assert refused.sent_at is None and "tidak.ada@kota.test" in refused.last_error
+    assert refused.sent_at is None and "tidak.ada@kota.go.id" in refused.last_error
     assert delivered.sent_at is not None
-    assert [m["To"] for m in smtp.messages] == ["kepala@kota.test"]
+    assert [m["To"] for m in smtp.messages] == ["kepala@kota.go.id"]
 
 
 def test_a_message_is_tried_at_most_five_times(db, org, app, monkeypatch):

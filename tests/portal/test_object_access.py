@@ -17,7 +17,7 @@ from flask import url_for
 
 from sqlalchemy import select
 
-from portal.access import SIGNED_IN, declared_access
+from portal.access import SIGNED_IN, declared_access, refused_as_read_only
 from tests.conftest import client_for, csrf_token
 from tests.portal.object_world import Side, build_world
 
@@ -51,6 +51,8 @@ OBJECTS: dict[str, Target] = {
     "reviews.change_state": Target(lambda s, o: {"cycle_id": s.cycle.id, "target": "closed"}),
     "reviews.dates": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.links": Target(lambda s, o: {"cycle_id": s.cycle.id}),
+    "reviews.resend": Target(lambda s, o: {"cycle_id": s.cycle.id, "rater_id": s.employee.id}),
+    "reviews.invitations": Target(lambda s, o: {"cycle_id": s.cycle.id, "rater_id": s.employee.id}),
     "reviews.team": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.propose": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.questionnaire": Target(lambda s, o: {"questionnaire_id": s.questionnaire.id}),
@@ -111,6 +113,17 @@ OBJECTS: dict[str, Target] = {
     "appraisal.edit_period": Target(lambda s, o: {"period_id": s.period.id}),
     "appraisal.unit": Target(lambda s, o: {"period_id": s.period.id, "unit_id": s.unit.unit.id}),
     "appraisal.finalise_unit": Target(lambda s, o: {"period_id": s.period.id, "unit_id": s.unit.unit.id}),
+    "appraisal_duty.file_objection": Target(lambda s, o: {"record_id": (s.other_record if o else s.record).id},
+                                            "person"),
+    "appraisal_duty.waive_objection": Target(lambda s, o: {"record_id": (s.other_record if o else s.record).id},
+                                             "person"),
+    "appraisal_duty.objection": Target(lambda s, o: {"objection_id": s.objection.id}),
+    "appraisal_duty.explain": Target(lambda s, o: {"objection_id": s.objection.id}),
+    "appraisal_duty.decide": Target(lambda s, o: {"objection_id": s.objection.id}),
+    "appraisal_duty.reassign": Target(lambda s, o: {"record_id": s.record.id}),
+    "appraisal_duty.settings_changes_page": Target(lambda s, o: {"period_id": s.period.id}),
+    "appraisal_duty.approve_settings": Target(lambda s, o: {"change_id": s.settings_change.id}),
+    "appraisal_duty.decline_settings": Target(lambda s, o: {"change_id": s.settings_change.id}),
     # follow-up: the unit's saran, alerts, tindak lanjut and laporan
     "followup.laporan": Target(lambda s, o: {"code": _place(s, o).unit.code}, "unit"),
     "followup.laporan_xlsx": Target(lambda s, o: {"code": _place(s, o).unit.code}, "unit"),
@@ -176,6 +189,10 @@ def _requests(app, side: Side, other: bool):
 
 UNIT_PAGES = frozenset(endpoint for endpoint, target in OBJECTS.items() if target.other == "unit")
 PERSON_PAGES = frozenset(endpoint for endpoint, target in OBJECTS.items() if target.other == "person")
+#: The pages of a record its Atasan Pejabat Penilai opens while an objection waits for him.
+ATASAN_PENILAI_PAGES = frozenset({"appraisal.record", "appraisal_out.sheet", "appraisal.confirm",
+                                  "appraisal.hasil_kerja", "appraisal_duty.file_objection",
+                                  "appraisal_duty.waive_objection"})
 #: What the role table refuses in the tests' own instansi, by (login, whose object). "own" is the
 #: home unit (DUKCAPIL) and its officer `pegawai` (staff[0], whose supervisor is `atasan`);
 #: "other" another unit (DINKES) and a DINKES officer.
@@ -186,15 +203,20 @@ REFUSED: dict[tuple[str, str], frozenset[str]] = {
     # a nomination is withdrawn by the employee who made it.
     ("atasan", "own"): UNIT_PAGES | {"reviews.withdraw_nomination"},
     ("atasan", "other"): UNIT_PAGES | PERSON_PAGES,
-    # The head of DUKCAPIL manages its lokets, not DINKES's; `pegawai` is not his direct report.
-    ("kepala", "own"): PERSON_PAGES | {"reviews.approve", "reviews.remove_rater", "reviews.withdraw_nomination"},
+    # The head of DUKCAPIL manages its lokets, not DINKES's; `pegawai` is not his direct report,
+    # but he is the Atasan Pejabat Penilai of `pegawai`'s record, whose keberatan waits for him: he
+    # reads the record and its sheet, and its forms answer him with the services' refusal (the
+    # record's state is unchanged; test_segregation and test_keberatan read the refusals).
+    ("kepala", "own"): (PERSON_PAGES - ATASAN_PENILAI_PAGES) | {
+        "reviews.approve", "reviews.remove_rater", "reviews.withdraw_nomination"},
     ("kepala", "other"): UNIT_PAGES | PERSON_PAGES,
     # HR and the admin have no team of their own; the admin is no employee and nominates nobody.
     ("hr", "own"): frozenset({"reviews.team", "reviews.withdraw_nomination"}),
     ("admin", "own"): frozenset({"reviews.team", "reviews.nominate", "reviews.withdraw_nomination"}),
-    # The auditor reads the audit log and nothing else: pages open to anyone signed in refuse him.
-    ("auditor", "own"): frozenset({"appraisal_out.sheet", "reviews.nominate", "reviews.withdraw_nomination"}),
-    ("auditor", "other"): frozenset({"appraisal_out.sheet"}),
+    # The auditor reads everything of its instansi that HR reads (record printouts too) and changes
+    # nothing (every change is 403 above); he is no employee and nominates nobody.
+    ("auditor", "own"): frozenset({"reviews.nominate", "reviews.withdraw_nomination"}),
+    ("auditor", "other"): frozenset(),
 }
 
 
@@ -230,7 +252,10 @@ def _state(db, side: Side) -> dict:
         "items": db.session.scalars(select(QuestionnaireItem.text).where(
             QuestionnaireItem.questionnaire_id == side.questionnaire.id).order_by(QuestionnaireItem.id)).all(),
         "entry": db.session.get(RosterEntry, side.entry.id) is not None,
-        "records": [(side.record.status, side.record.rating_hasil_kerja), side.other_record.status],
+        "records": [(side.record.status, side.record.rating_hasil_kerja, side.record.penilai_id,
+                     side.record.objection_waived_at), side.other_record.status],
+        "objection": (side.objection.status, side.objection.penilai_explanation, side.objection.decided_by_id),
+        "settings_change": side.settings_change.status,
         "period": (side.period.name, side.period.min_citizen_n),
         "token": side.token.revoked_at,
         "user": (side.user.active, side.user.display_name),
@@ -259,6 +284,9 @@ def test_objects_of_another_instansi_do_not_exist_and_the_role_table_holds_for_o
                 expected = "the login page"
             elif not (SIGNED_IN in allowed or roles & allowed):
                 ok, expected = status == 403, "403"
+            elif refused_as_read_only(endpoint, method, roles):
+                # A read-only role is refused every change with 403, whoever's object: it tells nothing.
+                ok, expected = status == 403, "403 (read-only)"
             elif whose == "another instansi":
                 ok, expected = status == 404, "404"
             else:

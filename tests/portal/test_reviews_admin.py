@@ -11,7 +11,7 @@ from portal.accounts.models import SUPERVISOR
 from portal.localtime import today
 from portal.mail.models import OutboxMessage
 from portal.org.models import Employee
-from portal.reviews import services
+from portal.reviews import links, raters, services
 from portal.reviews.models import Questionnaire, ReviewCycle, ReviewExpectation, ReviewInvitation
 from tests.conftest import login, post_form
 
@@ -37,7 +37,8 @@ def _invitations(db, cycle, **where):
 
 
 def _answer(cycle, invitation, org):
-    services.submit(invitation, services.Answers({item.id: 4 for item in cycle.questionnaire.items}), org.instansi)
+    services.submit(invitation, services.Answers({item.id: 4 for item in cycle.questionnaire.items}), org.instansi,
+                    invitation.rater)
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def test_opening_after_the_close_date_is_refused_until_the_dates_change(hr_clien
     cycle = services.create_cycle(org.instansi, name="Terlambat", period_kind="triwulan",
                                   opens_on=start - timedelta(days=10), closes_on=start - timedelta(days=1),
                                   unit_ids=[org.unit.id])
-    services.propose_raters(cycle)
+    raters.propose_raters(cycle)
     db.session.commit()
     url = f"/360/{cycle.id}"
     page = _text(post_form(hr_client, f"{url}/status/open", {}, page=url, follow_redirects=True))
@@ -191,7 +192,7 @@ def test_opening_without_raters_is_refused(hr_client, org, db):
 
 def test_opening_queues_invitations_and_drops_unapproved_nominations(hr_client, org, cycle, db):
     org.staff[0].email = "staf0@uji.go.id"
-    services.nominate_peer(cycle, org.staff[1], org.users["hr"].employee)
+    raters.nominate_peer(cycle, org.staff[1], org.users["hr"].employee)
     db.session.commit()
     url = f"/360/{cycle.id}"
     post_form(hr_client, f"{url}/status/open", {}, page=url)
@@ -279,7 +280,7 @@ def test_raters_are_locked_once_the_cycle_is_open(hr_client, org, cycle, db):
 def test_propose_again_keeps_added_raters(hr_client, org, cycle, db):
     url = f"/360/{cycle.id}"
     hr_employee = org.users["hr"].employee
-    services.add_rater(cycle, org.staff[0], hr_employee, "rekan")
+    raters.add_rater(cycle, org.staff[0], hr_employee, "rekan")
     db.session.commit()
     page = _text(post_form(hr_client, f"{url}/usulkan", {}, page=url, follow_redirects=True))
     assert "penilai diusulkan ulang" in page
@@ -355,7 +356,7 @@ def test_employee_withdraws_a_pending_nomination_but_not_someone_elses(employee_
     nominee = org.users["hr"].employee
     post_form(employee_client, f"/360/{cycle.id}/nominasi", {"rater_id": nominee.id})
     nomination = _invitations(db, cycle, rater_id=nominee.id)[0]
-    other = services.nominate_peer(cycle, org.staff[1], nominee)
+    other = raters.nominate_peer(cycle, org.staff[1], nominee)
     db.session.commit()
     url = f"/360/{cycle.id}/nominasi"
     assert post_form(employee_client, f"{url}/{other.id}/batal", {}, page=url).status_code == 403
@@ -436,51 +437,74 @@ def _section(page: str, heading_id: str) -> str:
     return page[start:page.index("</section>", start)]
 
 
-def test_response_rates_after_some_answers(hr_client, org, cycle, db):
+def _progress(client, cycle) -> str:
+    """The progress panel, without the CSRF tokens of its buttons."""
+    section = _section(_text(client.get(f"/360/{cycle.id}")), "rates-heading")
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", section)
+
+
+def _progress_row(section: str, reviewee, group_label: str) -> list[str]:
+    row = re.search(r"<tr><td>%s</td><td>[^<]*</td><td>%s</td>(.*?)</tr>" % (re.escape(reviewee.name), group_label),
+                    section, re.S).group(1)
+    return re.findall(r'<td class="num">([^<]+)</td>', row)
+
+
+def test_progress_shows_a_groups_answers_only_at_the_threshold(hr_client, org, cycle, db):
     _open(cycle, org, db)
     staff = org.staff[0]
-    mine = _invitations(db, cycle, reviewee_id=staff.id)
-    for invitation in mine[:2]:
+    peers = _invitations(db, cycle, reviewee_id=staff.id, rater_group="rekan")
+    assert len(peers) == 3
+    for invitation in peers[:2]:
         _answer(cycle, invitation, org)
     db.session.commit()
-    total = len(_invitations(db, cycle))
-    rows = {r["reviewee"].id: r for r in services.response_rates(cycle)}
-    assert (rows[staff.id]["invited"], rows[staff.id]["done"]) == (len(mine), 2)
-    page = _text(hr_client.get(f"/360/{cycle.id}"))
-    rates = _section(page, "rates-heading")
-    unit_row = re.search(r"<tr><td>%s</td>(.*?)</tr>" % re.escape(org.unit.name), rates, re.S).group(1)
-    numbers = re.findall(r'<td class="num">([^<]+)</td>', unit_row)
-    assert numbers == [str(total), "2", f"{200 // total}%"]
-    staff_row = re.search(r"<tr><td>%s</td>(.*?)</tr>" % re.escape(staff.name), rates, re.S).group(1)
-    assert re.findall(r'<td class="num">([^<]+)</td>', staff_row) == [
-        str(len(mine)), "2", f"{200 // len(mine)}%"]
+    section = _progress(hr_client, cycle)
+    assert _progress_row(section, staff, "Rekan kerja") == ["3", "kurang dari 3"]
+    assert not raters.progress(cycle).reached
+    _answer(cycle, peers[2], org)
+    db.session.commit()
+    section = _progress(hr_client, cycle)
+    assert _progress_row(section, staff, "Rekan kerja") == ["3", "3"]
+    progress = raters.progress(cycle)
+    assert (progress.reached, progress.answered_shown) == (1, 3)
+    # The totals are sums of what is shown: nothing hidden can be subtracted out of them.
+    assert "Tanggapan di kelompok itu</dt><dd>3</dd>" in section
 
 
-def test_waiting_list_names_only_the_waiting_and_ties_them_to_nothing(hr_client, org, cycle, db):
+def test_progress_says_nothing_about_who_answered(hr_client, org, cycle, db):
     _open(cycle, org, db)
-    url = f"/360/{cycle.id}"
-
-    def waiting_section():
-        # Without the CSRF token of the reminder button, which changes every second.
-        return re.sub(r'name="csrf_token" value="[^"]+"', "", _section(_text(hr_client.get(url)), "waiting-heading"))
-
-    everyone = _invitations(db, cycle)
-    expected = sorted({i.rater.name for i in everyone})
-    before = waiting_section()
-    assert re.findall(r"<li>([^<]+?) <span", before) == expected
-    # Staf Uji 2 answers one of several reviews: still waiting, and the list does not change at all.
-    _answer(cycle, _invitations(db, cycle, reviewee_id=org.staff[0].id, rater_id=org.staff[1].id)[0], org)
-    db.session.commit()
-    assert waiting_section() == before
-    # The head sends everything they were asked: they leave the list, and nothing else changes.
-    for invitation in _invitations(db, cycle, rater_id=org.head.id):
+    before = _progress(hr_client, cycle)
+    # The atasan, a self-assessment and two of three peers answer: not a character changes.
+    for invitation in (_invitations(db, cycle, reviewee_id=org.staff[0].id, rater_group="atasan")
+                       + _invitations(db, cycle, rater_group="diri")
+                       + _invitations(db, cycle, reviewee_id=org.supervisor.id, rater_group="bawahan")[:2]):
         _answer(cycle, invitation, org)
     db.session.commit()
-    after = waiting_section()
-    assert re.findall(r"<li>([^<]+?) <span", after) == [n for n in expected if n != org.head.name]
-    without_head = re.sub(r"<li>%s <span[^<]*</span>(?: <span[^<]*</span>)?</li>" % re.escape(org.head.name), "", before)
-    counts = re.compile(r"\d+ (orang|penilai tanpa)")
-    assert counts.sub("#", after) == counts.sub("#", without_head)
+    assert _progress(hr_client, cycle) == before
+    everyone = {i.rater.name for i in _invitations(db, cycle)} - {i.reviewee.name for i in _invitations(db, cycle)}
+    assert not any(name in before for name in everyone)
+
+
+def test_warnings_before_opening_and_closing(hr_client, org, cycle, db, factory):
+    # Staf Uji 1 keeps one peer; the head's single subordinate, the supervisor, is under the threshold.
+    for invitation in _invitations(db, cycle, reviewee_id=org.staff[0].id, rater_group="rekan")[1:]:
+        db.session.delete(invitation)
+    db.session.commit()
+    short = [(g.reviewee.id, g.group, g.invited) for g in raters.short_before_opening(cycle)]
+    assert (org.staff[0].id, "rekan", 1) in short and (org.head.id, "bawahan", 1) in short
+    assert all(invited < cycle.threshold for _r, _g, invited in short)
+    assert (org.supervisor.id, "bawahan", len(org.staff)) not in short
+    page = _text(hr_client.get(f"/360/{cycle.id}"))
+    assert f"Kelompok yang akan disembunyikan ({len(short)})" in page
+    _open(cycle, org, db)
+    hidden = {(g.reviewee.id, g.group): g.invited for g in raters.hidden_at_close(cycle)}
+    assert hidden[org.supervisor.id, "bawahan"] == len(org.staff)
+    for invitation in _invitations(db, cycle, reviewee_id=org.supervisor.id, rater_group="bawahan"):
+        _answer(cycle, invitation, org)
+    db.session.commit()
+    hidden = {(g.reviewee.id, g.group): g.invited for g in raters.hidden_at_close(cycle)}
+    assert (org.supervisor.id, "bawahan") not in hidden and (org.staff[0].id, "rekan") in hidden
+    page = _text(hr_client.get(f"/360/{cycle.id}"))
+    assert f"Akan disembunyikan bila siklus ditutup sekarang ({len(hidden)})" in page
 
 
 def test_reminders_go_only_to_raters_who_have_not_answered(hr_client, org, cycle, db):
@@ -496,10 +520,17 @@ def test_reminders_go_only_to_raters_who_have_not_answered(hr_client, org, cycle
     url = f"/360/{cycle.id}"
     page = _text(post_form(hr_client, f"{url}/pengingat", {}, page=url, follow_redirects=True))
     waiting = {i.rater.email for i in _invitations(db, cycle) if i.status != "done"}
-    recipients = db.session.scalars(select(OutboxMessage.recipient)).all()
-    assert sorted(recipients) == sorted(waiting) and org.head.email not in recipients
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert sorted(m.recipient for m in messages) == sorted(waiting) and org.head.email not in waiting
+    # HR reads a number; the mail names no reviewee, so not even the outbox says whose review is open.
     assert f"{len(waiting)} email pengingat masuk antrean" in page
-    assert "flask --app portal send-mail" in page
+    assert not any(m.recipient in page for m in messages)
+    names = {e.name for e in [org.head, org.supervisor, *org.staff]}
+    for message in messages:
+        rater_name = message.body.split(",")[0].removeprefix("Yth. ")
+        assert "/ulasan-saya" in message.body and "/ulasan/" not in message.body
+        assert not any(name in message.body for name in names - {rater_name})
+    assert db.session.get(ReviewCycle, cycle.id).reminded_on == _today(org)
 
 
 def test_reminders_refused_in_draft(hr_client, cycle, db):
@@ -509,35 +540,57 @@ def test_reminders_refused_in_draft(hr_client, cycle, db):
     assert not db.session.scalars(select(OutboxMessage)).all()
 
 
-def test_links_page_shows_working_links_grouped_by_rater(hr_client, org, cycle, db):
-    _open(cycle, org, db)
-    page = _text(hr_client.get(f"/360/{cycle.id}/tautan"))
-    urls = sorted(set(re.findall(r'href="(https://cermin\.test/ulasan/[^"]+)"', page)))
-    approved = _invitations(db, cycle, approved=True)
-    assert len(urls) == len(approved)
-    token = urls[0].rsplit("/", 1)[1]
-    found = services.find_invitation(token)
-    assert found is not None and found.cycle_id == cycle.id
-    assert services.invitation_url(found) == urls[0]
-    # Grouped by rater, in name order; a copyable message per rater.
-    headings = re.findall(r'<h2 id="rater-\d+">([^<]+?) <span', page)
-    assert headings == sorted({i.rater.name for i in approved})
-    assert page.count("Pesan untuk disalin (WhatsApp)") == len(headings)
-    assert "Yth. %s" % org.staff[0].name in page
-
-
-def test_links_page_shows_no_answer_status(hr_client, org, cycle, db):
-    _open(cycle, org, db)
-    before = _text(hr_client.get(f"/360/{cycle.id}/tautan"))
-    _answer(cycle, _invitations(db, cycle, reviewee_id=org.staff[0].id, rater_id=org.staff[1].id)[0], org)
+def test_hr_resends_every_link_of_a_rater_whatever_they_answered(hr_client, org, cycle, db):
+    org.staff[1].email = "staf2@uji.go.id"
     db.session.commit()
-    after = _text(hr_client.get(f"/360/{cycle.id}/tautan"))
-    assert re.sub(r'value="[^"]+"', "", before) == re.sub(r'value="[^"]+"', "", after)
+    _open(cycle, org, db)
+    db.session.execute(OutboxMessage.__table__.delete())
+    theirs = _invitations(db, cycle, rater_id=org.staff[1].id)
+    _answer(cycle, theirs[0], org)
+    db.session.commit()
+    url = f"/360/{cycle.id}/tautan"
+    page = _text(post_form(hr_client, f"{url}/{org.staff[1].id}/kirim", {}, page=url, follow_redirects=True))
+    assert f"Tautan ulasan {org.staff[1].name} masuk antrean email." in page
+    (message,) = db.session.scalars(select(OutboxMessage)).all()
+    assert message.recipient == "staf2@uji.go.id"
+    assert all(links.invitation_url(i) in message.body for i in theirs)
+    # A rater without an address gets a printed invitation instead.
+    page = _text(post_form(hr_client, f"{url}/{org.staff[2].id}/kirim", {}, page=url, follow_redirects=True))
+    assert "tidak memiliki alamat email" in page
+
+
+def test_printed_invitations_list_every_link_of_a_rater(hr_client, org, cycle, db):
+    _open(cycle, org, db)
+    page = _text(hr_client.get(f"/360/{cycle.id}/undangan/{org.staff[1].id}"))
+    theirs = _invitations(db, cycle, rater_id=org.staff[1].id, approved=True)
+    urls = re.findall(r"https://cermin\.test/ulasan/[A-Za-z0-9_-]+", page)
+    assert sorted(set(urls)) == sorted(links.invitation_url(i) for i in theirs)
+    assert "Pesan untuk disalin (WhatsApp)" in page and f"Yth. {org.staff[1].name}" in page
+    # Everyone without an address, each on their own part of the page.
+    everyone = _text(hr_client.get(f"/360/{cycle.id}/undangan"))
+    headings = re.findall(r'<h2 id="rater-\d+">([^<]+?) <span', everyone)
+    assert headings == sorted({i.rater.name for i in _invitations(db, cycle, approved=True) if not i.rater.email})
+    assert hr_client.get(f"/360/{cycle.id}/undangan/{org.users['admin'].id + 10_000}").status_code == 404
+
+
+def test_links_and_invitations_show_no_answer_status(hr_client, org, cycle, db):
+    _open(cycle, org, db)
+    pages = (f"/360/{cycle.id}/tautan", f"/360/{cycle.id}/undangan", f"/360/{cycle.id}/undangan/{org.staff[1].id}")
+
+    def snapshot():
+        return [re.sub(r'value="[^"]+"', "", _text(hr_client.get(page))) for page in pages]
+
+    before = snapshot()
+    for invitation in _invitations(db, cycle, rater_id=org.staff[1].id):
+        _answer(cycle, invitation, org)
+    db.session.commit()
+    assert snapshot() == before
 
 
 def test_links_page_is_empty_outside_an_open_cycle(hr_client, cycle):
     page = _text(hr_client.get(f"/360/{cycle.id}/tautan"))
-    assert "Tautan hanya dibagikan selama siklus dibuka." in page and "/ulasan/" not in page
+    assert "Undangan hanya dikirim ulang atau dicetak selama siklus dibuka." in page and "/ulasan/" not in page
+    assert hr_client.get(f"/360/{cycle.id}/undangan").status_code == 404
 
 
 # --- questionnaires -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Answering a 360 review by link: tokens (forgery, reuse, expiry), drafts, errors, CSRF, and
-"Ulasan saya"."""
+"""Answering a 360 review by link: only the rater, logged in; tokens (forgery, reuse, expiry),
+drafts, errors, CSRF, and "Ulasan saya"."""
+import base64
 import re
 import secrets
 from datetime import timedelta
@@ -8,9 +9,9 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from portal.localtime import today
-from portal.reviews import drafts, services
+from portal.reviews import drafts, links, raters, services
 from portal.reviews.models import (
-    ReviewAnswer, ReviewComment, ReviewExpectation, ReviewInvitation, ReviewResponse,
+    ReviewAnswer, ReviewComment, ReviewExpectation, ReviewInvitation, ReviewPoolEntry, ReviewResponse,
 )
 from portal.accounts.models import EMPLOYEE
 from tests.conftest import assert_headings, client_for, csrf_token, login, post_form
@@ -26,7 +27,7 @@ def invitation_for(db, cycle, reviewee, rater) -> ReviewInvitation:
 
 
 def link(invitation) -> str:
-    return f"/ulasan/{services.invitation_token(invitation)}"
+    return f"/ulasan/{links.invitation_token(invitation)}"
 
 
 def full_answers(cycle, score="4", **extra) -> dict:
@@ -36,7 +37,8 @@ def full_answers(cycle, score="4", **extra) -> dict:
 
 
 def responses(db) -> int:
-    return db.session.scalar(select(func.count()).select_from(ReviewResponse))
+    """Reviews sent: sealed in the pool while the cycle is open, responses once it closed."""
+    return sum(db.session.scalar(select(func.count()).select_from(model)) for model in (ReviewPoolEntry, ReviewResponse))
 
 
 @pytest.fixture
@@ -45,10 +47,18 @@ def peer_invitation(db, cycle, org):
     return invitation_for(db, cycle, org.staff[0], org.staff[1])
 
 
+@pytest.fixture
+def rater_client(app, factory, org, db):
+    """Staf Uji 2, logged in with their own account: the rater of `peer_invitation`."""
+    factory.user(org.instansi, "rekan", {EMPLOYEE}, org.staff[1])
+    db.session.commit()
+    return client_for(app, "rekan")
+
+
 # --- the form --------------------------------------------------------------------------------------
 
-def test_form_shows_who_is_reviewed_in_which_capacity_and_the_anonymity_promise(client, peer_invitation, org, cycle):
-    response = client.get(link(peer_invitation))
+def test_form_shows_who_is_reviewed_in_which_capacity_and_the_anonymity_promise(rater_client, peer_invitation, org, cycle):
+    response = rater_client.get(link(peer_invitation))
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert org.staff[0].name in html and org.staff[0].jabatan in html and org.unit.name in html
@@ -68,47 +78,47 @@ def test_form_shows_who_is_reviewed_in_which_capacity_and_the_anonymity_promise(
     assert "noindex" in response.headers["X-Robots-Tag"]
 
 
-def test_threshold_in_the_promise_follows_the_cycle(client, peer_invitation, cycle, db):
+def test_threshold_in_the_promise_follows_the_cycle(rater_client, peer_invitation, cycle, db):
     services.set_threshold(cycle, 5)
     db.session.commit()
-    html = client.get(link(peer_invitation)).get_data(as_text=True)
+    html = rater_client.get(link(peer_invitation)).get_data(as_text=True)
     assert "minimal 4 rekan kerja lain" in html and "kurang dari 5 rekan kerja" in html
 
 
-def test_atasan_is_told_their_rating_is_attributed(client, cycle, org, db):
-    html = client.get(link(invitation_for(db, cycle, org.staff[0], org.supervisor))).get_data(as_text=True)
+def test_atasan_is_told_their_rating_is_attributed(supervisor_client, cycle, org, db):
+    html = supervisor_client.get(link(invitation_for(db, cycle, org.staff[0], org.supervisor))).get_data(as_text=True)
     assert "Anda menilai sebagai atasan langsung." in html
     assert "Penilaian atasan tidak anonim." in html
     assert "digabung" not in html
 
 
 @pytest.mark.parametrize("rater_index, sentence", [(0, "Anda menilai diri sendiri."), (None, "Anda menilai sebagai bawahan.")])
-def test_self_and_subordinate_capacities(client, cycle, org, db, rater_index, sentence):
+def test_self_and_subordinate_capacities(employee_client, cycle, org, db, rater_index, sentence):
     if rater_index is None:
         invitation = invitation_for(db, cycle, org.supervisor, org.staff[0])
     else:
         invitation = invitation_for(db, cycle, org.staff[0], org.staff[0])
-    assert sentence in client.get(link(invitation)).get_data(as_text=True)
+    assert sentence in employee_client.get(link(invitation)).get_data(as_text=True)
 
 
-def test_expectation_of_the_supervisor_is_shown_to_raters(client, peer_invitation, cycle, org, db):
+def test_expectation_of_the_supervisor_is_shown_to_raters(rater_client, peer_invitation, cycle, org, db):
     db.session.add(ReviewExpectation(cycle_id=cycle.id, reviewee_id=org.staff[0].id, value_code="KOMPETEN",
                                      text="Menguasai SIAK versi terbaru."))
     db.session.commit()
-    html = client.get(link(peer_invitation)).get_data(as_text=True)
+    html = rater_client.get(link(peer_invitation)).get_data(as_text=True)
     assert "Ekspektasi khusus pimpinan" in html and "Menguasai SIAK versi terbaru." in html
     assert html.count("Ekspektasi khusus pimpinan") == 1
 
 
-def test_form_in_english(client, peer_invitation):
-    html = client.get(link(peer_invitation), headers={"Accept-Language": "en"}).get_data(as_text=True)
+def test_form_in_english(rater_client, peer_invitation):
+    html = rater_client.get(link(peer_invitation), headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'lang="en"' in html
 
 
 # --- tokens --------------------------------------------------------------------------------------------
 
 def test_tokens_carry_at_least_128_bits(cycle, db):
-    tokens = {services.invitation_token(i) for i in db.session.scalars(select(ReviewInvitation))}
+    tokens = {links.invitation_token(i) for i in db.session.scalars(select(ReviewInvitation))}
     assert len(tokens) == db.session.scalar(select(func.count()).select_from(ReviewInvitation))
     for token in tokens:
         assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # 256 bits, base64url
@@ -121,69 +131,72 @@ def test_tokens_carry_at_least_128_bits(cycle, db):
     lambda t: t + "x",
     lambda t: "x" * 500,
 ])
-def test_forged_or_altered_token_is_a_friendly_404(client, peer_invitation, org, db, forge):
-    forged = forge(services.invitation_token(peer_invitation))
-    response = client.get(f"/ulasan/{forged}")
+def test_forged_or_altered_token_is_a_friendly_404(rater_client, peer_invitation, org, db, forge):
+    forged = forge(links.invitation_token(peer_invitation))
+    response = rater_client.get(f"/ulasan/{forged}")
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "Tautan ulasan tidak dikenal" in html and org.staff[0].name not in html
-    posted = client.post(f"/ulasan/{forged}", data={"csrf_token": csrf_token(client, "/masuk"), "action": "submit",
+    posted = rater_client.post(f"/ulasan/{forged}", data={"csrf_token": csrf_token(rater_client, "/ulasan-saya"), "action": "submit",
                                                      **full_answers(peer_invitation.cycle)})
     assert posted.status_code == 404
     assert responses(db) == 0
-    assert client.get(f"/ulasan/{forged}/terima-kasih").status_code == 404
+    assert rater_client.get(f"/ulasan/{forged}/terima-kasih").status_code == 404
 
 
-def test_submit_through_the_web_with_csrf(client, peer_invitation, cycle, db):
+def test_submit_through_the_web_with_csrf(rater_client, peer_invitation, cycle, db, org):
     items = cycle.questionnaire.items
     data = full_answers(cycle, "4", **{f"item-{items[0].id}": "na", f"item-{items[1].id}": "5",
                                        "comment-KOMPETEN": "Sering membantu rekan baru."})
-    response = post_form(client, link(peer_invitation), {"action": "submit", **data})
+    response = post_form(rater_client, link(peer_invitation), {"action": "submit", **data})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(link(peer_invitation) + "/terima-kasih")
-    thanks = client.get(response.headers["Location"])
+    thanks = rater_client.get(response.headers["Location"])
     assert thanks.status_code == 200 and "Terima kasih!" in thanks.get_data(as_text=True)
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "done" and peer_invitation.draft is None
+    # Sealed until the cycle closes; then a response like any other.
+    assert db.session.scalar(select(func.count()).select_from(ReviewResponse)) == 0
+    services.transition(cycle, "closed", org.instansi)
     stored = db.session.scalar(select(ReviewResponse))
     assert stored.rater_group == "rekan" and stored.reviewee_id == peer_invitation.reviewee_id
     scores = dict(db.session.execute(select(ReviewAnswer.item_id, ReviewAnswer.score)).all())
     assert scores[items[0].id] is None and scores[items[1].id] == 5 and scores[items[2].id] == 4
     assert db.session.scalar(select(ReviewComment.text)) == "Sering membantu rekan baru."
-    db.session.refresh(peer_invitation)
-    assert peer_invitation.status == "done" and peer_invitation.draft is None
 
 
-def test_post_without_csrf_token_is_refused(client, peer_invitation, cycle, db):
-    client.get(link(peer_invitation))
-    response = client.post(link(peer_invitation), data={"action": "submit", **full_answers(cycle)})
+def test_post_without_csrf_token_is_refused(rater_client, peer_invitation, cycle, db):
+    rater_client.get(link(peer_invitation))
+    response = rater_client.post(link(peer_invitation), data={"action": "submit", **full_answers(cycle)})
     assert response.status_code == 400
     assert responses(db) == 0
 
 
-def test_link_is_single_use(client, peer_invitation, cycle, db):
+def test_link_is_single_use(rater_client, peer_invitation, cycle, db):
     url = link(peer_invitation)
-    token = csrf_token(client, url)
-    assert client.post(url, data={"csrf_token": token, "action": "submit", **full_answers(cycle)}).status_code == 303
-    again = client.get(url)
+    token = csrf_token(rater_client, url)
+    assert rater_client.post(url, data={"csrf_token": token, "action": "submit", **full_answers(cycle)}).status_code == 303
+    again = rater_client.get(url)
     assert again.status_code == 200
     assert "Ulasan sudah dikirim" in again.get_data(as_text=True)
     assert "<fieldset" not in again.get_data(as_text=True)
-    second = client.post(url, data={"csrf_token": token, "action": "submit", **full_answers(cycle, "1")})
+    second = rater_client.post(url, data={"csrf_token": token, "action": "submit", **full_answers(cycle, "1")})
     assert second.status_code == 409 and "Ulasan sudah dikirim" in second.get_data(as_text=True)
-    draft = client.post(url, data={"csrf_token": token, "action": "draft", **full_answers(cycle, "1")})
+    draft = rater_client.post(url, data={"csrf_token": token, "action": "draft", **full_answers(cycle, "1")})
     assert draft.status_code == 409
     assert responses(db) == 1
     assert db.session.scalar(select(func.count()).select_from(ReviewAnswer).where(ReviewAnswer.score == 1)) == 0
 
 
-def test_link_after_the_close_date_is_refused_and_stores_nothing(client, peer_invitation, cycle, db):
+def test_link_after_the_close_date_is_refused_and_stores_nothing(rater_client, peer_invitation, cycle, db):
     url = link(peer_invitation)
-    token = csrf_token(client, url)
+    token = csrf_token(rater_client, url)
     cycle.closes_on = today(peer_invitation.reviewee.unit.instansi.tz) - timedelta(days=1)
     db.session.commit()
-    page = client.get(url)
+    page = rater_client.get(url)
     assert page.status_code == 403 and "Siklus ulasan sudah ditutup." in page.get_data(as_text=True)
     for action in ("submit", "draft"):
-        response = client.post(url, data={"csrf_token": token, "action": action, **full_answers(cycle)})
+        response = rater_client.post(url, data={"csrf_token": token, "action": action, **full_answers(cycle)})
         assert response.status_code == 403
     assert responses(db) == 0
     db.session.refresh(peer_invitation)
@@ -191,46 +204,46 @@ def test_link_after_the_close_date_is_refused_and_stores_nothing(client, peer_in
 
 
 @pytest.mark.parametrize("state, message", [("closed", "Siklus ulasan sudah ditutup."), ("released", "Siklus ulasan sudah ditutup.")])
-def test_link_of_a_closed_cycle_is_refused(client, peer_invitation, cycle, org, db, state, message):
+def test_link_of_a_closed_cycle_is_refused(rater_client, peer_invitation, cycle, org, db, state, message):
     services.transition(cycle, "closed", org.instansi)
     if state == "released":
         services.transition(cycle, "released", org.instansi)
     db.session.commit()
-    page = client.get(link(peer_invitation))
+    page = rater_client.get(link(peer_invitation))
     assert page.status_code == 403 and message in page.get_data(as_text=True)
 
 
-def test_link_before_the_cycle_opens_says_so(client, org, db):
+def test_link_before_the_cycle_opens_says_so(rater_client, org, db):
     local_today = today(org.instansi.tz)
     draft_cycle = services.create_cycle(org.instansi, name="Belum dibuka", period_kind="triwulan",
                                         opens_on=local_today, closes_on=local_today + timedelta(days=9),
                                         unit_ids=[org.unit.id])
-    services.propose_raters(draft_cycle)
+    raters.propose_raters(draft_cycle)
     db.session.commit()
-    page = client.get(link(invitation_for(db, draft_cycle, org.staff[0], org.staff[1])))
+    page = rater_client.get(link(invitation_for(db, draft_cycle, org.staff[0], org.staff[1])))
     assert page.status_code == 403 and "Siklus ulasan belum dibuka." in page.get_data(as_text=True)
 
 
 # --- drafts and errors -------------------------------------------------------------------------------------
 
-def test_draft_is_saved_and_resumed(client, peer_invitation, cycle, db):
+def test_draft_is_saved_and_resumed(rater_client, peer_invitation, cycle, db):
     items = cycle.questionnaire.items
     url = link(peer_invitation)
     partial = {f"item-{items[0].id}": "2", f"item-{items[4].id}": "na", "comment-HARMONIS": "Draf komentar"}
-    saved = post_form(client, url, {"action": "draft", **partial})
+    saved = post_form(rater_client, url, {"action": "draft", **partial})
     assert saved.status_code == 303 and "tersimpan=1" in saved.headers["Location"]
     assert responses(db) == 0
     db.session.refresh(peer_invitation)
     assert peer_invitation.status == "draft"
-    html = client.get(saved.headers["Location"]).get_data(as_text=True)
+    html = rater_client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Draf tersimpan." in html and "Draf Anda berisi 2 dari 21 butir." in html
     assert re.search(rf'name="item-{items[0].id}" value="2" checked', html)
     assert re.search(rf'name="item-{items[4].id}" value="na" checked', html)
     assert html.count(" checked") == 2
     assert ">Draf komentar</textarea>" in html
     # Coming back later in the same browser: the draft is still there.
-    assert ">Draf komentar</textarea>" in client.get(url).get_data(as_text=True)
-    done = post_form(client, url, {"action": "submit", **full_answers(cycle, "3")})
+    assert ">Draf komentar</textarea>" in rater_client.get(url).get_data(as_text=True)
+    done = post_form(rater_client, url, {"action": "submit", **full_answers(cycle, "3")})
     assert done.status_code == 303
     gone = draft_cookie(done)  # the key goes with the draft
     assert gone.startswith(f"{drafts.COOKIE}=;") and f"Path={url}" in gone and "Max-Age=0" in gone
@@ -243,10 +256,10 @@ def draft_cookie(response) -> str:
     return next(line for line in response.headers.getlist("Set-Cookie") if line.startswith(f"{drafts.COOKIE}="))
 
 
-def test_draft_key_stays_in_the_raters_browser_on_the_links_path(client, peer_invitation, cycle, db):
+def test_draft_key_stays_in_the_raters_browser_on_the_links_path(rater_client, peer_invitation, cycle, db):
     items = cycle.questionnaire.items
     url = link(peer_invitation)
-    saved = post_form(client, url, {"action": "draft", f"item-{items[0].id}": "2", "comment-LOYAL": "Rahasia draf"})
+    saved = post_form(rater_client, url, {"action": "draft", f"item-{items[0].id}": "2", "comment-LOYAL": "Rahasia draf"})
     cookie = draft_cookie(saved)
     assert f"Path={url}" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     db.session.refresh(peer_invitation)
@@ -256,9 +269,9 @@ def test_draft_key_stays_in_the_raters_browser_on_the_links_path(client, peer_in
     assert services.load_draft(peer_invitation, None) is None
     assert services.load_draft(peer_invitation, drafts.new_key()) is None
     # Saving again in the same browser keeps its key; opening the draft renews the cookie.
-    again = post_form(client, url, {"action": "draft", f"item-{items[0].id}": "3"})
+    again = post_form(rater_client, url, {"action": "draft", f"item-{items[0].id}": "3"})
     assert cookie_value_and_path(draft_cookie(again)) == cookie_value_and_path(cookie)
-    opened = client.get(url)
+    opened = rater_client.get(url)
     assert cookie_value_and_path(draft_cookie(opened)) == cookie_value_and_path(cookie)
 
 
@@ -267,75 +280,71 @@ def cookie_value_and_path(line: str) -> tuple[str, str]:
     return parts[drafts.COOKIE], parts["Path"]
 
 
-def test_the_key_lasts_as_long_as_the_cycle_even_when_hr_extends_it(client, peer_invitation, cycle, db, org):
+def test_the_key_lasts_as_long_as_the_cycle_even_when_hr_extends_it(rater_client, peer_invitation, cycle, db, org):
     url = link(peer_invitation)
-    saved = post_form(client, url, {"action": "draft", "comment-LOYAL": "Nanti"})
+    saved = post_form(rater_client, url, {"action": "draft", "comment-LOYAL": "Nanti"})
     days = (cycle.closes_on - today(org.instansi.tz)).days + 1
     assert f"Max-Age={days * 86400}" in draft_cookie(saved)
     services.set_dates(cycle, cycle.opens_on, cycle.closes_on + timedelta(days=14))
     db.session.commit()
-    assert f"Max-Age={(days + 14) * 86400}" in draft_cookie(client.get(url))
+    assert f"Max-Age={(days + 14) * 86400}" in draft_cookie(rater_client.get(url))
 
 
-def test_someone_else_with_the_link_does_not_see_the_draft(client, app, hr_client, peer_invitation, cycle, db):
-    """HR can print a link again; whoever opens it elsewhere gets an empty form, not the rater's draft."""
+def test_the_rater_on_another_device_does_not_see_the_draft(app, rater_client, peer_invitation, cycle, db):
+    """The key stays in the browser where the draft was saved: the rater's phone gets an empty form."""
     items = cycle.questionnaire.items
     url = link(peer_invitation)
-    post_form(client, url, {"action": "draft", f"item-{items[0].id}": "2", "comment-LOYAL": "Rahasia draf"})
-    for other in (app.test_client(), hr_client):
-        html = other.get(url).get_data(as_text=True)
-        assert "Rahasia draf" not in html and " checked" not in html
-        assert "hanya dapat dibuka di perangkat dan peramban tempat draf itu disimpan" in html
-        assert "Draf Anda berisi" not in html
+    post_form(rater_client, url, {"action": "draft", f"item-{items[0].id}": "2", "comment-LOYAL": "Rahasia draf"})
+    phone = client_for(app, "rekan")
+    html = phone.get(url).get_data(as_text=True)
+    assert "Rahasia draf" not in html and " checked" not in html
+    assert "hanya dapat dibuka di perangkat dan peramban tempat draf itu disimpan" in html
+    assert "Draf Anda berisi" not in html
     # A forged or foreign key cookie opens nothing either, and breaks nothing.
-    stranger = app.test_client()
     for value in (drafts.encode_key(drafts.new_key()), "bukan-kunci", "A" * 500):
-        stranger.set_cookie(drafts.COOKIE, value, path=url)
-        page = stranger.get(url)
+        phone.set_cookie(drafts.COOKIE, value, path=url)
+        page = phone.get(url)
         assert page.status_code == 200 and "Rahasia draf" not in page.get_data(as_text=True)
-    # Sending from elsewhere replaces the draft; the rater's own browser then finds the link used.
-    done = post_form(stranger, url, {"action": "submit", **full_answers(cycle, "3")})
+    # Sending from the phone replaces the draft; the first browser then finds the review sent.
+    done = post_form(phone, url, {"action": "submit", **full_answers(cycle, "3")})
     assert done.status_code == 303
     db.session.refresh(peer_invitation)
     assert peer_invitation.status == "done" and peer_invitation.draft is None
-    assert "Ulasan sudah dikirim" in client.get(url).get_data(as_text=True)
+    assert "Ulasan sudah dikirim" in rater_client.get(url).get_data(as_text=True)
 
 
-def test_a_draft_saved_before_sealing_opens_for_the_rater_logged_in_only(client, app, hr_client, factory,
+def test_a_draft_saved_before_sealing_opens_for_the_rater_logged_in_only(client, app, hr_client, rater_client,
                                                                         peer_invitation, cycle, db, org):
     item = cycle.questionnaire.items[2]
     peer_invitation.draft = f'{{"scores": {{"{item.id}": 4}}, "comments": {{"ADAPTIF": "Draf lama"}}}}'
     peer_invitation.status = "draft"
-    factory.user(org.instansi, "rekan", {EMPLOYEE}, org.staff[1])
     db.session.commit()
     url = link(peer_invitation)
     for other in (client, hr_client, client_for(app, "pegawai")):  # nobody, HR, the reviewee
         html = other.get(url).get_data(as_text=True)
         assert "Draf lama" not in html and " checked" not in html
-        assert "hanya dapat dibuka di perangkat dan peramban tempat draf itu disimpan" in html
-    rater = client_for(app, "rekan")
-    html = rater.get(url).get_data(as_text=True)
+    html = rater_client.get(url).get_data(as_text=True)
     assert ">Draf lama</textarea>" in html and re.search(rf'name="item-{item.id}" value="4" checked', html)
-    saved = post_form(rater, url, {"action": "draft", f"item-{item.id}": "5"})
+    saved = post_form(rater_client, url, {"action": "draft", f"item-{item.id}": "5"})
     assert saved.status_code == 303
     db.session.refresh(peer_invitation)
     assert drafts.is_sealed(peer_invitation.draft)
 
 
-def test_a_used_link_clears_a_left_over_key(client, peer_invitation, cycle, db):
+def test_a_used_link_clears_a_left_over_key(app, rater_client, peer_invitation, cycle, db):
     url = link(peer_invitation)
-    post_form(client, url, {"action": "draft", "comment-LOYAL": "Nanti"})
-    other = client.application.test_client()
+    post_form(rater_client, url, {"action": "draft", "comment-LOYAL": "Nanti"})
+    other = client_for(app, "rekan")
     assert post_form(other, url, {"action": "submit", **full_answers(cycle)}).status_code == 303
-    page = client.get(url)
+    page = rater_client.get(url)
     assert "Ulasan sudah dikirim" in page.get_data(as_text=True)
     assert "Max-Age=0" in draft_cookie(page)
 
 
-def test_incomplete_submission_shows_an_error_per_item_keeps_answers_and_stores_nothing(client, peer_invitation, cycle, db):
+def test_incomplete_submission_shows_an_error_per_item_keeps_answers_and_stores_nothing(rater_client, peer_invitation, cycle, db):
     items = cycle.questionnaire.items
     answered = {f"item-{item.id}": "5" for item in items[:15]}
-    response = post_form(client, link(peer_invitation), {"action": "submit", **answered, "comment-LOYAL": "Tetap di sini"})
+    response = post_form(rater_client, link(peer_invitation), {"action": "submit", **answered, "comment-LOYAL": "Tetap di sini"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "6 butir belum dijawab" in html and 'role="alert"' in html
@@ -352,61 +361,95 @@ def test_incomplete_submission_shows_an_error_per_item_keeps_answers_and_stores_
     assert peer_invitation.status == "pending" and peer_invitation.draft is None
 
 
-def test_out_of_range_answer_is_explained(client, peer_invitation, cycle, db):
+def test_out_of_range_answer_is_explained(rater_client, peer_invitation, cycle, db):
     item = cycle.questionnaire.items[3]
-    response = post_form(client, link(peer_invitation), {"action": "draft", f"item-{item.id}": "9"})
+    response = post_form(rater_client, link(peer_invitation), {"action": "draft", f"item-{item.id}": "9"})
     assert response.status_code == 400
     assert "Nilai harus 1 sampai 5, atau pilih Tidak dapat menilai." in response.get_data(as_text=True)
     db.session.refresh(peer_invitation)
     assert peer_invitation.draft is None
 
 
-def test_too_long_comment_is_explained(client, peer_invitation, cycle, db):
-    response = post_form(client, link(peer_invitation), {"action": "submit", **full_answers(cycle),
+def test_too_long_comment_is_explained(rater_client, peer_invitation, cycle, db):
+    response = post_form(rater_client, link(peer_invitation), {"action": "submit", **full_answers(cycle),
                                                          "comment-ADAPTIF": "x" * 2001})
     assert response.status_code == 400
     assert "Komentar paling banyak 2000 karakter." in response.get_data(as_text=True)
     assert responses(db) == 0
 
 
-def test_unknown_button_is_a_bad_request(client, peer_invitation, cycle, db):
-    response = post_form(client, link(peer_invitation), {"action": "hapus", **full_answers(cycle)})
+def test_unknown_button_is_a_bad_request(rater_client, peer_invitation, cycle, db):
+    response = post_form(rater_client, link(peer_invitation), {"action": "hapus", **full_answers(cycle)})
     assert response.status_code == 400 and responses(db) == 0
 
 
-def test_link_works_while_logged_in_as_someone_else(employee_client, peer_invitation, cycle, db, org):
-    # Logged in as staff[0] (the reviewee); the link belongs to staff[1], who may be at the same desk.
-    page = employee_client.get(link(peer_invitation))
-    assert page.status_code == 200
-    assert "Anda masuk dengan akun lain" in page.get_data(as_text=True)
-    assert post_form(employee_client, link(peer_invitation), {"action": "submit", **full_answers(cycle)}).status_code == 303
+def _without_tokens(html: str) -> str:
+    return re.sub(r'(name="csrf_token" value=|/ulasan/)[^"<\s]+', r"\1", html)
+
+
+def test_the_link_opens_nothing_for_anyone_but_the_rater(client, app, employee_client, supervisor_client, hr_client,
+                                                        rater_client, peer_invitation, cycle, db, org):
+    """The reviewee at the rater's desk, the supervisor, HR with a reprinted letter: none of them can
+    send the review, and none learns from the link whether it was sent: the same page, the same
+    status, byte for byte apart from the tokens, before and after the rater sends it."""
+    url = link(peer_invitation)
+    sent = invitation_for(db, cycle, org.staff[1], org.staff[2])  # sent by its rater beforehand
+    services.submit(sent, services.Answers({i.id: 4 for i in cycle.questionnaire.items}), org.instansi, sent.rater)
+    db.session.commit()
+    outsiders = {"pegawai": employee_client, "atasan": supervisor_client, "hr": hr_client}
+    seen = {}
+    for name, other in outsiders.items():
+        pages = []
+        for target in (peer_invitation, sent):
+            for path in (link(target), link(target) + "/terima-kasih"):
+                page = other.get(path)
+                pages.append((page.status_code, _without_tokens(page.get_data(as_text=True))))
+            posted = post_form(other, link(target), {"action": "submit", **full_answers(cycle, "1")}, page="/ulasan-saya")
+            pages.append((posted.status_code, _without_tokens(posted.get_data(as_text=True))))
+        unsent, done = pages[:3], pages[3:]
+        assert unsent == done, name
+        assert [status for status, _html in unsent] == [404, 404, 404], name
+        assert org.staff[0].name not in unsent[0][1] and "sudah dikirim" not in unsent[0][1]
+        seen[name] = unsent
     assert responses(db) == 1
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "pending"
+    # Not logged in: the login page, whatever the link.
+    for target in (peer_invitation, sent):
+        page = client.get(link(target))
+        assert page.status_code == 302 and "/masuk" in page.headers["Location"]
+    # The rater, logged in, answers as before.
+    assert post_form(rater_client, url, {"action": "submit", **full_answers(cycle)}).status_code == 303
+    assert responses(db) == 2
 
 
-def test_thanks_page_before_sending_goes_back_to_the_form(client, peer_invitation):
-    response = client.get(link(peer_invitation) + "/terima-kasih")
+def test_thanks_page_before_sending_goes_back_to_the_form(rater_client, peer_invitation):
+    response = rater_client.get(link(peer_invitation) + "/terima-kasih")
     assert response.status_code == 302 and response.headers["Location"].endswith(link(peer_invitation))
 
 
 # --- anonymity of what is stored ------------------------------------------------------------------------
 
-def test_stored_response_cannot_be_traced_to_the_rater(client, peer_invitation, cycle, db, org):
-    post_form(client, link(peer_invitation), {"action": "submit", **full_answers(cycle, "2", **{"comment-LOYAL": "ok"})})
+def test_stored_response_cannot_be_traced_to_the_rater(rater_client, peer_invitation, cycle, db, org):
+    post_form(rater_client, link(peer_invitation),
+              {"action": "submit", **full_answers(cycle, "2", **{"comment-LOYAL": "ok"})})
+    # While the cycle runs, only ciphertext of one fixed size class, whatever was said.
+    sealed = db.session.scalar(select(ReviewPoolEntry.sealed))
+    assert len(base64.urlsafe_b64decode(sealed)) == 12 + 1024 + 16
+    services.transition(cycle, "closed", org.instansi)
     for model in (ReviewResponse, ReviewAnswer, ReviewComment):
         columns = {c.key for c in inspect(model).columns}
-        assert not any("rater_id" in c or "invitation" in c or "token" in c or "user" in c for c in columns), model
+        assert not any("rater_id" in c or "invitation" in c or "token" in c or "user" in c or c.endswith(("_on", "_at"))
+                       for c in columns), model
     row = db.session.scalar(select(ReviewResponse))
     rater = org.staff[1]
     values = {str(getattr(row, c.key)) for c in inspect(ReviewResponse).columns}
     assert not values & {rater.nip, rater.name, peer_invitation.token_hash, peer_invitation.token_nonce,
-                         services.invitation_token(peer_invitation)}
-    assert {c.key for c in inspect(ReviewInvitation).columns}.isdisjoint({"response_id", "receipt"})
-    # The invitation keeps only the day it was answered.
-    db.session.refresh(peer_invitation)
-    assert type(peer_invitation.done_on).__name__ == "date"
+                         links.invitation_token(peer_invitation)}
+    # The invitation keeps only that it was answered: no day, no reminder day, no response.
+    assert {c.key for c in inspect(ReviewInvitation).columns}.isdisjoint(
+        {"response_id", "receipt", "done_on", "last_reminded_on"})
 
-
-# --- Ulasan saya ----------------------------------------------------------------------------------------------
 
 def test_my_reviews_lists_pending_links_with_close_dates(employee_client, cycle, org, db):
     html = employee_client.get("/ulasan-saya").get_data(as_text=True)
@@ -451,7 +494,8 @@ def test_pages_render_in_both_languages(app, cycle, org, db, peer_invitation):
     client = app.test_client()
     login(client, "pegawai")
     assert_headings(client, {"/ulasan-saya": ("Ulasan saya", "My reviews"),
-                             link(peer_invitation): ("Ulasan 360 derajat", "360-degree review")})
+                             link(invitation_for(db, cycle, org.staff[0], org.staff[0])): ("Ulasan 360 derajat",
+                                                                                          "360-degree review")})
 
 
 def test_my_reviews_links_to_nominating_peers_in_a_draft_cycle(employee_client, org, db):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.accounts.models import User
 from portal.localtime import today
-from portal.reviews import drafts, services
+from portal.reviews import drafts, raters, services
 from portal.reviews.models import ReviewCycle, ReviewExpectation, ReviewInvitation
 from tests.conftest import login
 from tests.factories import Factory
@@ -30,14 +30,14 @@ def invitations(db, cycle, reviewee, group):
 
 def answer(db, cycle, org, reviewee, group, scores, comment=None, value="KOMPETEN"):
     """Submit one response per score for the group's raters, through the services."""
-    raters = invitations(db, cycle, reviewee, group)
-    assert len(raters) >= len(scores)
-    for invitation, score in zip(raters, scores):
+    asked = invitations(db, cycle, reviewee, group)
+    assert len(asked) >= len(scores)
+    for invitation, score in zip(asked, scores):
         per_item = score if isinstance(score, dict) else {}
         answers = services.Answers({item.id: per_item.get(item.value_code, score if not per_item else 3)
                                     for item in cycle.questionnaire.items},
                                    {value: comment} if comment else {})
-        services.submit(invitation, answers, org.instansi)
+        services.submit(invitation, answers, org.instansi, invitation.rater)
     db.session.commit()
 
 
@@ -270,7 +270,7 @@ def test_hr_filters_the_list_by_unit(hr_client, db, org, factory):
     local_today = today(org.instansi.tz)
     both = services.create_cycle(org.instansi, name="Dua unit", period_kind="triwulan", opens_on=local_today,
                                  closes_on=local_today, unit_ids=[org.unit.id, org.other_unit.id])
-    services.propose_raters(both)
+    raters.propose_raters(both)
     move(db, both, org, "open", "closed")
     index = f"/360/laporan/{both.id}"
     everyone = hr_client.get(index).get_data(as_text=True)
@@ -314,7 +314,8 @@ def test_no_page_shows_an_individual_response(app, db, cycle, org, hr_client, ad
     answer(db, cycle, org, reviewee, "atasan", [4])
     answer(db, cycle, org, reviewee, "rekan", [1], HIDDEN_COMMENT)
     drafting = invitations(db, cycle, reviewee, "rekan")[1]
-    services.save_draft(drafting, services.Answers({}, {"LOYAL": DRAFT_COMMENT}), org.instansi, drafts.new_key())
+    services.save_draft(drafting, services.Answers({}, {"LOYAL": DRAFT_COMMENT}), org.instansi, drafts.new_key(),
+                        drafting.rater)
     db.session.commit()
     move(db, cycle, org, "closed", "released")
     args = {"cycle_id": cycle.id, "employee_id": reviewee.id, "reviewee_id": reviewee.id,

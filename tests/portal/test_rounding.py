@@ -18,6 +18,7 @@ from portal import clock
 from portal.appraisal.merge import merge
 from portal.appraisal.periods import create_period
 from portal.feedback.services import Submission, record_response
+from portal.reviews import raters
 from portal.reviews import services as reviews
 from tests.portal.appraisal_helpers import BACK, FRONT, cycle_invitations, record_of
 
@@ -72,7 +73,7 @@ def test_the_360_report_and_the_appraisal_record_round_half_up(hr_client, factor
         cycle = reviews.create_cycle(org.instansi, name="Uji pembulatan", period_kind="tahunan",
                                      opens_on=date(2026, 3, 1), closes_on=date(2026, 3, 31), unit_ids=[org.unit.id],
                                      peer_cap=4)
-        reviews.propose_raters(cycle)
+        raters.propose_raters(cycle)
         reviews.transition(cycle, "open", org.instansi)
         items = cycle.questionnaire.items
         first_value = [item for item in items if item.value_code == items[0].value_code]
@@ -82,11 +83,11 @@ def test_the_360_report_and_the_appraisal_record_round_half_up(hr_client, factor
             scores = {item.id: None for item in items}
             scores[first_value[0].id] = 4 if n == 0 else 3
             scores[first_value[1].id] = 3
-            reviews.submit(invitation, reviews.Answers(scores), org.instansi)
+            reviews.submit(invitation, reviews.Answers(scores), org.instansi, invitation.rater)
         [boss] = [i for i in cycle_invitations(cycle) if i.reviewee_id == org.staff[0].id and i.rater_group == "atasan"]
         scores = {item.id: None for item in items}
         scores.update({item.id: 4 if n == 0 else 3 for n, item in enumerate(items[:8])})
-        reviews.submit(boss, reviews.Answers(scores), org.instansi)
+        reviews.submit(boss, reviews.Answers(scores), org.instansi, boss.rater)
         reviews.transition(cycle, "closed", org.instansi)
         reviews.transition(cycle, "released", org.instansi)
         db.session.commit()

@@ -48,19 +48,9 @@ def test_every_migration_downgrades_and_upgrades_again(database_url, tmp_path):
     from sqlalchemy import inspect
 
     from portal import create_app
+    from tests.pgserver import scratch_database
 
-    url = database_url
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS cermin_migrations"))
-            connection.execute(text("CREATE DATABASE cermin_migrations"))
-        admin.dispose()
-        url = url.rsplit("/", 1)[0] + "/cermin_migrations"
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+    url = scratch_database(database_url, tmp_path, "cermin_migrations")
     app = create_app({"TESTING": True, "SECRET_KEY": "m", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()

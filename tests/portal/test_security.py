@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.access import PUBLIC, SIGNED_IN, declared_access
+from portal.access import PUBLIC, SIGNED_IN, declared_access, refused_as_read_only
 from tests.conftest import csrf_token, login
 
 ROLES = {
@@ -59,7 +59,8 @@ def _client(app, username):
 @pytest.mark.parametrize("username", list(ROLES))
 def test_access_matrix(app, org, username):
     """Every endpoint, every role: refused roles get 403 (or the login page), nobody gets a 500; an
-    allowed role gets the page, or 404 for a URL whose object does not exist (999999). Real
+    allowed role gets the page, or 404 for a URL whose object does not exist (999999), and a
+    read-only role (the auditor) 403 for every change it is let in to read. Real
     objects are tried in test_object_access.py."""
     client = _client(app, username)
     token = csrf_token(client, "/masuk") if not username else csrf_token(client, "/akun")
@@ -80,7 +81,10 @@ def test_access_matrix(app, org, username):
             if username is None:
                 ok = (status == 302 and "/masuk" in response.headers.get("Location", "")) or status == 401
             elif SIGNED_IN in allowed or roles & allowed:
-                if rule.arguments:
+                if refused_as_read_only(rule.endpoint, method, roles):
+                    # The auditor opens the page and changes nothing, whatever the object.
+                    ok = status == 403
+                elif rule.arguments:
                     ok = status == 404
                 elif username == "atasan" and rule.endpoint in UNIT_MANAGER_PAGES:
                     ok = status == 403

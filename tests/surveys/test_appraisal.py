@@ -15,6 +15,9 @@ from surveys.appraisal import (
     composite,
     development_areas,
     distribution_warnings,
+    predikat_shares,
+    citizen_component,
+    unsur_below_peers,
     normalise,
     parse_rating,
     predikat,
@@ -23,6 +26,7 @@ from surveys.appraisal import (
 )
 from surveys.errors import DomainError, InvalidValue, InvalidWeights
 from surveys.i18n import render
+from surveys.stats import Moments
 
 ATAS, SESUAI, BAWAH = Rating.DI_ATAS, Rating.SESUAI, Rating.DI_BAWAH
 
@@ -152,6 +156,7 @@ class TestComposite:
             Component.CITIZEN: Fraction(300, 7),
             Component.ATASAN: Fraction(400, 7),
         }
+        assert result.weights_shown == {Component.CITIZEN: Decimal("42.86"), Component.ATASAN: Decimal("57.14")}
         assert result.score == Fraction(80 * 30 + 70 * 40, 70)
         assert result.score_display == Decimal("74.29")
         templates = [template for template, _ in result.explanations]
@@ -163,6 +168,24 @@ class TestComposite:
             "Komponen Bawahan tidak disertakan: belum ada data."
         )
         assert render(*result.explanations[3]) == "Bobot Masyarakat menjadi 42.86% (semula 30.00%)."
+
+    def test_shown_weights_add_up_to_a_hundred(self):
+        # Weights 3 : 4 : 2 shown alone as 33.33, 44.44 and 22.22 (99.99); by largest remainder:
+        result = composite(
+            [ev(Component.CITIZEN, 80), ev(Component.ATASAN, 81, n=1, min_n=1), ev(Component.REKAN, 79)],
+            {"citizen": 30, "atasan": 40, "rekan": 20, "bawahan": 10},
+        )
+        assert result.weights_shown == {Component.CITIZEN: Decimal("33.33"), Component.ATASAN: Decimal("44.45"),
+                                        Component.REKAN: Decimal("22.22")}
+
+    def test_the_citizen_component_comes_from_the_shown_ikm(self):
+        assert citizen_component(Decimal("85.00")) == Decimal("80.00")
+        assert citizen_component(Decimal("25.00")) == Decimal("0.00")
+        assert citizen_component(Decimal("100.00")) == Decimal("100.00")
+        # (84.99 − 25) / 75 × 100 = 79.9866…
+        assert citizen_component(Decimal("84.99")) == Decimal("79.99")
+        with pytest.raises(InvalidValue):
+            citizen_component(Decimal("24.99"))
 
     def test_render_translates_template_and_labels(self):
         result = composite([], WEIGHTS)
@@ -209,6 +232,7 @@ class TestComposite:
             assert sum(result.weights_used.values()) == 100
             used = [s for c, s in zip(Component, scores) if c in included]
             assert min(used) <= result.score <= max(used)
+            assert sum(result.weights_shown.values()) == 100
         else:
             assert result.score is None
         assert len(result.left_out) + len(included) == sum(1 for w in raw_weights if w)
@@ -329,6 +353,28 @@ class TestDistribution:
         warnings = distribution_warnings("Istimewa", {"Sangat Baik": 1})
         assert len(warnings) == 1
 
+    def test_the_sentence_quotes_the_table_s_share(self):
+        # 9 of 11 is 81.8181…%: the table and the warning both say 81.82, and the table adds up.
+        spread = counts(sb=9, b=2)
+        shares = predikat_shares(spread)
+        assert shares[Predikat.SANGAT_BAIK] == Decimal("81.82")
+        assert sum(shares.values()) == 100
+        (warning,) = distribution_warnings(OrgPredikat.ISTIMEWA, spread)
+        assert warning[1]["share"] == shares[Predikat.SANGAT_BAIK]
+
+    def test_a_share_shown_as_the_limit_is_at_the_limit(self):
+        # 7,000.4 of 10,000 would be 70.004%: shown as 70.00, which is not above 70.
+        spread = counts(sb=70_004, b=29_996)
+        assert predikat_shares(spread)[Predikat.SANGAT_BAIK] == Decimal("70.00")
+        assert distribution_warnings(OrgPredikat.ISTIMEWA, spread) == []
+
+    def test_shares_of_nobody_are_zero(self):
+        assert set(predikat_shares(counts()).values()) == {Decimal("0.00")}
+
+    @given(st.lists(st.integers(0, 50), min_size=5, max_size=5).filter(any))
+    def test_shown_shares_add_up_to_a_hundred(self, numbers):
+        assert sum(predikat_shares(dict(zip(Predikat, numbers))).values()) == 100
+
     @given(
         st.sampled_from(list(OrgPredikat)),
         st.lists(st.integers(0, 20), min_size=5, max_size=5),
@@ -359,3 +405,50 @@ class TestDevelopmentAreas:
     def test_weakest_is_the_minimum(self, nrr):
         areas = development_areas({}, nrr, k=1)
         assert nrr[areas.unsur[0]] == min(nrr.values())
+
+
+class TestUnsurBelowPeers:
+    """Development areas among the officer unsur: reliably below the peers at the same layanan."""
+
+    @staticmethod
+    def answers(*values):
+        return Moments.of(list(values))
+
+    def test_the_best_officer_is_never_flagged_and_a_clearly_weaker_one_is(self):
+        # Five officers at one layanan, every unsur answered around 3.4; one at around 2.6.
+        officers = {f"o{i}": self.answers(*([3, 4, 3, 4, 3] * 12)) for i in range(4)}
+        officers["weak"] = self.answers(*([2, 3, 3, 2, 3] * 12))
+        best = self.answers(*([4, 4, 3, 4, 4] * 12))
+        officers["best"] = best
+        total = sum(officers.values(), Moments(0, 0, 0))
+        flagged = {name for name, mine in officers.items()
+                   if unsur_below_peers({"U6": [(mine, total - mine)], "U7": [(mine, total - mine)]}, 10)}
+        assert flagged == {"weak"}
+        (gap, _u7) = unsur_below_peers({"U6": [(officers["weak"], total - officers["weak"])],
+                                        "U7": [(officers["weak"], total - officers["weak"])]}, 10)
+        assert gap.code == "U6" and gap.officer_mean == pytest.approx(2.6)
+        assert gap.comparison.upper < 0 and gap.peers_mean > 3.4
+
+    def test_a_minimum_of_answers_and_two_on_each_side(self):
+        weak, peers = self.answers(*([2, 3] * 4)), self.answers(*([4, 3, 4] * 30))
+        assert unsur_below_peers({"U7": [(weak, peers)]}, 8)
+        assert unsur_below_peers({"U7": [(weak, peers)]}, 9) == ()
+        assert unsur_below_peers({"U7": [(self.answers(2), peers)]}, 1) == ()
+        assert unsur_below_peers({"U7": [(weak, self.answers(4))]}, 1) == ()
+        with pytest.raises(ValueError):
+            unsur_below_peers({"U10": []}, 1)
+
+    def test_several_layanan_each_against_its_own_peers(self):
+        # At a hard layanan everyone scores low: the officer there is not below their peers.
+        hard_mine, hard_peers = self.answers(*([2, 3] * 30)), self.answers(*([2, 3] * 90))
+        easy_mine, easy_peers = self.answers(*([3, 4] * 5)), self.answers(*([3, 4] * 60))
+        assert unsur_below_peers({"U6": [(hard_mine, hard_peers), (easy_mine, easy_peers)]}, 10) == ()
+        # Pooled over the instansi the same officer would look weak, which is what this avoids.
+        everyone_else = hard_peers + easy_peers
+        assert unsur_below_peers({"U6": [(hard_mine + easy_mine, everyone_else)]}, 10)
+
+    def test_most_below_first(self):
+        peers = self.answers(*([4, 3, 4, 4] * 30))
+        gaps = unsur_below_peers({"U6": [(self.answers(*([3, 3, 4] * 10)), peers)],
+                                  "U7": [(self.answers(*([2, 3, 3] * 10)), peers)]}, 10)
+        assert [gap.code for gap in gaps] == ["U7", "U6"]

@@ -1,0 +1,51 @@
+"""Shown figures that add up: the largest remainder method."""
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from surveys.exact import largest_remainder
+
+
+def test_thirds_add_up_to_a_hundred_the_first_part_taking_the_spare_hundredth():
+    assert largest_remainder([Fraction(100, 3)] * 3) == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+
+
+def test_the_issue_s_weights_add_up_to_a_hundred():
+    # 33.33 + 44.44 + 22.22 = 99.99 when each is rounded alone; by largest remainder 100.00.
+    shown = largest_remainder([Fraction(300, 9), Fraction(400, 9), Fraction(200, 9)])
+    assert shown == [Decimal("33.33"), Decimal("44.45"), Decimal("22.22")]
+    assert sum(shown) == 100
+
+
+def test_whole_parts_are_left_as_they_are():
+    assert largest_remainder([40, 35, 25, 0]) == [Decimal("40.00"), Decimal("35.00"), Decimal("25.00"), Decimal("0.00")]
+
+
+def test_largest_remainder_first_then_order():
+    # 9/11 of 100 = 81.8181…, 2/11 = 18.1818…: each rounds alone and they add up anyway.
+    assert largest_remainder([Fraction(900, 11), Fraction(200, 11)]) == [Decimal("81.82"), Decimal("18.18")]
+    # Two remainders of .5 hundredth: the first listed takes the unit.
+    assert largest_remainder([Fraction(1, 200), Fraction(1, 200), Fraction("99.99")]) == \
+        [Decimal("0.01"), Decimal("0.00"), Decimal("99.99")]
+
+
+def test_parts_that_do_not_add_up_are_refused():
+    with pytest.raises(ValueError):
+        largest_remainder([50, 49])
+    with pytest.raises(ValueError):
+        largest_remainder([101, -1])
+
+
+@given(st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=8).filter(any),
+       st.sampled_from([0, 1, 2, 3]))
+def test_shares_add_up_and_each_is_within_one_unit_of_its_exact_value(counts, places):
+    total = sum(counts)
+    exact = [Fraction(100 * c, total) for c in counts]
+    shown = largest_remainder(exact, 100, places)
+    assert sum(shown) == 100
+    for part, figure in zip(exact, shown):
+        # Each part is its own value rounded down or up to the unit, never further.
+        assert figure * 10**places - int(part * 10**places) in (0, 1)
