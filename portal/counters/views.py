@@ -219,7 +219,7 @@ def batch_csv(code: str, batch_id: int):
 
 
 @bp.route("/<code>/batas", methods=["GET", "POST"])
-@access(*MANAGERS)
+@access(*READERS)
 def rate_limit(code: str):
     """The loket's plausible number of web responses per rate window (docs/integrity.md)."""
     counter = _counter(code)

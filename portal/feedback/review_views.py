@@ -16,15 +16,17 @@ from portal.forms import EmptyForm
 from portal.localtime import when
 from portal.messages import say
 from portal.org.models import Unit
-from portal.org.permissions import can_manage_unit, my_managed, my_managed_units
-from portal.roles import ADMIN, HR, SUPERVISOR
+from portal.org.permissions import can_manage_unit, my_managed, my_readable_units
+from portal.roles import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.web import rollback_request
 from surveys import skm
 from surveys.errors import DomainError
 from surveys.i18n import N_
 
 bp = Blueprint("integrity", __name__, url_prefix="/integritas", template_folder="templates")
-READERS = (SUPERVISOR, HR, ADMIN)
+MANAGERS = (SUPERVISOR, HR, ADMIN)
+#: The auditor reads the queue too (every unit's), and changes nothing.
+READERS = (*MANAGERS, AUDITOR)
 #: Responses listed per burst; the pattern above the list counts them all.
 LISTED = 200
 
@@ -53,7 +55,7 @@ def _batch(batch: PaperBatch) -> dict:
 @bp.route("/")
 @access(*READERS)
 def queue():
-    units = my_managed_units()
+    units = my_readable_units()
     unit_ids = [u.id for u in units]
     history = request.args.get("riwayat") == "1"
     groups = review.groups(unit_ids, "released", 25) + review.groups(unit_ids, "rejected", 25) if history \
@@ -100,7 +102,7 @@ def decide(group_id: int):
 
 
 @bp.route("/kelompok/<int:group_id>/catatan", methods=["POST"])
-@access(*READERS)
+@access(*MANAGERS)
 def note(group_id: int):
     group = my_managed(HoldGroup, group_id)
     form = NoteForm(prefix=f"n{group.id}")
@@ -130,7 +132,7 @@ def verify_batch(batch_id: int):
 
 
 @bp.route("/batch/<int:batch_id>/tarik", methods=["POST"])
-@access(*READERS)
+@access(*MANAGERS)
 def withdraw_batch(batch_id: int):
     batch = _my_batch(batch_id)
     form = WithdrawForm(prefix=f"w{batch.id}")

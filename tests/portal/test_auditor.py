@@ -52,9 +52,13 @@ def _values(side: Side, endpoint: str, arguments) -> dict:
         "batch_id": side.unit.batch.id, "alert_id": side.unit.alert.id, "comment_id": side.unit.comment.id,
         "follow_up_id": side.unit.follow_up.id, "service_id": side.service.id, "counter_id": side.unit.counter.id,
         "entry_id": side.entry.id, "device_id": side.unit.device.id, "user_id": side.user.id,
-        "token_id": side.token.id, "target": "closed",
+        "token_id": side.token.id, "target": "closed", "objection_id": side.objection.id,
+        "change_id": side.settings_change.id, "group_id": side.unit.hold_group.id, "token": "no-such-link",
+        "rater_id": side.employee.id,
     }
-    if endpoint in ("reviews.cycle", "reviews.team", "reviews.links", "reviews.change_state", "reviews.threshold",
+    if endpoint.startswith("integrity."):  # a paper batch, not a ticket batch
+        by_name["batch_id"] = side.unit.paper_batch.id
+    if endpoint in ("reviews.resend", "reviews.invitations", "reviews.cycle", "reviews.team", "reviews.links", "reviews.change_state", "reviews.threshold",
                     "reviews.dates", "reviews.reminders", "reviews.propose", "reviews.add_rater"):
         by_name["cycle_id"] = side.cycle.id
     if endpoint in ("reviews.remove_rater", "reviews.approve", "reviews.nominate", "reviews.withdraw_nomination"):
