@@ -32,6 +32,7 @@ ACTIONS = {
     "reviews.links": "it hands out the raters' personal answer links, each a credential to answer",
     "counters.batch_csv": "it hands out unused queue-ticket codes, each a credential to submit a response",
     "accounts.two_factor": "it sets up the signed-in user's own second factor (admin and HR accounts)",
+    "account_admin.bulk_accounts": "only a form that creates accounts and hands out their first passwords",
 }
 
 
