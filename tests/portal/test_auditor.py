@@ -32,6 +32,7 @@ ACTIONS = {
     "reviews.links": "it hands out the raters' personal answer links, each a credential to answer",
     "counters.batch_csv": "it hands out unused queue-ticket codes, each a credential to submit a response",
     "accounts.two_factor": "it sets up the signed-in user's own second factor (admin and HR accounts)",
+    "appraisal_duty.reassign": "only a form that moves a record to another Pejabat Penilai (the record shows who)",
     "account_admin.bulk_accounts": "only a form that creates accounts and hands out their first passwords",
 }
 
@@ -53,7 +54,8 @@ def _values(side: Side, endpoint: str, arguments) -> dict:
         "batch_id": side.unit.batch.id, "alert_id": side.unit.alert.id, "comment_id": side.unit.comment.id,
         "follow_up_id": side.unit.follow_up.id, "service_id": side.service.id, "counter_id": side.unit.counter.id,
         "entry_id": side.entry.id, "device_id": side.unit.device.id, "user_id": side.user.id,
-        "token_id": side.token.id, "target": "closed",
+        "token_id": side.token.id, "target": "closed", "objection_id": side.objection.id,
+        "change_id": side.settings_change.id, "token": "tautan-yang-tidak-ada", "rater_id": side.employee.id,
     }
     if endpoint in ("reviews.cycle", "reviews.team", "reviews.links", "reviews.change_state", "reviews.threshold",
                     "reviews.dates", "reviews.reminders", "reviews.propose", "reviews.add_rater"):
