@@ -70,7 +70,9 @@ def wait_left(account_key: str, client_key: str, policy: ThrottlePolicy, now: da
     ).first()
     if row is None or now - row.last_failure_at >= FORGET_AFTER:
         return None
-    left = row.last_failure_at + policy.delay_after(row.failures) - now
+    delay = policy.delay_after(row.failures)
+    # Never longer than the delay itself: a clock stepped back (NTP, a restored VM) lengthens no wait.
+    left = min(row.last_failure_at + delay - now, delay)
     return left if left > timedelta(0) else None
 
 

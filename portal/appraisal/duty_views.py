@@ -13,13 +13,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import access, of_my_instansi
-from portal.accounts.models import ADMIN, HR, User
+from portal.accounts.models import ADMIN, AUDITOR, HR, User
 from portal.appraisal import objections, penilai, permissions, settings_changes
 from portal.appraisal.errors import AppraisalError, TransitionRefused
 from portal.appraisal.forms import DecisionForm, ExplanationForm, ObjectionForm, ReasonForm, ReassignForm, WaiveForm
 from portal.appraisal.models import AppraisalObjection, AppraisalSettingsChange
 from portal.appraisal.periods import JOB_GROUP_LABELS
-from portal.appraisal.views import EVERYONE, MANAGERS, _attach, _managed_period, _record, _record_action, run_step
+from portal.appraisal.views import (
+    EVERYONE, MANAGERS, _attach, _readable_period, _record, _record_action, run_step,
+)
 from portal.extensions import db
 from portal.messages import say
 from portal.reviews.models import ReviewCycle
@@ -200,9 +202,9 @@ def describe_settings(values: dict) -> list[tuple[str, str]]:
 
 
 @bp.route("/periode/<int:period_id>/perubahan")
-@access(*MANAGERS)
+@access(*MANAGERS, AUDITOR)
 def settings_changes_page(period_id: int):
-    period = _managed_period(period_id)
+    period = _readable_period(period_id)
     pending = settings_changes.pending_change(period)
     before, after = settings_changes.diff(pending) if pending else ({}, {})
     changes = settings_changes.changes_of(period)

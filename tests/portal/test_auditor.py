@@ -30,8 +30,11 @@ ACTIONS = {
     "feedback_admin.template_xlsx": "the blank file of the paper import",
     "reviews.new_cycle": "only a form that creates a 360 cycle",
     "reviews.links": "it hands out the raters' personal answer links, each a credential to answer",
+    "reviews.invitations": "it prints the raters' personal answer links, each a credential to answer",
     "counters.batch_csv": "it hands out unused queue-ticket codes, each a credential to submit a response",
     "accounts.two_factor": "it sets up the signed-in user's own second factor (admin and HR accounts)",
+    "appraisal_duty.reassign": "only a form that moves a record to another Pejabat Penilai (the record shows who)",
+    "account_admin.bulk_accounts": "only a form that creates accounts and hands out their first passwords",
 }
 
 

@@ -115,6 +115,22 @@ def test_the_longest_delay_is_the_maximum(app, org, frozen, db):
     assert login(stranger, "pegawai", PASSWORD).status_code == 302
 
 
+def test_a_clock_stepped_back_never_lengthens_a_wait(app, org, frozen):
+    """The server's clock set back an hour (NTP, a restored machine) after one wrong password
+    within the free attempts, and after six: the first waits nothing, the second is told its 30
+    seconds, not the hour and 30 seconds the stepped-back clock would make of it."""
+    stranger = client_at(app, STRANGER)
+    login(stranger, "pegawai", WRONG)
+    with clock.frozen(MOMENT - timedelta(hours=1)):
+        assert login(stranger, "pegawai", PASSWORD).status_code == 302
+    other = client_at(app, OWNER)
+    for _ in range(6):
+        login(other, "atasan", WRONG)
+    with clock.frozen(MOMENT - timedelta(hours=1)):
+        response = login(other, "atasan", PASSWORD)
+    assert response.status_code == 429 and "Coba lagi dalam 30 detik" in message(response)
+
+
 def test_failures_are_forgotten_after_a_day_and_after_a_success(app, org, frozen, db):
     advance = frozen
     client = client_at(app, OWNER)
