@@ -41,6 +41,7 @@ from surveys.i18n import N_, Message
 #: The fields evaluate() computes from the evidence.
 COMPUTED_FIELDS = (
     *(f"{RECORD_PREFIX[c]}_{kind}" for c in Component for kind in ("score", "n")),
+    "citizen_ikm", "citizen_margin",
     *(f"weight_{RECORD_PREFIX[c]}" for c in Component),
     "composite", "rating_perilaku_suggested", "explanation", "development",
 )
@@ -81,10 +82,19 @@ def citizen_query(period: AppraisalPeriod, instansi_id: int):
     """Per officer: responses and sums of the officer unsur over the period's dates (one GROUP BY)."""
     codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
     sums = [func.sum(getattr(SkmDaily, f"s{code[1:]}")) for code in codes]
+    # The squares and products of the officer unsur: the spread of the officer's IKM.
+    sums += [func.sum(getattr(SkmDaily, key)) for key in citizen_square_keys(codes)]
     return (select(SkmDaily.employee_key, func.sum(SkmDaily.n), *sums)
             .where(SkmDaily.employee_key != 0, SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
                    SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
             .group_by(SkmDaily.employee_key).order_by(SkmDaily.employee_key))
+
+
+def citizen_square_keys(codes: Iterable[str]) -> list[str]:
+    """The rollup columns of the officer unsur's squares and pairwise products (q6, q7, p67)."""
+    codes = tuple(codes)
+    return [skm.SQUARE_KEYS[code] for code in codes] + [
+        key for pair, key in skm.PRODUCT_KEYS.items() if set(pair) <= set(codes)]
 
 
 def review_totals_query(cycle_ids: list[int], value_codes: Iterable[str]):
@@ -232,8 +242,10 @@ def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple
     chunk's rows of the three GROUP BY queries, as :func:`_merged` gives it; runs in a worker
     process when there are many."""
     evidence: dict[int, Evidence] = defaultdict(Evidence)
+    codes = skm.validate_officer_unsur(rules.officer_unsur)
+    citizen_keys = (*codes, *citizen_square_keys(codes))
     for employee_id, n, *sums in citizen:
-        evidence[employee_id].citizen = (int(n), dict(zip(rules.officer_unsur, map(int, sums))))
+        evidence[employee_id].citizen = (int(n), dict(zip(citizen_keys, map(int, sums))))
     codes = rules.value_codes
     for employee_id, cycle_id, group, *pairs in totals:
         per_value = evidence[employee_id].totals[cycle_id, group]
