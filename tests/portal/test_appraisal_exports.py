@@ -60,7 +60,9 @@ def test_csv_header_is_exactly_the_interface(appraisals):
 
 def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
     """Staf Uji 1: citizens 91.67 (24), atasan 75 (1); the rekan group (2 of 3) and the bawahan left
-    out; 40 and 30 renormalised to 57.14 and 42.86; composite (91.667 × 40 + 75 × 30) / 70 = 84.52."""
+    out; 40 and 30 renormalised to 57.14 and 42.86 (largest remainder: 57.142… and 42.857…, the missing
+    hundredth to the larger remainder, .857); composite from the shown parts (91.67 × 57.14 + 75.00 ×
+    42.86) / 100 = 84.525238 → 84.53 (from the unrounded parts it was 84.52)."""
     rows = _csv(exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period))))
     row = next(r for r in rows if r["nama"] == "Staf Uji 1")
     for key in APPENDED:  # the appended columns: test_api.py and test_appraisal_outputs.py
@@ -69,7 +71,7 @@ def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
         "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
         "citizen_score": "91.67", "citizen_n": "24", "atasan_score": "75", "atasan_n": "1", "rekan_score": "",
         "rekan_n": "", "bawahan_score": "", "bawahan_n": "", "weight_citizen": "57.14", "weight_atasan": "42.86",
-        "weight_rekan": "", "weight_bawahan": "", "composite": "84.52",
+        "weight_rekan": "", "weight_bawahan": "", "composite": "84.53",
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
         "pejabat_penilai_nip": org.supervisor.nip, "atasan_pejabat_penilai_nip": org.head.nip,
@@ -90,9 +92,10 @@ def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(ap
     ]
     draft = rows[6]
     assert draft["status"] == "draft" and draft["rating_perilaku"] == "" and draft["predikat"] == ""
-    # (66.667 × 40 + 50 × 30 + 75 × 20) / 90 = 62.96: Sesuai Ekspektasi (60 to 80)
+    # 40, 30 and 20 over 90 shown 44.45 (the largest remainder, .444), 33.33 and 22.22;
+    # (66.67 × 44.45 + 50.00 × 33.33 + 75.00 × 22.22) / 100 = 62.9648 → 62.96: Sesuai Ekspektasi (60 to 80)
     assert (draft["composite"], draft["rating_perilaku_suggested"]) == ("62.96", "Sesuai Ekspektasi")
-    assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("44.44", "33.33", "22.22")
+    assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("44.45", "33.33", "22.22")
     assert (draft["rekan_n"], draft["bawahan_n"]) == ("3", "")
     assert rows[7]["status"] == "finalised" and rows[7]["predikat"] == "Sangat Baik"
     # Nobody answered about the HR officer: a record without any score.
@@ -289,7 +292,7 @@ def test_sheet_shows_everything_for_the_file(hr_client, appraisals, org):
     for text in ("Pemerintah Kota Uji", "Penilaian Kinerja Tahunan 2025", org.staff[0].nip, "Staf Uji 1",
                  "Pengadministrasi Umum", "Dinas Kependudukan dan Pencatatan Sipil",
                  "Masyarakat", "91,67", "57,14%", "Atasan", "75,00", "42,86%", "Rekan kerja", "Bawahan",
-                 "tidak dihitung", "Nilai komposit", "84,52", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
+                 "tidak dihitung", "Nilai komposit", "84,53", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
                  # No bawahan, or too few: the same words, so the sheet tells no count apart.
                  "Komponen Bawahan tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas.",
                  "Bobot Masyarakat menjadi 57,14% (semula 40,00%).",
