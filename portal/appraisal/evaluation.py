@@ -140,6 +140,9 @@ class Evidence:
     citizen: tuple[int, dict[str, int]] | None = None
     totals: dict[tuple[int, str], dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
     counts: dict[tuple[int, str], int] = field(default_factory=dict)
+    #: Per officer unsur: one (officer, other officers) pair of moments of its answers (1–4) per
+    #: layanan the officer served, for the comparison with peers (appraisal.unsur_below_peers).
+    peers: dict[str, list[tuple[stats.Moments, stats.Moments]]] = field(default_factory=dict)
 
 
 def _jsonable(params: Mapping[str, object]) -> dict[str, object]:
@@ -153,7 +156,6 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
     values: dict[str, object] = {}
     lines: list[Message] = []
     pieces: list[ComponentEvidence] = []
-    unsur_nrr: dict[str, Fraction] = {}
     weights = rules.weights[job_group]
 
     n, sums = evidence.citizen or (0, {})
@@ -164,8 +166,6 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
         citizen_ikm, citizen_score = ikm.ikm, appraisal.citizen_component(ikm.ikm)
         lines.append((MSG_CITIZEN_IKM, {"n": n, "unsur": ", ".join(rules.officer_unsur),
                                         "ikm": str(citizen_ikm), "score": str(citizen_score)}))
-        if n >= rules.min_citizen_n:
-            unsur_nrr = dict(ikm.nrr)
     values["citizen_score"], values["citizen_n"] = citizen_score, n
     values["citizen_ikm"] = citizen_ikm
     values["citizen_margin"] = citizen_margin(sums, n, rules.officer_unsur) if n else None
@@ -209,7 +209,7 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
     values["composite"] = shown_score
     values["rating_perilaku_suggested"] = suggested.value if suggested else None
     values["explanation"] = json.dumps([[t, _jsonable(p)] for t, p in lines], ensure_ascii=False, sort_keys=True)
-    values["development"] = _development(report, unsur_nrr)
+    values["development"] = _development(report, evidence.peers, rules.min_citizen_n)
     return values
 
 
@@ -230,17 +230,40 @@ def _group_reports(rules: MergeRules, evidence: Evidence) -> tuple[review.GroupR
     return others, own
 
 
-def _development(report: review.GroupReport, unsur_nrr: dict[str, Fraction]) -> str:
-    """The weakest BerAKHLAK values in others' ratings and the weakest officer unsur, as JSON:
-    ``{"values": [codes], "unsur": [codes], "means": {code: mean}}``, weakest first."""
+def _development(report: review.GroupReport, peers: Mapping[str, list[tuple[stats.Moments, stats.Moments]]],
+                 min_n: int) -> str:
+    """The weakest BerAKHLAK values in others' ratings, and the officer unsur where the officer is
+    reliably below the other officers at the same layanan (:func:`unsur_gaps`), as JSON:
+    ``{"values": [codes], "unsur": [codes], "means": {code: mean}, "peers": {unsur: peers' mean},
+    "upper": {unsur: upper end of the difference's 95% interval}}``, weakest first."""
     value_means = {}
     if report.others is not None:
         value_means = {c: m for c, m in report.others.value_means.items() if c in berakhlak.VALUE_BY_CODE}
-    if not value_means and not unsur_nrr:
+    gaps = unsur_gaps(peers, min_n)
+    if not value_means and not gaps[0]:
         return "{}"
-    areas = appraisal.development_areas(value_means, unsur_nrr)
-    means = {c: _shown(value_means[c]) for c in areas.values} | {c: _shown(unsur_nrr[c]) for c in areas.unsur}
-    return json.dumps({"values": list(areas.values), "unsur": list(areas.unsur), "means": means}, sort_keys=True)
+    weakest = appraisal.development_areas(value_means, {}).values
+    return json.dumps(_development_data(list(weakest), {c: _shown(value_means[c]) for c in weakest}, gaps),
+                      sort_keys=True)
+
+
+def unsur_gaps(peers: Mapping[str, list[tuple[stats.Moments, stats.Moments]]], min_n: int
+               ) -> tuple[list[str], dict[str, str], dict[str, str], dict[str, str]]:
+    """The officer unsur reliably below the peers at the same layanan (appraisal.unsur_below_peers,
+    at least ``min_n`` of the officer's answers), most below first, with the officer's and the
+    peers' means (1–4) and the upper end of the difference's 95% interval, as shown (two decimals)."""
+    if not peers:
+        return [], {}, {}, {}
+    found = appraisal.unsur_below_peers(peers, min_n)
+    return ([gap.code for gap in found], {gap.code: str(round_half_up(gap.officer_mean, 2)) for gap in found},
+            {gap.code: str(round_half_up(gap.peers_mean, 2)) for gap in found},
+            {gap.code: str(round_half_up(gap.comparison.upper, 2)) for gap in found})
+
+
+def _development_data(values: list[str], value_means: dict[str, str],
+                      gaps: tuple[list[str], dict[str, str], dict[str, str], dict[str, str]]) -> dict[str, object]:
+    codes, officer, peers, upper = gaps
+    return {"values": values, "unsur": codes, "means": value_means | officer, "peers": peers, "upper": upper}
 
 
 # --- the same figures in integer arithmetic ---------------------------------------------------------
@@ -263,7 +286,6 @@ _GROUP_CODES = frozenset(group.value for group in review.RaterGroup)
 _SELF_CODE = review.RaterGroup.SELF.value
 _ANONYMOUS_CODES = frozenset(group.value for group in review.ANONYMOUS_GROUPS)
 _VALUE_POSITION = {code: i for i, code in enumerate(berakhlak.VALUE_CODES)}
-_UNSUR_POSITION = {code: i for i, code in enumerate(skm.UNSUR_CODES)}
 
 
 class _Unusual(Exception):
@@ -380,7 +402,6 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
     pieces: dict[Component, tuple[tuple[int, int] | None, int, bool]] = {}
 
     n, sums = evidence.citizen or (0, {})
-    unsur_sums = None
     citizen_score = None
     if n:
         if type(n) is not int or n < 0:
@@ -398,8 +419,6 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
         citizen_score = (200 * (ikm - 100 * skm.CONVERSION) + 75) // 150
         lines.append((MSG_CITIZEN_IKM, {"n": n, "unsur": plan.unsur_text, "ikm": _hundredths_text(ikm),
                                         "score": _hundredths_text(citizen_score)}))
-        if n >= plan.min_citizen_n:
-            unsur_sums = sums
     values["citizen_score"] = None if citizen_score is None else Decimal(citizen_score).scaleb(-2)
     values["citizen_n"] = n
     values["citizen_ikm"] = None if citizen_score is None else Decimal(ikm).scaleb(-2)
@@ -519,17 +538,15 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
     values["rating_perilaku_suggested"] = suggested
     values["explanation"] = _EXPLANATION_JSON.encode([[template, params] for template, params in lines])
 
-    # The development areas (_development): the weakest values in others' ratings, the weakest unsur.
+    # The development areas (_development): the weakest values in others' ratings, the unsur
+    # reliably below the peers.
     value_means = [(pooled[0], pooled[1], _VALUE_POSITION[code], code) for code, pooled in others.items()
                    if code in _VALUE_POSITION]
-    if not value_means and not unsur_sums:
+    gaps = unsur_gaps(evidence.peers, plan.min_citizen_n)
+    if not value_means and not gaps[0]:
         values["development"] = "{}"
     else:
         weakest_values = _lowest_two(value_means)
-        weakest_unsur = _lowest_two((unsur_sums[code], n, _UNSUR_POSITION[code], code)
-                                    for code in plan.unsur) if unsur_sums else []
-        means = {code: _text_of(*others[code]) for code in weakest_values}
-        means.update((code, _text_of(unsur_sums[code], n)) for code in weakest_unsur)
-        values["development"] = _DEVELOPMENT_JSON.encode(
-            {"values": weakest_values, "unsur": weakest_unsur, "means": means})
+        values["development"] = _DEVELOPMENT_JSON.encode(_development_data(
+            weakest_values, {code: _text_of(*others[code]) for code in weakest_values}, gaps))
     return values

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from portal.appraisal import evaluation
-from surveys import berakhlak
+from surveys import berakhlak, stats
 from surveys.appraisal import Component
 from tests.conftest import examples
 
@@ -54,6 +54,13 @@ def evidence(draw, rules):
         if draw(st.booleans()):  # the squares and products of the rollup (the IKM's margin)
             sums.update({key: draw(st.integers(n, 16 * n)) for key in ("q3", "q6", "q7", "p36", "p37", "p67")})
         found.citizen = (n, sums)
+        if draw(st.booleans()):  # the officer's and the peers' answers per layanan (development areas)
+            def moments():
+                count = draw(st.integers(0, 40))
+                total = draw(st.integers(count, 4 * count))
+                return stats.Moments(count, total, draw(st.integers(total, max(total, 4 * total))))
+            for code in draw(st.lists(st.sampled_from(("U3", "U6", "U7")), unique=True)):
+                found.peers[code] = [(moments(), moments()) for _ in range(draw(st.integers(1, 2)))]
     if draw(st.integers(0, 4)):
         blocks = st.tuples(st.sampled_from(sorted(rules.thresholds)), st.sampled_from(GROUPS))
         for block in draw(st.lists(blocks, unique=True)):
