@@ -216,6 +216,8 @@ def test_sixty_exactly_meets_expectations(org, db):
 
 def test_development_areas_from_others_and_citizens(org, db):
     citizen_responses(org.counter, org.staff[0], [4] * 10, [2] * 10)
+    # A peer at the same layanan (the same loket): ten (4, 4) and ten (3, 3).
+    citizen_responses(org.counter, org.staff[1], [4] * 10 + [3] * 10, [4] * 10 + [3] * 10)
     weak = {"BERORIENTASI_PELAYANAN": 5, "AKUNTABEL": 5, "KOMPETEN": 2, "HARMONIS": 5, "LOYAL": 5, "ADAPTIF": 3,
             "KOLABORATIF": 5}
     cycle = released_cycle(org, lambda inv: weak if inv.reviewee_id == org.staff[0].id and inv.rater_group != "diri"
@@ -224,8 +226,26 @@ def test_development_areas_from_others_and_citizens(org, db):
     merge(period)
     development = development_of(record_of(period, org.staff[0]))
     assert [v["code"] for v in development["values"]] == ["KOMPETEN", "ADAPTIF"]
-    assert [u["code"] for u in development["unsur"]] == ["U7", "U6"]
+    # Not the two lowest unsur, but those reliably below the peers: U7, 2.00 against 3.50 (Welch: the
+    # peers' s² = 5 / 19 = 0.2632, V = 0 + 0.2632 / 20, √V = 0.1147, df = 19, t = 2.0930, upper end
+    # −1.50 + 0.2401 = −1.26, under zero). U6 (4.00 against 3.50) is above the peers, so no area.
+    assert [u["code"] for u in development["unsur"]] == ["U7"]
     assert development["unsur"][0]["name"] == "Perilaku Pelaksana (sopan dan ramah)"
+    assert {k: development["unsur"][0][k] for k in ("mean", "peers", "upper")} == {
+        "mean": "2.00", "peers": "3.50", "upper": "-1.26"}
+
+
+def test_no_development_area_without_enough_answers_or_peers(org, db):
+    """Below the period's minimum n (10) at the layanan, or alone there, nobody is flagged."""
+    citizen_responses(org.counter, org.staff[0], [4] * 9, [1] * 9)
+    citizen_responses(org.counter, org.staff[1], [4] * 20, [4] * 10 + [3] * 10)
+    citizen_responses(org.counter, org.staff[2], [1] * 12, [1] * 12)
+    period = make_period(org, [released_cycle(org, lambda inv: 4)])
+    merge(period)
+    assert development_of(record_of(period, org.staff[0]))["unsur"] == []  # 9 answers, under 10
+    # staff[2] is well below the others on both unsur, but has no spread at all: the peers' spread
+    # still decides, and both are reliably below.
+    assert [u["code"] for u in development_of(record_of(period, org.staff[2]))["unsur"]] == ["U6", "U7"]
 
 
 def test_merge_twice_changes_nothing(org, db, evidence):
