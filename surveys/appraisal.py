@@ -304,11 +304,11 @@ def composite(
                 MSG_WEIGHT_NOW,
                 {
                     "component": c.label,
-                    "used": _percent(weight),
+                    "used": weights_shown[c],
                     "configured": _percent(configured[c]),
                 },
             )
-            for c, weight in weights_used.items()
+            for c in weights_used
         )
     return CompositeResult(score, weights_used, left_out, explanations, weights_shown)
 
@@ -318,6 +318,15 @@ def shown_weights(weights: Mapping[Component, Fraction]) -> dict[Component, Deci
     the component listed first (citizen, atasan, rekan, bawahan, self)."""
     ordered = [c for c in Component if c in weights]
     return dict(zip(ordered, largest_remainder([weights[c] for c in ordered])))
+
+
+def shown_composite(scores: Mapping[Component, Decimal], weights: Mapping[Component, Decimal]) -> Decimal:
+    """The composite as an auditor recomputes it from what is shown: the weighted mean of the
+    shown component scores (two decimals) with the shown weights (two decimals adding up to
+    100.00, :func:`shown_weights`), rounded half up once to two decimals."""
+    if set(scores) != set(weights) or sum(weights.values(), Decimal(0)) != 100:
+        raise ValueError("the shown weights must cover the shown scores and add up to 100")
+    return round_half_up(sum((to_fraction(scores[c]) * to_fraction(weights[c]) for c in scores), Fraction(0)) / 100, 2)
 
 
 def citizen_component(ikm_shown: Number) -> Decimal:

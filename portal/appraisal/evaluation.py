@@ -19,7 +19,7 @@ from functools import cached_property
 
 from portal.appraisal.models import AppraisalPeriod
 from portal.appraisal.periods import period_weights
-from surveys import appraisal, berakhlak, review, skm
+from surveys import appraisal, berakhlak, review, skm, stats
 from surveys.appraisal import Component, ComponentEvidence, Rating
 from surveys.errors import DomainError
 from surveys.exact import round_half_up
@@ -92,7 +92,21 @@ def _rounded(value: Fraction | Decimal | int, places: int) -> Decimal:
 
 
 def _score(value: Fraction | None) -> Decimal | None:
-    return None if value is None else _rounded(value, 3)
+    """A component score as shown and stored: two decimals, half up (rounded once, here)."""
+    return None if value is None else _rounded(value, 2)
+
+
+def citizen_margin(sums: Mapping[str, int], n: int, codes: Iterable[str]) -> Decimal | None:
+    """The half-width of the 95% t-interval of the officer's IKM (25–100; docs/statistics.md),
+    rounded half up to two decimals, from the rollup's sums, squares and products; None below two
+    responses or without the squares."""
+    codes = tuple(codes)
+    needed = [skm.SQUARE_KEYS.get(code) for code in codes]
+    needed += [key for pair, key in skm.PRODUCT_KEYS.items() if set(pair) <= set(codes)]
+    if n < 2 or any(key is None or key not in sums for key in needed):
+        return None
+    half = stats.margin(skm.officer_moments(sums, n, codes))
+    return None if half is None else round_half_up(half, 2)
 
 
 def _shown(value: Fraction | Decimal) -> str:
@@ -100,8 +114,11 @@ def _shown(value: Fraction | Decimal) -> str:
     return str(_rounded(value, 2))
 
 
+#: In explanations stored before the citizen score was computed from the shown IKM.
 MSG_CITIZEN = N_("Skor masyarakat dari %(n)d tanggapan warga yang menyebut pegawai ini (unsur %(unsur)s): "
                  "rata-rata %(mean)s pada skala 1–4, atau %(score)s dari 100.")
+MSG_CITIZEN_IKM = N_("Skor masyarakat dari %(n)d tanggapan warga yang menyebut pegawai ini (unsur %(unsur)s): "
+                     "IKM petugas %(ikm)s pada skala 25–100, atau (%(ikm)s − 25) / 75 × 100 = %(score)s dari 100.")
 MSG_GROUP = N_("Skor %(group)s dari %(n)d tanggapan: rata-rata %(mean)s pada skala %(min)d–%(max)d, "
                "atau %(score)s dari 100.")
 MSG_SELF = N_("Penilaian diri sendiri: %(score)s dari 100. Ditampilkan sebagai pembanding dan tidak dihitung "
@@ -125,6 +142,9 @@ class Evidence:
     citizen_left_out: tuple[int, int] = (0, 0)
     totals: dict[tuple[int, str], dict[str, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
     counts: dict[tuple[int, str], int] = field(default_factory=dict)
+    #: Per officer unsur: one (officer, other officers) pair of moments of its answers (1–4) per
+    #: layanan the officer served, for the comparison with peers (appraisal.unsur_below_peers).
+    peers: dict[str, list[tuple[stats.Moments, stats.Moments]]] = field(default_factory=dict)
 
 
 def _jsonable(params: Mapping[str, object]) -> dict[str, object]:
@@ -138,21 +158,22 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
     values: dict[str, object] = {}
     lines: list[Message] = []
     pieces: list[ComponentEvidence] = []
-    unsur_nrr: dict[str, Fraction] = {}
     weights = rules.weights[job_group]
 
     n, sums = evidence.citizen or (0, {})
-    citizen_score = None
+    citizen_score = citizen_ikm = None
     if n:
         ikm = skm.compute_ikm(sums, n, rules.officer_unsur)
-        citizen_score = appraisal.normalise(ikm.ikm_4, skm.SCALE_MIN, skm.SCALE_MAX)
-        lines.append((MSG_CITIZEN, {"n": n, "unsur": ", ".join(rules.officer_unsur),
-                                    "mean": _shown(ikm.ikm_4), "score": _shown(citizen_score)}))
-        if n >= rules.min_citizen_n:
-            unsur_nrr = dict(ikm.nrr)
-    values["citizen_score"], values["citizen_n"] = _score(citizen_score), n
+        # From the officer's IKM as shown (25–100), as the dashboard shows it.
+        citizen_ikm, citizen_score = ikm.ikm, appraisal.citizen_component(ikm.ikm)
+        lines.append((MSG_CITIZEN_IKM, {"n": n, "unsur": ", ".join(rules.officer_unsur),
+                                        "ikm": str(citizen_ikm), "score": str(citizen_score)}))
+    values["citizen_score"], values["citizen_n"] = citizen_score, n
+    values["citizen_ikm"] = citizen_ikm
+    values["citizen_margin"] = citizen_margin(sums, n, rules.officer_unsur) if n else None
     values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
     pieces.append(ComponentEvidence(Component.CITIZEN, citizen_score, n, rules.min_citizen_n))
+    shown_scores: dict[Component, Decimal] = {Component.CITIZEN: citizen_score} if citizen_score is not None else {}
 
     report, own = _group_reports(rules, evidence)
     for group, component in GROUP_COMPONENT.items():
@@ -160,23 +181,27 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
         score, count = None, 0
         if shown is not None and shown.overall is not None:
             # Only what the shown cycle groups said; a group with nothing shown gets no count.
-            score, count = appraisal.normalise(shown.overall, rules.scale_min, rules.scale_max), shown.responses
+            score = _score(appraisal.normalise(shown.overall, rules.scale_min, rules.scale_max))
+            count = shown.responses
+            shown_scores[component] = score
             if component is Component.SELF and not weights[Component.SELF]:
                 lines.append((MSG_SELF, {"score": _shown(score)}))
             else:
                 lines.append((MSG_GROUP, {"group": group.label, "n": count, "mean": _shown(shown.overall),
                                           "min": rules.scale_min, "max": rules.scale_max, "score": _shown(score)}))
         pieces.append(ComponentEvidence(component, score, count, 1, anonymous=group in review.ANONYMOUS_GROUPS))
-        values[f"{RECORD_PREFIX[component]}_score"], values[f"{RECORD_PREFIX[component]}_n"] = _score(score), count
+        values[f"{RECORD_PREFIX[component]}_score"], values[f"{RECORD_PREFIX[component]}_n"] = score, count
 
+    # The composite from the shown parts: the shown scores with the shown weights (two decimals
+    # adding up to 100.00 by largest remainder), rounded once.
     result = appraisal.composite(pieces, weights)
     lines.extend(result.explanations)
     for component in Component:
-        used = result.weights_used.get(component)
-        values[f"weight_{RECORD_PREFIX[component]}"] = None if used is None else _rounded(used, 3)
-    suggested = None
+        values[f"weight_{RECORD_PREFIX[component]}"] = result.weights_shown.get(component)
+    suggested = shown_score = None
     if result.score is not None:
-        shown_score = _rounded(result.score, 2)
+        shown_score = appraisal.shown_composite({c: shown_scores[c] for c in result.weights_shown},
+                                                result.weights_shown)
         # The rating follows the figure shown, so number and rating always agree.
         suggested = appraisal.suggest_rating(shown_score, rules.above, rules.meets)
         lines.append((MSG_COMPOSITE, {"score": str(shown_score)}))
@@ -184,10 +209,10 @@ def evaluate_exact(rules: MergeRules, job_group: str, evidence: Evidence) -> dic
                                       "rating": suggested.value}))
     else:
         lines.append((MSG_NO_SUGGESTION, {}))
-    values["composite"] = _score(result.score)
+    values["composite"] = shown_score
     values["rating_perilaku_suggested"] = suggested.value if suggested else None
     values["explanation"] = json.dumps([[t, _jsonable(p)] for t, p in lines], ensure_ascii=False, sort_keys=True)
-    values["development"] = _development(report, unsur_nrr)
+    values["development"] = _development(report, evidence.peers, rules.min_citizen_n)
     return values
 
 
@@ -208,17 +233,40 @@ def _group_reports(rules: MergeRules, evidence: Evidence) -> tuple[review.GroupR
     return others, own
 
 
-def _development(report: review.GroupReport, unsur_nrr: dict[str, Fraction]) -> str:
-    """The weakest BerAKHLAK values in others' ratings and the weakest officer unsur, as JSON:
-    ``{"values": [codes], "unsur": [codes], "means": {code: mean}}``, weakest first."""
+def _development(report: review.GroupReport, peers: Mapping[str, list[tuple[stats.Moments, stats.Moments]]],
+                 min_n: int) -> str:
+    """The weakest BerAKHLAK values in others' ratings, and the officer unsur where the officer is
+    reliably below the other officers at the same layanan (:func:`unsur_gaps`), as JSON:
+    ``{"values": [codes], "unsur": [codes], "means": {code: mean}, "peers": {unsur: peers' mean},
+    "upper": {unsur: upper end of the difference's 95% interval}}``, weakest first."""
     value_means = {}
     if report.others is not None:
         value_means = {c: m for c, m in report.others.value_means.items() if c in berakhlak.VALUE_BY_CODE}
-    if not value_means and not unsur_nrr:
+    gaps = unsur_gaps(peers, min_n)
+    if not value_means and not gaps[0]:
         return "{}"
-    areas = appraisal.development_areas(value_means, unsur_nrr)
-    means = {c: _shown(value_means[c]) for c in areas.values} | {c: _shown(unsur_nrr[c]) for c in areas.unsur}
-    return json.dumps({"values": list(areas.values), "unsur": list(areas.unsur), "means": means}, sort_keys=True)
+    weakest = appraisal.development_areas(value_means, {}).values
+    return json.dumps(_development_data(list(weakest), {c: _shown(value_means[c]) for c in weakest}, gaps),
+                      sort_keys=True)
+
+
+def unsur_gaps(peers: Mapping[str, list[tuple[stats.Moments, stats.Moments]]], min_n: int
+               ) -> tuple[list[str], dict[str, str], dict[str, str], dict[str, str]]:
+    """The officer unsur reliably below the peers at the same layanan (appraisal.unsur_below_peers,
+    at least ``min_n`` of the officer's answers), most below first, with the officer's and the
+    peers' means (1–4) and the upper end of the difference's 95% interval, as shown (two decimals)."""
+    if not peers:
+        return [], {}, {}, {}
+    found = appraisal.unsur_below_peers(peers, min_n)
+    return ([gap.code for gap in found], {gap.code: str(round_half_up(gap.officer_mean, 2)) for gap in found},
+            {gap.code: str(round_half_up(gap.peers_mean, 2)) for gap in found},
+            {gap.code: str(round_half_up(gap.comparison.upper, 2)) for gap in found})
+
+
+def _development_data(values: list[str], value_means: dict[str, str],
+                      gaps: tuple[list[str], dict[str, str], dict[str, str], dict[str, str]]) -> dict[str, object]:
+    codes, officer, peers, upper = gaps
+    return {"values": values, "unsur": codes, "means": value_means | officer, "peers": peers, "upper": upper}
 
 
 # --- the same figures in integer arithmetic ---------------------------------------------------------
@@ -241,18 +289,10 @@ _GROUP_CODES = frozenset(group.value for group in review.RaterGroup)
 _SELF_CODE = review.RaterGroup.SELF.value
 _ANONYMOUS_CODES = frozenset(group.value for group in review.ANONYMOUS_GROUPS)
 _VALUE_POSITION = {code: i for i, code in enumerate(berakhlak.VALUE_CODES)}
-_UNSUR_POSITION = {code: i for i, code in enumerate(skm.UNSUR_CODES)}
 
 
 class _Unusual(Exception):
     """Evidence outside what the integer path assumes: :func:`evaluate_exact` decides."""
-
-
-def _decimal_of(numerator: int, denominator: int, places: int) -> Decimal:
-    """numerator / denominator rounded half up to ``places`` decimals, as :func:`_rounded` gives it."""
-    if numerator < 0:
-        return round_half_up(Fraction(numerator, denominator), places)
-    return Decimal((2 * numerator * 10 ** places + denominator) // (2 * denominator)).scaleb(-places)
 
 
 def _text_of(numerator: int, denominator: int) -> str:
@@ -260,6 +300,11 @@ def _text_of(numerator: int, denominator: int) -> str:
     if numerator < 0:
         return str(round_half_up(Fraction(numerator, denominator), 2))
     hundredths = (200 * numerator + denominator) // (2 * denominator)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def _hundredths_text(hundredths: int) -> str:
+    """A non-negative figure given in hundredths, as :func:`_shown` prints it."""
     return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
@@ -356,11 +401,10 @@ def evaluate(rules: MergeRules, job_group: str, evidence: Evidence) -> dict[str,
 def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, object]:
     values: dict[str, object] = {}
     lines: list[Message] = []
-    #: component → (score as (numerator, denominator) or None, responses, anonymous rater group?)
+    #: component → (shown score in hundredths or None, responses, anonymous rater group?)
     pieces: dict[Component, tuple[tuple[int, int] | None, int, bool]] = {}
 
     n, sums = evidence.citizen or (0, {})
-    unsur_sums = None
     citizen_score = None
     if n:
         if type(n) is not int or n < 0:
@@ -372,15 +416,17 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
                 raise _Unusual
             total += value
         responses = len(plan.unsur) * n
-        # The IKM on 1–4 is total / responses; normalised onto 0..100:
-        citizen_score = ((total - skm.SCALE_MIN * responses) * 100, (skm.SCALE_MAX - skm.SCALE_MIN) * responses)
-        lines.append((MSG_CITIZEN, {"n": n, "unsur": plan.unsur_text, "mean": _text_of(total, responses),
-                                    "score": _text_of(*citizen_score)}))
-        if n >= plan.min_citizen_n:
-            unsur_sums = sums
-    values["citizen_score"] = None if citizen_score is None else _decimal_of(*citizen_score, 3)
+        # The IKM shown (25–100) is 25 × total / responses in hundredths, half up; the citizen
+        # score (IKM − 25) / 75 × 100 of it, in hundredths, half up.
+        ikm = (2 * 100 * skm.CONVERSION * total + responses) // (2 * responses)
+        citizen_score = (200 * (ikm - 100 * skm.CONVERSION) + 75) // 150
+        lines.append((MSG_CITIZEN_IKM, {"n": n, "unsur": plan.unsur_text, "ikm": _hundredths_text(ikm),
+                                        "score": _hundredths_text(citizen_score)}))
+    values["citizen_score"] = None if citizen_score is None else Decimal(citizen_score).scaleb(-2)
     values["citizen_n"] = n
     values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
+    values["citizen_ikm"] = None if citizen_score is None else Decimal(ikm).scaleb(-2)
+    values["citizen_margin"] = citizen_margin(sums, n, plan.unsur) if n else None
     pieces[Component.CITIZEN] = (citizen_score, n, False)
 
     counts = evidence.counts
@@ -429,14 +475,15 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
         mean = overall.get(group)
         score, count = None, 0
         if mean is not None:
-            score, count = ((mean[0] - scale_min * mean[1]) * 100, mean[1] * span), shown_counts[group]
+            numerator, denominator = (mean[0] - scale_min * mean[1]) * 100, mean[1] * span
+            score, count = (200 * numerator + denominator) // (2 * denominator), shown_counts[group]
             if group == _SELF_CODE and weights.self_zero:
-                lines.append((MSG_SELF, {"score": _text_of(*score)}))
+                lines.append((MSG_SELF, {"score": _hundredths_text(score)}))
             else:
                 lines.append((MSG_GROUP, {"group": label, "n": count, "mean": _text_of(*mean), "min": scale_min,
-                                          "max": scale_max, "score": _text_of(*score)}))
+                                          "max": scale_max, "score": _hundredths_text(score)}))
         pieces[component] = (score, count, anonymous)
-        values[score_column] = None if score is None else _decimal_of(*score, 3)
+        values[score_column] = None if score is None else Decimal(score).scaleb(-2)
         values[n_column] = count
 
     # The composite (appraisal.composite): weighted components with too little evidence are left
@@ -461,21 +508,26 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
     suggested = None
     composite = None
     if included:
+        # The shown weights in hundredths (appraisal.shown_weights): each weight × 10,000 / total
+        # rounded down, the hundredths still missing one each to the largest remainders, ties to
+        # the component listed first.
         total_weight = sum(item[1] for item in included)
-        numerator, denominator = 0, 1
-        for _component, weight, (score_numerator, score_denominator), _label, _configured in included:
-            numerator = numerator * score_denominator + score_numerator * weight * denominator
-            denominator *= score_denominator
-        denominator *= total_weight
+        shares = [divmod(weight * 10_000, total_weight) for _c, weight, _s, _l, _t in included]
+        shown = [floor for floor, _remainder in shares]
+        for position in sorted(range(len(shares)), key=lambda i: (-shares[i][1], i))[:10_000 - sum(shown)]:
+            shown[position] += 1
         if left_out:
             lines.append((appraisal.MSG_REWEIGHTED, {}))
-        for component, weight, _score, label, configured in included:
-            used_weights[component] = _decimal_of(weight * 100, total_weight, 3)
+        for (component, _weight, _score, label, configured), weight in zip(included, shown):
+            used_weights[component] = Decimal(weight).scaleb(-2)
             if left_out:
-                lines.append((appraisal.MSG_WEIGHT_NOW, {"component": label, "used": _text_of(weight * 100, total_weight),
+                lines.append((appraisal.MSG_WEIGHT_NOW, {"component": label, "used": _hundredths_text(weight),
                                                         "configured": configured}))
-        composite = _decimal_of(numerator, denominator, 3)
-        hundredths = (200 * numerator + denominator) // (2 * denominator)
+        # The composite of the shown scores with the shown weights: Σ score × weight / 100, where
+        # both are in hundredths, is Σ / 10,000 in hundredths, rounded half up once.
+        total = sum(item[2] * weight for item, weight in zip(included, shown))
+        hundredths = (2 * total + 10_000) // 20_000
+        composite = Decimal(hundredths).scaleb(-2)
         # The rating follows the figure shown, so number and rating always agree.
         suggested = _RATING_TEXT[Rating.DI_ATAS if hundredths >= plan.above_cut else
                                  Rating.SESUAI if hundredths >= plan.meets_cut else Rating.DI_BAWAH]
@@ -490,17 +542,15 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
     values["rating_perilaku_suggested"] = suggested
     values["explanation"] = _EXPLANATION_JSON.encode([[template, params] for template, params in lines])
 
-    # The development areas (_development): the weakest values in others' ratings, the weakest unsur.
+    # The development areas (_development): the weakest values in others' ratings, the unsur
+    # reliably below the peers.
     value_means = [(pooled[0], pooled[1], _VALUE_POSITION[code], code) for code, pooled in others.items()
                    if code in _VALUE_POSITION]
-    if not value_means and not unsur_sums:
+    gaps = unsur_gaps(evidence.peers, plan.min_citizen_n)
+    if not value_means and not gaps[0]:
         values["development"] = "{}"
     else:
         weakest_values = _lowest_two(value_means)
-        weakest_unsur = _lowest_two((unsur_sums[code], n, _UNSUR_POSITION[code], code)
-                                    for code in plan.unsur) if unsur_sums else []
-        means = {code: _text_of(*others[code]) for code in weakest_values}
-        means.update((code, _text_of(unsur_sums[code], n)) for code in weakest_unsur)
-        values["development"] = _DEVELOPMENT_JSON.encode(
-            {"values": weakest_values, "unsur": weakest_unsur, "means": means})
+        values["development"] = _DEVELOPMENT_JSON.encode(_development_data(
+            weakest_values, {code: _text_of(*others[code]) for code in weakest_values}, gaps))
     return values

@@ -35,6 +35,7 @@ from portal.feedback.models import SkmDaily, SkmResponse
 from portal.org.models import Employee, Unit
 from portal.reviews.models import QuestionnaireItem, ReviewAnswer, ReviewResponse
 from surveys import skm
+from surveys.stats import Moments
 from surveys.appraisal import Component
 from surveys.i18n import N_, Message
 
@@ -42,6 +43,7 @@ from surveys.i18n import N_, Message
 COMPUTED_FIELDS = (
     *(f"{RECORD_PREFIX[c]}_{kind}" for c in Component for kind in ("score", "n")),
     "citizen_held_n", "citizen_rejected_n",
+    "citizen_ikm", "citizen_margin",
     *(f"weight_{RECORD_PREFIX[c]}" for c in Component),
     "composite", "rating_perilaku_suggested", "explanation", "development",
 )
@@ -82,6 +84,8 @@ def citizen_query(period: AppraisalPeriod, instansi_id: int):
     """Per officer: responses and sums of the officer unsur over the period's dates (one GROUP BY)."""
     codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
     sums = [func.sum(getattr(SkmDaily, f"s{code[1:]}")) for code in codes]
+    # The squares and products of the officer unsur: the spread of the officer's IKM.
+    sums += [func.sum(getattr(SkmDaily, key)) for key in citizen_square_keys(codes)]
     return (select(SkmDaily.employee_key, func.sum(SkmDaily.n), *sums)
             .where(SkmDaily.employee_key != 0, SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
                    SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
@@ -98,6 +102,29 @@ def citizen_left_out_query(period: AppraisalPeriod, instansi_id: int):
                    r.status.in_(("held", "pending", "rejected", "withdrawn")), r.employee_id.is_not(None),
                    r.local_date.between(period.citizen_from, period.citizen_to))
             .group_by(r.employee_id).order_by(r.employee_id))
+
+
+def layanan_query(period: AppraisalPeriod, instansi_id: int, per_officer: bool):
+    """Per layanan (and officer, when ``per_officer``), over the period's dates, of the responses
+    that named an officer at a layanan: n and, per officer unsur, the sum and the sum of squares of
+    its answers. An officer's peers at a layanan are all its officers less the officer."""
+    codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
+    columns = [func.sum(SkmDaily.n)]
+    for code in codes:
+        columns += [func.sum(getattr(SkmDaily, f"s{code[1:]}")), func.sum(getattr(SkmDaily, skm.SQUARE_KEYS[code]))]
+    keys = (SkmDaily.employee_key, SkmDaily.service_key) if per_officer else (SkmDaily.service_key,)
+    return (select(*keys, *columns)
+            .where(SkmDaily.employee_key != 0, SkmDaily.service_key != 0,
+                   SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
+                   SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
+            .group_by(*keys).order_by(*keys))
+
+
+def citizen_square_keys(codes: Iterable[str]) -> list[str]:
+    """The rollup columns of the officer unsur's squares and pairwise products (q6, q7, p67)."""
+    codes = tuple(codes)
+    return [skm.SQUARE_KEYS[code] for code in codes] + [
+        key for pair, key in skm.PRODUCT_KEYS.items() if set(pair) <= set(codes)]
 
 
 def review_totals_query(cycle_ids: list[int], value_codes: Iterable[str]):
@@ -210,6 +237,9 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
         .where(Employee.instansi_id == period.instansi_id, Employee.active.is_(True)).order_by(Employee.id)).all()
     citizen = _Stream(_streamed(citizen_query(period, period.instansi_id)))
     left_out = _Stream(_streamed(citizen_left_out_query(period, period.instansi_id)))
+    services = {row[0]: tuple(map(int, row[1:])) for row in db.session.connection().execute(
+        layanan_query(period, period.instansi_id, per_officer=False))}
+    layanan = _Stream(_streamed(layanan_query(period, period.instansi_id, per_officer=True)))
     totals = _Stream(_streamed(review_totals_query(cycle_ids, rules.value_codes)) if cycle_ids else None)
     counts = _Stream(_streamed(review_counts_query(cycle_ids)) if cycle_ids else None)
     writer = _ChunkWriter(period, rules, getattr(user, "id", None), now, snapshots.current(period).id,
@@ -219,7 +249,8 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
         for start in range(0, len(employees), CHUNK):
             chunk = employees[start:start + CHUNK]
             last_id = chunk[-1].id
-            rows = (citizen.upto(last_id), totals.upto(last_id), counts.upto(last_id), left_out.upto(last_id))
+            rows = (citizen.upto(last_id), totals.upto(last_id), counts.upto(last_id), left_out.upto(last_id),
+                    layanan.upto(last_id), services)
             existing = writer.existing(chunk)
             # Decided records are never recomputed; everyone without evidence shares one result.
             drafts = {employee_id: job_group for employee_id, _unit_id, job_group in chunk
@@ -241,13 +272,17 @@ PARALLEL_FROM = 5_000
 
 
 def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple], totals: list[tuple],
-                  counts: list[tuple], left_out: list[tuple] = ()) -> dict[int, tuple[tuple, str]]:
+                  counts: list[tuple], left_out: list[tuple] = (), layanan: list[tuple] = (),
+                  services: Mapping[int, tuple[int, ...]] | None = None) -> dict[int, tuple[tuple, str]]:
     """:func:`evaluate` for the employees of a chunk (id → job group) that have evidence, from the
-    chunk's rows of the GROUP BY queries, as :func:`_merged` gives it; runs in a worker process
-    when there are many."""
+    chunk's rows of the GROUP BY queries (``layanan`` per officer and layanan, ``services`` the
+    layanan's totals over all officers: :func:`layanan_query`), as :func:`_merged` gives it; runs in
+    a worker process when there are many."""
     evidence: dict[int, Evidence] = defaultdict(Evidence)
+    codes_unsur = skm.validate_officer_unsur(rules.officer_unsur)
+    citizen_keys = (*codes_unsur, *citizen_square_keys(codes_unsur))
     for employee_id, n, *sums in citizen:
-        evidence[employee_id].citizen = (int(n), dict(zip(rules.officer_unsur, map(int, sums))))
+        evidence[employee_id].citizen = (int(n), dict(zip(citizen_keys, map(int, sums))))
     for employee_id, waiting, rejected in left_out:
         evidence[employee_id].citizen_left_out = (int(waiting), int(rejected))
     codes = rules.value_codes
@@ -258,6 +293,15 @@ def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple
                 per_value[code] = (int(total), int(count))
     for employee_id, cycle_id, group, count in counts:
         evidence[employee_id].counts[cycle_id, group] = int(count)
+    for employee_id, service_key, n, *sums in layanan:
+        everyone = (services or {}).get(service_key)
+        if everyone is None or employee_id not in evidence:
+            continue
+        peers = evidence[employee_id].peers
+        for i, code in enumerate(codes_unsur):
+            officer = Moments(int(n), int(sums[2 * i]), int(sums[2 * i + 1]))
+            peers.setdefault(code, []).append(
+                (officer, Moments(everyone[0], everyone[1 + 2 * i], everyone[2 + 2 * i]) - officer))
     return {employee_id: _merged(evaluate(rules, drafts[employee_id], found))
             for employee_id, found in evidence.items() if employee_id in drafts}
 

@@ -63,7 +63,8 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
         "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
         "citizen_score": 91.67, "citizen_n": 24, "atasan_score": 75.0, "atasan_n": 1, "rekan_score": None,
         "rekan_n": None, "bawahan_score": None, "bawahan_n": None, "weight_citizen": 57.14, "weight_atasan": 42.86,
-        "weight_rekan": None, "weight_bawahan": None, "composite": 84.52,
+        # From the shown parts: (91.67 × 57.14 + 75.00 × 42.86) / 100 = 84.525238 → 84.53.
+        "weight_rekan": None, "weight_bawahan": None, "composite": 84.53,
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
         "citizen_held_n": 0, "citizen_rejected_n": 0,
@@ -74,7 +75,8 @@ def test_valid_token_reads_the_period(client, appraisals, issue, org):
         "keberatan_decided_by": None, "keberatan_decided_at": None, "keberatan_predikat_before": None,
         "settings_version": 1, "above_threshold": 80.0, "meets_threshold": 60.0, "min_citizen_n": 10,
         "officer_unsur": "U6 U7",
-        "citizen_ikm": None, "self_score": 100.0, "weight_self": None,
+        # The officer's IKM as shown, which the citizen score comes from: (93.75 − 25) / 75 × 100 = 91.67.
+        "citizen_ikm": 93.75, "self_score": 100.0, "weight_self": None,
     }
     assert isinstance(own["citizen_n"], int) and isinstance(own["citizen_score"], float)
     draft = body["appraisals"][6]

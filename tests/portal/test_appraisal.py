@@ -49,20 +49,26 @@ def test_one_employee_by_hand(org, db, evidence):
     summary = merge(period)
     assert summary == MergeSummary(created=7)
     record = record_of(period, org.staff[0])
-    # Citizen: NRR U6 = 42/12 = 3.5, U7 = 36/12 = 3; officer IKM 3.25 on 1–4 → (3.25−1)/3×100 = 75.
-    assert (record.citizen_n, record.citizen_score) == (12, D("75.000"))
-    # 360 on 1–5: atasan 5 → 100; rekan 11/3 → (11/3−1)/4×100 = 66.667; self 5 → 100, shown only.
-    assert (record.atasan_n, record.atasan_score) == (1, D("100.000"))
-    assert (record.rekan_n, record.rekan_score) == (3, D("66.667"))
+    # Citizen: NRR U6 = 42/12 = 3.5, U7 = 36/12 = 3; officer IKM 3.25 × 25 = 81.25 (as shown)
+    # → (81.25 − 25) / 75 × 100 = 75.00.
+    assert (record.citizen_n, record.citizen_ikm, record.citizen_score) == (12, D("81.25"), D("75.00"))
+    # Its 95% margin: x = 87.5 six times and 75 six times, s² = 12 × 6.25² / 11 = 42.614, s/√12 = 1.8845,
+    # t(0.975; 11) = 2.2010 → 4.1477 → 4.15.
+    assert record.citizen_margin == D("4.15")
+    # 360 on 1–5: atasan 5 → 100; rekan 11/3 → (11/3−1)/4×100 = 66.67 as shown; self 5 → 100, shown only.
+    assert (record.atasan_n, record.atasan_score) == (1, D("100.00"))
+    assert (record.rekan_n, record.rekan_score) == (3, D("66.67"))
     assert (record.bawahan_n, record.bawahan_score) == (0, None)
-    assert (record.self_n, record.self_score, record.weight_self) == (1, D("100.000"), None)
-    # Bawahan (10) has no data: 30/40/20 are scaled to 100 over 90.
-    assert record.weight_citizen == D("33.333")
-    assert record.weight_atasan == D("44.444")
-    assert record.weight_rekan == D("22.222")
+    assert (record.self_n, record.self_score, record.weight_self) == (1, D("100.00"), None)
+    # Bawahan (10) has no data: 30/40/20 over 90 are 33.333…, 44.444…, 22.222… (99.99 shown); the
+    # last hundredth goes to the largest remainder, atasan's 4000/90 (.44 against .33 and .22).
+    assert record.weight_citizen == D("33.33")
+    assert record.weight_atasan == D("44.45")
+    assert record.weight_rekan == D("22.22")
     assert record.weight_bawahan is None
-    # (75×30 + 100×40 + (200/3)×20) / 90 = 84.259…
-    assert record.composite == D("84.259")
+    # From the shown parts: (75.00×33.33 + 100.00×44.45 + 66.67×22.22) / 100 = 84.2616 → 84.26
+    # (the unrounded parts gave 84.259…, shown 84.26 too).
+    assert record.composite == D("84.26")
     assert record.rating_perilaku_suggested == "Di Atas Ekspektasi"
     assert record.status == "draft" and record.predikat is None
     lines = [say_template(t, p) for t, p in explanation_of(record)]
@@ -84,9 +90,10 @@ def test_rekan_under_threshold_is_left_out_and_never_shown(org, db):
     record = record_of(period, org.staff[0])
     # Hidden: no score, no weight, and no count either.
     assert (record.rekan_n, record.rekan_score, record.weight_rekan) == (0, None, None)
-    # 30 and 40 over 70: 42.857 and 57.143; (75×30 + 100×40)/70 = 89.286.
-    assert (record.weight_citizen, record.weight_atasan) == (D("42.857"), D("57.143"))
-    assert record.composite == D("89.286")
+    # 30 and 40 over 70: 42.857… and 57.142…, shown 42.86 and 57.14 (the larger remainder, .857, gets
+    # the missing hundredth); (75.00×42.86 + 100.00×57.14)/100 = 89.285 → 89.29.
+    assert (record.weight_citizen, record.weight_atasan) == (D("42.86"), D("57.14"))
+    assert record.composite == D("89.29")
     lines = [say_template(t, p) for t, p in explanation_of(record)]
     assert any("Rekan kerja tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas" in line
                for line in lines)
@@ -102,19 +109,19 @@ def test_each_cycle_group_counts_only_where_it_met_its_own_cycles_threshold(org,
     record = record_of(period, org.staff[0])
     # The second cycle's three peers are hidden in their own cycle (it promised seven): their 1s
     # count nowhere, not even pooled with the first cycle's three, which count alone.
-    assert (record.rekan_n, record.rekan_score) == (3, D("66.667"))
+    assert (record.rekan_n, record.rekan_score) == (3, D("66.67"))
     # Atasan pooled over two responses: 5 and 4 → 4.5 → 87.5.
-    assert (record.atasan_n, record.atasan_score) == (2, D("87.500"))
+    assert (record.atasan_n, record.atasan_score) == (2, D("87.50"))
 
 
 def test_citizen_under_minimum_is_left_out(org, db, evidence):
     period = make_period(org, [evidence], min_citizen_n=13)
     merge(period)
     record = record_of(period, org.staff[0])
-    assert (record.citizen_n, record.citizen_score, record.weight_citizen) == (12, D("75.000"), None)
-    # atasan 40 and rekan 20 over 60: (100×40 + (200/3)×20)/60 = 88.889.
-    assert (record.weight_atasan, record.weight_rekan) == (D("66.667"), D("33.333"))
-    assert record.composite == D("88.889")
+    assert (record.citizen_n, record.citizen_score, record.weight_citizen) == (12, D("75.00"), None)
+    # atasan 40 and rekan 20 over 60: 66.67 and 33.33; (100.00×66.67 + 66.67×33.33)/100 = 88.8911 → 88.89.
+    assert (record.weight_atasan, record.weight_rekan) == (D("66.67"), D("33.33"))
+    assert record.composite == D("88.89")
     lines = [say_template(t, p) for t, p in explanation_of(record)]
     assert any("Masyarakat tidak disertakan: hanya 12 tanggapan, minimal 13" in line for line in lines)
 
@@ -128,8 +135,9 @@ def test_citizen_outside_the_dates_does_not_count(org, db, evidence):
 def test_officer_unsur_u3_joins_the_mean(org, db, evidence):
     period = make_period(org, [evidence], officer_unsur=("U3", "U6", "U7"))
     merge(period)
-    # NRR U3 = 3, U6 = 3.5, U7 = 3 → 19/6 → (19/6 − 1)/3 × 100 = 72.222.
-    assert record_of(period, org.staff[0]).citizen_score == D("72.222")
+    # NRR U3 = 3, U6 = 3.5, U7 = 3 → 19/6 on 1–4, IKM 25 × 19/6 = 79.1666… shown 79.17; from the shown
+    # IKM (79.17 − 25) / 75 × 100 = 72.2266… → 72.23 (the exact 19/6 gave 72.222…, 72.22).
+    assert record_of(period, org.staff[0]).citizen_score == D("72.23")
 
 
 def test_self_counts_only_when_weighted(org, db, evidence):
@@ -137,9 +145,10 @@ def test_self_counts_only_when_weighted(org, db, evidence):
     period = make_period(org, [evidence], front=weights)
     merge(period)
     record = record_of(period, org.staff[0])
-    # Bawahan missing: 30/40/10/10 over 90; (75×30 + 100×40 + (200/3)×10 + 100×10)/90 = 87.963.
-    assert record.weight_self == D("11.111")
-    assert record.composite == D("87.963")
+    # Bawahan missing: 30/40/10/10 over 90 shown 33.33, 44.45 (the largest remainder), 11.11, 11.11;
+    # (75.00×33.33 + 100.00×44.45 + 66.67×11.11 + 100.00×11.11)/100 = 87.9645 → 87.96.
+    assert record.weight_self == D("11.11")
+    assert record.composite == D("87.96")
 
 
 def test_back_office_weights_ignore_citizens(org, db, evidence):
@@ -148,10 +157,11 @@ def test_back_office_weights_ignore_citizens(org, db, evidence):
     boss = record_of(period, org.supervisor)
     # The supervisor (back office): atasan (head) 4 → 75, bawahan four 4s → 75, no rekan.
     assert boss.job_group == "back_office"
-    assert (boss.bawahan_n, boss.bawahan_score) == (4, D("75.000"))
+    assert (boss.bawahan_n, boss.bawahan_score) == (4, D("75.00"))
     assert boss.weight_citizen is None and boss.weight_rekan is None
-    assert (boss.weight_atasan, boss.weight_bawahan) == (D("71.429"), D("28.571"))
-    assert boss.composite == D("75.000")
+    # 50 and 20 over 70: 71.428… and 28.571…, shown 71.43 (remainder .857) and 28.57.
+    assert (boss.weight_atasan, boss.weight_bawahan) == (D("71.43"), D("28.57"))
+    assert boss.composite == D("75.00")
     assert boss.rating_perilaku_suggested == "Sesuai Ekspektasi"
 
 
@@ -208,6 +218,8 @@ def test_sixty_exactly_meets_expectations(org, db):
 
 def test_development_areas_from_others_and_citizens(org, db):
     citizen_responses(org.counter, org.staff[0], [4] * 10, [2] * 10)
+    # A peer at the same layanan (the same loket): ten (4, 4) and ten (3, 3).
+    citizen_responses(org.counter, org.staff[1], [4] * 10 + [3] * 10, [4] * 10 + [3] * 10)
     weak = {"BERORIENTASI_PELAYANAN": 5, "AKUNTABEL": 5, "KOMPETEN": 2, "HARMONIS": 5, "LOYAL": 5, "ADAPTIF": 3,
             "KOLABORATIF": 5}
     cycle = released_cycle(org, lambda inv: weak if inv.reviewee_id == org.staff[0].id and inv.rater_group != "diri"
@@ -216,8 +228,26 @@ def test_development_areas_from_others_and_citizens(org, db):
     merge(period)
     development = development_of(record_of(period, org.staff[0]))
     assert [v["code"] for v in development["values"]] == ["KOMPETEN", "ADAPTIF"]
-    assert [u["code"] for u in development["unsur"]] == ["U7", "U6"]
+    # Not the two lowest unsur, but those reliably below the peers: U7, 2.00 against 3.50 (Welch: the
+    # peers' s² = 5 / 19 = 0.2632, V = 0 + 0.2632 / 20, √V = 0.1147, df = 19, t = 2.0930, upper end
+    # −1.50 + 0.2401 = −1.26, under zero). U6 (4.00 against 3.50) is above the peers, so no area.
+    assert [u["code"] for u in development["unsur"]] == ["U7"]
     assert development["unsur"][0]["name"] == "Perilaku Pelaksana (sopan dan ramah)"
+    assert {k: development["unsur"][0][k] for k in ("mean", "peers", "upper")} == {
+        "mean": "2.00", "peers": "3.50", "upper": "-1.26"}
+
+
+def test_no_development_area_without_enough_answers_or_peers(org, db):
+    """Below the period's minimum n (10) at the layanan, or alone there, nobody is flagged."""
+    citizen_responses(org.counter, org.staff[0], [4] * 9, [1] * 9)
+    citizen_responses(org.counter, org.staff[1], [4] * 20, [4] * 10 + [3] * 10)
+    citizen_responses(org.counter, org.staff[2], [1] * 12, [1] * 12)
+    period = make_period(org, [released_cycle(org, lambda inv: 4)])
+    merge(period)
+    assert development_of(record_of(period, org.staff[0]))["unsur"] == []  # 9 answers, under 10
+    # staff[2] is well below the others on both unsur, but has no spread at all: the peers' spread
+    # still decides, and both are reliably below.
+    assert [u["code"] for u in development_of(record_of(period, org.staff[2]))["unsur"]] == ["U6", "U7"]
 
 
 def test_merge_twice_changes_nothing(org, db, evidence):
@@ -362,5 +392,5 @@ def test_worker_processes_compute_the_same_records(org, db, evidence):
     period = make_period(org, [evidence])
     assert merge(period, workers=2) == MergeSummary(created=7)
     record = record_of(period, org.staff[0])
-    assert (record.composite, record.weight_citizen) == (D("84.259"), D("33.333"))
+    assert (record.composite, record.weight_citizen) == (D("84.26"), D("33.33"))
     assert merge(period, workers=0) == MergeSummary(unchanged=7)

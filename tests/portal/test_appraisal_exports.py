@@ -66,7 +66,9 @@ def test_csv_header_is_exactly_the_interface(appraisals):
 
 def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
     """Staf Uji 1: citizens 91.67 (24), atasan 75 (1); the rekan group (2 of 3) and the bawahan left
-    out; 40 and 30 renormalised to 57.14 and 42.86; composite (91.667 × 40 + 75 × 30) / 70 = 84.52."""
+    out; 40 and 30 renormalised to 57.14 and 42.86 (largest remainder: 57.142… and 42.857…, the missing
+    hundredth to the larger remainder, .857); composite from the shown parts (91.67 × 57.14 + 75.00 ×
+    42.86) / 100 = 84.525238 → 84.53 (from the unrounded parts it was 84.52)."""
     rows = _csv(exports.to_csv(exports.appraisal_rows(exports.Scope(appraisals.period))))
     row = next(r for r in rows if r["nama"] == "Staf Uji 1")
     for key in APPENDED:  # the appended columns: test_api.py and test_appraisal_outputs.py
@@ -75,7 +77,7 @@ def test_csv_row_of_a_record_with_left_out_components(appraisals, org):
         "nip": org.staff[0].nip, "nama": "Staf Uji 1", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum",
         "citizen_score": "91.67", "citizen_n": "24", "atasan_score": "75", "atasan_n": "1", "rekan_score": "",
         "rekan_n": "", "bawahan_score": "", "bawahan_n": "", "weight_citizen": "57.14", "weight_atasan": "42.86",
-        "weight_rekan": "", "weight_bawahan": "", "composite": "84.52",
+        "weight_rekan": "", "weight_bawahan": "", "composite": "84.53",
         "rating_perilaku_suggested": "Di Atas Ekspektasi", "rating_perilaku": "Di Atas Ekspektasi",
         "rating_hasil_kerja": "Sesuai Ekspektasi", "predikat": "Baik", "status": "confirmed",
         "citizen_held_n": "0", "citizen_rejected_n": "0",
@@ -97,9 +99,10 @@ def test_csv_draft_has_empty_ratings_and_one_row_per_record_by_unit_then_name(ap
     ]
     draft = rows[6]
     assert draft["status"] == "draft" and draft["rating_perilaku"] == "" and draft["predikat"] == ""
-    # (66.667 × 40 + 50 × 30 + 75 × 20) / 90 = 62.96: Sesuai Ekspektasi (60 to 80)
+    # 40, 30 and 20 over 90 shown 44.45 (the largest remainder, .444), 33.33 and 22.22;
+    # (66.67 × 44.45 + 50.00 × 33.33 + 75.00 × 22.22) / 100 = 62.9648 → 62.96: Sesuai Ekspektasi (60 to 80)
     assert (draft["composite"], draft["rating_perilaku_suggested"]) == ("62.96", "Sesuai Ekspektasi")
-    assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("44.44", "33.33", "22.22")
+    assert (draft["weight_citizen"], draft["weight_atasan"], draft["weight_rekan"]) == ("44.45", "33.33", "22.22")
     assert (draft["rekan_n"], draft["bawahan_n"]) == ("3", "")
     assert rows[7]["status"] == "finalised" and rows[7]["predikat"] == "Sangat Baik"
     # Nobody answered about the HR officer: a record without any score.
@@ -298,12 +301,13 @@ def test_sheet_shows_everything_for_the_file(hr_client, appraisals, org):
     for text in ("Pemerintah Kota Uji", "Penilaian Kinerja Tahunan 2025", org.staff[0].nip, "Staf Uji 1",
                  "Pengadministrasi Umum", "Dinas Kependudukan dan Pencatatan Sipil",
                  "Masyarakat", "91,67", "57,14%", "Atasan", "75,00", "42,86%", "Rekan kerja", "Bawahan",
-                 "tidak dihitung", "Nilai komposit", "84,52", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
+                 "tidak dihitung", "Nilai komposit", "84,53", "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Baik",
                  # No bawahan, or too few: the same words, so the sheet tells no count apart.
                  "Komponen Bawahan tidak disertakan: belum ada tanggapan yang mencapai ambang anonimitas.",
                  "Bobot Masyarakat menjadi 57,14% (semula 40,00%).",
+                 # Staf Uji 1's U7 (3.50 against the peers' 3.74) is not reliably below them (the
+                 # interval's upper end is +0.003): no unsur among the development areas.
                  "Berorientasi Pelayanan, Akuntabel",
-                 "U7 Perilaku Pelaksana (sopan dan ramah), U6 Kompetensi Pelaksana",
                  "Pejabat Penilai Kinerja", "Pegawai yang Dinilai", "Atasan Uji", org.supervisor.nip,
                  "appraisal-print.css"):
         assert text in html, text
@@ -363,15 +367,19 @@ def test_sheet_of_another_instansi_or_unknown_is_not_found(hr_client, appraisals
 
 def test_development_page_groups_employees_by_area(hr_client, appraisals):
     """Every rater gave every value the same score, so the two weakest values are the first two of the
-    instrument for everyone the 360 cycle covered; citizens rated U7 lower than U6 for Staf Uji 1."""
+    instrument for everyone the 360 cycle covered. Unsur are development areas only where the officer
+    is reliably below the other officers at the same layanan: Staf Uji 2 (all 3s, 12 responses) against
+    the others at the DUKCAPIL loket (U6 all 4s, no spread: the difference −1 decides; U7 mean 224/59 =
+    3.80). Staf Uji 1's U7 (3.50 against 3.74) has the upper end +0.003, not under zero; Staf Uji 4
+    has 5 responses (under the minimum 10); the Bidan is alone at her layanan."""
     html = hr_client.get(f"/penilaian/{appraisals.period.id}/pengembangan").get_data(as_text=True)
     rows = {cells[0]: cells[1:] for cells in _table_rows(html)}
     values = "Atasan Uji (DUKCAPIL), Staf Uji 1 (DUKCAPIL), Staf Uji 2 (DUKCAPIL), Staf Uji 3 (DUKCAPIL), Staf Uji 4 (DUKCAPIL)"
-    unsur = "Bidan Dinkes (DINKES), Staf Uji 1 (DUKCAPIL), Staf Uji 2 (DUKCAPIL), Staf Uji 3 (DUKCAPIL)"
+    unsur = "Staf Uji 2 (DUKCAPIL)"
     assert rows == {
         "Berorientasi Pelayanan": ["Nilai BerAKHLAK", "5", values], "Akuntabel": ["Nilai BerAKHLAK", "5", values],
-        "U6 Kompetensi Pelaksana": ["Unsur pelayanan (SKM)", "4", unsur],
-        "U7 Perilaku Pelaksana (sopan dan ramah)": ["Unsur pelayanan (SKM)", "4", unsur],
+        "U6 Kompetensi Pelaksana": ["Unsur pelayanan (SKM)", "1", unsur],
+        "U7 Perilaku Pelaksana (sopan dan ramah)": ["Unsur pelayanan (SKM)", "1", unsur],
     }
 
 
@@ -384,7 +392,8 @@ def test_development_csv_lists_one_line_per_employee_and_area(hr_client, apprais
     assert accountable == ["Atasan Uji", "Staf Uji 1", "Staf Uji 2", "Staf Uji 3", "Staf Uji 4"]
     assert {"jenis": "skm", "kode": "U7", "area": "Perilaku Pelaksana (sopan dan ramah)", "nip": org.staff[1].nip,
             "nama": "Staf Uji 2", "unit": "DUKCAPIL", "jabatan": "Pengadministrasi Umum"} in rows
-    assert len(rows) == 16 and "Bidan Dinkes" not in {r["nama"] for r in rows}
+    # Two values for each of the five, and Staf Uji 2's U6 and U7.
+    assert len(rows) == 12 and "Bidan Dinkes" not in {r["nama"] for r in rows}
 
 
 def test_development_and_recognition_are_hrs(supervisor_client, employee_client, appraisals):

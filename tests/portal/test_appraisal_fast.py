@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from portal.appraisal import evaluation
-from surveys import berakhlak
+from surveys import berakhlak, stats
 from surveys.appraisal import Component
 from tests.conftest import examples
 
@@ -50,7 +50,17 @@ def evidence(draw, rules):
     found = evaluation.Evidence()
     if draw(st.booleans()):
         n = draw(st.integers(0, 300) | st.sampled_from([1, 2, 10]))
-        found.citizen = (n, {code: draw(st.integers(n, 4 * n)) for code in ("U3", "U6", "U7")})
+        sums = {code: draw(st.integers(n, 4 * n)) for code in ("U3", "U6", "U7")}
+        if draw(st.booleans()):  # the squares and products of the rollup (the IKM's margin)
+            sums.update({key: draw(st.integers(n, 16 * n)) for key in ("q3", "q6", "q7", "p36", "p37", "p67")})
+        found.citizen = (n, sums)
+        if draw(st.booleans()):  # the officer's and the peers' answers per layanan (development areas)
+            def moments():
+                count = draw(st.integers(0, 40))
+                total = draw(st.integers(count, 4 * count))
+                return stats.Moments(count, total, draw(st.integers(total, max(total, 4 * total))))
+            for code in draw(st.lists(st.sampled_from(("U3", "U6", "U7")), unique=True)):
+                found.peers[code] = [(moments(), moments()) for _ in range(draw(st.integers(1, 2)))]
     if draw(st.integers(0, 4)):
         blocks = st.tuples(st.sampled_from(sorted(rules.thresholds)), st.sampled_from(GROUPS))
         for block in draw(st.lists(blocks, unique=True)):
@@ -104,9 +114,15 @@ def test_a_worked_example_is_computed_in_integers(monkeypatch):
     monkeypatch.setattr(evaluation, "evaluate_exact", lambda *args: pytest.fail("took the exact path"))
     values = evaluation.evaluate(merge_rules, "front_line", found)
     assert_same(values, expected)
-    assert (values["citizen_score"], values["rekan_score"], values["composite"]) == (
-        Decimal("75.000"), Decimal("66.667"), Decimal("84.259"))
-    assert values["weight_citizen"] == Decimal("33.333")
+    # IKM 25 × 78 / 24 = 81.25, so citizen (81.25 − 25) / 75 × 100 = 75.00; rekan (33/9 − 1) / 4 × 100
+    # = 66.67; atasan 100.00. Bawahan has no data: 30, 40 and 20 of 90 are 33.333…, 44.444…, 22.222…,
+    # shown 33.33, 44.44, 22.22 (99.99) and the last hundredth to the largest remainder (atasan's
+    # 40/90): 33.33 + 44.45 + 22.22 = 100.00. Composite (75.00 × 33.33 + 100.00 × 44.45 + 66.67 ×
+    # 22.22) / 100 = 84.261574 → 84.26.
+    assert (values["citizen_ikm"], values["citizen_score"], values["rekan_score"], values["composite"]) == (
+        Decimal("81.25"), Decimal("75.00"), Decimal("66.67"), Decimal("84.26"))
+    assert [values[f"weight_{c}"] for c in ("citizen", "atasan", "rekan")] == [
+        Decimal("33.33"), Decimal("44.45"), Decimal("22.22")]
 
 
 BAD_EVIDENCE = [

@@ -104,8 +104,6 @@ def test_the_xlsx_composite_is_the_formula_over_the_shown_parts(outputs):
         assert _number(cells["composite"]) == _from_shown_parts(row), row["nama"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16, left: the merge computes the composite from the unrounded parts "
-                   "(Staf Uji 1: 84.52 stored, 84.53 from the shown 91.67 × 57.14% + 75.00 × 42.86%)")
 def test_the_stored_composite_is_the_one_recomputed_from_the_shown_parts(outputs):
     _appraisals, by_nip = outputs
     for row, _cells, _entry in by_nip.values():
