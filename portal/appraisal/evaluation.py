@@ -424,9 +424,9 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
                                         "score": _hundredths_text(citizen_score)}))
     values["citizen_score"] = None if citizen_score is None else Decimal(citizen_score).scaleb(-2)
     values["citizen_n"] = n
-    values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
     values["citizen_ikm"] = None if citizen_score is None else Decimal(ikm).scaleb(-2)
     values["citizen_margin"] = citizen_margin(sums, n, plan.unsur) if n else None
+    values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
     pieces[Component.CITIZEN] = (citizen_score, n, False)
 
     counts = evidence.counts

@@ -216,10 +216,12 @@ def test_sixty_exactly_meets_expectations(org, db):
     assert record.rating_perilaku_suggested == "Sesuai Ekspektasi"
 
 
-def test_development_areas_from_others_and_citizens(org, db):
+def test_development_areas_from_others_and_citizens(org, db, rate_limits):
+    rate_limits()  # forty answers in twenty minutes at one loket: about the comparison, not the rate rule
     citizen_responses(org.counter, org.staff[0], [4] * 10, [2] * 10)
-    # A peer at the same layanan (the same loket): ten (4, 4) and ten (3, 3).
-    citizen_responses(org.counter, org.staff[1], [4] * 10 + [3] * 10, [4] * 10 + [3] * 10)
+    # A peer at the same layanan (the same loket): ten (4, 4) and ten (3, 3), taking turns as
+    # honest citizens would (no long run of one answer, which the integrity rules would hold).
+    citizen_responses(org.counter, org.staff[1], [4, 3] * 10, [4, 3] * 10)
     weak = {"BERORIENTASI_PELAYANAN": 5, "AKUNTABEL": 5, "KOMPETEN": 2, "HARMONIS": 5, "LOYAL": 5, "ADAPTIF": 3,
             "KOLABORATIF": 5}
     cycle = released_cycle(org, lambda inv: weak if inv.reviewee_id == org.staff[0].id and inv.rater_group != "diri"
@@ -237,8 +239,9 @@ def test_development_areas_from_others_and_citizens(org, db):
         "mean": "2.00", "peers": "3.50", "upper": "-1.26"}
 
 
-def test_no_development_area_without_enough_answers_or_peers(org, db):
+def test_no_development_area_without_enough_answers_or_peers(org, db, rate_limits):
     """Below the period's minimum n (10) at the layanan, or alone there, nobody is flagged."""
+    rate_limits()  # about the comparison, not the rate rule
     citizen_responses(org.counter, org.staff[0], [4] * 9, [1] * 9)
     citizen_responses(org.counter, org.staff[1], [4] * 20, [4] * 10 + [3] * 10)
     citizen_responses(org.counter, org.staff[2], [1] * 12, [1] * 12)

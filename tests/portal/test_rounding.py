@@ -10,7 +10,7 @@ six, every other unsur in four:
   shown 78.13 (78.12 half-even, and what a float's round() gives), mutu B.
 """
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -35,8 +35,8 @@ def _scores(i: int) -> dict[str, int]:
 @pytest.fixture
 def answered(db, org):
     org.unit.publish_results = True
-    for i in range(32):
-        record_response(org.counter, Submission(scores=_scores(i), submitted_at=ANSWERED))
+    for i in range(32):  # a minute apart, as a loket's citizens come: none held by the rate rule
+        record_response(org.counter, Submission(scores=_scores(i), submitted_at=ANSWERED + timedelta(minutes=i)))
     db.session.commit()
 
 
