@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from portal import clock
 
 
@@ -32,3 +34,13 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 def today(tz: ZoneInfo, now: datetime | None = None) -> date:
     return (now or clock.now()).astimezone(tz).date()
+
+
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def shown(moment: datetime | None, tz: ZoneInfo, locale: str, pattern: str = "d MMM yyyy, HH.mm") -> str:
+    """A UTC moment as a page shows it, in the instansi's zone: "3 Mar 2026, 14.05 WITA"; "—" for none."""
+    if moment is None:
+        return "—"
+    return f"{format_datetime(moment, pattern, tzinfo=tz, locale=locale)} {ZONE_NAMES.get(tz.key, tz.key)}"

@@ -1,5 +1,5 @@
 """Mail about a record's confirmation and its objection, queued in the outbox with the request's
-transaction and sent after it (`flask --app portal send-mail`). Written in Indonesian, like the
+transaction and sent after it by the mail worker (`mail-worker`). Written in Indonesian, like the
 portal's other mail; someone without an email address reads the same on their record page."""
 from __future__ import annotations
 

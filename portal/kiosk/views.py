@@ -5,13 +5,12 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import clock, nav
+from portal import clock, localtime, nav
 from portal.access import PUBLIC, access
 from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.extensions import db, limiter
@@ -37,7 +36,6 @@ THANKS_SECONDS = 5
 REASON_SECONDS = 30
 #: A device revoked because a copied token was used is named on the manager's page this long.
 REUSE_SHOWN_FOR = timedelta(days=30)
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 nav.register("kiosk.manage", _l("Kiosk"), _l("Tablet penilaian cepat di loket: pasang dan cabut perangkat."),
              *READERS, order=60)
@@ -45,10 +43,7 @@ nav.register("kiosk.manage", _l("Kiosk"), _l("Tablet penilaian cepat di loket: p
 
 def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.mm") -> str:
     """A UTC moment in the instansi's zone, e.g. "3 Mar 2026, 14.05 WITA"."""
-    if moment is None:
-        return "—"
-    text = format_datetime(moment, pattern, tzinfo=tz, locale=str(get_locale() or "id"))
-    return f"{text} {ZONE_NAMES.get(tz.key, tz.key)}"
+    return localtime.shown(moment, tz, str(get_locale() or "id"), pattern)
 
 
 # --- Management (unit heads, HR, admin) --------------------------------------------------------

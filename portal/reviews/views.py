@@ -23,6 +23,7 @@ from portal.accounts.views import safe_next
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.localtime import today
+from portal.mail.views import queued_notice
 from portal.messages import say
 from portal.org.models import Employee, Unit
 from portal.reviews import links as review_links, permissions, raters, services
@@ -253,8 +254,9 @@ def change_state(cycle_id: int, target: str):
         _fail(error)
     else:
         flash({
-            "open": gettext("Siklus dibuka. Undangan masuk antrean email; jalankan flask --app portal send-mail untuk "
-                            "mengirimnya. Untuk penilai tanpa email, cetak undangannya dari halaman Undangan penilai."),
+            "open": queued_notice(gettext(
+                "Siklus dibuka. Undangan masuk antrean email dan dikirim oleh pengirim email portal. Untuk penilai "
+                "tanpa email, cetak undangannya dari halaman Undangan penilai.")),
             "closed": gettext("Siklus ditutup. Ulasan yang terkirim kini tersimpan sebagai tanggapan tanpa nama, dalam "
                               "urutan acak; tautan undangan tidak dapat dipakai lagi."),
             "released": gettext("Hasil dirilis. Setiap pegawai kini dapat membaca laporannya sendiri."),
@@ -319,9 +321,9 @@ def reminders(cycle_id: int):
     except services.ReviewError as error:
         _fail(error)
     else:
-        flash(gettext("%(count)d email pengingat masuk antrean untuk penilai yang masih punya ulasan. Siapa mereka "
-                      "tidak ditampilkan. Jalankan flask --app portal send-mail untuk mengirimnya.", count=count),
-              "success")
+        flash(queued_notice(gettext(
+            "%(count)d email pengingat masuk antrean untuk penilai yang masih punya ulasan dan dikirim oleh pengirim "
+            "email portal. Siapa mereka tidak ditampilkan.", count=count)), "success")
     return redirect(url_for("reviews.cycle", cycle_id=cycle.id))
 
 
@@ -353,7 +355,7 @@ def resend(cycle_id: int, rater_id: int):
     except services.ReviewError as error:
         _fail(error)
     else:
-        flash(gettext("Tautan ulasan %(name)s masuk antrean email.", name=rater.name), "success")
+        flash(queued_notice(gettext("Tautan ulasan %(name)s masuk antrean email.", name=rater.name)), "success")
     return redirect(url_for("reviews.links", cycle_id=cycle.id))
 
 
