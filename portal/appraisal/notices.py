@@ -3,9 +3,9 @@ transaction and sent after it by the mail worker (`mail-worker`). Written in Ind
 portal's other mail; someone without an email address reads the same on their record page."""
 from __future__ import annotations
 
-from flask import current_app
 from babel.dates import format_date
 
+from portal import base_url
 from portal.appraisal import window
 from portal.appraisal.models import AppraisalObjection, AppraisalRecord
 from portal.mail import services as mail
@@ -13,11 +13,11 @@ from portal.org.models import Employee
 
 
 def record_url(record: AppraisalRecord) -> str:
-    return f"{current_app.config['CERMIN_BASE_URL'].rstrip('/')}/penilaian/catatan/{record.id}"
+    return f"{base_url.configured()}/penilaian/catatan/{record.id}"
 
 
 def objection_url(objection: AppraisalObjection) -> str:
-    return f"{current_app.config['CERMIN_BASE_URL'].rstrip('/')}/penilaian/keberatan/{objection.id}"
+    return f"{base_url.configured()}/penilaian/keberatan/{objection.id}"
 
 
 def _send(record: AppraisalRecord, to: Employee | None, subject: str, body: str) -> None:

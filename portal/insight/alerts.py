@@ -16,11 +16,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 from babel.dates import format_datetime
-from flask import current_app
 from flask_babel import force_locale, format_decimal, gettext
 from sqlalchemy import bindparam, case, func, select, union_all
 
-from portal import clock, events
+from portal import base_url, clock, events
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.feedback.models import SkmResponse
@@ -300,7 +299,7 @@ def notify_heads(alert: Alert) -> int:
     """Queue one mail per unit head; returns how many were queued."""
     counter, unit = alert.counter, alert.unit
     tz = unit.instansi.tz
-    link = f"{current_app.config['CERMIN_BASE_URL'].rstrip('/')}/tindak-lanjut/peringatan"
+    link = f"{base_url.configured()}/tindak-lanjut/peringatan"
     queued = 0
     for head, locale in _heads(unit.id):
         with force_locale(locale):

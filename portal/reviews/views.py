@@ -16,7 +16,7 @@ from flask_babel import format_date, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from portal import nav
+from portal import base_url, nav
 from portal.access import SIGNED_IN, access, of_my_instansi
 from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.accounts.views import safe_next
@@ -377,7 +377,7 @@ def invitations(cycle_id: int, rater_id: int | None = None):
     by_rater = services.invitations_by_rater(cycle)
     letters = []
     for person in people:
-        entries = [{"invitation": invitation, "url": review_links.invitation_url(invitation)}
+        entries = [{"invitation": invitation, "url": review_links.invitation_url(invitation, base_url.for_page())}
                    for invitation in by_rater.get(person.id, [])]
         letters.append({"rater": person, "links": entries, "message": _whatsapp_message(cycle, person, entries)})
     return render_template("reviews/admin/invitations.html", cycle=cycle, letters=letters)
