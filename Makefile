@@ -38,11 +38,19 @@ messages: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
 
-## Quick start: install, migrate, seed the demo on first run, serve on http://127.0.0.1:5000.
+## The address `make run` gives links, QR codes and mail (CERMIN_BASE_URL, unless already set):
+## the one it serves on; none for a wildcard HOST, so pages follow the address they are opened at.
+RUN_BASE_URL := $(if $(filter 0.0.0.0 ::,$(HOST)),,http://$(HOST):$(PORT))
+
+## Quick start: install, migrate, seed the demo on first run, serve on http://127.0.0.1:5000 with
+## the mail worker beside the web server (both stop with Ctrl+C).
 run: install migrate
 	@$(FLASK) seed-demo
 	@echo ""
 	@echo "Cermin berjalan di http://$(HOST):$(PORT)  (Ctrl+C untuk berhenti)"
+	@export CERMIN_BASE_URL="$${CERMIN_BASE_URL-$(RUN_BASE_URL)}"; \
+	$(FLASK) mail-worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Production-style server: gunicorn against DATABASE_URL.

@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.insight.public import bp as public_bp
     from portal.insight.views import bp as insight_bp
     from portal.kiosk.views import bp as kiosk_bp
+    from portal.mail.views import bp as mail_bp
     from portal.main.views import bp as main_bp
     from portal.org.views import bp as org_bp
     from portal.reviews.rater_views import bp as review_rater_bp
@@ -102,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, org_bp, account_admin_bp, feedback_bp, kiosk_bp, counters_bp, reviews_bp,
                       review_rater_bp, appraisal_bp, appraisal_duty_bp, appraisal_out_bp, api_bp, insight_bp, public_bp,
-                      feedback_admin_bp, followup_bp, audit_bp, integrity_bp):
+                      feedback_admin_bp, followup_bp, audit_bp, integrity_bp, mail_bp):
         app.register_blueprint(blueprint)
 
 

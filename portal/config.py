@@ -62,7 +62,9 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         # A server can restart under the pool; a file cannot (and pinging costs a query per request).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
-        "CERMIN_BASE_URL": os.environ.get("CERMIN_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Empty: pages link to the address they were requested at, the rest to the default
+        # (portal/base_url.py).
+        "CERMIN_BASE_URL": os.environ.get("CERMIN_BASE_URL", "").strip().rstrip("/"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Redis down: keep serving (limits fall back to per-process memory) rather than fail.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -43,3 +43,10 @@ def when(moment: datetime, tz: ZoneInfo, locale: str = "id", pattern: str = "d M
     """A UTC instant in the instansi's zone, e.g. "3 Mar 2026 14.05 WITA"."""
     text = format_datetime(moment, pattern, tzinfo=tz, locale=locale)
     return f"{text} {ZONE_NAMES.get(tz.key, tz.key)}"
+
+
+def shown(moment: datetime | None, tz: ZoneInfo, locale: str, pattern: str = "d MMM yyyy, HH.mm") -> str:
+    """A UTC moment as a page shows it, in the instansi's zone: "3 Mar 2026, 14.05 WITA"; "—" for none."""
+    if moment is None:
+        return "—"
+    return when(moment, tz, locale, pattern)

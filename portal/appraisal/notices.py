@@ -1,11 +1,11 @@
 """Mail about a record's confirmation and its objection, queued in the outbox with the request's
-transaction and sent after it (`flask --app portal send-mail`). Written in Indonesian, like the
+transaction and sent after it by the mail worker (`mail-worker`). Written in Indonesian, like the
 portal's other mail; someone without an email address reads the same on their record page."""
 from __future__ import annotations
 
-from flask import current_app
 from babel.dates import format_date
 
+from portal import base_url
 from portal.appraisal import window
 from portal.appraisal.models import AppraisalObjection, AppraisalRecord
 from portal.mail import services as mail
@@ -13,11 +13,11 @@ from portal.org.models import Employee
 
 
 def record_url(record: AppraisalRecord) -> str:
-    return f"{current_app.config['CERMIN_BASE_URL'].rstrip('/')}/penilaian/catatan/{record.id}"
+    return f"{base_url.configured()}/penilaian/catatan/{record.id}"
 
 
 def objection_url(objection: AppraisalObjection) -> str:
-    return f"{current_app.config['CERMIN_BASE_URL'].rstrip('/')}/penilaian/keberatan/{objection.id}"
+    return f"{base_url.configured()}/penilaian/keberatan/{objection.id}"
 
 
 def _send(record: AppraisalRecord, to: Employee | None, subject: str, body: str) -> None:

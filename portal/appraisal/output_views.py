@@ -266,8 +266,11 @@ def api_tokens():
         form.days.data = tokens.DEFAULT_DAYS
     rows = tokens.tokens_of(current_user.instansi_id)
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.instansi_id == current_user.instansi_id))}
+    periods = db.session.scalars(select(AppraisalPeriod).where(AppraisalPeriod.instansi_id == current_user.instansi_id)
+                                 .order_by(AppraisalPeriod.id)).all()
     return render_template("appraisal/out/api_tokens.html", form=form, issued=issued, rows=rows, units=units,
-                           min_days=tokens.MIN_DAYS, max_days=tokens.MAX_DAYS, default_days=tokens.DEFAULT_DAYS)
+                           periods=periods, min_days=tokens.MIN_DAYS, max_days=tokens.MAX_DAYS,
+                           default_days=tokens.DEFAULT_DAYS)
 
 
 @bp.route("/api-token/<int:token_id>/cabut", methods=["POST"])

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from portal import audit
 from portal.accounts.models import User
 from portal.extensions import db
+from portal import base_url
 from portal.feedback.links import survey_url, ticket_url
 from portal.feedback.models import TicketBatch
 from portal.localtime import today
@@ -116,7 +117,7 @@ def counter_listing(instansi_id: int) -> list[dict]:
     """Every active loket as {code, name, unit (code), service (name or None), survey_url}."""
     return [
         {"code": c.code, "name": c.name, "unit": c.unit.code, "service": c.service.name if c.service else None,
-         "survey_url": survey_url(c)}
+         "survey_url": survey_url(c, base_url.configured())}
         for c in active_counters(instansi_id)
     ]
 
@@ -207,7 +208,7 @@ def ticket_rows(batch: TicketBatch) -> list[TicketRow]:
     rows = []
     for serial in range(batch.first_serial, batch.first_serial + batch.count):
         ticket_code = sign_ticket(key, code, batch.day, serial)
-        rows.append(TicketRow(serial, ticket_code, ticket_url(ticket_code)))
+        rows.append(TicketRow(serial, ticket_code, ticket_url(ticket_code, base_url.configured())))
     return rows
 
 

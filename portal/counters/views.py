@@ -11,7 +11,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import nav
+from portal import base_url, nav
 from portal.access import access
 from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.counters import services
@@ -80,6 +80,13 @@ def _size() -> str:
 def _short(url: str) -> str:
     """The address as people type it: without the scheme."""
     return url.split("://", 1)[-1]
+
+
+@bp.context_processor
+def printed_address() -> dict:
+    """The address the sheets print, when it is one a phone cannot reach (a loopback address)."""
+    base = base_url.for_page()
+    return {"loopback_base": base if base_url.is_loopback(base) else None}
 
 
 def _download(body: str | bytes, mimetype: str, filename: str) -> Response:

@@ -18,11 +18,10 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import current_app
 from flask_babel import force_locale, format_decimal, gettext
 from sqlalchemy import bindparam, case, func, select, union_all
 
-from portal import clock, events
+from portal import base_url, clock, events
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.feedback.models import SkmResponse
@@ -326,7 +325,7 @@ def notify_heads(alert: Alert) -> int:
     """Queue one mail per unit head; returns how many were queued."""
     unit = alert.unit
     tz = unit.instansi.tz
-    base = current_app.config['CERMIN_BASE_URL'].rstrip('/')
+    base = base_url.configured()
     queued = 0
     for head, locale in _heads(unit.id):
         with force_locale(locale):

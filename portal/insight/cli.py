@@ -21,7 +21,7 @@ def check_alerts(instansi_name: str | None) -> None:
 
     Opens an alert (and queues mail to the unit head) for each loket whose share of negative
     answers in the rolling window is above the threshold. Without --instansi, every instansi
-    is checked. Send the mail with `flask --app portal send-mail`.
+    is checked. The mail worker (`mail-worker`) sends the mail.
     """
     if instansi_name:
         everyone = [pick_instansi(instansi_name)]

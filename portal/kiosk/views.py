@@ -10,7 +10,7 @@ from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import clock, nav
+from portal import clock, localtime, nav
 from portal.access import PUBLIC, access
 from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.extensions import db, limiter
@@ -19,7 +19,6 @@ from portal.forms import EmptyForm
 from portal.kiosk import services
 from portal.kiosk.forms import PairingForm, ReasonForm, VoteForm
 from portal.kiosk.models import KioskDevice
-from portal.localtime import when
 from portal.messages import say
 from portal.org.models import Counter
 from portal.org.permissions import my_managed, my_readable_units
@@ -44,9 +43,7 @@ nav.register("kiosk.manage", _l("Kiosk"), _l("Tablet penilaian cepat di loket: p
 
 def _when(moment: datetime | None, tz: ZoneInfo, pattern: str = "d MMM yyyy, HH.mm") -> str:
     """A UTC moment in the instansi's zone, e.g. "3 Mar 2026, 14.05 WITA"."""
-    if moment is None:
-        return "—"
-    return when(moment, tz, str(get_locale() or "id"), pattern)
+    return localtime.shown(moment, tz, str(get_locale() or "id"), pattern)
 
 
 # --- Management (unit heads, HR, admin) --------------------------------------------------------

@@ -1,9 +1,10 @@
-"""The mail outbox: services queue messages in the request's transaction; `send-mail` sends them."""
+"""The mail outbox: services queue messages in the request's transaction; the mail worker
+(`mail-worker`, or one pass of `send-mail`) sends them."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, utcnow
@@ -27,3 +28,9 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     #: The reason of the last failed attempt (or of the failure); NULL once sent.
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: After a temporary failure: not tried again before this moment (a back-off that doubles
+    #: per attempt). NULL: due now.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The message itself says something HR must not learn from the outbox (a reminder goes only
+    #: to raters who still owe a review): HR's status page shows neither its recipient nor its reason.
+    private: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())

@@ -5,21 +5,23 @@ then it waits in the outbox. One message that cannot be sent never stops the oth
 
 - a message that cannot be written (an address or a header that would break the mail) fails at
   once, and so does one the server refuses for good (an SMTP 5xx for its recipient or content);
-- a temporary failure (no connection, a 4xx) leaves it waiting for the next run, at most
-  MAX_ATTEMPTS tries in all; the last one marks it failed.
+- a temporary failure (no connection, a 4xx) leaves it waiting, not tried again before a back-off
+  that doubles per attempt (RETRY_FIRST, at most RETRY_LONGEST), at most MAX_ATTEMPTS tries in
+  all; the last one marks it failed.
 
 `attempt(message, config)` is the sending core: one try at one message, its outcome written on
-the row. `send_pending` is what `send-mail` runs; a longer-lived worker calls `attempt` the same
-way, with its own schedule.
+the row. `send_pending` is one pass over the messages due; `send-mail` runs one pass and the mail
+worker (`portal/mail/worker.py`) one pass after another.
 """
 from __future__ import annotations
 
 import smtplib
 import sys
+from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal import clock
 from portal.extensions import db
@@ -27,6 +29,9 @@ from portal.mail import addresses
 from portal.mail.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
+#: The wait after the first temporary failure; it doubles with each further one, up to RETRY_LONGEST.
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_LONGEST = timedelta(minutes=30)
 #: The width of `outbox_message.last_error`'s text as kept.
 REASON_LENGTH = 1000
 
@@ -35,11 +40,13 @@ class PermanentFailure(Exception):
     """This message will never be sent as it stands; the text says why."""
 
 
-def queue(*, instansi_id: int, recipient: str, subject: str, body: str) -> OutboxMessage:
+def queue(*, instansi_id: int, recipient: str, subject: str, body: str, private: bool = False) -> OutboxMessage:
     """Add a message to the outbox. A recipient that is no valid address is kept as a failed
-    message with its reason (never an error for the request that queued it)."""
+    message with its reason (never an error for the request that queued it). `private`: HR's
+    status page shows neither the recipient nor the reason (the mail itself says something about
+    its recipient that HR must not learn there)."""
     message = OutboxMessage(instansi_id=instansi_id, recipient=recipient[:addresses.MAX_LENGTH], subject=subject,
-                            body=body)
+                            body=body, private=private)
     try:
         message.recipient = addresses.normalise(recipient)
     except addresses.InvalidAddress as error:
@@ -50,12 +57,19 @@ def queue(*, instansi_id: int, recipient: str, subject: str, body: str) -> Outbo
 
 
 def due(limit: int) -> list[OutboxMessage]:
-    """The messages still waiting, oldest first."""
+    """The messages still waiting whose back-off has passed, oldest first."""
     return list(db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
-                                    OutboxMessage.attempts < MAX_ATTEMPTS)
+                                    OutboxMessage.attempts < MAX_ATTEMPTS,
+                                    or_(OutboxMessage.next_attempt_at.is_(None),
+                                        OutboxMessage.next_attempt_at <= clock.now()))
         .order_by(OutboxMessage.id).limit(limit)
     ))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a message waits after its `attempts`-th try failed for the time being."""
+    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_LONGEST)
 
 
 def send_pending(limit: int = 200) -> tuple[int, int]:
@@ -87,9 +101,12 @@ def attempt(message: OutboxMessage, config) -> bool:
         message.last_error = _reason(error)
         if message.attempts >= MAX_ATTEMPTS:
             message.failed_at = clock.now()
+        else:
+            message.next_attempt_at = clock.now() + retry_delay(message.attempts)
     else:
         message.sent_at = clock.now()
         message.last_error = None
+        message.next_attempt_at = None
         db.session.flush()
         return True
     db.session.flush()
@@ -139,6 +156,7 @@ def _deliver(email: EmailMessage, config) -> None:
 
 def _fail(message: OutboxMessage, reason: str) -> None:
     message.failed_at = clock.now()
+    message.next_attempt_at = None
     message.last_error = reason[:REASON_LENGTH]
 
 

@@ -11,6 +11,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
+from portal import base_url as public_address
 from portal.extensions import db
 from portal.org.models import Employee
 from portal.reviews.models import ReviewCycle, ReviewInvitation
@@ -32,8 +33,10 @@ def invitation_token(invitation: ReviewInvitation) -> str:
     return _token_for_nonce(invitation.token_nonce)
 
 
-def invitation_url(invitation: ReviewInvitation) -> str:
-    return f"{base_url()}/ulasan/{invitation_token(invitation)}"
+def invitation_url(invitation: ReviewInvitation, base: str | None = None) -> str:
+    """The rater's link, on CERMIN_BASE_URL unless a page passes the address it shows
+    (`portal.base_url.for_page()`): a mailed link never follows a Host header."""
+    return f"{base if base is not None else base_url()}/ulasan/{invitation_token(invitation)}"
 
 
 def find_invitation(token: str) -> ReviewInvitation | None:
@@ -43,7 +46,8 @@ def find_invitation(token: str) -> ReviewInvitation | None:
 
 
 def base_url() -> str:
-    return current_app.config["CERMIN_BASE_URL"].rstrip("/")
+    """The address mailed links are built on: always CERMIN_BASE_URL."""
+    return public_address.configured()
 
 
 def new_invitation(cycle: ReviewCycle, reviewee: Employee, rater: Employee, group: str, source: str,

@@ -265,8 +265,9 @@ def send_reminders(cycle: ReviewCycle, instansi: Instansi) -> int:
             "ulasan yang belum Anda kirim. Masuk dengan akun Anda dan buka Ulasan saya untuk mengisinya:\n"
             f"{links.base_url()}/ulasan-saya\n"
         )
+        # Private: HR's mail status page must not list who still owes a review.
         mail.queue(instansi_id=cycle.instansi_id, recipient=rater.email,
-                   subject=f"Pengingat: ulasan 360 derajat {cycle.name}", body=body)
+                   subject=f"Pengingat: ulasan 360 derajat {cycle.name}", body=body, private=True)
     cycle.reminded_on = today(instansi.tz)
     db.session.flush()
     return len(owing)

@@ -16,13 +16,14 @@ from flask_babel import format_date, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from portal import nav
+from portal import base_url, nav
 from portal.access import SIGNED_IN, access, of_my_instansi
 from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.accounts.views import safe_next
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.localtime import today
+from portal.mail.views import queued_notice
 from portal.messages import say
 from portal.org.models import Employee, Unit
 from portal.reviews import links as review_links, permissions, raters, services
@@ -253,8 +254,9 @@ def change_state(cycle_id: int, target: str):
         _fail(error)
     else:
         flash({
-            "open": gettext("Siklus dibuka. Undangan masuk antrean email; jalankan flask --app portal send-mail untuk "
-                            "mengirimnya. Untuk penilai tanpa email, cetak undangannya dari halaman Undangan penilai."),
+            "open": queued_notice(gettext(
+                "Siklus dibuka. Undangan masuk antrean email dan dikirim oleh pengirim email portal. Untuk penilai "
+                "tanpa email, cetak undangannya dari halaman Undangan penilai.")),
             "closed": gettext("Siklus ditutup. Ulasan yang terkirim kini tersimpan sebagai tanggapan tanpa nama, dalam "
                               "urutan acak; tautan undangan tidak dapat dipakai lagi."),
             "released": gettext("Hasil dirilis. Setiap pegawai kini dapat membaca laporannya sendiri."),
@@ -319,9 +321,9 @@ def reminders(cycle_id: int):
     except services.ReviewError as error:
         _fail(error)
     else:
-        flash(gettext("%(count)d email pengingat masuk antrean untuk penilai yang masih punya ulasan. Siapa mereka "
-                      "tidak ditampilkan. Jalankan flask --app portal send-mail untuk mengirimnya.", count=count),
-              "success")
+        flash(queued_notice(gettext(
+            "%(count)d email pengingat masuk antrean untuk penilai yang masih punya ulasan dan dikirim oleh pengirim "
+            "email portal. Siapa mereka tidak ditampilkan.", count=count)), "success")
     return redirect(url_for("reviews.cycle", cycle_id=cycle.id))
 
 
@@ -353,7 +355,7 @@ def resend(cycle_id: int, rater_id: int):
     except services.ReviewError as error:
         _fail(error)
     else:
-        flash(gettext("Tautan ulasan %(name)s masuk antrean email.", name=rater.name), "success")
+        flash(queued_notice(gettext("Tautan ulasan %(name)s masuk antrean email.", name=rater.name)), "success")
     return redirect(url_for("reviews.links", cycle_id=cycle.id))
 
 
@@ -375,7 +377,7 @@ def invitations(cycle_id: int, rater_id: int | None = None):
     by_rater = services.invitations_by_rater(cycle)
     letters = []
     for person in people:
-        entries = [{"invitation": invitation, "url": review_links.invitation_url(invitation)}
+        entries = [{"invitation": invitation, "url": review_links.invitation_url(invitation, base_url.for_page())}
                    for invitation in by_rater.get(person.id, [])]
         letters.append({"rater": person, "links": entries, "message": _whatsapp_message(cycle, person, entries)})
     return render_template("reviews/admin/invitations.html", cycle=cycle, letters=letters)

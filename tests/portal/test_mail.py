@@ -124,7 +124,7 @@ def test_a_message_is_tried_at_most_five_times(db, org, app, monkeypatch):
             assert services.send_pending() == (0, 1)
             [message] = _outbox(db)
             assert message.attempts == attempt and message.last_error
-            advance(timedelta(minutes=5))
+            advance(services.retry_delay(attempt))
         assert services.send_pending() == (0, 0)
     assert message.attempts == services.MAX_ATTEMPTS and message.sent_at is None
 

@@ -118,12 +118,15 @@ def test_the_last_of_the_attempts_marks_the_message_failed(db, org, app, monkeyp
     monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nobody listens
     monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
     _raw_message(db, org, "ada@uji.go.id")
+    moment = AT
     with clock.frozen(AT) as advance:
         for attempt in range(1, services.MAX_ATTEMPTS + 1):
             assert services.send_pending() == (0, 1)
             [message] = _outbox(db)
             assert message.attempts == attempt and message.last_error
-            assert message.failed_at == (AT if attempt == services.MAX_ATTEMPTS else None)
+            assert message.failed_at == (moment if attempt == services.MAX_ATTEMPTS else None)
+            advance(services.retry_delay(attempt))  # the back-off passes
+            moment += services.retry_delay(attempt)
         assert services.send_pending() == (0, 0)
 
 

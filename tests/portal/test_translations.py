@@ -41,3 +41,14 @@ def test_every_marked_string_is_in_the_catalog():
     known = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog}
     missing = sorted(m for m in _source_messages() if m and m not in known)
     assert missing == [], "run `make messages` and translate the new strings"
+
+
+def test_help_texts_name_the_options_as_the_options_read():
+    """An English text that mentions an option by its Indonesian name uses the option's own English
+    label (the 360 form's help once said "Cannot rate" beside an option reading "Unable to assess")."""
+    catalog = _catalog()
+    labels = {"Tidak dapat menilai": catalog["Tidak dapat menilai"].string}
+    wrong = [message.id for message in catalog if message.id and isinstance(message.id, str)
+             for name, label in labels.items()
+             if name in message.id and message.id != name and label not in message.string]
+    assert labels["Tidak dapat menilai"] == "Unable to assess" and wrong == []
