@@ -235,7 +235,12 @@ def test_hand_picked_raters_are_balanced_by_the_org_chart(org, db, factory, supe
     mine = peers("added")[0]
     post_form(supervisor_client, f"/360/{cycle.id}/penilai/{mine.id}/hapus", {"next": url}, page=url)
     assert len(peers("added")) == 3
-    # Where the org chart has nobody left, nothing more is drawn: the head has one direct report.
+    # Where the org chart has nobody left, nothing more is drawn: the head's direct reports are his
+    # drawn one and two who came to report to him since the draw (a bawahan added by hand must be a
+    # direct report), and all three are invited.
+    for friend in friends[:2]:
+        friend.supervisor_id = org.head.id
+    db.session.flush()
     for friend in friends[:2]:
         raters.add_rater(cycle, org.head, friend, "bawahan")
     head_bawahan = invitations(db, cycle, reviewee_id=org.head.id, rater_group="bawahan")
