@@ -57,10 +57,16 @@ run: install migrate
 serve: install migrate
 	$(BIN)/gunicorn -c gunicorn.conf.py "portal:create_app()"
 
-## The whole suite: SQLite (with the browser suite), then PostgreSQL.
+## The whole suite: SQLite (with the browser suite) and, at the same time on the other core,
+## PostgreSQL (its output follows the SQLite run's; either failing fails the target).
 test: install-test
-	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest --db postgres tests/portal
+	@rm -f .test-postgres.log; \
+	$(BIN)/python -m pytest --db postgres tests/portal > .test-postgres.log 2>&1 & postgres_pid=$$!; \
+	$(BIN)/python -m pytest; sqlite=$$?; \
+	wait $$postgres_pid; postgres=$$?; \
+	echo ""; echo "=== PostgreSQL: pytest --db postgres tests/portal ==="; cat .test-postgres.log; \
+	echo ""; echo "make test: SQLite exit $$sqlite, PostgreSQL exit $$postgres"; \
+	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
 
 ## The long run, by hand or at night: hypothesis's nightly profile (ten times the examples, random)
 ## and the full date sweep (every moment in WIB, WITA and WIT, a year of demo), on SQLite with the
