@@ -10,8 +10,9 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, MetaData, 
 from sqlalchemy.exc import DBAPIError
 
 from portal.extensions import db as _db
+from tests.portal.revisions import parent_of
 
-BEFORE = "b131a586fefa"
+BEFORE = parent_of("01f15226e6a4")
 _serial = count(1)
 
 

@@ -1,10 +1,12 @@
 """HR manages organisation data in the UI; employees come in from SIMPEG/SIASN files."""
 import io
+from datetime import time, timedelta
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.org.models import Counter, Employee, RosterEntry, Service, Unit
 from tests.conftest import post_form
 from tests.factories import new_nip
@@ -284,10 +286,19 @@ def test_a_loket_code_taken_in_the_instansi_is_refused_on_edit(hr_client, org, d
 
 
 def test_hr_removes_a_roster_shift_with_a_post_only(hr_client, org, db):
+    """A shift that has run is ended (valid up to yesterday, so past paper forms stay checkable);
+    one that has not run yet is removed."""
     entry = db.session.scalar(select(RosterEntry).where(RosterEntry.counter_id == org.counter.id))
+    assert entry.valid_from < clock.today(org.instansi.tz)
     assert hr_client.get(f"/organisasi/jadwal/{entry.id}/hapus").status_code == 405
     assert post_form(hr_client, f"/organisasi/jadwal/{entry.id}/hapus", {}, page="/organisasi/jadwal").status_code == 302
-    assert _fresh(db, RosterEntry, entry.id) is None
+    assert _fresh(db, RosterEntry, entry.id).valid_to == clock.today(org.instansi.tz) - timedelta(days=1)
+    later = RosterEntry(counter_id=org.counter.id, employee_id=org.staff[1].id, weekday=3, start_time=time(8),
+                        end_time=time(12), valid_from=clock.today(org.instansi.tz) + timedelta(days=1))
+    db.session.add(later)
+    db.session.commit()
+    assert post_form(hr_client, f"/organisasi/jadwal/{later.id}/hapus", {}, page="/organisasi/jadwal").status_code == 302
+    assert _fresh(db, RosterEntry, later.id) is None
 
 
 def test_admin_changes_an_accounts_roles(admin_client, org, db):

@@ -25,9 +25,10 @@ MEETS = "Sesuai Ekspektasi"
 
 
 @pytest.fixture
-def case(org, factory, db):
+def case(org, factory, db, rate_limits):
     """Four front-line officers, each named by ten citizens who gave U6 and U7 a 4 (citizen score
     100): staff[0], staff[1], HR's own employee and a second HR user's. staff[0] is confirmed."""
+    rate_limits()  # forty citizens at one loket in ten minutes: about the settings, not the rate rule
     with clock.frozen(MONDAY):
         hr_employee = org.users["hr"].employee
         hr_employee.supervisor_id, hr_employee.job_group = org.head.id, "front_line"
