@@ -125,15 +125,17 @@ def _wait(predicate, timeout: float, pause: float = 0.1) -> float | None:
 @contextmanager
 def inserts_held(database_url: str) -> Iterator[Callable[[], int]]:
     """Hold a SHARE lock on skm_response for the block: every submission's INSERT waits inside its
-    worker. Yields a function counting the requests waiting for the lock."""
+    worker. Yields a function counting the requests waiting, for the lock or behind it."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
     try:
         with engine.connect() as holder, engine.connect() as watcher:
             holder.execute(text("LOCK TABLE skm_response IN SHARE MODE"))
-            waiting = text("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                           "WHERE c.relname = 'skm_response' AND NOT l.granted")
+            # A submission waits either for the table itself or, queued behind one that does, for
+            # its loket's or officer's advisory lock (the integrity rules serialise on them).
+            waiting = text("SELECT count(DISTINCT l.pid) FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation "
+                           "WHERE NOT l.granted AND (c.relname = 'skm_response' OR l.locktype = 'advisory')")
 
             def count() -> int:
                 return watcher.execute(waiting).scalar()
