@@ -1,63 +1,16 @@
 """Mail delivery through a real SMTP server on loopback (aiosmtpd): the outbox, the message as it
 arrives, failures kept for a retry, and the attempt limit. Recipients are in .go.id: the portal
 refuses special-use domains such as .test, where no mail is ever delivered (portal/mail/addresses.py)."""
-import email
-import socket
 from datetime import datetime, timedelta, timezone
-from email.policy import default as default_policy
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from portal import clock
 from portal.mail import services
 from portal.mail.models import OutboxMessage
+from tests.portal.smtp import free_port, smtp  # noqa: F401 - the fixture is used by name
 
 SENT_AT = datetime(2026, 11, 18, 3, 15, tzinfo=timezone.utc)
-
-
-class Inbox:
-    """An SMTP server's handler: keeps what arrives; can refuse recipients or answer 451 for a while."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.refused: set[str] = set()
-        self.busy = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refused:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.busy:
-            self.busy -= 1
-            return "451 4.3.0 Try again later"
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
-                       "MAIL_USE_TLS": False, "MAIL_USERNAME": "", "MAIL_FROM": "Cermin <cermin@kota.go.id>"}.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield inbox
-    controller.stop()
 
 
 def _queue(org, recipient="kepala@kota.go.id", subject="Peringatan loket UJI01", body="Ada 10 jawaban negatif."):
@@ -105,7 +58,7 @@ def test_one_refused_recipient_does_not_hold_up_the_others(db, org, smtp):
     _queue(org, recipient="tidak.ada@kota.go.id")
     _queue(org, recipient="kepala@kota.go.id")
     db.session.commit()
-    smtp.refused.add("tidak.ada@kota.go.id")
+    smtp.refuse("tidak.ada@kota.go.id")
     assert services.send_pending() == (1, 1)
     refused, delivered = _outbox(db)
     assert refused.sent_at is None and "tidak.ada@kota.go.id" in refused.last_error
@@ -115,7 +68,7 @@ def test_one_refused_recipient_does_not_hold_up_the_others(db, org, smtp):
 
 def test_a_message_is_tried_at_most_five_times(db, org, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nobody listens: the connection is refused
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens: the connection is refused
     monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
     _queue(org)
     db.session.commit()

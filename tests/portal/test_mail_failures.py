@@ -1,59 +1,15 @@
 """One message that cannot be sent never stops the queue: it is marked failed with its reason, and
 every later message goes out (a real SMTP server on loopback, aiosmtpd)."""
-import email
-import socket
 from datetime import datetime, timedelta, timezone
-from email.policy import default as default_policy
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import insert, select
 
 from portal import clock
 from portal.mail import services
 from portal.mail.models import OutboxMessage
+from tests.portal.smtp import free_port, smtp  # noqa: F401 - the fixture is used by name
 
 AT = datetime(2026, 11, 18, 3, 15, tzinfo=timezone.utc)
-
-
-class Inbox:
-    """An SMTP server's handler: keeps what arrives; refuses some recipients (550 or 450) and
-    some content (554)."""
-
-    def __init__(self):
-        self.messages = []
-        self.refused: dict[str, str] = {}
-        self.refuse_data = ""
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refused:
-            return self.refused[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse_data:
-            return self.refuse_data
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port, "MAIL_USE_TLS": False,
-                       "MAIL_USERNAME": "", "MAIL_FROM": "Cermin <cermin@kota.go.id>"}.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield inbox
-    controller.stop()
 
 
 def _raw_message(db, org, recipient, subject="Undangan ulasan 360"):
@@ -115,7 +71,7 @@ def test_content_refused_for_good_fails_at_once(db, org, smtp):
 
 def test_the_last_of_the_attempts_marks_the_message_failed(db, org, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nobody listens
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens
     monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
     _raw_message(db, org, "ada@uji.go.id")
     moment = AT

@@ -14,7 +14,7 @@ from portal import clock
 from portal.mail import services, worker
 from portal.mail.models import OutboxMessage
 from tests.conftest import client_for, post_form
-from tests.portal.test_mail import Inbox, _free_port, smtp  # noqa: F401 - the fixture is used by name
+from tests.portal.smtp import smtp  # noqa: F401 - the fixture is used by name
 
 AT = datetime(2026, 11, 18, 3, 0, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def test_one_pass_of_the_worker_delivers_and_keeps_a_refused_message_failed(runn
     _queue(org, recipient="tidak.ada@kota.go.id")
     _queue(org, recipient="kepala@kota.go.id", body="Ada 10 jawaban negatif.")
     db.session.commit()
-    smtp.refused.add("tidak.ada@kota.go.id")
+    smtp.refuse("tidak.ada@kota.go.id")
     with clock.frozen(AT):
         result = runner.invoke(args=["mail-worker", "--once"])
     assert result.exit_code == 0, result.output
