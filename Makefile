@@ -48,8 +48,9 @@ run: install migrate
 	@$(FLASK) seed-demo
 	@echo ""
 	@echo "Cermin berjalan di http://$(HOST):$(PORT)  (Ctrl+C untuk berhenti)"
-	@export CERMIN_BASE_URL="$${CERMIN_BASE_URL-$(RUN_BASE_URL)}"; \
-	$(FLASK) mail-worker & worker=$$!; \
+	@echo "Email keluar dikirim oleh mail-worker; catatannya (dan isinya, tanpa MAIL_SERVER) di instance/mail-worker.log"
+	@mkdir -p instance; export CERMIN_BASE_URL="$${CERMIN_BASE_URL-$(RUN_BASE_URL)}"; \
+	$(FLASK) mail-worker >> instance/mail-worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -107,7 +107,7 @@ def test_make_run_gives_the_served_address_and_starts_the_mail_worker():
     dry = subprocess.run(["make", "-n", "run", "PORT=8080", "HOST=127.0.0.1"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
     assert 'CERMIN_BASE_URL="${CERMIN_BASE_URL-http://127.0.0.1:8080}"' in dry
-    assert "mail-worker &" in dry and "run --host 127.0.0.1 --port 8080" in dry
+    assert "mail-worker >> instance/mail-worker.log 2>&1 &" in dry and "run --host 127.0.0.1 --port 8080" in dry
     wildcard = subprocess.run(["make", "-n", "run", "HOST=0.0.0.0"], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout
     assert 'CERMIN_BASE_URL="${CERMIN_BASE_URL-}"' in wildcard
