@@ -41,6 +41,8 @@ def rows(data: bytes, guard: Guard) -> Iterator[tuple[int, list[str]]]:
         yield from book.sheet_rows()
     except TableError:
         raise
+    # What a damaged or hostile file raises from zipfile, zlib and expat: zipfile answers an
+    # unknown compression method with NotImplementedError and a bad password with RuntimeError.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, expat.ExpatError, KeyError, ValueError,
             IndexError, OverflowError, EOFError, OSError, NotImplementedError, RuntimeError) as error:
         raise TableError(DAMAGED) from error
