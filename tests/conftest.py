@@ -69,13 +69,45 @@ def pinned_clock():
         yield
 
 
+#: The variables through which libfaketime moves a process's clock (`docs/development.md`).
+FAKETIME_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_NO_CACHE")
+
+
+def under_faketime() -> bool:
+    return "faketime" in os.environ.get("LD_PRELOAD", "")
+
+
+def pytest_configure(config):
+    if under_faketime():
+        _sleep_without_clock_nanosleep()
+
+
+def _sleep_without_clock_nanosleep() -> None:
+    """Under libfaketime `time.sleep` fails with EINVAL (it waits with an absolute
+    `clock_nanosleep`, which libfaketime mistranslates), and with it every wait built on it, such
+    as `Popen.wait(timeout)`. The suite's own waits then sleep in `select`, which libfaketime
+    leaves alone. Only the test process is concerned: the portal's processes that a test starts
+    run without libfaketime, on a pinned clock (`subprocess_clock`)."""
+    import select
+
+    def sleep(seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        select.select([], [], [], seconds)
+
+    time.sleep = sleep
+
+
 @pytest.fixture(scope="module")
 def subprocess_clock():
     """Processes a test starts (gunicorn, `flask` commands) run on a clock ticking from
-    DEMO_MOMENT (`CERMIN_CLOCK_START`), not on the machine's: a run at 23:59 crosses no midnight."""
+    DEMO_MOMENT (`CERMIN_CLOCK_START`), not on the machine's: a run at 23:59 crosses no midnight.
+    Under libfaketime they run without it: the pinned clock is theirs."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CERMIN_CLOCK_START", DEMO_MOMENT.isoformat())
         patch.setenv("CERMIN_CLOCK_ORIGIN", repr(time.time()))  # one clock for every worker
+        for name in FAKETIME_VARIABLES:
+            patch.delenv(name, raising=False)
         yield
 
 
@@ -154,6 +186,16 @@ def _fresh_globals(sender, **extra):
     g.__dict__.clear()
 
 
+def reset_limits(limiter) -> None:
+    """Empty the rate limiter's store. The in-memory store expires entries in a timer thread that
+    reads the dictionaries a reset clears (a KeyError in that thread, on a busy machine), so the
+    reset waits for the thread to finish first."""
+    timer = getattr(getattr(limiter, "_storage", None), "timer", None)
+    if timer is not None:
+        timer.join()
+    limiter.reset()
+
+
 @contextmanager
 def rolled_back(app):
     """The app's database inside a transaction that is rolled back at the end of the block."""
@@ -168,7 +210,7 @@ def rolled_back(app):
         transaction = connection.begin()
         original = _db.session
         _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        limiter.reset()
+        reset_limits(limiter)
         try:
             yield _db
         finally:
