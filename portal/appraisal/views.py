@@ -298,7 +298,7 @@ def finalise_unit(period_id: int, unit_id: int):
     unit = _unit(unit_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    if workflow.finalisable(period, unit.id, current_user)[0]:
+    if any(workflow.finalisable(period, unit.id, current_user)):
         page = confirmation.gate(_unit_finalisation(period, unit))
         if page is not None:
             return page

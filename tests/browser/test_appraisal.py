@@ -66,6 +66,11 @@ def test_hr_merges_a_supervisor_overrides_and_hr_finalises(page, live_server):
     page.get_by_role("link", name=PERIOD).click()
     page.get_by_role("link", name="Dinas Kependudukan dan Pencatatan Sipil").click()
     page.get_by_role("button", name=re.compile(r"Finalkan semua yang sudah dikonfirmasi \(\d+\)")).click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Konfirmasi: Finalkan catatan"))).to_be_visible()
+    assert re.search(r"\d+ catatan di Dinas Kependudukan dan Pencatatan Sipil dikunci \(final\)\.",
+                     page.locator(".confirm-facts").text_content())
+    screenshot(page, "appraisal-unit-confirm-finalise")
+    page.get_by_role("button", name=re.compile(r"^Ya, finalkan \d+ catatan$")).click()
     assert re.search(r"\d+ catatan di Dinas Kependudukan dan Pencatatan Sipil difinalkan",
                      page.locator(".flash-success").text_content())
     # The record just confirmed waits for its employee's objection window (14 days).

@@ -38,6 +38,12 @@ def test_hr_creates_opens_and_tracks_a_cycle(page, live_server):
     screenshot(page, "reviews-admin-draft")
 
     page.get_by_role("button", name="Buka siklus").click()
+    # The button opens nothing yet: a confirmation says what will be sent, in numbers.
+    expect(page.get_by_role("heading", name=f"Konfirmasi: Buka siklus {CYCLE_NAME}")).to_be_visible()
+    expect(page.locator(".confirm-facts li").first).to_have_text(re.compile(r"^\d+ undangan dikirim kepada \d+ penilai"))
+    expect(page.get_by_text("Langkah ini tidak dapat dibatalkan.")).to_be_visible()
+    screenshot(page, "reviews-admin-confirm-open")
+    page.get_by_role("button", name="Ya, buka siklus").click()
     expect(page.locator(".flash-success", has_text="Siklus dibuka.")).to_be_visible()
     expect(page.get_by_role("heading", name="Kemajuan")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile(r"^Akan disembunyikan bila siklus ditutup sekarang"))).to_be_visible()
@@ -132,3 +138,25 @@ def test_hr_views_the_questionnaire(page, live_server):
     expect(page.locator(".flash-success", has_text="Butir disimpan.")).to_be_visible()
     assert page.get_by_label("Teks butir 1 Berorientasi Pelayanan").input_value() == "Memahami kebutuhan warga yang dilayani"
     screenshot(page, "reviews-admin-questionnaire-edit")
+
+
+def test_hr_removes_a_rater_through_the_confirmation_on_a_phone_without_javascript(phone_without_js, live_server):
+    page = phone_without_js
+    cycle_url = _create_draft(page, live_server, "Uji Peramban Konfirmasi Ponsel")
+    log_in(page, live_server, "hr")
+    page.goto(cycle_url)
+    reviewee = page.locator("details.reviewee").first
+    reviewee.locator("> summary").click()
+    remove = reviewee.get_by_role("button", name=re.compile(r"^Hapus .+ dari penilai ")).first
+    rater = re.match(r"^Hapus (.+) dari penilai ", remove.get_attribute("aria-label") or remove.inner_text()).group(1)
+    remove.click()
+    expect(page.get_by_role("heading", name=f"Konfirmasi: Hapus penilai {rater}")).to_be_visible()
+    expect(page.locator(".confirm-facts")).to_contain_text(f"{rater} tidak lagi menjadi penilai")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "reviews-admin-confirm-remove-phone")
+    page.get_by_role("link", name="Batal").click()
+    page.goto(cycle_url)
+    page.locator("details.reviewee").first.locator("> summary").click()
+    page.locator("details.reviewee").first.get_by_role("button", name=f"Hapus {rater} dari penilai", exact=False).first.click()
+    page.get_by_role("button", name="Ya, hapus penilai").click()
+    expect(page.locator(".flash-success", has_text=f"{rater} tidak lagi menjadi penilai")).to_be_visible()

@@ -196,7 +196,7 @@ def test_hr_cannot_finalise_during_the_window(app, org, case, db):
         assert "Finalkan catatan" not in page and "Masa keberatan pegawai berjalan sampai 2026-03-16" in page
         response = post_form(hr, url + "/finalkan", {}, page=url, follow_redirects=True)
         assert "Masa keberatan pegawai berjalan sampai 2026-03-16" in text_of(response)
-        response = post_form(hr, unit_url + "/finalkan", {}, page=unit_url, follow_redirects=True)
+        response = confirm_post(hr, unit_url + "/finalkan", {}, page=unit_url, follow_redirects=True)
         assert "0 catatan di Dinas Kependudukan" in text_of(response)
     assert reload(db, case).status == "confirmed"
     with at(datetime(2026, 3, 17, 0, 0, tzinfo=WITA)):

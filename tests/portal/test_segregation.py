@@ -104,7 +104,7 @@ def test_hr_cannot_act_on_its_own_record(app, org, people, db, now):
     assert OWN in text_of(response) and reload(db, record).status == "confirmed"
     assert "Finalkan catatan" not in text_of(hr.get(url))
     unit_url = f"/penilaian/periode/{people.period.id}/unit/{org.other_unit.id}"
-    post_form(hr, unit_url + "/finalkan", {}, page=unit_url)
+    confirm_post(hr, unit_url + "/finalkan", {}, page=unit_url)
     assert reload(db, record).status == "confirmed"
     # Another HR user finalises it.
     hr2 = client_for(app, "hr2")
@@ -248,7 +248,7 @@ def test_the_confirmer_does_not_finalise(app, org, people, factory, db, now):
     response = post_form(atasan, url + "/finalkan", {}, page=url, follow_redirects=True)
     assert "Anda mengonfirmasi catatan ini" in text_of(response)
     unit_url = f"/penilaian/periode/{people.period.id}/unit/{org.unit.id}"
-    response = post_form(atasan, unit_url + "/finalkan", {}, page=unit_url, follow_redirects=True)
+    response = confirm_post(atasan, unit_url + "/finalkan", {}, page=unit_url, follow_redirects=True)
     assert "0 catatan di Dinas Kependudukan" in text_of(response) and "1 catatan belum dapat Anda finalkan" in \
         text_of(response)
     assert reload(db, record).status == "confirmed"
