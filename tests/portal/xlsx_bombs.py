@@ -219,13 +219,16 @@ def measure(path: Path) -> None:
     The peak is the process's own high-water mark (VmHWM), reset to the current size before the
     read; getrusage's ru_maxrss would carry over the parent's peak across exec.
     """
-    from portal.tabular import TableError, read_table
+    from portal.tabular import ReadLimits, TableError, read_table
 
     data = path.read_bytes()
+    # The size limits alone, on a clock that does not move: on a busy machine the time cap would
+    # end a read early, and the memory bound must hold for a read that runs to its end.
+    untimed = ReadLimits(clock=lambda: 0.0)
     Path("/proc/self/clear_refs").write_text("5")
     before = _status_kib("VmRSS")
     try:
-        table = read_table(data)
+        table = read_table(data, limits=untimed)
         outcome = f"read {len(table.rows)}"
     except TableError as error:
         outcome = f"refused {error.message}"
