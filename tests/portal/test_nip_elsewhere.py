@@ -46,7 +46,7 @@ def test_the_employee_import_takes_another_instansis_nip_as_a_new_one(hr_client,
         response = import_via_pages(hr_client, _employee_csv(nip, "Pegawai Pindahan"))
         assert response.status_code == 302
         page = hr_client.get(response.headers["Location"]).get_data(as_text=True)
-        answers.append((response.headers["Location"], re.findall(r'class="flash[^"]*"[^>]*>([^<]*)<', page)))
+        answers.append((response.headers["Location"].replace(nip, "<NIP>"), re.findall(r'class="flash[^"]*"[^>]*>([^<]*)<', page)))
     assert answers[0] == answers[1]
     assert answers[0][1] == ["Impor selesai: 1 ditambahkan, 0 diperbarui, 0 tidak berubah."]
     ours = db.session.scalar(select(Employee).where(Employee.instansi_id == org.instansi.id,
