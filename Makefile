@@ -6,7 +6,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test nightly serve install install-test translations messages migrate bench clean
+.PHONY: run test nightly serve install install-test translations messages migrate bench screenshots clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,12 @@ test: install-test
 nightly: install-test
 	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest -m ""
 	HYPOTHESIS_PROFILE=nightly $(BIN)/python -m pytest -m "" --db postgres tests/portal
+
+## Screenshots for the role guides (docs/screenshots/, linked from docs/guide-*.md): the demo served
+## on loopback, each role's home and main pages at 360 px and 1280 px, in headless Chromium.
+## Not part of `make test`.
+screenshots: install-test
+	$(BIN)/python scripts/screenshots.py
 
 bench: install-test
 	$(BIN)/python -m bench

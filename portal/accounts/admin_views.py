@@ -101,7 +101,9 @@ def bulk_accounts():
     """Accounts for every active employee without one; the first passwords come back once, as a CSV."""
     form = EmptyForm()
     if form.validate_on_submit():
-        created = bulk.create_employee_accounts(current_user.instansi, actor=current_user)
+        # From the import's result page: only the employees ticked there.
+        chosen = request.form.getlist("nip") if request.form.get("selected") == "1" else None
+        created = bulk.create_employee_accounts(current_user.instansi, actor=current_user, nips=chosen)
         if not created:
             flash(gettext("Semua pegawai aktif sudah memiliki akun."), "info")
             return redirect(url_for("account_admin.bulk_accounts"))

@@ -53,12 +53,16 @@ def count_without_account(instansi_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(_without_account(instansi_id).subquery()))
 
 
-def create_employee_accounts(instansi: Instansi, *, actor) -> list[NewAccount]:
+def create_employee_accounts(instansi: Instansi, *, actor, nips=None) -> list[NewAccount]:
     """An account for every active employee of the instansi who has none: username the NIP,
     role `employee` (and `supervisor` for whoever is someone's atasan langsung), a random first
     password that must be changed at the first login. Each creation is audited as `actor`'s. A
-    NIP already taken as another account's username is left for the admin to resolve."""
-    employees = db.session.scalars(_without_account(instansi.id).order_by(Employee.name, Employee.nip)).all()
+    NIP already taken as another account's username is left for the admin to resolve. `nips`: only
+    these employees (those an import just added, chosen by HR)."""
+    statement = _without_account(instansi.id)
+    if nips is not None:
+        statement = statement.where(Employee.nip.in_(list(nips)))
+    employees = db.session.scalars(statement.order_by(Employee.name, Employee.nip)).all()
     if not employees:
         return []
     taken = set(db.session.scalars(select(User.username).where(User.username.in_([e.nip for e in employees]))))

@@ -8,7 +8,10 @@
   officer's own supervisor (the Pejabat Penilai, `Employee.supervisor_id`): a unit head sees the
   officers who report to them directly, not those under a kepala bidang. When a viewer may see no
   officer of the unit, the section is left out.
-- Any supervisor sees the officer scores of their direct reports (/dasbor/petugas), unit head or not.
+- Any supervisor sees the officer scores of their direct reports (/dasbor/petugas), unit head or not;
+  a unit head sees there, too, the officers rostered at the lokets of the units they manage (who
+  serve the citizens of their unit even when a kepala bidang is their Pejabat Penilai). The unit
+  dashboard's officer section keeps to direct reports.
 
 Objects of another instansi are never found (404); a unit of the viewer's own instansi that they
 may not see is refused (403).
@@ -61,6 +64,33 @@ def direct_reports(user) -> list[Employee]:
     ))
 
 
+def loket_officers(user) -> list[Employee]:
+    """For a unit head: the active employees rostered (at any time) at a loket of a unit they
+    manage, by name; nobody else has any."""
+    from portal.org.models import Counter, RosterEntry
+    from portal.org.permissions import manageable_units
+
+    employee = _own_employee(user)
+    if employee is None or not employee.is_unit_head:
+        return []
+    unit_ids = [u.id for u in manageable_units(user)]
+    if not unit_ids:
+        return []
+    rostered = (select(RosterEntry.employee_id).join(Counter, Counter.id == RosterEntry.counter_id)
+                .where(Counter.unit_id.in_(unit_ids)))
+    return list(db.session.scalars(
+        select(Employee).where(Employee.id.in_(rostered), Employee.instansi_id == user.instansi_id,
+                               Employee.active.is_(True), Employee.id != employee.id)
+        .order_by(Employee.name)))
+
+
+def team_members(user) -> list[Employee]:
+    """/dasbor/petugas: direct reports, then the officers of the head's lokets not among them."""
+    reports = direct_reports(user)
+    seen = {e.id for e in reports}
+    return reports + [e for e in loket_officers(user) if e.id not in seen]
+
+
 def visible_officer_ids(user) -> set[int] | None:
     """The officers whose citizen scores the user may see; None means all of the instansi (HR)."""
     if sees_instansi(user):
@@ -76,5 +106,5 @@ def can_view_officer(user, officer: Employee) -> bool:
 
 
 def can_view_team(user) -> bool:
-    """/dasbor/petugas: a supervisor with at least one direct report."""
-    return bool(direct_reports(user))
+    """/dasbor/petugas: a supervisor with a direct report, or a unit head whose lokets have officers."""
+    return bool(team_members(user))

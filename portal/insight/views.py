@@ -390,12 +390,15 @@ def team():
     instansi = current_user.instansi
     form, period = _read_filter(instansi.tz)
     reports = permissions.direct_reports(current_user)
+    report_ids = {e.id for e in reports}
+    at_lokets = [e for e in permissions.loket_officers(current_user) if e.id not in report_ids]
     codes = scoring.officer_unsur(instansi)
     rows = [_officer(r, codes) for r in dashboard.team_rows(instansi, period, reports)]
+    loket_rows = [_officer(r, codes) for r in dashboard.team_rows(instansi, period, at_lokets)]
     return render_template(
         "insight/dashboard/team.html", instansi=instansi, form=form, period=period,
         period_label=_period_label(period), presets=_presets("insight.team", form, period), officers=rows,
-        zone=_zone(instansi.timezone),
+        loket_officers=loket_rows, zone=_zone(instansi.timezone),
         officer_codes=[(c, _unsur_name(c)) for c in codes],
         units=permissions.dashboard_units(current_user), hr=permissions.can_view_instansi(current_user))
 

@@ -18,7 +18,9 @@ bp = Blueprint("main", __name__, template_folder="templates")
 def home():
     if not current_user.is_authenticated:
         return render_template("main/landing.html")
-    return render_template("main/home.html")
+    from portal.main.work import work_for
+
+    return render_template("main/home.html", work=work_for(current_user))
 
 
 @bp.route("/bahasa/<code>")

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    HiddenField,
     BooleanField, DateField, EmailField, IntegerField, SelectField, SelectMultipleField,
     StringField, SubmitField, TimeField,
 )
@@ -121,3 +122,10 @@ class RosterForm(Form):
 class ImportForm(Form):
     file = FileField(_l("Berkas CSV atau XLSX"), validators=[FileRequired(message=_l("Pilih berkas terlebih dahulu."))])
     submit = SubmitField(_l("Impor"))
+
+
+class ImportConfirmForm(Form):
+    """The preview's confirming POST: the kept file's SHA-256 and the signed digest of the preview."""
+    sha256 = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])
+    digest = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])
+    submit = SubmitField(_l("Terapkan impor ini"))

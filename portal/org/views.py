@@ -2,7 +2,7 @@
 accounts are in `portal/accounts/admin_views.py`)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -11,10 +11,11 @@ from portal import nav
 from portal.access import access, of_my_instansi
 from portal.extensions import db
 from portal.localtime import today
+from portal.forms import EmptyForm
 from portal.messages import say
-from portal.org import services
+from portal.org import import_preview, services
 from portal.org.forms import (
-    CounterForm, EmployeeForm, ImportForm, InstansiForm, RosterForm, ServiceForm, UnitForm, WEEKDAY_CHOICES,
+    CounterForm, EmployeeForm, ImportConfirmForm, ImportForm, InstansiForm, RosterForm, ServiceForm, UnitForm, WEEKDAY_CHOICES,
     employee_choices,
 )
 from portal.org.models import Counter, Employee, RosterEntry, Service, Unit
@@ -316,12 +317,14 @@ def edit_employee(employee_id: int):
 @bp.route("/pegawai/impor", methods=["GET", "POST"])
 @access(*MANAGERS)
 def import_employees():
+    """Step 1: upload; the answer is a preview of what the file would add, change and deactivate.
+    Nothing is written here."""
     form = ImportForm()
-    problems, summary = [], None
+    problems = []
     if form.validate_on_submit():
+        data = form.file.data.read()
         try:
-            table = read_table(form.file.data.read(), services.EMPLOYEE_ALIASES)
-            summary = services.import_employees(_instansi(), table, actor=current_user)
+            result = import_preview.preview(_instansi(), data, actor=current_user)
         except services.ImportRejected as error:
             rollback_request()
             problems = [(p.row, gettext(p.message, **p.params)) for p in error.problems]
@@ -330,12 +333,74 @@ def import_employees():
             rollback_request()
             flash(say(error), "error")
         else:
-            flash(gettext(
-                "Impor selesai: %(created)d ditambahkan, %(updated)d diperbarui, %(unchanged)d tidak berubah.",
-                created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
-            ), "success")
-            return redirect(url_for("org.employees"))
+            import_preview.keep(current_user.instansi_id, data)
+            return _render_preview(result)
     return render_template("org/import.html", form=form, problems=problems)
+
+
+def _render_preview(result, status: int = 200, stale: bool = False):
+    form = ImportConfirmForm(formdata=None, sha256=result.sha256,
+                             digest=import_preview.signature(current_user.instansi_id, current_user.id, result))
+    return render_template("org/import_preview.html", preview=result, form=form, stale=stale,
+                           labels=import_preview.FIELDS), status
+
+
+@bp.route("/pegawai/impor/terapkan", methods=["POST"])
+@access(*MANAGERS)
+def apply_import():
+    """Step 2: the preview's confirming POST. Applies the kept file only when it still does exactly
+    what the preview showed; otherwise 409 with the new preview."""
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        flash(gettext("Konfirmasi impor tidak sah. Unggah berkas sekali lagi."), "error")
+        return redirect(url_for("org.import_employees"))
+    instansi = _instansi()
+    data = import_preview.kept(instansi.id, form.sha256.data)
+    if data is None:
+        flash(gettext("Berkas impor tidak ditemukan lagi. Unggah berkas sekali lagi."), "error")
+        return redirect(url_for("org.import_employees"))
+    try:
+        result = import_preview.preview(instansi, data, actor=current_user)
+    except (services.ImportRejected, TableError, services.OrgError) as error:
+        rollback_request()
+        problems = [(p.row, gettext(p.message, **p.params)) for p in getattr(error, "problems", [])]
+        flash(say(error), "error")
+        return render_template("org/import.html", form=ImportForm(), problems=problems), 409
+    if not import_preview.matches(instansi.id, current_user.id, result, form.digest.data):
+        flash(gettext("Data pegawai berubah sejak pratinjau ditampilkan. Tidak ada yang disimpan; "
+                      "periksa pratinjau baru ini."), "error")
+        return _render_preview(result, 409, stale=True)
+    summary = services.import_employees(instansi, read_table(data, services.EMPLOYEE_ALIASES), actor=current_user)
+    import_preview.forget(instansi.id, result.sha256)
+    flash(gettext(
+        "Impor selesai: %(created)d ditambahkan, %(updated)d diperbarui, %(unchanged)d tidak berubah.",
+        created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
+    ), "success")
+    added = [a["nip"] for a in result.added]
+    return redirect(url_for("org.import_result", nip=added) if added else url_for("org.employees"))
+
+
+@bp.route("/pegawai/impor/hasil")
+@access(*MANAGERS)
+def import_result():
+    """After an import: the employees it added, with the button that creates their accounts."""
+    from portal.accounts.models import User
+
+    nips = request.args.getlist("nip")[:5000]
+    employees = db.session.scalars(select(Employee).where(
+        Employee.instansi_id == current_user.instansi_id, Employee.nip.in_(nips)).order_by(Employee.name)).all()
+    with_account = set(db.session.scalars(select(User.employee_id).where(
+        User.employee_id.in_([e.id for e in employees])))) if employees else set()
+    return render_template("org/import_result.html", employees=employees, with_account=with_account,
+                           form=EmptyForm())
+
+
+@bp.route("/pegawai/impor/templat.csv")
+@access(*MANAGERS)
+def import_template():
+    response = Response(import_preview.template_csv(), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename="templat-impor-pegawai.csv")
+    return response
 
 
 # --- Jadwal tugas -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from portal.audit.models import AuditEvent
 from portal.org.models import Employee, RosterEntry
 from tests.conftest import csrf_token, post_form
 from tests.factories import new_nip
+from tests.portal.org_import_helpers import import_via_pages
 
 #: 2026-03-02 09:00 in Mataram (WITA, UTC+8), the small org's time zone.
 MORNING = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
@@ -106,8 +107,7 @@ def test_the_employee_import_records_its_changes_as_the_importer(hr_client, runn
     moved, nip = org.staff[2], new_nip()
     data = _csv([[nip, "Lalu Impor", "Staf", "DUKCAPIL", org.supervisor.nip, "ya"],
                  [moved.nip, moved.name, moved.jabatan, "DUKCAPIL", org.head.nip, "ya"]])
-    response = post_form(hr_client, "/organisasi/pegawai/impor", {"file": (io.BytesIO(data), "p.csv")},
-                         content_type="multipart/form-data")
+    response = import_via_pages(hr_client, data)
     assert response.status_code == 302
     [created] = audit_json(runner, "--employee", nip)
     assert (created["action"], created["actor"], created["after"]["supervisor_nip"]) == (

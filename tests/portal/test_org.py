@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.org.models import Counter, Employee, RosterEntry, Service, Unit
 from tests.conftest import post_form
+from tests.portal.org_import_helpers import import_via_pages
 from tests.factories import new_nip
 
 ORG_PAGES = ["/organisasi/", "/organisasi/unit", "/organisasi/layanan", "/organisasi/loket", "/organisasi/pegawai",
@@ -228,8 +229,7 @@ def test_import_in_the_ui_lists_bad_rows(hr_client, org, db):
 def test_import_in_the_ui_succeeds(hr_client, org, db):
     nip = new_nip()
     data = _csv([[nip, "Lalu Baru", "Staf", "DUKCAPIL", org.supervisor.nip]])
-    response = post_form(hr_client, "/organisasi/pegawai/impor", {"file": (io.BytesIO(data), "p.csv")},
-                         content_type="multipart/form-data")
+    response = import_via_pages(hr_client, data)
     assert response.status_code == 302
     assert db.session.scalar(select(Employee).where(Employee.nip == nip)) is not None
 
