@@ -112,3 +112,17 @@ def bulk_accounts():
         response.headers.set("Content-Disposition", "attachment", filename=name)
         return response
     return render_template("accounts/bulk.html", form=form, waiting=bulk.count_without_account(current_user.instansi_id))
+
+
+@bp.route("/organisasi/pegawai/impor/hasil")
+@access(HR, ADMIN)
+def import_result():
+    """After an employee import (portal/org/views.py): the employees it added, with the button that
+    creates their accounts. It lives here because accounts know employees, not the other way."""
+    nips = request.args.getlist("nip")[:5000]
+    employees = db.session.scalars(select(Employee).where(
+        Employee.instansi_id == current_user.instansi_id, Employee.nip.in_(nips)).order_by(Employee.name)).all()
+    with_account = set(db.session.scalars(select(User.employee_id).where(
+        User.employee_id.in_([e.id for e in employees])))) if employees else set()
+    return render_template("org/import_result.html", employees=employees, with_account=with_account,
+                           form=EmptyForm())

@@ -377,22 +377,7 @@ def apply_import():
         created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
     ), "success")
     added = [a["nip"] for a in result.added]
-    return redirect(url_for("org.import_result", nip=added) if added else url_for("org.employees"))
-
-
-@bp.route("/pegawai/impor/hasil")
-@access(*MANAGERS)
-def import_result():
-    """After an import: the employees it added, with the button that creates their accounts."""
-    from portal.accounts.models import User
-
-    nips = request.args.getlist("nip")[:5000]
-    employees = db.session.scalars(select(Employee).where(
-        Employee.instansi_id == current_user.instansi_id, Employee.nip.in_(nips)).order_by(Employee.name)).all()
-    with_account = set(db.session.scalars(select(User.employee_id).where(
-        User.employee_id.in_([e.id for e in employees])))) if employees else set()
-    return render_template("org/import_result.html", employees=employees, with_account=with_account,
-                           form=EmptyForm())
+    return redirect(url_for("account_admin.import_result", nip=added) if added else url_for("org.employees"))
 
 
 @bp.route("/pegawai/impor/templat.csv")

@@ -26,7 +26,7 @@ ACTIONS = {
     "feedback_admin.import_responses": "only a form that imports paper responses",
     "org.import_employees": "only a form that imports employees",
     "org.import_template": "the blank file of the employee import",
-    "org.import_result": "only the form that creates accounts for the employees an import added",
+    "account_admin.import_result": "only the form that creates accounts for the employees an import added",
     "reviews.nominate": "an employee nominates the raters of their own review (the auditor is no reviewee)",
     "feedback_admin.template_csv": "the blank file of the paper import",
     "feedback_admin.template_xlsx": "the blank file of the paper import",
