@@ -2,6 +2,7 @@
 clients logged in per role, and small factories."""
 from __future__ import annotations
 
+import html
 import os
 import re
 import sqlite3
@@ -324,6 +325,29 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     token = csrf_token(client, page or url)
     payload = {"csrf_token": token, **data}
     return client.post(url, data=payload, **kwargs)
+
+
+CONFIRM_FORM_RE = re.compile(r'<form method="post" action="([^"]+)" class="confirm-form">(.*?)</form>', re.S)
+HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def confirmation(response) -> dict[str, str] | None:
+    """The fields of the confirmation page's form (portal/confirm.py), or None if not one."""
+    match = CONFIRM_FORM_RE.search(response.get_data(as_text=True))
+    if response.status_code not in (200, 409) or not match:
+        return None
+    return {name: html.unescape(value) for name, value in HIDDEN_RE.findall(match.group(2))}
+
+
+def confirm_post(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """Perform a consequential action as a user does: POST the action's button (which answers with
+    the confirmation page and changes nothing, as the test asserts), then the confirmation's own
+    form with the fields it carries."""
+    first = post_form(client, url, data, page=page)
+    fields = confirmation(first)
+    assert fields is not None, f"{url} answered {first.status_code} without a confirmation page"
+    assert fields["confirmed"] == "1" and fields["shown"]
+    return client.post(url, data=fields, **kwargs)
 
 
 def half_up(value, places: int) -> Decimal:

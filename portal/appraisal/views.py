@@ -15,7 +15,7 @@ from flask_babel import format_datetime, format_decimal, gettext, lazy_gettext a
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import clock, nav
+from portal import clock, confirm as confirmation, nav
 from portal.access import access, of_my_instansi
 from portal.accounts.models import ADMIN, AUDITOR, EMPLOYEE, HR, SUPERVISOR, User
 from portal.appraisal import (
@@ -298,6 +298,10 @@ def finalise_unit(period_id: int, unit_id: int):
     unit = _unit(unit_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if workflow.finalisable(period, unit.id, current_user)[0]:
+        page = confirmation.gate(_unit_finalisation(period, unit))
+        if page is not None:
+            return page
     try:
         done = workflow.finalise_unit(period, unit.id, current_user)
     except AppraisalError as error:
@@ -313,6 +317,20 @@ def finalise_unit(period_id: int, unit_id: int):
                 "menunggu, atau catatan itu milik Anda atau Anda yang mengonfirmasinya. Lihat setiap catatan.",
                 done.left), "info")
     return redirect(url_for("appraisal.unit", period_id=period.id, unit_id=unit.id))
+
+
+def _unit_finalisation(period: AppraisalPeriod, unit: Unit) -> confirmation.Consequences:
+    ready, left = workflow.finalisable(period, unit.id, current_user)
+    facts = [ngettext("%(num)d catatan di %(unit)s dikunci (final).", "%(num)d catatan di %(unit)s dikunci (final).",
+                      len(ready), unit=unit.name)]
+    facts += [gettext("%(name)s: predikat %(predikat)s", name=r.employee.name, predikat=r.predikat or "-")
+              for r in ready]
+    warnings = [ngettext(
+        "%(num)d catatan lain yang sudah dikonfirmasi belum dapat Anda finalkan dan tidak disentuh.",
+        "%(num)d catatan lain yang sudah dikonfirmasi belum dapat Anda finalkan dan tidak disentuh.", left)] if left else []
+    return confirmation.Consequences(
+        gettext("Finalkan catatan %(unit)s", unit=unit.name), gettext("Ya, finalkan %(num)d catatan", num=len(ready)),
+        url_for("appraisal.unit", period_id=period.id, unit_id=unit.id), facts, warnings)
 
 
 # --- one record -----------------------------------------------------------------------------------
@@ -505,6 +523,15 @@ def finalise(record_id: int):
     record = _record(record_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if record.status == "confirmed" and permissions.finalise_refusal(current_user, record) is None:
+        page = confirmation.gate(confirmation.Consequences(
+            gettext("Finalkan catatan %(name)s", name=record.employee.name), gettext("Ya, finalkan"),
+            url_for("appraisal.record", record_id=record.id),
+            [gettext("1 catatan dikunci: %(name)s, predikat %(predikat)s.", name=record.employee.name,
+                     predikat=record.predikat or "-"),
+             gettext("Sesudahnya hanya admin yang dapat membukanya kembali, dengan alasan yang dicatat.")]))
+        if page is not None:
+            return page
     try:
         workflow.finalise(record, current_user)
     except AppraisalError as error:

@@ -135,15 +135,21 @@ class UnitFinalisation:
     left: int
 
 
-def finalise_unit(period: AppraisalPeriod, unit_id: int, user) -> UnitFinalisation:
-    """Finalise every confirmed record of a unit that this user may finalise now."""
+def finalisable(period: AppraisalPeriod, unit_id: int, user) -> tuple[list[AppraisalRecord], int]:
+    """The unit's confirmed records this user may finalise now, and how many confirmed ones not."""
     records = db.session.scalars(select(AppraisalRecord).where(
         AppraisalRecord.period_id == period.id, AppraisalRecord.unit_id == unit_id,
         AppraisalRecord.status == "confirmed").order_by(AppraisalRecord.id)).all()
     ready = [record for record in records if permissions.finalise_refusal(user, record) is None]
+    return ready, len(records) - len(ready)
+
+
+def finalise_unit(period: AppraisalPeriod, unit_id: int, user) -> UnitFinalisation:
+    """Finalise every confirmed record of a unit that this user may finalise now."""
+    ready, left = finalisable(period, unit_id, user)
     for record in ready:
         finalise(record, user)
-    return UnitFinalisation(len(ready), len(records) - len(ready))
+    return UnitFinalisation(len(ready), left)
 
 
 def reopen(record: AppraisalRecord, admin, reason: str) -> AppraisalRecord:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_login import current_user
 
-from portal import nav
+from portal import confirm, nav
 from portal.access import access, of_my_instansi
 from portal.extensions import db
 from portal.feedback import batches, review
@@ -139,5 +139,16 @@ def withdraw_batch(batch_id: int):
     if not form.validate_on_submit():
         flash(gettext("Tuliskan alasan penarikan batch."), "error")
         return _back("batches")
+    if batch.status != "withdrawn" and batches.may_withdraw(current_user, batch):
+        rows = batches.rows_of(batch)
+        counted = sum(1 for row in rows if row.status == "counted")
+        page = confirm.gate(confirm.Consequences(
+            gettext("Tarik batch %(name)s", name=batch.filename or batch.sha256[:12]), gettext("Ya, tarik batch"),
+            url_for("integrity.queue") + "#batches",
+            [gettext("%(rows)d baris batch ditandai ditarik; %(counted)d di antaranya kini dihitung dan keluar dari "
+                     "IKM, nilai unsur dan nilai petugas.", rows=len(rows), counted=counted),
+             gettext("Alasan: %(reason)s", reason=form.reason.data.strip())]))
+        if page is not None:
+            return page
     return _attempt(lambda: batches.withdraw(batch, current_user, form.reason.data),
                     N_("Batch ditarik: %(count)d baris tidak lagi dihitung."), "batches")

@@ -16,7 +16,7 @@ from flask_babel import format_date, gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from portal import base_url, nav
+from portal import base_url, confirm, nav
 from portal.access import SIGNED_IN, access, of_my_instansi
 from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.accounts.views import safe_next
@@ -26,7 +26,7 @@ from portal.localtime import today
 from portal.mail.views import queued_notice
 from portal.messages import say
 from portal.org.models import Employee, Unit
-from portal.reviews import links as review_links, permissions, raters, services
+from portal.reviews import consequences, links as review_links, permissions, raters, services
 from portal.reviews.forms import (
     PERIOD_LABELS, SOURCE_LABELS, AddItemForm, AddRaterForm, CopyQuestionnaireForm, CycleForm, DatesForm,
     ItemTextForm, NominateForm, ThresholdForm,
@@ -248,6 +248,10 @@ def change_state(cycle_id: int, target: str):
     cycle = _managed_cycle(cycle_id)
     if target not in services.STATE_NAMES:
         abort(404)
+    if (cycle.state, target) in services.TRANSITIONS:
+        page = confirm.gate(consequences.of_transition(cycle, target))
+        if page is not None:
+            return page
     try:
         services.transition(cycle, target, current_user.instansi)
     except services.ReviewError as error:
@@ -445,6 +449,10 @@ def remove_rater(cycle_id: int, invitation_id: int):
         abort(403)
     rejected = invitation.source == "nominated" and not invitation.approved
     names = {"rater": invitation.rater.name, "reviewee": invitation.reviewee.name}
+    if not rejected and cycle.state == "draft":
+        page = confirm.gate(consequences.of_removal(invitation, _back(_default_page(cycle))))
+        if page is not None:
+            return page
     try:
         raters.remove_invitation(invitation, current_user)
     except services.ReviewError as error:

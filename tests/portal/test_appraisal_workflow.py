@@ -18,7 +18,7 @@ from portal.appraisal.models import AuditEntry
 from portal.org.services import ImportRejected
 from portal.tabular import read_table
 from surveys.appraisal import Predikat, Rating
-from tests.conftest import login, post_form
+from tests.conftest import confirm_post, login, post_form
 from tests.portal.appraisal_helpers import (
     NOON_UTC, PAST_THE_WINDOW, citizen_responses, confirm_earlier, make_period, record_of, released_cycle,
 )
@@ -407,12 +407,12 @@ def test_hr_reads_units_records_and_the_audit_log_and_finalises(hr_client, org, 
     record = record_of(period, org.staff[0])
     status, html = page(hr_client, f"/penilaian/catatan/{record.id}")
     assert "Log audit" in html and "Dikonfirmasi" in html and "Atasan Uji" in html
-    response = post_form(hr_client, f"/penilaian/catatan/{record.id}/finalkan", {},
+    response = confirm_post(hr_client, f"/penilaian/catatan/{record.id}/finalkan", {},
                          page=f"/penilaian/catatan/{record.id}")
     assert response.status_code == 302
     db.session.expire_all()
     assert record_of(period, org.staff[0]).status == "finalised"
-    response = post_form(hr_client, unit_url + "/finalkan", {}, page=unit_url)
+    response = confirm_post(hr_client, unit_url + "/finalkan", {}, page=unit_url)
     assert response.status_code == 302
     db.session.expire_all()
     assert record_of(period, org.staff[1]).status == "finalised"

@@ -30,7 +30,7 @@ from portal import clock
 from portal.appraisal.models import ApiToken
 from portal.feedback.models import HoldGroup, PaperBatch
 from portal.org.models import RosterEntry
-from tests.conftest import client_for, csrf_token, post_form
+from tests.conftest import client_for, confirm_post, csrf_token, post_form
 
 
 @dataclass
@@ -124,9 +124,8 @@ def _verify_batch(clients, org, db):
 
 def _withdraw_batch(clients, org, db):
     batch = db.session.scalar(select(PaperBatch).order_by(PaperBatch.id.desc()))
-    token = csrf_token(clients["hr"], "/integritas/")
-    assert clients["hr"].post(f"/integritas/batch/{batch.id}/tarik",
-                              data={"csrf_token": token, f"w{batch.id}-reason": BATCH_REASON}).status_code == 303
+    assert confirm_post(clients["hr"], f"/integritas/batch/{batch.id}/tarik", {f"w{batch.id}-reason": BATCH_REASON},
+                        page="/integritas/").status_code == 303
 
 
 def _release_hold(clients, org, db):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal import base_url
 from portal.mail.models import OutboxMessage
-from tests.conftest import login, post_form
+from tests.conftest import confirm_post, login, post_form
 
 ROOT = Path(__file__).resolve().parents[2]
 WARNING = "hanya terbuka di komputer ini sendiri"
@@ -95,7 +95,7 @@ def test_a_forged_host_header_never_reaches_a_mailed_link(org, cycle, db, app, m
     db.session.commit()
     url = f"/360/{cycle.id}"
     hr_client = _hr_at(app, "jahat.example")
-    post_form(hr_client, f"{url}/status/open", {}, page=url)
+    confirm_post(hr_client, f"{url}/status/open", {}, page=url)
     post_form(hr_client, f"{url}/pengingat", {}, page=url)
     bodies = db.session.scalars(select(OutboxMessage.body)).all()
     assert len(bodies) >= 2

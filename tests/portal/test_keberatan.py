@@ -15,7 +15,7 @@ from portal.appraisal import exports, window, workflow
 from portal.appraisal.merge import merge
 from portal.appraisal.models import AppraisalObjection, AuditEntry
 from portal.mail.models import OutboxMessage
-from tests.conftest import client_for, post_form
+from tests.conftest import confirm_post, client_for, post_form
 from tests.portal.appraisal_helpers import make_period, record_of
 
 ABOVE, MEETS, BELOW = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"
@@ -201,7 +201,7 @@ def test_hr_cannot_finalise_during_the_window(app, org, case, db):
     assert reload(db, case).status == "confirmed"
     with at(datetime(2026, 3, 17, 0, 0, tzinfo=WITA)):
         hr = client_for(app, "hr")
-        assert post_form(hr, url + "/finalkan", {}, page=url).status_code == 302
+        assert confirm_post(hr, url + "/finalkan", {}, page=url).status_code == 302
     assert reload(db, case).status == "finalised"
 
 
@@ -228,7 +228,7 @@ def test_the_employee_waives_the_right_and_hr_finalises_early(app, org, case, db
         response = post_form(pegawai, url + "/keberatan", {"objection-reason": REASON}, page=url,
                              follow_redirects=True)
         assert "melepaskan hak keberatan" in text_of(response)
-        assert post_form(hr, url + "/finalkan", {}, page=url).status_code == 302
+        assert confirm_post(hr, url + "/finalkan", {}, page=url).status_code == 302
     assert reload(db, case).status == "finalised"
 
 

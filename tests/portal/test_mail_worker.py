@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.mail import services, worker
 from portal.mail.models import OutboxMessage
-from tests.conftest import client_for, post_form
+from tests.conftest import confirm_post, client_for, post_form
 from tests.portal.smtp import smtp  # noqa: F401 - the fixture is used by name
 
 AT = datetime(2026, 11, 18, 3, 0, tzinfo=timezone.utc)
@@ -125,7 +125,8 @@ def test_hr_is_told_the_worker_sends_the_mail_with_a_link_to_its_status(hr_clien
     db.session.commit()
     url = f"/360/{cycle.id}"
     for action in ("status/open", "pengingat"):
-        html = post_form(hr_client, f"{url}/{action}", {}, page=url, follow_redirects=True).get_data(as_text=True)
+        send = confirm_post if action.startswith("status/") else post_form
+        html = send(hr_client, f"{url}/{action}", {}, page=url, follow_redirects=True).get_data(as_text=True)
         assert "pengirim email portal" in html and 'href="/organisasi/email/"' in html, action
         assert "flask --app" not in html and "send-mail" not in html
 

@@ -16,7 +16,7 @@ from portal.appraisal.models import AppraisalPeriod, AppraisalRecord
 from portal.feedback import scoring
 from portal.feedback.models import PaperBatch, SkmDaily, SkmResponse
 from portal.org.models import Counter, RosterEntry
-from tests.conftest import client_for, csrf_token, post_form
+from tests.conftest import client_for, confirmation, csrf_token, post_form
 
 HEADER = ["counter", "submitted_at", *[f"u{i}" for i in range(1, 10)], "employee_nip"]
 #: 10 March 2026, 12.00 in WITA: the day the uploads happen.
@@ -133,8 +133,14 @@ def test_hr_does_not_verify_a_batch_that_names_it(app, head_client, hr_client, o
 
 
 def _withdraw(client, batch, reason="Formulir ganda dari loket lain"):
+    """Withdraw as a user does: the button, then the confirmation page's own POST (when the user may
+    withdraw it, the button alone changes nothing and answers with that page)."""
     token = csrf_token(client, "/integritas/")
-    return client.post(f"/integritas/batch/{batch.id}/tarik", data={"csrf_token": token, f"w{batch.id}-reason": reason})
+    response = client.post(f"/integritas/batch/{batch.id}/tarik", data={"csrf_token": token, f"w{batch.id}-reason": reason})
+    fields = confirmation(response)
+    if fields is None:
+        return response
+    return client.post(f"/integritas/batch/{batch.id}/tarik", data=fields)
 
 
 def test_a_verified_batch_is_withdrawn_as_a_whole(app, head_client, hr_client, second_hr, org, db, runner):

@@ -13,7 +13,7 @@ from portal.mail.models import OutboxMessage
 from portal.org.models import Employee
 from portal.reviews import links, raters, services
 from portal.reviews.models import Questionnaire, ReviewCycle, ReviewExpectation, ReviewInvitation
-from tests.conftest import login, post_form
+from tests.conftest import confirm_post, login, post_form
 
 
 def _today(org):
@@ -133,7 +133,7 @@ def test_every_allowed_transition_in_order(hr_client, cycle, db):
     steps = [("open", "Siklus dibuka.", "Tutup siklus"), ("closed", "Siklus ditutup.", "Rilis hasil"),
              ("released", "Hasil dirilis.", "siklus selesai")]
     for target, message, next_button in steps:
-        response = post_form(hr_client, f"{url}/status/{target}", {}, page=url, follow_redirects=True)
+        response = confirm_post(hr_client, f"{url}/status/{target}", {}, page=url, follow_redirects=True)
         page = _text(response)
         assert message in page and next_button in page
         assert _state(db, cycle) == target
@@ -169,13 +169,13 @@ def test_opening_after_the_close_date_is_refused_until_the_dates_change(hr_clien
     raters.propose_raters(cycle)
     db.session.commit()
     url = f"/360/{cycle.id}"
-    page = _text(post_form(hr_client, f"{url}/status/open", {}, page=url, follow_redirects=True))
+    page = _text(confirm_post(hr_client, f"{url}/status/open", {}, page=url, follow_redirects=True))
     assert "Tanggal tutup siklus sudah lewat" in page
     assert _state(db, cycle) == "draft"
     response = post_form(hr_client, f"{url}/tanggal", {
         "opens_on": start.isoformat(), "closes_on": (start + timedelta(days=7)).isoformat()}, page=url)
     assert response.status_code == 302
-    post_form(hr_client, f"{url}/status/open", {}, page=url)
+    confirm_post(hr_client, f"{url}/status/open", {}, page=url)
     assert _state(db, cycle) == "open"
 
 
@@ -185,7 +185,7 @@ def test_opening_without_raters_is_refused(hr_client, org, db):
                                   closes_on=day + timedelta(days=3), unit_ids=[org.unit.id])
     db.session.commit()
     url = f"/360/{cycle.id}"
-    page = _text(post_form(hr_client, f"{url}/status/open", {}, page=url, follow_redirects=True))
+    page = _text(confirm_post(hr_client, f"{url}/status/open", {}, page=url, follow_redirects=True))
     assert "Belum ada penilai." in page
     assert _state(db, cycle) == "draft"
 
@@ -195,7 +195,7 @@ def test_opening_queues_invitations_and_drops_unapproved_nominations(hr_client, 
     raters.nominate_peer(cycle, org.staff[1], org.users["hr"].employee)
     db.session.commit()
     url = f"/360/{cycle.id}"
-    post_form(hr_client, f"{url}/status/open", {}, page=url)
+    confirm_post(hr_client, f"{url}/status/open", {}, page=url)
     assert not _invitations(db, cycle, approved=False)
     assert db.session.scalar(select(OutboxMessage.recipient)) == "staf0@uji.go.id"
 
@@ -248,14 +248,14 @@ def test_hr_adds_and_removes_raters_in_draft(hr_client, org, cycle, db):
         "reviewee_id": org.staff[0].id, "rater_id": hr_employee.id, "rater_group": "rekan"}, page=url,
         follow_redirects=True))
     assert "Penilai ini sudah ada dalam daftar." in page
-    post_form(hr_client, f"{url}/penilai/{added[0].id}/hapus", {"next": url}, page=url)
+    confirm_post(hr_client, f"{url}/penilai/{added[0].id}/hapus", {"next": url}, page=url)
     assert not _invitations(db, cycle, reviewee_id=org.staff[0].id, rater_id=hr_employee.id)
 
 
 def test_self_rating_cannot_be_removed(hr_client, org, cycle, db):
     url = f"/360/{cycle.id}"
     own = _invitations(db, cycle, reviewee_id=org.staff[0].id, rater_group="diri")[0]
-    page = _text(post_form(hr_client, f"{url}/penilai/{own.id}/hapus", {}, page=url, follow_redirects=True))
+    page = _text(confirm_post(hr_client, f"{url}/penilai/{own.id}/hapus", {}, page=url, follow_redirects=True))
     assert "Penilaian diri sendiri tidak dapat dihapus." in page
     assert _invitations(db, cycle, reviewee_id=org.staff[0].id, rater_group="diri")
 
@@ -306,7 +306,7 @@ def test_supervisor_adjusts_their_team_in_draft(supervisor_client, org, cycle, d
         "reviewee_id": org.staff[1].id, "rater_id": hr_employee.id, "rater_group": "rekan", "next": team}, page=team)
     assert response.headers["Location"] == team
     added = _invitations(db, cycle, reviewee_id=org.staff[1].id, rater_id=hr_employee.id)[0]
-    post_form(supervisor_client, f"/360/{cycle.id}/penilai/{added.id}/hapus", {"next": team}, page=team)
+    confirm_post(supervisor_client, f"/360/{cycle.id}/penilai/{added.id}/hapus", {"next": team}, page=team)
     assert not _invitations(db, cycle, id=added.id)
     # Not for someone outside the team (the supervisor themselves is reviewed by their head).
     response = post_form(supervisor_client, f"/360/{cycle.id}/penilai", {

@@ -18,7 +18,7 @@ from portal.localtime import today
 from portal.reviews import links, raters, services
 from portal.reviews.models import ReviewComment, ReviewInvitation, ReviewPoolEntry, ReviewResponse
 from surveys.review import RaterGroup
-from tests.conftest import post_form
+from tests.conftest import confirm_post, post_form
 from tests.portal.appraisal_helpers import make_period, record_of
 
 
@@ -228,12 +228,12 @@ def test_hand_picked_raters_are_balanced_by_the_org_chart(org, db, factory, supe
                      page=url).status_code == 403
     assert db.session.get(ReviewInvitation, drawn.id) is not None
     removed = drawn.rater_id
-    post_form(hr_client, f"/360/{cycle.id}/penilai/{drawn.id}/hapus", {"next": f"/360/{cycle.id}"},
+    confirm_post(hr_client, f"/360/{cycle.id}/penilai/{drawn.id}/hapus", {"next": f"/360/{cycle.id}"},
               page=f"/360/{cycle.id}")
     assert len(peers("proposed")) == 4 and removed not in {i.rater_id for i in peers("proposed")}
     # The supervisor takes off their own picks freely.
     mine = peers("added")[0]
-    post_form(supervisor_client, f"/360/{cycle.id}/penilai/{mine.id}/hapus", {"next": url}, page=url)
+    confirm_post(supervisor_client, f"/360/{cycle.id}/penilai/{mine.id}/hapus", {"next": url}, page=url)
     assert len(peers("added")) == 3
     # Where the org chart has nobody left, nothing more is drawn: the head's direct reports are his
     # drawn one and two who came to report to him since the draw (a bawahan added by hand must be a

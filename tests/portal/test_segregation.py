@@ -16,7 +16,7 @@ from portal.appraisal.merge import merge
 from portal.appraisal.models import AuditEntry
 from portal.reviews import raters, services as reviews
 from portal.reviews.models import ReviewExpectation, ReviewInvitation
-from tests.conftest import client_for, post_form
+from tests.conftest import confirm_post, client_for, post_form
 from tests.portal.appraisal_helpers import make_period, record_of
 
 ABOVE, MEETS, BELOW = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"
@@ -108,7 +108,7 @@ def test_hr_cannot_act_on_its_own_record(app, org, people, db, now):
     assert reload(db, record).status == "confirmed"
     # Another HR user finalises it.
     hr2 = client_for(app, "hr2")
-    assert post_form(hr2, url + "/finalkan", {}, page=url).status_code == 302
+    assert confirm_post(hr2, url + "/finalkan", {}, page=url).status_code == 302
     record = reload(db, record)
     assert record.status == "finalised" and record.finalised_by_id == people.hr2.id
     assert record.predikat == "Kurang/Misconduct"
@@ -181,7 +181,7 @@ def test_hr_appointing_itself_penilai_never_decides_the_record(app, runner, org,
     db.session.commit()
     now(timedelta(days=15))
     hr = client_for(app, "hr")
-    assert post_form(hr, url + "/finalkan", {}, page=url).status_code == 302
+    assert confirm_post(hr, url + "/finalkan", {}, page=url).status_code == 302
     record = reload(db, record)
     assert record.status == "finalised" and record.predikat == "Kurang/Misconduct"
     assert (record.confirmed_by_id, record.finalised_by_id) == (people.atasan.id, people.hr.id)
@@ -253,7 +253,7 @@ def test_the_confirmer_does_not_finalise(app, org, people, factory, db, now):
         text_of(response)
     assert reload(db, record).status == "confirmed"
     hr = client_for(app, "hr")
-    response = post_form(hr, unit_url + "/finalkan", {}, page=unit_url, follow_redirects=True)
+    response = confirm_post(hr, unit_url + "/finalkan", {}, page=unit_url, follow_redirects=True)
     assert "1 catatan di Dinas Kependudukan" in text_of(response)
     record = reload(db, record)
     assert record.status == "finalised" and record.finalised_by_id == people.hr.id
@@ -305,7 +305,7 @@ def test_hr_cannot_choose_or_remove_its_own_raters(app, org, people, draft_cycle
     real_atasan = db.session.scalar(select(ReviewInvitation).where(
         ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.reviewee_id == me.id,
         ReviewInvitation.rater_group == "atasan"))
-    response = post_form(hr, f"{url}/penilai/{real_atasan.id}/hapus", {}, page=url, follow_redirects=True)
+    response = confirm_post(hr, f"{url}/penilai/{real_atasan.id}/hapus", {}, page=url, follow_redirects=True)
     assert "penilai ulasan Anda sendiri" in text_of(response)
     # Add its own subordinate as its "atasan" rater, the heaviest 360 weight.
     response = post_form(hr, f"{url}/penilai", {"reviewee_id": me.id, "rater_id": org.staff[3].id,
@@ -345,7 +345,7 @@ def test_only_the_recorded_atasan_is_the_atasan_rater(app, runner, org, people, 
     added = db.session.scalar(select(ReviewInvitation).where(
         ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.reviewee_id == org.staff[0].id,
         ReviewInvitation.rater_id == people.hr_employee.id))
-    post_form(hr2, f"{url}/penilai/{added.id}/hapus", {}, page=url)
+    confirm_post(hr2, f"{url}/penilai/{added.id}/hapus", {}, page=url)
     entries = [e for e in audit_json(runner, "--employee", org.staff[0].nip) if e["action"].startswith("reviews.")]
     assert [(e["action"], e["actor"]) for e in entries] == [("reviews.rater.add", "hr2"), ("reviews.rater.remove", "hr2")]
     assert entries[0]["after"]["rater_nip"] == people.hr_employee.nip and entries[0]["after"]["rater_group"] == "rekan"
