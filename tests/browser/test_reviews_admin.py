@@ -38,6 +38,8 @@ def test_hr_creates_opens_and_tracks_a_cycle(page, live_server):
     screenshot(page, "reviews-admin-draft")
 
     page.get_by_role("button", name="Buka siklus").click()
+    expect(page.get_by_role("heading", name=f"Konfirmasi: Buka siklus {CYCLE_NAME}")).to_be_visible()
+    page.get_by_role("button", name="Ya, buka siklus").click()
     expect(page.locator(".flash-success", has_text="Siklus dibuka.")).to_be_visible()
     expect(page.get_by_role("heading", name="Kemajuan")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile(r"^Akan disembunyikan bila siklus ditutup sekarang"))).to_be_visible()
