@@ -339,11 +339,11 @@ def confirmation(response) -> dict[str, str] | None:
     return {name: html.unescape(value) for name, value in HIDDEN_RE.findall(match.group(2))}
 
 
-def confirm_post(client, url: str, data: dict, page: str | None = None, **kwargs):
+def confirm_post(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
     """Perform a consequential action as a user does: POST the action's button (which answers with
     the confirmation page and changes nothing, as the test asserts), then the confirmation's own
     form with the fields it carries."""
-    first = post_form(client, url, data, page=page)
+    first = post_form(client, url, data or {}, page=page)
     fields = confirmation(first)
     assert fields is not None, f"{url} answered {first.status_code} without a confirmation page"
     assert fields["confirmed"] == "1" and fields["shown"]
