@@ -6,8 +6,6 @@ import html
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,6 +70,10 @@ def pinned_clock():
         yield
 
 
+#: The variables through which libfaketime moves a process's clock (`docs/development.md`).
+FAKETIME_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_NO_CACHE")
+
+
 def under_faketime() -> bool:
     return "faketime" in os.environ.get("LD_PRELOAD", "")
 
@@ -103,22 +105,10 @@ def subprocess_clock():
     DEMO_MOMENT (`CERMIN_CLOCK_START`), not on the machine's: a run at 23:59 crosses no midnight.
     Under libfaketime they run without it: the pinned clock is theirs."""
     with pytest.MonkeyPatch.context() as patch:
-        origin = time.time()
-        if under_faketime():
-            # Only LD_PRELOAD goes: libfaketime re-reads FAKETIME from this process's environment
-            # every few seconds, so removing it would put the suite itself back on the machine's
-            # clock for the module (and a session cookie set then expires when it comes back).
-            # Without the library the children ignore FAKETIME; their clock's origin is read
-            # from a process like them.
-            plain = [part for part in os.environ["LD_PRELOAD"].split() if "faketime" not in part]
-            if plain:
-                patch.setenv("LD_PRELOAD", " ".join(plain))
-            else:
-                patch.delenv("LD_PRELOAD")
-            origin = float(subprocess.run([sys.executable, "-c", "import time; print(repr(time.time()))"],
-                                          capture_output=True, text=True, check=True).stdout)
         patch.setenv("CERMIN_CLOCK_START", DEMO_MOMENT.isoformat())
-        patch.setenv("CERMIN_CLOCK_ORIGIN", repr(origin))  # one clock for every worker
+        patch.setenv("CERMIN_CLOCK_ORIGIN", repr(time.time()))  # one clock for every worker
+        for name in FAKETIME_VARIABLES:
+            patch.delenv(name, raising=False)
         yield
 
 
@@ -349,11 +339,11 @@ def confirmation(response) -> dict[str, str] | None:
     return {name: html.unescape(value) for name, value in HIDDEN_RE.findall(match.group(2))}
 
 
-def confirm_post(client, url: str, data: dict, page: str | None = None, **kwargs):
+def confirm_post(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
     """Perform a consequential action as a user does: POST the action's button (which answers with
     the confirmation page and changes nothing, as the test asserts), then the confirmation's own
     form with the fields it carries."""
-    first = post_form(client, url, data, page=page)
+    first = post_form(client, url, data or {}, page=page)
     fields = confirmation(first)
     assert fields is not None, f"{url} answered {first.status_code} without a confirmation page"
     assert fields["confirmed"] == "1" and fields["shown"]

@@ -54,6 +54,8 @@ def review_report(cycle_id: int, nip: str, as_json: bool) -> None:
         raise click.ClickException(gettext("Siklus \"%(cycle)s\" masih %(state)s; laporan tersedia setelah siklus ditutup.",
                                            cycle=cycle.name, state=gettext(services.STATE_NAMES[cycle.state]).lower()))
     report = services.build_report(cycle, employee)
+    services.note_report_read(cycle)
+    db.session.commit()
     if as_json:
         click.echo(json.dumps(services.report_json(report), sort_keys=True, ensure_ascii=False, indent=2))
     else:

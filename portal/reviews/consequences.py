@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext, ngettext
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.confirm import Consequences
 from portal.extensions import db
+from portal.localtime import today
 from portal.reviews import raters
 from portal.reviews.models import ReviewCycle, ReviewInvitation
 from surveys.review import RaterGroup
@@ -68,7 +70,9 @@ def of_transition(cycle: ReviewCycle, target: str) -> Consequences:
         ]
         warnings = [_hidden(hidden)] if hidden else []
         return Consequences(gettext("Tutup siklus %(name)s", name=cycle.name), gettext("Ya, tutup siklus"), back,
-                            facts, warnings)
+                            facts, warnings, undo=gettext(
+                                "Kecuali: siklus dapat dibuka kembali selama belum ada laporannya yang dibaca atau "
+                                "diekspor."))
     reviewees = len({g.reviewee.id for g in progress.groups}) or len(raters.reviewees(cycle))
     hidden = [g for g in progress.groups if g.answered is None]
     facts = [
@@ -102,3 +106,26 @@ def of_removal(invitation: ReviewInvitation, back: str) -> Consequences:
                                 threshold=cycle.threshold))
     return Consequences(gettext("Hapus penilai %(rater)s", **names), gettext("Ya, hapus penilai"), back,
                         facts, warnings, final=False)
+
+
+def of_reopening(cycle: ReviewCycle) -> Consequences:
+    """Closed → Open again: the links that work again, and what stays."""
+    progress = raters.progress(cycle)
+    pending = _count(ReviewInvitation.cycle_id == cycle.id, ReviewInvitation.approved.is_(True),
+                     ReviewInvitation.status != "done")
+    total = progress.invitations
+    shown_in = progress.answered_shown
+    percent = round(100 * shown_in / total) if total else 0
+    facts = [
+        ngettext("%(num)d tautan undangan yang belum dipakai berlaku lagi.",
+                 "%(num)d tautan undangan yang belum dipakai berlaku lagi.", pending),
+        gettext("Ulasan masuk sejauh ini (kelompok yang mencapai ambang): %(done)d dari %(total)d undangan "
+                "(%(percent)d%%); semuanya tetap tersimpan.", done=shown_in, total=total, percent=percent),
+        gettext("Laporan siklus ini tidak dapat dibaca sampai siklus ditutup lagi."),
+    ]
+    warnings = []
+    if today(current_user.instansi.tz) > cycle.closes_on:
+        warnings.append(gettext("Tanggal tutup (%(date)s) sudah lewat: ubah tanggal tutup di halaman siklus sesudah "
+                                "membuka kembali, agar penilai dapat mengisi.", date=cycle.closes_on.isoformat()))
+    return Consequences(gettext("Buka kembali siklus %(name)s", name=cycle.name), gettext("Ya, buka kembali"),
+                        url_for("reviews.cycle", cycle_id=cycle.id), facts, warnings, final=False)

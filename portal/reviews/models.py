@@ -100,6 +100,9 @@ class ReviewCycle(db.Model):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: The day HR last sent reminders (to everyone who still owed a review then).
     reminded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: When a report of the cycle was first read, printed or exported (web or CLI): from then on the
+    #: cycle cannot be reopened, since new answers could be isolated by comparing reports.
+    report_first_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     questionnaire: Mapped[Questionnaire] = relationship()
     cycle_units: Mapped[list[ReviewCycleUnit]] = relationship(cascade="all, delete-orphan")

@@ -321,6 +321,8 @@ def report(cycle_id: int, employee_id: int):
     if not permissions.can_read_report(current_user, cycle, reviewee):
         abort(403)
     built = services.build_report(cycle, reviewee)
+    services.note_report_read(cycle)
+    db.session.commit()
     own = current_user.employee is not None and current_user.employee.id == reviewee.id
     return render_template("reviews/report/report.html", **report_context(built), own=own,
                            index_url=None if own else url_for("review_rater.report_index", cycle_id=cycle.id))

@@ -194,6 +194,37 @@ def transition(cycle: ReviewCycle, target: str, instansi: Instansi, now: datetim
     db.session.flush()
 
 
+def note_report_read(cycle: ReviewCycle, now: datetime | None = None) -> None:
+    """Record the first read, print or export of any report of the cycle (once; a concurrent
+    first read keeps the earlier time). The caller commits."""
+    db.session.execute(update(ReviewCycle).where(ReviewCycle.id == cycle.id,
+                                                 ReviewCycle.report_first_read_at.is_(None))
+                       .values(report_first_read_at=now or clock.now()))
+    db.session.refresh(cycle, ["report_first_read_at"])
+
+
+def reopen_refusal(cycle: ReviewCycle) -> str | None:
+    """Why the cycle cannot be reopened (a message template), or None."""
+    if cycle.state != "closed":
+        return N_("Hanya siklus yang ditutup (belum dirilis) yang dapat dibuka kembali.")
+    if cycle.report_first_read_at is not None:
+        return N_("Siklus tidak dapat dibuka kembali: laporannya sudah dibaca atau diekspor, sehingga jawaban baru "
+                  "dapat dikenali dengan membandingkan laporan sebelum dan sesudahnya.")
+    return None
+
+
+def reopen(cycle: ReviewCycle) -> None:
+    """Closed → Open again, while no report of the cycle has been read or exported. Responses
+    already written stay; reviews sent after reopening are sealed and join them at the next close."""
+    db.session.refresh(cycle, with_for_update=True)
+    refusal = reopen_refusal(cycle)
+    if refusal:
+        raise ReviewError(refusal)
+    cycle.state = "open"
+    cycle.closed_at = None
+    db.session.flush()
+
+
 # --- links and mail --------------------------------------------------------------------------------
 
 def _invitation_mail(cycle: ReviewCycle, rater: Employee, invitations: list[ReviewInvitation], subject: str) -> None:

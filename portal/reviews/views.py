@@ -268,6 +268,26 @@ def change_state(cycle_id: int, target: str):
     return redirect(url_for("reviews.cycle", cycle_id=cycle.id))
 
 
+@bp.route("/<int:cycle_id>/buka-kembali", methods=["POST"])
+@access(*MANAGERS)
+def reopen(cycle_id: int):
+    """Undo a close, through its confirmation, while no report of the cycle has been read or exported."""
+    cycle = _managed_cycle(cycle_id)
+    refusal = services.reopen_refusal(cycle)
+    if refusal is None:
+        page = confirm.gate(consequences.of_reopening(cycle))
+        if page is not None:
+            return page
+    try:
+        services.reopen(cycle)
+    except services.ReviewError as error:
+        _fail(error)
+    else:
+        db.session.commit()
+        flash(gettext("Siklus dibuka kembali. Penilai yang belum mengisi dapat memakai tautannya lagi."), "success")
+    return redirect(url_for("reviews.cycle", cycle_id=cycle.id))
+
+
 @bp.route("/<int:cycle_id>/ambang", methods=["POST"])
 @access(*MANAGERS)
 def threshold(cycle_id: int):

@@ -122,3 +122,70 @@ def test_the_confirmation_page_reads_in_english(hr_client, cycle, db):
     response = post_form(hr_client, f"{url}/status/open", {}, page=url, headers={"Accept-Language": "en"})
     page = _text(response)
     assert response.status_code == 200 and "This step cannot be undone." in page and "Cancel" in page
+
+
+def _closed(hr_client, cycle, db) -> str:
+    url = f"/360/{cycle.id}"
+    confirm_post(hr_client, f"{url}/status/open", {}, page=url)
+    confirm_post(hr_client, f"{url}/status/closed", {}, page=url)
+    assert _state(db, cycle) == "closed"
+    return url
+
+
+def test_a_closed_cycle_reopens_through_its_confirmation_before_any_report_is_read(hr_client, cycle, db):
+    url = _closed(hr_client, cycle, db)
+    assert "Buka kembali siklus" in _text(hr_client.get(url))
+    response = post_form(hr_client, f"{url}/buka-kembali", {}, page=url)
+    page = _text(response)
+    assert response.status_code == 200 and _state(db, cycle) == "closed"
+    assert "tautan undangan yang belum dipakai berlaku lagi" in page and "0 dari" in page
+    assert confirm_post(hr_client, f"{url}/buka-kembali", {}, page=url).status_code == 302
+    assert _state(db, cycle) == "open"
+    assert db.session.get(ReviewCycle, cycle.id).closed_at is None
+    # Closed again, it closes as before (the pool's count still adds up).
+    confirm_post(hr_client, f"{url}/status/closed", {}, page=url)
+    assert _state(db, cycle) == "closed"
+
+
+def _reviewee(db, cycle):
+    return db.session.scalar(select(ReviewInvitation).where(ReviewInvitation.cycle_id == cycle.id)).reviewee
+
+
+def test_reading_a_report_rules_out_reopening(hr_client, cycle, db):
+    url = _closed(hr_client, cycle, db)
+    assert hr_client.get(f"/360/laporan/{cycle.id}").status_code == 200
+    assert db.session.get(ReviewCycle, cycle.id).report_first_read_at is None, "the list shows no figures"
+    assert hr_client.get(f"/360/laporan/{cycle.id}/{_reviewee(db, cycle).id}").status_code == 200
+    db.session.expire_all()
+    first = db.session.get(ReviewCycle, cycle.id).report_first_read_at
+    assert first is not None
+    assert "tidak dapat dibuka kembali" in _text(hr_client.get(url))
+    response = post_form(hr_client, f"{url}/buka-kembali", {}, page=url, follow_redirects=True)
+    assert "laporannya sudah dibaca atau diekspor" in _text(response) and _state(db, cycle) == "closed"
+    # Nor does a forged confirmation get through.
+    response = hr_client.post(f"{url}/buka-kembali", data={"confirmed": "1", "shown": "0" * 64,
+                                                            "csrf_token": confirmation(post_form(
+                                                                hr_client, f"{url}/status/released", {},
+                                                                page=url))["csrf_token"]})
+    assert _state(db, cycle) == "closed"
+    hr_client.get(f"/360/laporan/{cycle.id}/{_reviewee(db, cycle).id}")
+    db.session.expire_all()
+    assert db.session.get(ReviewCycle, cycle.id).report_first_read_at == first, "the first read stays"
+
+
+def test_exporting_a_report_rules_out_reopening(app, hr_client, cycle, db):
+    url = _closed(hr_client, cycle, db)
+    result = app.test_cli_runner().invoke(args=["review-report", "--cycle", str(cycle.id), "--employee",
+                                                _reviewee(db, cycle).nip, "--json"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(ReviewCycle, cycle.id).report_first_read_at is not None
+    response = post_form(hr_client, f"{url}/buka-kembali", {}, page=url, follow_redirects=True)
+    assert "laporannya sudah dibaca atau diekspor" in _text(response) and _state(db, cycle) == "closed"
+
+
+def test_only_a_closed_cycle_reopens_and_only_its_own_instansi(hr_client, cycle, db):
+    url = f"/360/{cycle.id}"
+    response = post_form(hr_client, f"{url}/buka-kembali", {}, page=url, follow_redirects=True)
+    assert "Hanya siklus yang ditutup" in _text(response) and _state(db, cycle) == "draft"
+    assert post_form(hr_client, "/360/999999/buka-kembali", {}, page=url).status_code == 404

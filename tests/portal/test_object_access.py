@@ -49,6 +49,7 @@ OBJECTS: dict[str, Target] = {
     "reviews.remove_rater": Target(lambda s, o: {"cycle_id": s.draft.id, "invitation_id": s.nomination.id}),
     "reviews.approve": Target(lambda s, o: {"cycle_id": s.draft.id, "invitation_id": s.nomination.id}),
     "reviews.change_state": Target(lambda s, o: {"cycle_id": s.cycle.id, "target": "closed"}),
+    "reviews.reopen": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.dates": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.links": Target(lambda s, o: {"cycle_id": s.cycle.id}),
     "reviews.resend": Target(lambda s, o: {"cycle_id": s.cycle.id, "rater_id": s.employee.id}),

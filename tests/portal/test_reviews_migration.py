@@ -90,9 +90,13 @@ def test_responses_survive_down_and_up_under_new_ids(scratch):
         downgrade(revision=BEFORE)
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == REVISION
+    # The ORM maps the head's schema (review_cycle has columns added later), so the second cycle is
+    # closed at the head, and the later revisions go down again.
+    upgrade()
     services.transition(db.session.get(ReviewCycle, second_id), "closed", org.instansi)
     db.session.commit()
     db.session.remove()
+    downgrade(revision=REVISION)
     with db.engine.connect() as connection:
         before = _stored(connection)
         ids = set(connection.execute(text("SELECT id FROM review_response")).scalars())
