@@ -225,7 +225,7 @@ def _submit(counter: Loket):
         scores = None
     employee_id = fixed_officer.id if fixed_officer else _chosen_officer(counter, answers["officer"], errors)
     if errors:
-        return again(gettext("Ada jawaban yang belum lengkap. Lihat pesan di bawah."), errors)
+        return again(gettext("Penilaian Anda belum dikirim: ada jawaban yang belum lengkap. Buka pertanyaan berikut:"), errors)
     if ticket:
         state, _ = _ticket_state(ticket)
         if state == "used":
