@@ -40,6 +40,7 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, brows
     for index in range(5):
         fieldsets.nth(index).locator("label.opt").nth(3).click()
     fieldsets.nth(5).get_by_text("Tidak dapat menilai").click()
+    page.locator("#v-BERORIENTASI_PELAYANAN").get_by_text("Komentar (tidak wajib)").click()  # a comment opens on demand
     page.get_by_label(re.compile("^Komentar tentang Berorientasi Pelayanan")).fill("Cekatan dan sabar di loket.")
     page.get_by_role("button", name="Simpan draf").click()
     page.wait_for_url(re.compile(r"tersimpan=1"))
