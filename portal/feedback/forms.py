@@ -25,7 +25,7 @@ class SkmForm(Form):
     comment = TextAreaField(
         _l("Saran atau keluhan (tidak wajib)"),
         validators=[Optional(), Length(max=MAX_COMMENT, message=_l("Saran paling banyak %(max)d karakter."))],
-        render_kw={"maxlength": MAX_COMMENT, "rows": 4},
+        render_kw={"maxlength": MAX_COMMENT, "rows": 3},
     )
     gender = SelectField(_l("Jenis kelamin"), choices=_profile_choices(skm.GENDERS), validators=[Optional()])
     age_range = SelectField(_l("Umur"), choices=_profile_choices(skm.AGE_RANGES), validators=[Optional()])

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -63,8 +64,14 @@ def read_form_key(token: str, counter_code: str) -> FormKey | None:
 
 
 def filled_too_fast(key: FormKey, now: float | None = None) -> bool:
+    return seconds_to_wait(key, now) > 0
+
+
+def seconds_to_wait(key: FormKey, now: float | None = None) -> int:
+    """Whole seconds until the form may be sent (0 when it may be sent now)."""
     minimum = float(current_app.config.get("CERMIN_MIN_FILL_SECONDS", 4))
-    return (now if now is not None else clock.timestamp()) - key.issued < minimum
+    left = minimum - ((now if now is not None else clock.timestamp()) - key.issued)
+    return math.ceil(left) if left > 0 else 0
 
 
 def device_votes(cookie: str | None, now: float | None = None) -> dict[str, list[float]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
@@ -27,6 +27,7 @@ from portal.org.services import Officer, on_duty
 from portal.web import rollback_request
 from surveys import skm
 from surveys.errors import InvalidResponse, InvalidTicket
+from surveys.i18n import N_
 from surveys.tickets import peek_counter_code, verify_ticket
 
 bp = Blueprint("feedback", __name__, template_folder="templates")
@@ -90,9 +91,11 @@ def _ticket_key_for(code: str) -> bytes:
 
 
 TICKET_MESSAGES = {
-    "invalid": ("Kode tiket tidak valid", "Kode tiket ini tidak dikenal atau tidak lengkap. Periksa kembali kode pada tiket antrean Anda."),
-    "expired": ("Tiket sudah kedaluwarsa", "Masa berlaku tiket ini sudah lewat. Anda tetap dapat menilai layanan melalui kode QR di loket."),
-    "used": ("Tiket sudah dipakai", "Penilaian untuk tiket ini sudah kami terima. Terima kasih!"),
+    "invalid": (N_("Kode tiket tidak valid"),
+                N_("Kode tiket ini tidak dikenal atau tidak lengkap. Periksa kembali kode pada tiket antrean Anda.")),
+    "expired": (N_("Tiket sudah kedaluwarsa"),
+                N_("Masa berlaku tiket ini sudah lewat. Anda tetap dapat menilai layanan melalui kode QR di loket.")),
+    "used": (N_("Tiket sudah dipakai"), N_("Penilaian untuk tiket ini sudah kami terima. Terima kasih!")),
 }
 
 
@@ -105,12 +108,17 @@ def _ticket_notice(state: str, counter: Loket | None):
     return _notice(gettext(title), gettext(message), status, counter, link)
 
 
+_SCALE_VALUES = {str(score) for score in range(skm.SCALE_MIN, skm.SCALE_MAX + 1)}
+
+
 def _render(counter: Loket, form: SkmForm, officers: list[Officer], fixed_officer: Officer | None,
             answers: dict[str, str], errors: dict[str, str], notice: str | None = None, status: int = 200,
             **context):
     instansi = counter.unit.instansi
+    answered = sum(1 for u in skm.UNSUR if answers.get(u.kode) in _SCALE_VALUES)
     return render_template(
         "feedback/form.html", counter=counter, form=form, unsur=skm.UNSUR, answers=answers, errors=errors,
+        answered=answered, numbers={u.kode: number for number, u in enumerate(skm.UNSUR, 1)},
         officer_choices=_officer_choices(officers), fixed_officer=fixed_officer, notice=notice,
         retention_days=instansi.retention_days, instansi=instansi, **context,
     ), status
@@ -193,12 +201,21 @@ def _submit(counter: Loket):
         # A script filled the hidden field: thank it and store nothing.
         return redirect(url_for("feedback.thanks", code=counter.code), 303)
     ticket = key.ticket
-    if integrity.filled_too_fast(key):
-        return again(gettext("Mohon periksa kembali jawaban Anda sebelum mengirim."))
+    wait = integrity.seconds_to_wait(key)
+    if wait:
+        return again(ngettext(
+            "Formulir terkirim terlalu cepat, sebelum sempat dibaca: penilaian Anda belum disimpan. Jawaban Anda "
+            "masih terisi di bawah; periksa lagi, tunggu %(num)d detik, lalu tekan \u201cKirim penilaian\u201d.",
+            "Formulir terkirim terlalu cepat, sebelum sempat dibaca: penilaian Anda belum disimpan. Jawaban Anda "
+            "masih terisi di bawah; periksa lagi, tunggu %(num)d detik, lalu tekan \u201cKirim penilaian\u201d.",
+            wait))
     votes = integrity.device_votes(request.cookies.get(integrity.DEVICE_COOKIE))
     if ticket is None and integrity.device_limit_reached(votes, counter.code):
-        return _notice(gettext("Terima kasih, penilaian Anda sudah kami terima"),
-                       gettext("Dari perangkat ini sudah ada beberapa penilaian untuk loket ini hari ini."), 200, counter,
+        # Honest: nothing was stored, so the page must not thank the citizen for a received rating.
+        return _notice(gettext("Penilaian Anda tidak disimpan"),
+                       gettext("Penilaian Anda tidak disimpan: dari perangkat ini sudah ada %(n)d penilaian untuk loket "
+                               "ini dalam 24 jam terakhir, batas untuk satu perangkat. Terima kasih atas kesediaan Anda; "
+                               "Anda dapat menilai lagi besok.", n=len(votes.get(counter.code, []))), 429, counter,
                        (results_url(counter.unit), gettext("Lihat hasil survei unit ini")))
     errors: dict[str, str] = {}
     try:
@@ -208,7 +225,7 @@ def _submit(counter: Loket):
         scores = None
     employee_id = fixed_officer.id if fixed_officer else _chosen_officer(counter, answers["officer"], errors)
     if errors:
-        return again(gettext("Ada jawaban yang belum lengkap. Lihat pesan di bawah."), errors)
+        return again(gettext("Penilaian Anda belum dikirim: ada jawaban yang belum lengkap. Buka pertanyaan berikut:"), errors)
     if ticket:
         state, _ = _ticket_state(ticket)
         if state == "used":

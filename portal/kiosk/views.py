@@ -16,6 +16,7 @@ from portal.accounts.models import ADMIN, AUDITOR, HR, SUPERVISOR
 from portal.extensions import db, limiter
 from portal.feedback.links import kiosk_url
 from portal.forms import EmptyForm
+from portal.i18n import DEFAULT_LOCALE, LANG_COOKIE
 from portal.kiosk import services
 from portal.kiosk.forms import PairingForm, ReasonForm, VoteForm
 from portal.kiosk.models import KioskDevice
@@ -34,6 +35,8 @@ DEVICE_COOKIE_DAYS = 400
 #: The thank-you page goes back to the faces after this long; an unanswered "Apa yang kurang?" too.
 THANKS_SECONDS = 5
 REASON_SECONDS = 30
+#: A faces screen left in English returns to Bahasa Indonesia after this long.
+IDLE_LANGUAGE_SECONDS = 90
 #: A device revoked because a copied token was used is named on the manager's page this long.
 REUSE_SHOWN_FOR = timedelta(days=30)
 
@@ -159,8 +162,14 @@ def _pairing_page(counter: Counter, form: PairingForm, status: int = 200, refuse
 
 def _faces_page(counter: Counter, error: str | None = None):
     form = VoteForm(formdata=None, key=secrets.token_urlsafe(24))
+    back_to_indonesian = None
+    if str(get_locale() or DEFAULT_LOCALE) != DEFAULT_LOCALE:
+        # A visitor who tapped EN and walked away: the screen returns to Indonesian by itself.
+        here = url_for("kiosk.kiosk", code=counter.code)
+        back_to_indonesian = url_for("main.switch_language", code=DEFAULT_LOCALE, next=here)
     return _no_store(render_template("kiosk/faces.html", counter=counter, form=form, faces=kiosk_rules.FACES,
-                                     error=error))
+                                     error=error, back_to_indonesian=back_to_indonesian,
+                                     idle_seconds=IDLE_LANGUAGE_SECONDS))
 
 
 @bp.route("/k/<code>", methods=["GET", "POST"])
@@ -244,4 +253,12 @@ def thanks(code: str):
     counter = _kiosk_counter(code)
     if counter is None:
         return _unavailable(code)
-    return _no_store(render_template("kiosk/thanks.html", counter=counter, seconds=THANKS_SECONDS))
+    response = _no_store(render_template("kiosk/thanks.html", counter=counter, seconds=THANKS_SECONDS))
+    return _next_visitor_in_indonesian(response)
+
+
+def _next_visitor_in_indonesian(response):
+    """The tablet serves one visitor after another: whoever tapped EN is thanked in English, and
+    the next visitor's screen is in Bahasa Indonesia again."""
+    response.set_cookie(LANG_COOKIE, DEFAULT_LOCALE, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

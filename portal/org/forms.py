@@ -19,7 +19,7 @@ TIMEZONE_CHOICES = [
     ("Asia/Makassar", _l("WITA (UTC+8)")),
     ("Asia/Jayapura", _l("WIT (UTC+9)")),
 ]
-ORG_PREDIKAT_CHOICES = [(v, v) for v in ("Istimewa", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")]
+ORG_PREDIKAT_CHOICES = [(v, _l(v)) for v in ("Istimewa", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")]
 WEEKDAY_CHOICES = [
     ("", _l("Setiap hari")), ("0", _l("Senin")), ("1", _l("Selasa")), ("2", _l("Rabu")), ("3", _l("Kamis")),
     ("4", _l("Jumat")), ("5", _l("Sabtu")), ("6", _l("Minggu")),

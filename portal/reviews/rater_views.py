@@ -99,6 +99,12 @@ def _choices(questionnaire) -> list[tuple[str, str, str | None]]:
     return [(str(s), str(s), anchors.get(s)) for s in range(questionnaire.scale_min, questionnaire.scale_max + 1)]
 
 
+def _scale_key(questionnaire) -> str:
+    """The scale once per value, read by sight ("1 Sangat jarang menunjukkan · …"); each choice
+    carries its own words for a screen reader."""
+    return " · ".join(f"{value} {gettext(anchor)}" for value, _number, anchor in _choices(questionnaire) if anchor)
+
+
 def _expectations(invitation: ReviewInvitation) -> dict[str, str]:
     return dict(db.session.execute(select(ReviewExpectation.value_code, ReviewExpectation.text).where(
         ReviewExpectation.cycle_id == invitation.cycle_id,
@@ -111,16 +117,22 @@ def _render_answer_form(token: str, invitation: ReviewInvitation, answers: dict[
     cycle = invitation.cycle
     questionnaire = cycle.questionnaire
     errors = errors or {}
+    values = services.values_of(questionnaire)
+    saved = request.args.get("tersimpan") == "1" and not errors and not draft_elsewhere
+    saved_value = request.args.get("nilai") if saved else None
     response = render_template(
         "reviews/rater/answer.html", token=token, invitation=invitation,
+        value_answered={code: sum(1 for item in items if answers.get(f"item-{item.id}")) for code, _n, items in values},
+        saved_value=saved_value if saved_value in {code for code, _n, _i in values} else None,
+        scale_key=_scale_key(questionnaire),
         cycle=cycle, reviewee=invitation.reviewee, instansi=_instansi_of(invitation),
-        values=services.values_of(questionnaire), choices=_choices(questionnaire),
+        values=values, choices=_choices(questionnaire),
         cannot_rate=berakhlak.CANNOT_RATE, cannot_rate_code=berakhlak.CANNOT_RATE_CODE,
         capacity=CAPACITY[invitation.rater_group], anonymous=RaterGroup(invitation.rater_group) in review.ANONYMOUS_GROUPS,
         expectations=_expectations(invitation), answers=answers, errors=errors, notice=notice,
         answered=sum(1 for item in questionnaire.items if answers.get(f"item-{item.id}")),
         item_count=len(questionnaire.items), closes_on=format_date(cycle.closes_on, "long"),
-        saved=request.args.get("tersimpan") == "1" and not errors and not draft_elsewhere,
+        saved=saved,
         draft=invitation.status == "draft" and not draft_elsewhere, draft_elsewhere=draft_elsewhere,
         max_comment=services.MAX_COMMENT, submit=SUBMIT, save_draft=SAVE_DRAFT,
     )
@@ -180,11 +192,15 @@ def _forget_draft_key(response, token: str) -> None:
 
 def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
     form = AnswerForm()
-    action = request.form.get("action")
+    action = request.form.get("action") or ""
+    questionnaire = invitation.cycle.questionnaire
+    # A value's own "Simpan" (draft-<VALUE>) saves the draft and returns to that value.
+    action, _, value_code = action.partition("-")
+    if value_code and (action != SAVE_DRAFT or value_code not in {c for c, _n, _i in services.values_of(questionnaire)}):
+        abort(400)
     if not form.validate_on_submit() or action not in (SAVE_DRAFT, SUBMIT):
         abort(400)
     answers = {k: v for k, v in request.form.items() if k.startswith(("item-", "comment-"))}
-    questionnaire = invitation.cycle.questionnaire
     try:
         parsed = services.parse_answers(questionnaire, request.form, complete=action == SUBMIT)
     except InvalidResponse as error:
@@ -208,7 +224,11 @@ def _receive(token: str, invitation: ReviewInvitation, instansi: Instansi):
         response = redirect(url_for("review_rater.thanks", token=token), 303)
         _forget_draft_key(response, token)
         return response
-    response = redirect(url_for("review_rater.answer", token=token, tersimpan=1, _anchor="simpan"), 303)
+    if value_code:
+        back = url_for("review_rater.answer", token=token, tersimpan=1, nilai=value_code, _anchor=f"v-{value_code}")
+    else:
+        back = url_for("review_rater.answer", token=token, tersimpan=1, _anchor="simpan")
+    response = redirect(back, 303)
     _keep_draft_key(response, token, key, invitation, instansi)
     return response
 

@@ -65,3 +65,61 @@ def test_inactive_or_unknown_loket_is_a_clear_page(phone, live_server):
     phone.goto(f"{live_server}/s/TIDAKADA")
     expect(phone.get_by_role("heading", name="Loket tidak ditemukan")).to_be_visible()
     screenshot(phone, "form-unknown-loket")
+
+
+def _document_height(page) -> int:
+    page.wait_for_load_state("load")  # the stylesheet sizes the form
+    return page.evaluate("document.documentElement.scrollHeight")
+
+
+def test_form_fits_three_screens_of_a_phone(phone, live_server):
+    """The officer question, the nine unsur and the send button: at most 2,400 px at 360 px wide,
+    each answer still a 44 px target with its own words."""
+    phone.goto(f"{live_server}/s/DKP01")
+    assert phone.locator("fieldset#q-officer").count() == 1  # the officer question is on this page
+    height = _document_height(phone)
+    assert height <= 2400, height
+    button = phone.get_by_role("button", name="Kirim penilaian").bounding_box()
+    assert button["y"] + button["height"] <= 2400
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    first = phone.locator("#q-u1")
+    for label in ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"):
+        expect(first.get_by_role("radio", name=label, exact=True)).to_have_count(1)
+    screenshot(phone, "form-phone-compact")
+
+
+def test_progress_is_labelled_and_follows_the_answers(phone, live_server):
+    phone.goto(f"{live_server}/s/DKP01")
+    progress = phone.locator("#progress")
+    expect(progress).to_have_text("Terjawab 0 dari 9 pertanyaan")
+    phone.locator("#q-u1 label.opt").nth(3).click()
+    phone.locator("#q-u2 label.opt").nth(2).click()
+    expect(progress).to_have_text("Terjawab 2 dari 9 pertanyaan")
+
+
+def test_error_summary_links_to_the_missing_answers(phone_without_js, live_server):
+    page = phone_without_js
+    page.goto(f"{live_server}/s/DKP01")
+    page.locator("#q-u1 label.opt").nth(3).click()
+    page.locator("#q-u2 label.opt").nth(3).click()
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Kirim penilaian").click()
+    summary = page.locator("#fix")
+    expect(summary).to_be_visible()
+    assert summary.bounding_box()["y"] < PHONE["height"]  # on the first screen
+    links = summary.get_by_role("link")
+    expect(links).to_have_count(7)
+    expect(page.locator("#progress")).to_have_text("Terjawab 2 dari 9 pertanyaan")
+    screenshot(page, "form-error-summary")
+    links.nth(2).click()  # the fifth question
+    page.wait_for_url("**#q-u5")
+    box = page.locator("#q-u5").bounding_box()
+    assert 0 <= box["y"] < PHONE["height"]
+
+
+def test_error_summary_takes_the_focus_with_javascript(phone, live_server):
+    phone.goto(f"{live_server}/s/DKP01")
+    phone.locator("#q-u1 label.opt").nth(3).click()
+    phone.wait_for_timeout(1000)
+    phone.get_by_role("button", name="Kirim penilaian").click()
+    expect(phone.locator("#fix")).to_be_focused()

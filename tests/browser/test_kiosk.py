@@ -117,3 +117,18 @@ def test_unknown_loket_shows_a_clear_page(tablet_for, live_server):
     assert response.status == 404
     expect(tablet.get_by_role("heading", name="Kiosk tidak tersedia")).to_be_visible()
     screenshot(tablet, "kiosk-unknown")
+
+
+def test_the_next_visitor_gets_indonesian_after_one_chose_english(page, tablet_for, live_server):
+    code = create_pairing_code(page, live_server, "DKP03", "kiosk-lang-desktop")
+    tablet = tablet_for(javascript=False)
+    pair_tablet(tablet, live_server, "DKP03", code, "Tablet bahasa", "kiosk-lang")
+    tablet.get_by_role("link", name="EN", exact=True).click()
+    expect(tablet.locator("html")).to_have_attribute("lang", "en")
+    screenshot(tablet, "kiosk-lang-en")
+    tablet.get_by_role("button", name="Very satisfied").click()
+    expect(tablet.get_by_role("heading", name="Thank you!")).to_be_visible()
+    tablet.wait_for_url(f"{live_server}/k/DKP03", timeout=10000)  # the meta refresh, no script
+    expect(tablet.get_by_role("heading", name="Bagaimana pelayanan kami hari ini?")).to_be_visible()
+    expect(tablet.locator("html")).to_have_attribute("lang", "id")
+    screenshot(tablet, "kiosk-lang-next-visitor")

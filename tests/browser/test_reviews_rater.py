@@ -40,6 +40,7 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, brows
     for index in range(5):
         fieldsets.nth(index).locator("label.opt").nth(3).click()
     fieldsets.nth(5).get_by_text("Tidak dapat menilai").click()
+    page.locator("#v-BERORIENTASI_PELAYANAN").get_by_text("Komentar (tidak wajib)").click()  # a comment opens on demand
     page.get_by_label(re.compile("^Komentar tentang Berorientasi Pelayanan")).fill("Cekatan dan sabar di loket.")
     page.get_by_role("button", name="Simpan draf").click()
     page.wait_for_url(re.compile(r"tersimpan=1"))
@@ -119,3 +120,30 @@ def test_unknown_link_is_a_clear_page(phone, live_server):
     phone.goto(f"{live_server}/ulasan/bukan-tautan-yang-benar")
     expect(phone.get_by_role("heading", name="Tautan ulasan tidak dikenal")).to_be_visible()
     screenshot(phone, "reviews-unknown-link")
+
+
+def test_the_form_is_grouped_by_value_and_short_on_a_phone(phone_without_js, live_server):
+    page = phone_without_js
+    log_in(page, live_server, "pegawai")
+    page.goto(f"{live_server}/ulasan-saya")
+    page.get_by_role("link", name=re.compile("^(Isi ulasan|Lanjutkan draf)")).last.click()
+    page.wait_for_load_state("load")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 6000, height
+    assert _fits_the_phone(page)
+    groups = page.locator("fieldset.rv-value")
+    assert groups.count() == 7
+    third = groups.nth(2)
+    code = third.get_attribute("id").removeprefix("v-")
+    expect(third.get_by_text(re.compile(r"^Terjawab \d dari 3 butir$"))).to_be_visible()
+    for item in third.locator("fieldset.q").all():
+        item.locator("label.opt").nth(1).click()
+    expect(third.get_by_role("radio", name=re.compile("^2 Jarang menunjukkan"))).to_have_count(3)
+    screenshot(page, "reviews-grouped-phone")
+    third.get_by_role("button", name=re.compile("^Simpan jawaban sejauh ini")).click()
+    page.wait_for_url(re.compile(rf"nilai={code}#v-{code}$"))
+    third = page.locator(f"#v-{code}")
+    expect(third.get_by_role("status")).to_contain_text("Draf tersimpan.")
+    expect(third.get_by_text("Terjawab 3 dari 3 butir")).to_be_visible()
+    assert abs(third.bounding_box()["y"]) < PHONE["height"]  # back at the value saved
+    screenshot(page, "reviews-grouped-saved-phone")

@@ -44,7 +44,7 @@ def test_form_shows_nine_questions_with_regulation_labels(client, org):
     for unsur in skm.UNSUR:
         assert unsur.question in html
         for label in unsur.labels:
-            assert f"> {label}</label>" in html
+            assert f"><span>{label}</span></label>" in html
     assert html.count("<fieldset") == 10  # nine unsur and "who served you"
     assert "Staf Uji 1" in html and "Tidak tahu / tidak ingat" in html
     assert "setelah 730 hari" in html
@@ -135,7 +135,7 @@ def test_bad_answers_get_messages_and_store_nothing(client, org, db, answers, me
     response = submit(client, answers=answers)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert message in html and "Ada jawaban yang belum lengkap" in html
+    assert message in html and "ada jawaban yang belum lengkap" in html
     assert count(db) == 0
 
 
@@ -207,7 +207,8 @@ def test_too_fast_is_refused(app, client, org, db):
     finally:
         app.config["CERMIN_MIN_FILL_SECONDS"] = 0
     assert response.status_code == 400
-    assert "periksa kembali" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "terlalu cepat" in html and "belum disimpan" in html and "tunggu 60 detik" in html
     assert count(db) == 0
 
 
@@ -215,7 +216,10 @@ def test_device_limit_per_loket(app, client, org, db):
     for _ in range(3):
         assert submit(client).status_code == 303
     response = submit(client)
-    assert "sudah ada beberapa penilaian" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Penilaian Anda tidak disimpan: dari perangkat ini sudah ada 3 penilaian" in html
+    assert "sudah kami terima" not in html and "Terima kasih, penilaian" not in html
     assert count(db) == 3
     other_device = app.test_client()
     assert submit(other_device).status_code == 303
@@ -377,3 +381,51 @@ def test_fuzz_public_post_never_fails_and_stores_all_or_nothing(app, org, db, da
         assert all(1 <= v <= 4 for v in row.scores().values())
     else:
         assert stored == 0
+
+
+def test_progress_is_labelled_and_counts_the_answers_sent_back(client, org):
+    _, html = form_fields(client, "/s/UJI01")
+    assert "Terjawab 0 dari 9 pertanyaan" in html and "0 / 9" not in html
+    response = submit(client, answers={"u1": "4", "u2": "3", "u3": "9"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Terjawab 2 dari 9 pertanyaan" in html
+
+
+def test_error_summary_links_to_each_missing_answer(client, org):
+    response = submit(client, answers={"u1": "4", "u2": "3"})
+    html = response.get_data(as_text=True)
+    summary = re.search(r'<div class="alert errsum" role="alert" id="fix"(.*?)</div>', html, re.S).group(1)
+    links = re.findall(r'<a href="#(q-u\d)">', summary)
+    assert links == [f"q-u{i}" for i in range(3, 10)]
+    for anchor in links:
+        assert f'id="{anchor}"' in html
+    assert "belum dikirim" in summary and "Pertanyaan 3 (" in summary
+
+
+def test_too_fast_message_in_english(app, client, org, db):
+    app.config["CERMIN_MIN_FILL_SECONDS"] = 30
+    client.set_cookie("lang", "en")
+    try:
+        response = submit(client)
+    finally:
+        app.config["CERMIN_MIN_FILL_SECONDS"] = 0
+    html = response.get_data(as_text=True)
+    assert "sent too fast" in html and "wait 30 seconds" in html and "not been stored" in html
+
+
+def test_device_limit_is_said_in_english(app, client, org, db):
+    client.set_cookie("lang", "en")
+    for _ in range(3):
+        assert submit(client).status_code == 303
+    response = submit(client)
+    assert response.status_code == 429
+    assert "Your rating was not stored" in response.get_data(as_text=True)
+
+
+def test_bad_ticket_page_in_english(client, org):
+    client.set_cookie("lang", "en")
+    response = client.get("/t/NOT-A-TICKET")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Invalid ticket code" in html and "Kode tiket" not in html

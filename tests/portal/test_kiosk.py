@@ -457,3 +457,23 @@ def test_a_rebuild_of_some_lokets_counts_their_bulk_loaded_votes_and_leaves_the_
     services.rebuild_rollup([elsewhere.id])
     assert services.kiosk_summary(counter_id=elsewhere.id, instansi_id=org.instansi.id).by_face == {1: 2, 2: 0, 3: 1, 4: 0}
     assert services.kiosk_summary(counter_id=org.counter.id, instansi_id=org.instansi.id).by_face == {1: 0, 2: 1, 3: 0, 4: 1}
+
+
+def test_next_visitor_sees_indonesian_after_one_chose_english(tablet):
+    tablet.set_cookie("lang", "en")
+    assert 'lang="en"' in tablet.get(KIOSK).get_data(as_text=True)
+    response, _ = vote(tablet, 4)
+    thanks = tablet.get(response.headers["Location"])
+    # The English visitor is thanked in English; the screen that follows is Indonesian.
+    assert "Thank you" in thanks.get_data(as_text=True)
+    assert "lang=id" in thanks.headers["Set-Cookie"]
+    html = tablet.get(KIOSK).get_data(as_text=True)
+    assert 'lang="id"' in html and "Bagaimana pelayanan kami hari ini?" in html
+
+
+def test_faces_left_in_english_return_to_indonesian_by_themselves(tablet):
+    assert 'http-equiv="refresh"' not in tablet.get(KIOSK).get_data(as_text=True)
+    tablet.set_cookie("lang", "en")
+    html = tablet.get(KIOSK).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="90;url=/bahasa/id?next=/k/UJI01">' in html
+    assert tablet.get("/bahasa/id?next=/k/UJI01").headers["Location"] == KIOSK

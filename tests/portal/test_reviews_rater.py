@@ -64,7 +64,8 @@ def test_form_shows_who_is_reviewed_in_which_capacity_and_the_anonymity_promise(
     assert org.staff[0].name in html and org.staff[0].jabatan in html and org.unit.name in html
     assert "Anda menilai sebagai rekan kerja." in html
     assert "digabung dengan jawaban minimal 2 rekan kerja lain dan tidak pernah ditampilkan sendiri" in html
-    assert html.count("<fieldset") == 21
+    assert html.count('<fieldset class="q') == 21
+    assert html.count('<fieldset class="rv-value"') == 7  # one group per BerAKHLAK value
     assert html.count('value="na"') == 21
     for anchor in ("Sangat jarang menunjukkan", "Jarang menunjukkan", "Kadang-kadang menunjukkan",
                    "Sering menunjukkan", "Selalu menunjukkan", "Tidak dapat menilai"):
@@ -508,3 +509,56 @@ def test_my_reviews_links_to_nominating_peers_in_a_draft_cycle(employee_client, 
     db.session.commit()
     html = employee_client.get("/ulasan-saya").get_data(as_text=True)
     assert "Siklus yang sedang disiapkan" in html and f"/360/{cycle.id}/nominasi" in html
+
+
+def test_items_are_grouped_by_value_with_progress(rater_client, peer_invitation, cycle):
+    items = cycle.questionnaire.items
+    html = rater_client.get(link(peer_invitation)).get_data(as_text=True)
+    assert "Terjawab 0 dari 21 butir" in html
+    groups = re.findall(r'<fieldset class="rv-value" id="v-([A-Z_]+)">(.*?)</fieldset>\s*(?=<fieldset class="rv-value"|<div class="rv-actions")',
+                        html, re.S)
+    assert len(groups) == 7
+    for code, body in groups:
+        assert body.count('<fieldset class="q') == 3
+        assert "Terjawab 0 dari 3 butir" in body
+        assert f'name="action" value="draft-{code}"' in body
+    first_value = items[0].value_code
+    partial = {f"item-{items[0].id}": "2", f"item-{items[1].id}": "na"}
+    page = post_form(rater_client, link(peer_invitation), {"action": "submit", **partial})
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert "Terjawab 2 dari 21 butir" in html and "Terjawab 2 dari 3 butir" in html
+    assert f'href="#v-{first_value}"' in html
+
+
+def test_a_values_own_save_keeps_the_draft_and_returns_to_that_value(rater_client, peer_invitation, cycle, db):
+    items = cycle.questionnaire.items
+    value = items[3].value_code
+    url = link(peer_invitation)
+    partial = {f"item-{items[0].id}": "4", f"item-{items[3].id}": "3"}
+    saved = post_form(rater_client, url, {"action": f"draft-{value}", **partial})
+    assert saved.status_code == 303
+    assert saved.headers["Location"].endswith(f"tersimpan=1&nilai={value}#v-{value}")
+    assert responses(db) == 0
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "draft"
+    html = rater_client.get(saved.headers["Location"]).get_data(as_text=True)
+    group = html[html.index(f'id="v-{value}"'):html.index('<fieldset class="q', html.index(f'id="v-{value}"'))]
+    assert "Draf tersimpan." in group
+    assert 'id="simpan"' not in html  # said once, in the value the rater saved from
+    assert "Terjawab 2 dari 21 butir" in html
+    assert re.search(rf'name="item-{items[3].id}" value="3" checked', html)
+
+
+def test_save_of_an_unknown_value_is_refused(rater_client, peer_invitation, db):
+    assert post_form(rater_client, link(peer_invitation), {"action": "draft-NOPE"}).status_code == 400
+    assert post_form(rater_client, link(peer_invitation), {"action": "submit-LOYAL"}).status_code == 400
+    db.session.refresh(peer_invitation)
+    assert peer_invitation.status == "pending"
+
+
+def test_unable_to_assess_reads_the_same_in_the_help_and_the_option(rater_client, peer_invitation):
+    rater_client.set_cookie("lang", "en")
+    html = rater_client.get(link(peer_invitation)).get_data(as_text=True)
+    assert "Cannot rate" not in html
+    assert html.count("Unable to assess") >= 22  # the help and each item's option
