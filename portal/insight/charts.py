@@ -119,7 +119,7 @@ def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str
         cells = [f'<th scope="row"{cls(i)}>{_e(cell)}</th>' if i == 0 and row_headers else f"<td{cls(i)}>{_e(cell)}</td>"
                  for i, cell in enumerate(row)]
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return Markup(f'<div class="table-wrap"><table class="chart-table"><caption>{_e(caption)}</caption>'
+    return Markup(f'<div class="table-wrap" tabindex="0" role="region" aria-label="{_e(caption)}"><table class="chart-table"><caption>{_e(caption)}</caption>'
                   f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
