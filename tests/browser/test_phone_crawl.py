@@ -136,5 +136,5 @@ def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(browser, live_ser
             failures.extend(f"{path} ({endpoint}): {problem}" for problem in _problems(page))
     finally:
         context.close()
-    assert len(crawled) >= 10, crawled
+    assert len(crawled) >= 5, crawled
     assert failures == [], f"{username}: {len(failures)} problems on {len(crawled)} pages:\n" + "\n".join(failures)
