@@ -5,7 +5,8 @@
   "use strict";
   function label(table) {
     var head = table.tHead && table.tHead.rows.length ? table.tHead.rows[table.tHead.rows.length - 1] : null;
-    if (!head) { return; }
+    // A table that labels its own cells (the audit log) stacks with its own stylesheet.
+    if (!head || table.querySelector("td[data-label]")) { return; }
     var names = [];
     Array.prototype.forEach.call(head.cells, function (cell) {
       var span = cell.colSpan || 1;

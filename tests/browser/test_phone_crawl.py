@@ -138,3 +138,34 @@ def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(browser, live_ser
         context.close()
     assert len(crawled) >= 5, crawled
     assert failures == [], f"{username}: {len(failures)} problems on {len(crawled)} pages:\n" + "\n".join(failures)
+
+
+def test_the_menu_folds_on_a_phone_and_opens_without_javascript(phone_without_js, live_server):
+    from playwright.sync_api import expect
+
+    page = phone_without_js
+    log_in(page, live_server, "hr")
+    menu = page.get_by_role("navigation", name="Menu utama")
+    expect(menu).to_be_hidden()
+    header = page.locator("header.topbar").bounding_box()
+    assert header["height"] < 160, header  # was about 330 px with the whole menu
+    page.locator("summary", has_text="Menu").click()
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("link", name="Log audit")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(page.locator("summary", has_text="Menu")).to_be_hidden()
+    expect(menu).to_be_visible()
+
+
+def test_the_team_table_reads_as_cards_with_their_link(phone, live_server):
+    from playwright.sync_api import expect
+
+    log_in(phone, live_server, "atasan")
+    phone.goto(f"{live_server}/penilaian/tim")
+    link = phone.get_by_role("link", name="Tinjau dan konfirmasi").first
+    expect(link).to_be_visible()
+    box = link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    cell = phone.locator("main table.stacks td[data-label]").first
+    assert cell.evaluate("c => getComputedStyle(c, '::before').content").startswith('"')
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
