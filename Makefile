@@ -6,7 +6,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: run test nightly serve install install-test translations messages migrate bench screenshots clean
+.PHONY: run test nightly serve install install-test axe translations messages migrate bench screenshots clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed translations
 
-install-test: $(VENV)/.installed-test translations
+install-test: $(VENV)/.installed-test translations axe
+
+## axe-core for the browser suite's phone crawl, at the version pinned in tests/browser/package-lock.json.
+axe:
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
 ## Compile the translation catalogs (translations/*/LC_MESSAGES/messages.po -> .mo).
 translations: $(VENV)/.installed

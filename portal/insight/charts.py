@@ -46,10 +46,16 @@ class Chart:
     table: Markup
     #: The summary of the <details> that holds the table, e.g. "Tabel data".
     data_label: str = ""
+    #: A drawing for phones (narrow viewBox, text of at least 12 CSS px at 360 px), shown instead of
+    #: ``svg`` below 40rem by static/css/insight.css; empty: ``svg`` scales to every width.
+    phone: Markup = Markup("")
 
     def __html__(self) -> str:
         details = Markup('<details class="chart-data"><summary>{}</summary>{}</details>').format(
             self.data_label, self.table) if self.data_label else self.table
+        if self.phone:
+            return Markup('<figure class="chart chart-has-phone"><div class="chart-wide">{}</div>'
+                          '<div class="chart-phone">{}</div>{}</figure>').format(self.svg, self.phone, details)
         return Markup('<figure class="chart">{}{}</figure>').format(self.svg, details)
 
 
@@ -119,7 +125,7 @@ def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str
         cells = [f'<th scope="row"{cls(i)}>{_e(cell)}</th>' if i == 0 and row_headers else f"<td{cls(i)}>{_e(cell)}</td>"
                  for i, cell in enumerate(row)]
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return Markup(f'<div class="table-wrap"><table class="chart-table"><caption>{_e(caption)}</caption>'
+    return Markup(f'<div class="table-wrap" tabindex="0" role="region" aria-label="{_e(caption)}"><table class="chart-table"><caption>{_e(caption)}</caption>'
                   f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
@@ -169,7 +175,33 @@ def bar_chart(bars: Sequence[Bar], *, ident: str, title: str, description: str =
     parts.append("</svg>")
     rows = [(bar.label, bar.shown + (f" ({highlight_note})" if bar.highlight and highlight_note else ""))
             for bar in bars]
-    return Chart(Markup("".join(parts)), data_table(title, headers, rows, numeric=(1,)), data_label)
+    return Chart(Markup("".join(parts)), data_table(title, headers, rows, numeric=(1,)), data_label,
+                 _phone_bars(bars, ident, title, description, low, high, highlight_note))
+
+
+def _phone_bars(bars: Sequence[Bar], ident: str, title: str, description: str, low: float, high: float,
+                highlight_note: str) -> Markup:
+    """The bars for a phone: each label on its own line above its bar, in 15-unit text on a 340-unit
+    wide drawing (about 13 CSS px where a phone gives it 300 px), no gridlines."""
+    width, bar_w, row_h, font = 340, 250, 46, 15
+    height = row_h * len(bars) + 4
+    parts = [_svg_open(f"{ident}-phone", width, height, title, description, "chart-bars chart-bars-phone")
+             .replace('font-size="13"', f'font-size="{font}"', 1)]
+    for i, bar in enumerate(bars):
+        y = i * row_h
+        share = (float(bar.value) - low) / (high - low) if high > low else 0.0
+        length = _n(max(1.0, max(0.0, min(1.0, share)) * bar_w))
+        priority = bar.highlight and bool(highlight_note)
+        tooltip = _e(f"{bar.label}: {bar.shown}" + (f" · {highlight_note}" if priority else ""))
+        parts.append(
+            f'<g class="{"bar bar-priority" if bar.highlight else "bar"}"><title>{tooltip}</title>'
+            f'<text class="bar-label" x="0" y="{y + 16}"{BOLD if bar.highlight else ""}>'
+            f'{_e(_truncate(bar.label, 36))}</text>'
+            f'<rect x="0" y="{y + 22}" width="{length}" height="16" rx="2" fill="{PRIORITY if bar.highlight else BRAND}"/>'
+            f'<text class="bar-value" x="{_n(float(length) + 6)}" y="{y + 36}" font-weight="600">{_e(bar.shown)}</text>'
+            + "</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 # --- a trend over time (IKM per month) ---------------------------------------------------------

@@ -18,6 +18,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
 PHONE = {"width": 360, "height": 740}
+#: The app behind each live server's address, for tests that look up the demo's objects.
+LIVE_APPS: dict = {}
 
 
 def _chromium() -> str | None:
@@ -74,6 +76,7 @@ def live_server(demo_app, tmp_path_factory):
     app.config["CERMIN_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    LIVE_APPS[app.config["CERMIN_BASE_URL"]] = app
     yield app.config["CERMIN_BASE_URL"]
     server.shutdown()
     dispose(app)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 A4 = (595.3, 841.9)
 A4_LANDSCAPE = (841.9, 595.3)
 PERIOD_NAME = "Penilaian Kinerja Tahunan 2026"
-SHEET_LINK = re.compile("^Lembar penilaian ")
+SHEET_LINK = re.compile("^Lembar cetak ")
 
 
 def _demo_period_exports(page, base: str) -> str:

@@ -13,6 +13,8 @@ pytestmark = pytest.mark.browser
 def test_hr_reads_and_filters_the_audit_log_on_a_phone_without_javascript(phone_without_js, live_server):
     page = phone_without_js
     log_in(page, live_server, "hr")
+    # On a phone the menu is folded into a disclosure that opens without JavaScript.
+    page.locator("summary", has_text="Menu").click()
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Log audit").click()
     page.wait_for_url(re.compile("/audit/$"))
     expect(page.get_by_role("heading", name="Log audit")).to_be_visible()

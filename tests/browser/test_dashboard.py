@@ -40,7 +40,7 @@ def test_hr_opens_the_overview_and_a_unit(page, live_server):
     page.wait_for_load_state()
     expect(page.get_by_role("heading", name=re.compile(f"Dasbor IKM · {DUKCAPIL}"))).to_be_visible()
     # The demo's story: Dukcapil's weak unsur is U3 Waktu Penyelesaian.
-    priority = page.locator(".chart-bars .bar-priority")
+    priority = page.locator(".chart-wide .chart-bars .bar-priority")
     assert priority.count() == 1
     assert "U3 Waktu Penyelesaian" in priority.text_content()
     assert "Prioritas perbaikan" in priority.text_content()
@@ -116,9 +116,16 @@ def test_unit_head_opens_their_unit(page, live_server):
 def test_unit_dashboard_on_a_phone(phone, live_server):
     log_in(phone, live_server, "atasan")
     phone.goto(f"{live_server}/dasbor/unit/DUKCAPIL")
-    # The page itself never scrolls sideways; a chart too wide to read at phone size scrolls in its own box.
+    # The page never scrolls sideways, nor does a chart in a box: the bars switch to their phone
+    # drawing, which fits the width with text of at least 12 px.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360 + 1
     figure = phone.locator("figure.chart").first
-    assert figure.evaluate("f => f.scrollWidth > f.clientWidth")
-    expect(phone.get_by_role("img", name="Nilai rata-rata (NRR) per unsur, skala 1–4")).to_be_visible()
+    assert figure.evaluate("f => f.scrollWidth <= f.clientWidth")
+    bars = phone.get_by_role("img", name="Nilai rata-rata (NRR) per unsur, skala 1–4")
+    expect(bars).to_have_count(1)
+    expect(bars).to_be_visible()
+    assert "chart-bars-phone" in bars.get_attribute("class")
+    smallest = bars.evaluate("s => Math.min(...[...s.querySelectorAll('text')].map(t => t.getBoundingClientRect().height))")
+    sizes = bars.evaluate("s => [...s.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * s.getBoundingClientRect().width / s.viewBox.baseVal.width)")
+    assert smallest > 0 and min(sizes) >= 12, sizes
     screenshot(phone, "dashboard-unit-head-phone")

@@ -50,6 +50,12 @@ def test_bars_mark_the_weakest_and_escape_labels():
     assert "2,700 (Prioritas perbaikan)" in table
     assert '<summary>Tabel data</summary>' in str(chart.__html__())
     _no_styles(chart)
+    # The phone drawing: the same bars in a 340-unit viewBox with 15-unit text, named on its own.
+    phone = ET.fromstring(str(chart.phone))
+    assert phone.get("viewBox").startswith("0 0 340 ") and phone.get("font-size") == "15"
+    assert phone.get("aria-labelledby") == "nrr-phone-title nrr-phone-desc"
+    assert [t.text for t in phone.iter(f"{SVG}text")][:2] == ["U1 <b>Persyaratan</b>", "3,300"]
+    assert 'class="chart-phone"' in str(chart.__html__())
 
 
 def test_line_chart_breaks_at_missing_months_and_shades_bands():
