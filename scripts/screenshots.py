@@ -28,11 +28,17 @@ WIDTHS = {360: 740, 1280: 800}
 FLOWS = {
     "hr": [("home", "/"), ("ulasan-360", "/360/"), ("penilaian", "/penilaian/"), ("pegawai-impor", "/organisasi/pegawai/impor"),
            ("integritas", "/integritas/")],
-    "atasan": [("home", "/"), ("petugas", "/dasbor/petugas"), ("penilaian-tim", "/penilaian/tim"),
+    "atasan": [("home", "/"), ("dasbor-unit", "/dasbor/unit/DUKCAPIL"), ("petugas", "/dasbor/petugas"), ("penilaian-tim", "/penilaian/tim"),
                ("tindak-lanjut", "/tindak-lanjut/")],
     "pegawai": [("home", "/"), ("ulasan-saya", "/ulasan-saya"), ("penilaian-saya", "/penilaian/saya")],
     "admin": [("home", "/"), ("organisasi", "/organisasi/"), ("dasbor", "/dasbor/")],
+    #: A citizen, without logging in: the form at the IGD loket (always an officer on duty) and the results.
+    "warga": [("formulir", "/s/PKM02"), ("publik", "/publik")],
 }
+#: Pages taken whole (their charts are below the first screen), not just the viewport.
+FULL_PAGE = {"dasbor-unit"}
+#: The pages nobody logs in to.
+PUBLIC = "warga"
 
 
 def build_app(folder: Path):
@@ -77,18 +83,19 @@ def main() -> int:
                     context = browser.new_context(viewport={"width": width, "height": height}, locale="id-ID",
                                                   is_mobile=width < 600, has_touch=width < 600)
                     page = context.new_page()
-                    page.goto(f"{base}/masuk")
-                    page.get_by_label("NIP atau nama pengguna").fill(username)
-                    page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
-                    page.get_by_role("button", name="Masuk").click()
-                    page.wait_for_load_state()
+                    if username != PUBLIC:
+                        page.goto(f"{base}/masuk")
+                        page.get_by_label("NIP atau nama pengguna").fill(username)
+                        page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
+                        page.get_by_role("button", name="Masuk").click()
+                        page.wait_for_load_state()
                     for name, path in pages:
                         response = page.goto(base + path)
                         if response is None or response.status != 200:
                             print(f"!! {username} {path}: {response.status if response else 'no answer'}")
                             continue
                         target = OUT / f"{username}-{name}-{width}.png"
-                        page.screenshot(path=str(target))
+                        page.screenshot(path=str(target), full_page=name in FULL_PAGE)
                         saved.append(target)
                     context.close()
             browser.close()
