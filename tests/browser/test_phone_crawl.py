@@ -20,8 +20,24 @@ from tests.browser.conftest import LIVE_APPS, PHONE, log_in
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: The demo's staff logins (portal/demo/seed.py ROLE_NOTES): admin, HR, a kepala unit who is
-#: Pejabat Penilai (atasan) and a pegawai. The demo has no auditor account.
-ROLES = ["admin", "hr", "atasan", "pegawai"]
+#: Pejabat Penilai (atasan), a pegawai, and an auditor (added to the crawl's copy of the demo).
+ROLES = ["admin", "hr", "atasan", "pegawai", "auditor"]
+
+
+def _with_auditor(app) -> None:
+    """The demo has no auditor account: the crawl adds one to its copy (read-only role, the demo's
+    instansi and password), once."""
+    from portal.accounts.models import AUDITOR, User, UserRole
+    from portal.accounts.services import hash_password
+    from portal.demo.seed import DEMO_PASSWORD
+    from portal.extensions import db
+
+    with app.app_context():
+        if db.session.scalar(select(User).where(User.username == "auditor")) is None:
+            admin = db.session.scalar(select(User).where(User.username == "admin"))
+            db.session.add(User(instansi_id=admin.instansi_id, username="auditor", display_name="Auditor Inspektorat",
+                                password_hash=hash_password(DEMO_PASSWORD), role_rows=[UserRole(role=AUDITOR)]))
+            db.session.commit()
 #: Pages that are no page: they end the session.
 NOT_PAGES = {"accounts.logout"}
 DOWNLOADS = (".csv", ".xlsx", ".svg", ".png", ".pdf", ".json", ".zip", ".txt")
@@ -121,6 +137,7 @@ def _problems(page) -> list[str]:
 def test_every_page_a_role_reaches_fits_a_phone_and_passes_axe(browser, live_server, username):
     _axe_available()
     app = LIVE_APPS[live_server]
+    _with_auditor(app)
     pages = _pages(app, _objects(app, username))
     # bypass_csp: the portal allows no inline script; axe is the test's, not the page's.
     context = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True, bypass_csp=True)
