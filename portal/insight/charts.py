@@ -323,23 +323,14 @@ def heatmap(values: Sequence[Sequence[Number]], *, row_labels: Sequence[str], co
     for j, label in enumerate(col_labels):
         parts.append(f'<text class="col-label" x="{_n(label_w + cell_w * (j + 0.5))}" y="{top - 8}" '
                      f'text-anchor="middle" font-size="11" fill="{MUTED}">{_e(label)}</text>')
-    cell = _n(cell_w)
     for i, row_label in enumerate(row_labels):
         y = top + i * cell_h
         parts.append(f'<text class="row-label" x="{label_w - 8}" y="{_n(y + cell_h / 2 + 4.5)}" '
                      f'text-anchor="end">{_e(row_label)}</text>')
         for j, col_label in enumerate(col_labels):
-            value = values[i][j]
-            tip = _e(tooltips[i][j] if tooltips else f"{row_label} {col_label}: {texts[i][j]}")
-            parts.append(f'<g class="cell"><title>{tip}</title><rect x="{_n(label_w + cell_w * j)}" y="{y}" '
-                         f'width="{cell}" height="{cell_h}" fill="{shade(value, maximum)}" stroke="#ffffff" '
-                         f'stroke-width="1"/>')
-            if value:
-                dark = float(value) / maximum > 0.5
-                parts.append(f'<text x="{_n(label_w + cell_w * (j + 0.5))}" y="{_n(y + cell_h / 2 + 3.5)}" '
-                             f'text-anchor="middle" font-size="{font}" fill="{"#ffffff" if dark else INK}">'
-                             f'{_e(texts[i][j])}</text>')
-            parts.append("</g>")
+            tip = tooltips[i][j] if tooltips else f"{row_label} {col_label}: {texts[i][j]}"
+            parts.append(_cell(label_w + cell_w * j, y, cell_w, cell_h, values[i][j], maximum, texts[i][j], tip,
+                               font, 3.5))
     if any(legend):
         y = top + cell_h * len(row_labels) + 12
         parts.append(f'<g class="legend"><text x="{label_w + 2}" y="{y + 11}" text-anchor="end" font-size="11" '
@@ -353,6 +344,19 @@ def heatmap(values: Sequence[Sequence[Number]], *, row_labels: Sequence[str], co
     table = data_table(title, (corner, *col_labels), rows, numeric=tuple(range(1, cols + 1)))
     phone = _phone_heatmap(values, texts, tooltips, row_labels, col_labels, maximum, ident, title, description)
     return Chart(Markup("".join(parts)), table, data_label, phone)
+
+
+def _cell(x: float, y: float, width: float, height: float, value: Number, maximum: float, text: str, tip: str,
+          font: int, baseline: float) -> str:
+    """One heatmap cell: shaded by ``value``, its ``text`` printed in it unless empty, ``tip`` on hover."""
+    parts = [f'<g class="cell"><title>{_e(tip)}</title><rect x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" '
+             f'height="{_n(height)}" fill="{shade(value, maximum)}" stroke="#ffffff" stroke-width="1"/>']
+    if value:
+        dark = float(value) / maximum > 0.5
+        parts.append(f'<text x="{_n(x + width / 2)}" y="{_n(y + height / 2 + baseline)}" text-anchor="middle" '
+                     f'font-size="{font}" fill="{"#ffffff" if dark else INK}">{_e(text)}</text>')
+    parts.append("</g>")
+    return "".join(parts)
 
 
 def _phone_heatmap(values, texts, tooltips, row_labels, col_labels, maximum, ident: str, title: str,
@@ -373,16 +377,7 @@ def _phone_heatmap(values, texts, tooltips, row_labels, col_labels, maximum, ide
         parts.append(f'<text class="row-label" x="{label_w - 6}" y="{_n(y + cell_h / 2 + 5)}" '
                      f'text-anchor="end">{_e(col_label)}</text>')
         for i, row_label in enumerate(row_labels):
-            value = values[i][j]
-            tip = _e(tooltips[i][j] if tooltips else f"{row_label} {col_label}: {texts[i][j]}")
-            parts.append(f'<g class="cell"><title>{tip}</title><rect x="{_n(label_w + cell_w * i)}" y="{y}" '
-                         f'width="{_n(cell_w)}" height="{cell_h}" fill="{shade(value, maximum)}" stroke="#ffffff" '
-                         f'stroke-width="1"/>')
-            if value:
-                dark = float(value) / maximum > 0.5
-                parts.append(f'<text x="{_n(label_w + cell_w * (i + 0.5))}" y="{_n(y + cell_h / 2 + 5)}" '
-                             f'text-anchor="middle" font-size="14" fill="{"#ffffff" if dark else INK}">'
-                             f'{_e(texts[i][j])}</text>')
-            parts.append("</g>")
+            tip = tooltips[i][j] if tooltips else f"{row_label} {col_label}: {texts[i][j]}"
+            parts.append(_cell(label_w + cell_w * i, y, cell_w, cell_h, values[i][j], maximum, texts[i][j], tip, 14, 5))
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -6,17 +6,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, screenshot
+from tests.browser.test_reviews_admin import _create_draft
 
 pytestmark = pytest.mark.browser
 
 
 def _open_cycle(page, live_server, name: str) -> None:
+    cycle_url = _create_draft(page, live_server, name)
     log_in(page, live_server, "hr")
-    page.goto(f"{live_server}/360/baru")
-    page.get_by_label("Nama siklus").fill(name)
-    page.get_by_label(re.compile(r"^DUKCAPIL · ")).check()
-    page.get_by_role("button", name="Buat siklus dan usulkan penilai").click()
-    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    page.goto(cycle_url)
     page.get_by_role("button", name="Buka siklus").click()
     expect(page.get_by_role("heading", name=f"Konfirmasi: Buka siklus {name}")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^\d+ undangan dikirim kepada \d+ penilai"))).to_be_visible()

@@ -107,9 +107,13 @@ def test_unit_head_opens_their_unit(page, live_server):
     # As a supervisor, the head also sees their direct reports' officer scores (the two kepala bidang).
     page.goto(f"{live_server}/dasbor/petugas")
     expect(page.get_by_role("heading", name="Nilai petugas tim saya", level=1)).to_be_visible()
-    rows = page.locator("table.officers tbody tr")
+    rows = page.locator("section[aria-labelledby=team-heading] table.officers tbody tr")
     assert rows.count() == 2
     assert all("Kepala Bidang" in rows.nth(i).text_content() for i in range(2))
+    # As the unit's head she also sees the officers on duty at her lokets, who report to the bidang heads.
+    loket_rows = page.locator("section[aria-labelledby=loket-officers-heading] table.officers tbody tr")
+    assert loket_rows.count() >= 5
+    assert not any("Kepala Bidang" in loket_rows.nth(i).text_content() for i in range(loket_rows.count()))
     screenshot(page, "dashboard-team-head")
 
 
