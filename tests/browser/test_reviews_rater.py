@@ -80,6 +80,11 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, brows
     expect(page.get_by_text("Kekuatan tersembunyi").first).to_be_visible()
     assert page.locator("svg.rv-bars").count() == 8
     assert _fits_the_phone(page)
+    # Every figure and label of the charts reads at 12 px or more on the phone.
+    sizes = page.locator("svg.rv-bars").first.evaluate(
+        "s => [...s.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize)"
+        " * s.getBoundingClientRect().width / s.viewBox.baseVal.width)")
+    assert sizes and min(sizes) >= 12, sizes
     screenshot(page, "reviews-5-report-phone")
 
 
