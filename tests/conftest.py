@@ -83,6 +83,23 @@ def pytest_configure(config):
         _sleep_without_clock_nanosleep()
 
 
+def pytest_collection_modifyitems(config, items):
+    """The `--db postgres` pass runs the tests that reach a database: those marked `postgres`, and
+    those that use the `postgres` fixture, directly or through `new_database`, `app`, `db`,
+    `demo_app` and the rest (it is the root of them all). A test that touches no database
+    (arithmetic of the core, file parsing, the text of a message) has already run in the SQLite
+    pass on the same code, and is deselected here."""
+    if config.getoption("--db") != "postgres":
+        return
+    keep, drop = [], []
+    for item in items:
+        reaches = "postgres" in getattr(item, "fixturenames", ()) or item.get_closest_marker("postgres")
+        (keep if reaches else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _sleep_without_clock_nanosleep() -> None:
     """Under libfaketime `time.sleep` fails with EINVAL (it waits with an absolute
     `clock_nanosleep`, which libfaketime mistranslates), and with it every wait built on it, such
