@@ -70,12 +70,27 @@ def pinned_clock():
         yield
 
 
-#: The variables through which libfaketime moves a process's clock (`docs/development.md`).
-FAKETIME_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_NO_CACHE")
-
-
 def under_faketime() -> bool:
     return "faketime" in os.environ.get("LD_PRELOAD", "")
+
+
+def without_faketime(preload: str) -> str:
+    """`LD_PRELOAD` without libfaketime (any other preloaded library stays)."""
+    return " ".join(part for part in preload.replace(":", " ").split() if "faketime" not in part)
+
+
+def machine_time() -> float:
+    """The machine's Unix time, also under libfaketime: read by a child process started without it."""
+    if not under_faketime():
+        return time.time()
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LD_PRELOAD": without_faketime(os.environ["LD_PRELOAD"])}
+    # No timeout: `Popen.wait(timeout)` is what libfaketime breaks; a plain wait is a waitpid.
+    out = subprocess.run([sys.executable, "-c", "import time; print(repr(time.time()))"], env=env,
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
 
 
 def pytest_configure(config):
@@ -120,12 +135,16 @@ def _sleep_without_clock_nanosleep() -> None:
 def subprocess_clock():
     """Processes a test starts (gunicorn, `flask` commands) run on a clock ticking from
     DEMO_MOMENT (`CERMIN_CLOCK_START`), not on the machine's: a run at 23:59 crosses no midnight.
-    Under libfaketime they run without it: the pinned clock is theirs."""
+    Under libfaketime they run without it: the pinned clock is theirs, and its origin is the
+    machine's time, theirs too. Only libfaketime leaves `LD_PRELOAD`: `FAKETIME` stays, because
+    libfaketime re-reads it in this process every few seconds, and without it would put the suite
+    back on the machine's clock for a while (a session cookie signed then has expired when the
+    fake clock comes back)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CERMIN_CLOCK_START", DEMO_MOMENT.isoformat())
-        patch.setenv("CERMIN_CLOCK_ORIGIN", repr(time.time()))  # one clock for every worker
-        for name in FAKETIME_VARIABLES:
-            patch.delenv(name, raising=False)
+        patch.setenv("CERMIN_CLOCK_ORIGIN", repr(machine_time()))  # one clock for every worker
+        if under_faketime():
+            patch.setenv("LD_PRELOAD", without_faketime(os.environ["LD_PRELOAD"]))
         yield
 
 
