@@ -65,13 +65,16 @@ serve: install migrate
 ## The whole suite: SQLite (with the browser suite) and, at the same time on the other core,
 ## PostgreSQL (its output follows the SQLite run's; either failing fails the target).
 test: install-test
-	@rm -f .test-postgres.log; \
+	@rm -f .test-postgres.log .test-browser.log; \
 	$(BIN)/python -m pytest --db postgres tests/portal > .test-postgres.log 2>&1 & postgres_pid=$$!; \
-	$(BIN)/python -m pytest; sqlite=$$?; \
+	$(BIN)/python -m pytest tests/browser > .test-browser.log 2>&1 & browser_pid=$$!; \
+	$(BIN)/python -m pytest --ignore=tests/browser; sqlite=$$?; \
+	wait $$browser_pid; browser=$$?; \
 	wait $$postgres_pid; postgres=$$?; \
+	echo ""; echo "=== Browser: pytest tests/browser ==="; cat .test-browser.log; \
 	echo ""; echo "=== PostgreSQL: pytest --db postgres tests/portal ==="; cat .test-postgres.log; \
-	echo ""; echo "make test: SQLite exit $$sqlite, PostgreSQL exit $$postgres"; \
-	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
+	echo ""; echo "make test: SQLite exit $$sqlite, browser exit $$browser, PostgreSQL exit $$postgres"; \
+	[ $$sqlite -eq 0 ] && [ $$browser -eq 0 ] && [ $$postgres -eq 0 ]
 
 ## The long run, by hand or at night: hypothesis's nightly profile (ten times the examples, random)
 ## and the full date sweep (every moment in WIB, WITA and WIT, a year of demo), on SQLite with the
