@@ -26,12 +26,13 @@ def test_hr_finds_the_lokets_and_prints_an_a4_poster(page, live_server):
 
     page.get_by_role("link", name="Poster A4 loket DKP01").click()
     poster = page.locator("article.poster")
-    assert poster.count() == 1
+    # The click returns once the navigation starts: wait for the poster page itself.
+    expect(poster).to_have_count(1)
     for text in ("Pemerintah Kota Mataram (demo)", "Dinas Kependudukan dan Pencatatan Sipil", "Loket 1 · KTP-el",
                  "Layanan: KTP elektronik", "/s/DKP01", "tanpa login, kurang dari 1 menit"):
         assert text in poster.text_content()
     assert poster.locator("svg").bounding_box()["width"] > 300
-    assert page.get_by_role("button", name="Cetak").is_visible()  # shown by the print script
+    expect(page.get_by_role("button", name="Cetak")).to_be_visible()  # shown by the print script
     screenshot(page, "counters-poster-a4")
 
     page.emulate_media(media="print")
@@ -67,6 +68,7 @@ def test_unit_head_prints_name_plates_of_own_unit(page, live_server):
     assert page.get_by_role("heading", name=re.compile("Dinas Kesehatan")).count() == 0
     page.get_by_role("link", name=re.compile("Papan nama petugas")).click()
     plates = page.locator("article.plate")
+    expect(plates.first).to_be_visible()
     assert plates.count() >= 2
     assert "/p/" in plates.first.inner_text()
     screenshot(page, "counters-nameplates")

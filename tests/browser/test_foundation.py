@@ -1,4 +1,6 @@
 """A new user logs in as each role through the real pages and finds their way."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -37,10 +39,16 @@ def test_hr_browses_employees_and_switches_to_english(page, live_server):
     page.get_by_role("link", name="Pegawai").first.click()
     page.get_by_label("Cari nama, jabatan atau NIP").fill("Kepala")
     page.get_by_role("button", name="Tampilkan").click()
-    assert page.locator("tbody tr").count() >= 5
+    # The click returns once the search starts: wait for its page.
+    page.wait_for_url(re.compile(r"[?&]q=Kepala"))
+    page.wait_for_load_state()
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 5
+    assert all("Kepala" in rows.nth(i).inner_text() for i in range(rows.count()))
     screenshot(page, "hr-employees")
     page.get_by_role("link", name="EN", exact=True).click()
-    assert page.get_by_role("heading", name="Staff").is_visible() or "Employees" in page.content() or "Staff" in page.content()
+    expect(page.get_by_role("heading", name="Staff", level=1)).to_be_visible()
+    expect(page.get_by_label("Search by name, position or NIP")).to_have_value("Kepala")
     screenshot(page, "hr-employees-en")
 
 
