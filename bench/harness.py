@@ -505,3 +505,121 @@ def workdir(prefix: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The open-loop load: citizens arriving on a schedule
+
+
+@dataclass
+class OpenLoopResult(LoadResult):
+    """An open-loop run: `submissions` citizens arriving at `rate` per second, each on schedule."""
+
+    rate: float = 0.0
+    #: CPU seconds of the load generator itself (this process) during the run.
+    client_cpu_seconds: float = 0.0
+    #: How late the generator started its latest citizen against the schedule (its own lag).
+    max_start_lag: float = 0.0
+
+    @property
+    def client_cpu_share(self) -> float:
+        """The generator's CPU as a share of one core over the run."""
+        return self.client_cpu_seconds / self.elapsed if self.elapsed else 0.0
+
+    def worst_p99_ms(self) -> float:
+        return max(self.post_ms(99), self.get_ms(99))
+
+    def open_summary(self) -> str:
+        return (f"{self.rate:.1f} citizens/s for {self.elapsed:.1f} s ({self.submissions} citizens): "
+                f"GET p50 {self.get_ms(50):.1f} ms, p99 {self.get_ms(99):.1f} ms; "
+                f"POST p50 {self.post_ms(50):.1f} ms, p99 {self.post_ms(99):.1f} ms; "
+                f"{self.accepted} accepted; load generator CPU {100 * self.client_cpu_share:.0f}% of a core, "
+                f"latest start {1000 * self.max_start_lag:.1f} ms behind schedule")
+
+
+def run_open_loop(port: int, codes: list[str], rate: float, seconds: float, seed: int = 2026) -> OpenLoopResult:
+    """Citizens arrive at a steady `rate` per second for `seconds`, whether or not earlier ones are
+    answered (an open loop: a slow server meets a growing queue, as at a real counter).
+
+    Each citizen opens a connection of its own, GETs `/s/<code>` for a random loket, and POSTs a
+    complete answer set with the cookies it was given on the same connection. The GET's latency
+    counts from the citizen's scheduled arrival, so the generator's own delays cannot hide the
+    server's queue (no coordinated omission); the POST's from the moment it is sent. asyncio keeps
+    the generator to one thread: its CPU is reported beside the figures.
+    """
+    import asyncio
+
+    count = max(1, round(rate * seconds))
+    result = OpenLoopResult(submissions=count, concurrency=0, rate=rate)
+
+    async def exchange(reader, writer, method: str, path: str, body: bytes = b"",
+                       headers: tuple[str, ...] = ()) -> tuple[int, list[str], bytes]:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Accept-Language: id", *headers]
+        if method == "POST":
+            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length, cookies = 0, []
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"set-cookie":
+                cookies.append(value.strip().decode("latin-1"))
+            elif name == b"transfer-encoding":
+                raise http.client.HTTPException("chunked answers are not expected from the portal")
+        return status, cookies, await reader.readexactly(length) if length else b""
+
+    async def citizen(index: int, scheduled: float) -> None:
+        loop = asyncio.get_running_loop()
+        rng = random.Random(seed * 1000 + index)
+        path = f"/s/{rng.choice(codes)}"
+        writer = None
+        what = f"GET {path}"
+        try:
+            reader, writer = await asyncio.open_connection(HOST, port)
+            status, set_cookies, body = await asyncio.wait_for(exchange(reader, writer, "GET", path), 120)
+            result.get_statuses[status] += 1
+            result.get_latencies.append(loop.time() - scheduled)
+            answers = _answers(rng, body.decode("utf-8", errors="replace")) if status == 200 else None
+            if answers is None:
+                result.failures.append((what, f"status {status}, no form: {_snippet(body)}"))
+                return
+            jar: dict[str, str] = {}
+            _cookies(jar, set_cookies)
+            what = f"POST {path}"
+            sent = loop.time()
+            status, _, body = await asyncio.wait_for(exchange(
+                reader, writer, "POST", path, urlencode(answers).encode(),
+                ("Cookie: " + "; ".join(f"{k}={v}" for k, v in jar.items()),)), 120)
+            result.post_statuses[status] += 1
+            result.post_latencies.append(loop.time() - sent)
+            if status != 303:
+                result.failures.append((what, f"status {status}: {_snippet(body)}"))
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError,
+                http.client.HTTPException) as error:
+            result.failures.append((what, f"connection error: {error!r}"))
+        finally:
+            if writer is not None:
+                writer.close()
+
+    async def schedule() -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.05
+        tasks = []
+        for index in range(count):
+            scheduled = start + index / rate
+            delay = scheduled - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            result.max_start_lag = max(result.max_start_lag, loop.time() - scheduled)
+            tasks.append(asyncio.ensure_future(citizen(index, scheduled)))
+        await asyncio.gather(*tasks)
+        result.elapsed = loop.time() - start
+
+    cpu_before = time.process_time()
+    asyncio.run(schedule())
+    result.client_cpu_seconds = time.process_time() - cpu_before
+    return result

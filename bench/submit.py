@@ -30,16 +30,19 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.bare import PAGES_ENV, capture_pages
 from bench.harness import (
     standalone,
     HOST,
     Figure,
     Gunicorn,
     LoadResult,
+    OpenLoopResult,
     ServerSettings,
     SetupFailed,
     column,
@@ -47,6 +50,7 @@ from bench.harness import (
     portal_env,
     prepare_portal_database,
     run_load,
+    run_open_loop,
     say,
     scalar,
     sqlite_url,
@@ -61,6 +65,12 @@ TARGET_FORM_GZIP = 14336
 #: zlib's default level, what most servers and proxies use for gzip.
 GZIP_LEVEL = 6
 DATABASES = ("sqlite", "postgres")
+#: The open-loop load: a quarter of the write reference's throughput, ten seconds, best of three.
+OPEN_SHARE = 0.25
+OPEN_SECONDS = 10.0
+OPEN_RUNS = 3
+TARGET_OPEN_P99_MS = 50.0
+TARGET_WRITE_RATIO = 0.5
 BARE_CODES = ["BARE01", "BARE02"]
 ACTIVE_COUNTERS = (
     "SELECT c.code FROM counter c JOIN unit u ON u.id = c.unit_id WHERE c.active AND u.active ORDER BY c.code"
@@ -81,6 +91,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip the reference run of a bare Flask app that writes one row per POST")
     parser.add_argument("--no-stack", dest="stack", action="store_false",
                         help="skip the reference run of the portal's request stack around the bare view")
+    parser.add_argument("--open-share", type=float, default=OPEN_SHARE,
+                        help=f"open-loop arrival rate as a share of the write reference's throughput "
+                             f"(default {OPEN_SHARE})")
+    parser.add_argument("--open-seconds", type=float, default=OPEN_SECONDS,
+                        help=f"length of each open-loop run (default {OPEN_SECONDS:g} s)")
+    parser.add_argument("--open-rate", type=float, default=None,
+                        help="a fixed open-loop rate in citizens/s instead of the share of the write reference")
+    parser.add_argument("--open-runs", type=int, default=OPEN_RUNS,
+                        help=f"open-loop runs per database, the best counts (default {OPEN_RUNS})")
 
 
 @dataclass
@@ -95,17 +114,31 @@ class PortalRun:
     form_gzip: dict[str, int] = field(default_factory=dict)
     #: Of the rows, those held by the plausibility rules.
     held: int = 0
+    #: The open-loop runs after the closed-loop one, on the same server (see `run_open_loop`).
+    open_loads: list[OpenLoopResult] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        """POSTs answered 303 in every run: each must be one stored row."""
+        return self.load.accepted + sum(load.accepted for load in self.open_loads)
+
+    @property
+    def best_open(self) -> OpenLoopResult | None:
+        """The open-loop run with the lowest p99 (of the POST and the GET, the worse)."""
+        return min(self.open_loads, key=lambda load: load.worst_p99_ms()) if self.open_loads else None
 
     @property
     def problems(self) -> list[str]:
         problems = []
-        if self.load.server_errors:
-            problems.append(f"{self.database}: {self.load.server_errors} responses with status 5xx")
-        if self.rows != self.load.accepted:
-            problems.append(f"{self.database}: {self.rows} rows stored but {self.load.accepted} POSTs answered 303")
-        other = len(self.load.failures) - self.load.server_errors
-        if other > 0:
-            problems.append(f"{self.database}: {other} other failed requests (connection errors or unexpected status)")
+        for what, load in (("closed loop", self.load), *(("open loop", load) for load in self.open_loads)):
+            if load.server_errors:
+                problems.append(f"{self.database} ({what}): {load.server_errors} responses with status 5xx")
+            other = len(load.failures) - load.server_errors
+            if other > 0:
+                problems.append(f"{self.database} ({what}): {other} other failed requests "
+                                f"(connection errors or unexpected status)")
+        if self.rows != self.accepted:
+            problems.append(f"{self.database}: {self.rows} rows stored but {self.accepted} POSTs answered 303")
         return problems
 
 
@@ -120,11 +153,14 @@ def _load(server: Gunicorn, codes: list[str], submissions: int, concurrency: int
 def measure_portal(database: str, database_url: str, work: Path, submissions: int, concurrency: int,
                    settings: ServerSettings, measure_form: bool = False,
                    database_pids: tuple[int, ...] = (), codes: list[str] | None = None,
-                   default_limits: bool = False) -> PortalRun:
-    """Migrate and seed the database, serve the portal, send the citizens (to every active loket,
-    or to `codes`), count the rows. The plausibility limits are the benchmark's own, out of the
-    way, unless `default_limits` keeps the portal's."""
-    prepare_portal_database(database_url, work)
+                   default_limits: bool = False, prepared: bool = False, open_rate: float | None = None,
+                   open_seconds: float = OPEN_SECONDS, open_runs: int = OPEN_RUNS) -> PortalRun:
+    """Migrate and seed the database (unless `prepared`), serve the portal, send the citizens (to
+    every active loket, or to `codes`), count the rows. The plausibility limits are the
+    benchmark's own, out of the way, unless `default_limits` keeps the portal's. With `open_rate`,
+    `open_runs` open-loop runs at that rate follow the closed-loop one on the same server."""
+    if not prepared:
+        prepare_portal_database(database_url, work)
     codes = codes or column(database_url, ACTIVE_COUNTERS)
     before = scalar(database_url, "SELECT count(*) FROM skm_response")
     held_before = scalar(database_url, "SELECT count(*) FROM skm_response WHERE status = 'held'")
@@ -132,18 +168,32 @@ def measure_portal(database: str, database_url: str, work: Path, submissions: in
     with Gunicorn("portal:create_app()", env, work, settings, name=database) as server:
         load = _load(server, codes, submissions, concurrency, settings, database_pids)
         form_gzip = form_sizes(server.port, codes) if measure_form else {}
+        open_loads = [run_open_loop(server.port, codes, open_rate, open_seconds, seed=2026 + i)
+                      for i in range(open_runs)] if open_rate else []
         server.stop()
         log = server.log()
     rows = scalar(database_url, "SELECT count(*) FROM skm_response") - before
     held = scalar(database_url, "SELECT count(*) FROM skm_response WHERE status = 'held'") - held_before
-    return PortalRun(database, load, rows, log_excerpts(log), form_gzip, held)
+    return PortalRun(database, load, rows, log_excerpts(log), form_gzip, held, open_loads)
+
+
+def capture_form_pages(database_url: str, work: Path, settings: ServerSettings) -> Path:
+    """Serve the (prepared) portal once and keep each active loket's form page, the tokens made
+    slots, in a file for `bench.bare:write_app`: the write reference serves the same bytes."""
+    codes = column(database_url, ACTIVE_COUNTERS)
+    with Gunicorn("portal:create_app()", portal_env(database_url, work), work, settings, name="capture") as server:
+        pages = {code: _get(server.port, f"/s/{code}").decode("utf-8") for code in codes}
+    path = work / "form-pages.json"
+    path.write_text(json.dumps(capture_pages(pages)))
+    return path
 
 
 def _reference(app: str, name: str, database_url: str, work: Path, submissions: int, concurrency: int,
-               settings: ServerSettings, database_pids: tuple[int, ...] = ()) -> LoadResult:
+               settings: ServerSettings, database_pids: tuple[int, ...] = (), codes: list[str] | None = None,
+               env: dict[str, str] | None = None) -> LoadResult:
     """One of the `bench.bare` apps under gunicorn with the citizens' load."""
-    with Gunicorn(app, portal_env(database_url, work), work, settings, name=name) as server:
-        return _load(server, BARE_CODES, submissions, concurrency, settings, database_pids)
+    with Gunicorn(app, {**portal_env(database_url, work), **(env or {})}, work, settings, name=name) as server:
+        return _load(server, codes or BARE_CODES, submissions, concurrency, settings, database_pids)
 
 
 def measure_bare(work: Path, submissions: int, concurrency: int, settings: ServerSettings) -> LoadResult:
@@ -172,10 +222,12 @@ def _baseline(submissions: int, concurrency: int, settings: ServerSettings, when
 
 
 def measure_bare_write(database: str, database_url: str, work: Path, submissions: int, concurrency: int,
-                       settings: ServerSettings, database_pids: tuple[int, ...] = ()) -> tuple[LoadResult, list[str]]:
-    """`bench.bare:write_app` on this database: the least that storing a response costs."""
+                       settings: ServerSettings, pages: Path,
+                       database_pids: tuple[int, ...] = ()) -> tuple[LoadResult, list[str]]:
+    """`bench.bare:write_app` on this database, serving the captured `pages`: the floor of a submission."""
+    codes = sorted(json.loads(pages.read_text()))
     load = _reference("bench.bare:write_app", f"bare-write-{database}", database_url, work, submissions,
-                      concurrency, settings, database_pids)
+                      concurrency, settings, database_pids, codes=codes, env={PAGES_ENV: str(pages)})
     rows = scalar(database_url, "SELECT count(*) FROM bare_response")
     problems = [] if rows == load.accepted and not load.server_errors else [
         f"bare write on {database}: {rows} rows for {load.accepted} accepted POSTs, {load.server_errors} 5xx"]
@@ -205,9 +257,10 @@ def _get(port: int, path: str) -> bytes:
 def _report_run(run: PortalRun) -> None:
     load = run.load
     say(f"  portal on {run.database}: {load.summary()}")
-    say(f"  rows stored {run.rows}, POSTs answered 303 {load.accepted}: "
-        f"{'OK' if run.rows == load.accepted else 'MISMATCH'}; 5xx: {load.server_errors}")
-    for (what, detail), n in Counter(load.failures).most_common(10):
+    say(f"  rows stored {run.rows}, POSTs answered 303 {run.accepted} (closed and open loops): "
+        f"{'OK' if run.rows == run.accepted else 'MISMATCH'}; 5xx: {load.server_errors}")
+    failures = load.failures + [failure for open_load in run.open_loads for failure in open_load.failures]
+    for (what, detail), n in Counter(failures).most_common(10):
         say(f"    FAILED {n} x {what}: {detail}")
     if run.log_lines:
         say(f"  gunicorn error log ({run.database}), most frequent lines:")
@@ -233,16 +286,30 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
                                   "stack", submissions, problems)
 
     bare_writes: dict[str, LoadResult] = {}
+
+    def measure_database(database: str, database_url: str, write_url: str, work: Path,
+                         database_pids: tuple[int, ...] = ()) -> None:
+        """The write reference first (its throughput sets the open-loop rate), then the portal:
+        the closed loop, then the open-loop runs."""
+        prepare_portal_database(database_url, work)
+        open_rate = options.open_rate if getattr(options, "open_rate", None) else None
+        if options.bare_write:
+            pages = capture_form_pages(database_url, work, settings)
+            bare_writes[database], found = measure_bare_write(
+                database, write_url, work, submissions, concurrency, settings, pages, database_pids)
+            problems.extend(found)
+            say(f"  {database}: the write reference (the portal's form bytes, CSRF, one row): "
+                f"{bare_writes[database].summary()}")
+            open_rate = open_rate or options.open_share * bare_writes[database].rps
+        runs.append(measure_portal(database, database_url, work, submissions, concurrency, settings,
+                                   measure_form=not runs, database_pids=database_pids, prepared=True,
+                                   open_rate=open_rate, open_seconds=options.open_seconds,
+                                   open_runs=options.open_runs))
+
     if "sqlite" in databases:
         try:
-            with workdir("cermin-bench-sqlite-") as work:
-                runs.append(measure_portal("sqlite", sqlite_url(work), work, submissions, concurrency, settings,
-                                           measure_form=True))
-            if options.bare_write:
-                with workdir("cermin-bench-bare-write-") as work:
-                    bare_writes["sqlite"], found = measure_bare_write("sqlite", sqlite_url(work), work, submissions,
-                                                                      concurrency, settings)
-                    problems.extend(found)
+            with workdir("cermin-bench-sqlite-") as work, workdir("cermin-bench-bare-write-") as write_work:
+                measure_database("sqlite", sqlite_url(work), sqlite_url(write_work), work)
         except SetupFailed as error:
             problems.append(f"sqlite: {error}")
     if "postgres" in databases:
@@ -250,13 +317,8 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
 
         try:
             with postgres_server() as server, workdir("cermin-bench-postgres-") as work:
-                runs.append(measure_portal("postgres", server.create_database("cermin_bench"), work, submissions,
-                                           concurrency, settings, measure_form=not runs, database_pids=(server.pid(),)))
-                if options.bare_write:
-                    bare_writes["postgres"], found = measure_bare_write(
-                        "postgres", server.create_database("cermin_bare"), work, submissions, concurrency, settings,
-                        database_pids=(server.pid(),))
-                    problems.extend(found)
+                measure_database("postgres", server.create_database("cermin_bench"),
+                                 server.create_database("cermin_bare"), work, (server.pid(),))
         except PostgresUnavailable as error:
             say(f"!!! SKIP submit on PostgreSQL: {error} !!!")
         except SetupFailed as error:
@@ -289,16 +351,39 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
         cpu_ratio(f"submit_cpu_ratio_{portal_run.database}", portal_run.load)
         write = bare_writes.get(portal_run.database)
         if write is not None and write.rps:
-            say(f"  {portal_run.database}: bare Flask writing one row with SQLAlchemy Core: {write.summary()}")
-            say(f"  {portal_run.database}: the portal does {portal_run.load.rps / write.rps:.2f} of that "
-                f"(a reference, not a target)")
-            figures.append(Figure(f"submit_write_ratio_{portal_run.database}", portal_run.load.rps / write.rps, "x"))
+            ratio = portal_run.load.rps / write.rps
+            say(f"  {portal_run.database}: {portal_run.load.rps:.1f} submissions/s vs the write reference's "
+                f"{write.rps:.1f}/s = {ratio:.2f} (target >= {TARGET_WRITE_RATIO}: "
+                f"{'OK' if ratio >= TARGET_WRITE_RATIO else 'BELOW TARGET'})")
+            figures.append(Figure(f"submit_write_ratio_{portal_run.database}", ratio, "x"))
+        best = portal_run.best_open
+        if best is not None:
+            for number, load in enumerate(portal_run.open_loads, 1):
+                say(f"  {portal_run.database}: open loop {number}/{len(portal_run.open_loads)}: {load.open_summary()}")
+            p99 = best.worst_p99_ms()
+            say(f"  {portal_run.database}: submit_p99_open_ms {p99:.1f} ms (best of {len(portal_run.open_loads)}: "
+                f"POST p99 {best.post_ms(99):.1f} ms, GET p99 {best.get_ms(99):.1f} ms) at {best.rate:.1f} "
+                f"citizens/s, {100 * options.open_share:.0f}% of the write reference; load generator CPU "
+                f"{100 * best.client_cpu_share:.0f}% of a core (target <= {TARGET_OPEN_P99_MS:.0f} ms: "
+                f"{'OK' if p99 <= TARGET_OPEN_P99_MS else 'ABOVE TARGET'})")
+            figures.extend([
+                Figure(f"submit_p99_open_ms_{portal_run.database}", p99, "ms"),
+                Figure(f"submit_p99_open_post_ms_{portal_run.database}", best.post_ms(99), "ms"),
+                Figure(f"submit_p99_open_get_ms_{portal_run.database}", best.get_ms(99), "ms"),
+                Figure(f"submit_open_rate_{portal_run.database}", best.rate, "citizens/s"),
+                Figure(f"submit_open_client_cpu_{portal_run.database}", 100 * best.client_cpu_share, "%"),
+            ])
     if stack is not None and bare.rps:
         say(f"  the portal's request stack around the bare view: {stack.summary()}")
         say(f"  stack: {stack.rps:.1f}/s vs baseline {bare.rps:.1f}/s = {stack.rps / bare.rps:.2f} "
             f"(a reference, not a target: the ceiling before the form does any work)")
         figures.append(Figure("submit_stack_ratio", stack.rps / bare.rps, "x"))
         cpu_ratio("submit_stack_cpu_ratio", stack)
+    opened = [r for r in runs if r.best_open is not None]
+    if opened:
+        worst_open = max(opened, key=lambda r: r.best_open.worst_p99_ms())
+        figures.append(Figure("submit_p99_open_ms", worst_open.best_open.worst_p99_ms(), "ms"))
+        say(f"  submit_p99_open_ms: the worse database, {worst_open.database}")
     if runs:
         worst = max(runs, key=lambda r: r.load.post_ms(99))
         figures.append(Figure("submit_p99_ms", worst.load.post_ms(99), "ms"))
@@ -314,9 +399,13 @@ def run(options: argparse.Namespace) -> tuple[list[Figure], list[str]]:
     return _order(figures), problems
 
 
-ORDER = ("submit_ratio_sqlite", "submit_ratio_postgres", "submit_p99_ms", "submit_rps_sqlite", "submit_rps_postgres",
-         "submit_cpu_ratio_sqlite", "submit_cpu_ratio_postgres", "submit_write_ratio_sqlite",
-         "submit_write_ratio_postgres", "submit_stack_ratio", "submit_stack_cpu_ratio", "form_gzip_bytes")
+ORDER = ("submit_write_ratio_sqlite", "submit_write_ratio_postgres", "submit_p99_open_ms",
+         "submit_p99_open_ms_sqlite", "submit_p99_open_ms_postgres", "submit_p99_open_post_ms_sqlite",
+         "submit_p99_open_get_ms_sqlite", "submit_p99_open_post_ms_postgres", "submit_p99_open_get_ms_postgres",
+         "submit_open_rate_sqlite", "submit_open_rate_postgres", "submit_open_client_cpu_sqlite",
+         "submit_open_client_cpu_postgres",
+         "submit_ratio_sqlite", "submit_ratio_postgres", "submit_p99_ms", "submit_rps_sqlite", "submit_rps_postgres",
+         "submit_cpu_ratio_sqlite", "submit_cpu_ratio_postgres", "submit_stack_ratio", "submit_stack_cpu_ratio", "form_gzip_bytes")
 
 
 def _order(figures: list[Figure]) -> list[Figure]:
