@@ -47,8 +47,8 @@ class Question(Hook):
         return [answer for subscriber in self._subscribers for answer in subscriber(*args)]
 
 
-#: Responses (SKM answers or kiosk faces) stored at a loket, sent with (loket, at): a Counter or a
-#: feedback Loket, and the moment of the response (aware, UTC).
+#: Responses (SKM answers or kiosk faces) stored at a loket, sent with (loket, at, negative): a
+#: Counter or a feedback Loket, the moment of the response (aware, UTC), and whether it is negative.
 responses_stored_at_loket = Hook("responses_stored_at_loket")
 #: A batch of responses stored for an instansi (a paper import), sent with (instansi).
 responses_imported = Hook("responses_imported")

@@ -8,11 +8,13 @@ instead of ORM objects. They carry the same attribute names as the models (`coun
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 
+from portal.caches import MinuteCache
 from portal.org.models import Counter, Instansi, Service, Unit
 from portal.sql import execute_core
 
@@ -109,3 +111,13 @@ def find_loket(code: str) -> Loket | None:
         rate_limit=rate_limit, unit=UnitInfo(unit_id, unit_code, unit_name, bool(unit_active), instansi_id, instansi),
         service=ServiceInfo(service_id, service_name) if service_id is not None else None,
     )
+
+
+_LOKETS = MinuteCache()
+
+
+def loket_this_minute(code: str, now: datetime) -> Loket | None:
+    """`find_loket`, remembered for the minute (for the citizen's GET only; see `portal.caches`:
+    the POST reads the loket afresh in its own transaction, so nothing is stored on a value a
+    minute old)."""
+    return _LOKETS.get(code.strip().upper(), now, lambda: find_loket(code))

@@ -148,7 +148,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
         response.hold_group_id = holds.join_burst(loket, response_id, local.utc)
         return response
     add_to_rollups([response])
-    events.responses_stored_at_loket.send(loket, local.utc)
+    events.responses_stored_at_loket.send(loket, local.utc, values["negative"])
     return response
 
 

@@ -4,7 +4,7 @@ No login, works without JavaScript, small enough for one round trip on a slow ne
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, ngettext
@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.access import PUBLIC, access
+from portal.caches import MinuteCache
 from portal.extensions import db
 from portal.feedback import integrity
 from portal.feedback.forms import UNKNOWN_OFFICER, SkmForm, TicketEntryForm
 from portal.feedback.links import results_url
-from portal.feedback.loket import Loket, find_loket
+from portal.feedback.loket import Loket, find_loket, loket_this_minute
 from portal.feedback.models import SkmResponse
 from portal.feedback.services import PROFILE_FIELDS, Duplicate, FeedbackError, Submission, record_response
 from portal.localtime import today
@@ -38,8 +39,10 @@ def _notice(title: str, message: str, status: int, counter: Loket | None = None,
     return render_template("feedback/notice.html", title=title, message=message, counter=counter, link=link), status
 
 
-def _closed_counter(code: str):
-    counter = find_loket(code)
+def _closed_counter(code: str, now: datetime | None = None):
+    """The loket open for responses, or the notice to show instead. With `now` (the citizen's
+    GET), the loket may be read from this minute's cache."""
+    counter = loket_this_minute(code, now) if now else find_loket(code)
     if counter is None:
         return None, _notice(gettext("Loket tidak ditemukan"),
                              gettext("Kode loket ini tidak dikenal. Periksa kembali kode QR atau alamat yang Anda buka."), 404)
@@ -155,25 +158,35 @@ def _fresh_page(counter: Loket, officers: list[Officer], fixed_officer: Officer 
     return page.replace(_CSRF_SLOT, generate_csrf()).replace(_KEY_SLOT, form_key)
 
 
+_ROSTERS = MinuteCache()
+
+
+def _on_duty_this_minute(counter: Loket, now: datetime) -> list[Officer]:
+    """`on_duty`, remembered for the minute (for the citizen's GET only; a POST reads the roster)."""
+    return _ROSTERS.get(counter, now, lambda: on_duty(counter, now))
+
+
 @bp.route("/s/<code>", methods=["GET", "POST"])
 @access(PUBLIC)
 def survey(code: str):
-    counter, closed = _closed_counter(code)
+    if request.method == "POST":
+        counter, closed = _closed_counter(code)
+        return closed or _submit(counter)
+    now = clock.now()
+    counter, closed = _closed_counter(code, now)
     if closed:
         return closed
-    if request.method == "POST":
-        return _submit(counter)
     fixed_officer = None
     officer_code = request.args.get("petugas")
     if officer_code:
         fixed_officer = _officer(Employee.public_code, officer_code)
-        if fixed_officer is None or fixed_officer not in on_duty(counter):
+        if fixed_officer is None or fixed_officer not in _on_duty_this_minute(counter, now):
             return _notice(
                 gettext("Petugas tidak sedang bertugas"),
                 gettext("Petugas pada kode QR ini tidak tercatat bertugas di loket ini sekarang. Anda tetap dapat menilai layanan loket ini."),
                 409, counter, (url_for("feedback.survey", code=counter.code), gettext("Nilai layanan loket ini")),
             )
-    officers = [] if fixed_officer else on_duty(counter)
+    officers = [] if fixed_officer else _on_duty_this_minute(counter, now)
     return _fresh_page(counter, officers, fixed_officer)
 
 

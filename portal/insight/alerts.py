@@ -21,7 +21,7 @@ from fractions import Fraction
 from flask_babel import force_locale, format_decimal, gettext
 from sqlalchemy import bindparam, case, func, select, union_all
 
-from portal import base_url, clock, events
+from portal import base_url, caches, clock, events
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.feedback.models import SkmResponse
@@ -253,9 +253,32 @@ def subscribe() -> None:
     events.burst_held.connect(_burst_held)
 
 
+#: A response that is not negative checks its loket's rule at most this often per process.
+DEBOUNCE_SECONDS = 10
+#: When each loket's rule was last checked in this process (the responses' time, UTC); forgotten
+#: after any commit but a citizen's, as the rule or the loket may have changed.
+_last_checked: dict[int, datetime] = caches.forgotten_after_commit({})
+
+
+def due_for_check(counter_id: int, at: datetime, negative: bool) -> bool:
+    """Whether a response stored at `at` checks its loket's rule now.
+
+    A negative answer always checks (it is what raises the share). Any other answer checks at
+    most every DEBOUNCE_SECONDS per loket: it can only open an alert by bringing the window up to
+    its minimum of answers, or as older answers leave the window, and the next answer or the
+    `flask check-alerts` run from cron finds that a few seconds later.
+    """
+    last = _last_checked.get(counter_id)
+    if not negative and last is not None and timedelta(0) <= at - last < timedelta(seconds=DEBOUNCE_SECONDS):
+        return False
+    _last_checked[counter_id] = at
+    return True
+
+
 # The subscribers look the checks up when called, so a test can set them aside (test_alerts).
-def _responses_stored_at_loket(loket, at: datetime) -> None:
-    check_counter(loket, at)
+def _responses_stored_at_loket(loket, at: datetime, negative: bool = True) -> None:
+    if due_for_check(loket.id, at, negative):
+        check_counter(loket, at)
 
 
 def _responses_imported(instansi: Instansi) -> None:

@@ -283,7 +283,8 @@ def record_vote(device: KioskDevice, face: object, idempotency_key: str, min_int
     device.last_vote_at = moment
     add_to_rollup([vote])
     db.session.flush()
-    events.responses_stored_at_loket.send(counter, local.utc)  # the alert rule counts kiosk faces too
+    # The alert rule counts kiosk faces too.
+    events.responses_stored_at_loket.send(counter, local.utc, vote.face in kiosk.NEGATIVE_FACES)
     return VoteResult(vote, created=True)
 
 

@@ -1,0 +1,66 @@
+"""Per-process memories of the citizen's path, forgotten whenever anyone else commits.
+
+The citizen's GET reads what changes rarely (a loket, who is on duty) from a memory of the current
+minute, and the alert rule is checked at most every few seconds per loket. A change committed in
+this process by anything but a citizen's request (a staff page, the CLI, a test's fixture)
+empties every such memory at once; another process's change shows within the memory's minute.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+#: Blueprints whose requests change nothing these memories hold (the citizen's and the public's).
+CITIZEN_BLUEPRINTS = frozenset({"feedback", "kiosk", "publik"})
+_MEMORIES: list = []
+
+
+def forgotten_after_commit(memory):
+    """Register `memory` (anything with `clear()`) to be emptied after every commit but a citizen's."""
+    _MEMORIES.append(memory)
+    return memory
+
+
+def forget_all() -> None:
+    for memory in _MEMORIES:
+        memory.clear()
+
+
+def _after_commit(session) -> None:
+    if has_request_context() and request.blueprint in CITIZEN_BLUEPRINTS:
+        return
+    forget_all()
+
+
+event.listen(Session, "after_commit", _after_commit)
+
+
+def minute_of(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
+
+
+class MinuteCache:
+    """Values remembered for one minute of the portal's clock, in this process."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._values: dict = {}
+        self._limit = limit
+        forgotten_after_commit(self)
+
+    def get(self, key, moment: datetime, compute):
+        """The value remembered for `key` in `moment`'s minute, or `compute()` remembered."""
+        minute = minute_of(moment)
+        hit = self._values.get(key)
+        if hit is not None and hit[0] == minute:
+            return hit[1]
+        value = compute()
+        if len(self._values) >= self._limit:
+            self._values.clear()
+        self._values[key] = (minute, value)
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()
