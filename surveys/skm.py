@@ -302,6 +302,21 @@ def compute_ikm(
     )
 
 
+def ikm_of_score_total(score_total: int, n: int) -> Decimal:
+    """The IKM (25–100, two decimals) of ``n`` complete responses from the sum of all nine scores
+    of each, as :func:`compute_ikm` gives it from the nine sums: every unsur weighs the same, so
+    the mean of the nine NRRs is ``score_total / (9 n)``. Raises :class:`NoResponses` when n == 0.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    if n == 0:
+        raise NoResponses()
+    count = len(UNSUR_CODES)
+    if not count * n * SCALE_MIN <= score_total <= count * n * SCALE_MAX:
+        raise ValueError(f"score total {score_total} is impossible with {n} responses")
+    return round_half_up(Fraction(score_total * CONVERSION, count * n), 2)
+
+
 def compute_ikm_for_subset(totals: Mapping[str, int], n: int, codes: Sequence[str]) -> IkmResult:
     """An officer's score: :func:`compute_ikm` over the given unsur only (e.g. U6, U7)."""
     return compute_ikm(totals, n, codes)
