@@ -173,12 +173,12 @@ def hourly(scope: Scope) -> list[tuple[date, int, int, int, int]]:
     Grouped by date and hour rather than weekday, so the weekday is computed in Python, the same
     on every database (at most 24 rows per day).
     """
-    rows = db.session.connection().execute(
+    # Sums of integer columns come back as ints on both databases: the rows are used as they are.
+    return db.session.connection().execute(
         select(SkmHourly.local_date, SkmHourly.local_hour, func.sum(SkmHourly.n), func.sum(SkmHourly.negative),
                func.sum(SkmHourly.score_total))
         .where(*scope.hourly_conditions()).group_by(SkmHourly.local_date, SkmHourly.local_hour)
     ).all()
-    return [(day, int(hour), int(n), int(negative), int(total)) for day, hour, n, negative, total in rows]
 
 
 def counters_of_unit(unit: Unit) -> list[Counter]:

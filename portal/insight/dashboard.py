@@ -129,8 +129,10 @@ def monthly(hours: Hours, period: Period) -> list[MonthFigure]:
     responses as the daily one: the heatmap needs those rows anyway, so the trend costs no query.
     """
     totals: dict[date, list[int]] = {}
+    last_day = month = None
     for day, _hour, n, _negative, score_total in hours:
-        month = totals.setdefault(day.replace(day=1), [0, 0])
+        if day != last_day:  # a day's hours come one after another: find its month once
+            last_day, month = day, totals.setdefault(day.replace(day=1), [0, 0])
         month[0] += n
         month[1] += score_total
     result = []
