@@ -129,9 +129,10 @@ def _number(value, decimals: int = 0) -> str:
     formatting only lays them out; it is much faster than Babel's pattern formatting, which
     matters on a page with several hundred numbers.
     """
-    if "insight_symbols" not in g:
-        g.insight_symbols = _symbols(str(get_locale()))
-    return f"{value:,.{decimals}f}".translate(g.insight_symbols)
+    symbols = g.get("insight_symbols")
+    if symbols is None:
+        symbols = g.insight_symbols = _symbols(str(get_locale()))
+    return f"{value:,.{decimals}f}".translate(symbols)
 
 
 def _count(n: int) -> str:
