@@ -246,7 +246,7 @@ class SkmHourly(db.Model):
         UniqueConstraint("counter_id", "local_date", "local_hour"),
         # The heatmap sums a unit's rows by date and hour: with the summed columns in the index it
         # reads them in that order from the index alone (no table lookups, no sort).
-        Index("ix_skm_hourly_unit_date_hour", "unit_id", "local_date", "local_hour", "n", "negative", "score_total"),
+        Index("ix_skm_hourly_unit_date_hour", "unit_id", "local_date", "local_hour", "n", "score_total"),
     )
 
 

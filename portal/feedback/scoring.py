@@ -166,17 +166,16 @@ def grouped(scope: Scope, *dimensions, moments: bool = False) -> list[tuple[tupl
              dict(zip(names, (int(s) for s in row[width + 2:])))) for row in rows]
 
 
-def hourly(scope: Scope) -> list[tuple[date, int, int, int, int]]:
-    """(local date, local hour, n, negative, score total) from the hourly rollup (no layanan or officer
-    scope): the dashboards fold it into the heatmap and the monthly trend.
+def hourly(scope: Scope) -> list[tuple[date, int, int, int]]:
+    """(local date, local hour, n, score total) from the hourly rollup (no layanan or officer scope):
+    the dashboards fold it into the heatmap and the monthly trend.
 
     Grouped by date and hour rather than weekday, so the weekday is computed in Python, the same
     on every database (at most 24 rows per day).
     """
     # Sums of integer columns come back as ints on both databases: the rows are used as they are.
     return db.session.connection().execute(
-        select(SkmHourly.local_date, SkmHourly.local_hour, func.sum(SkmHourly.n), func.sum(SkmHourly.negative),
-               func.sum(SkmHourly.score_total))
+        select(SkmHourly.local_date, SkmHourly.local_hour, func.sum(SkmHourly.n), func.sum(SkmHourly.score_total))
         .where(*scope.hourly_conditions()).group_by(SkmHourly.local_date, SkmHourly.local_hour)
     ).all()
 

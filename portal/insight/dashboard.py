@@ -108,9 +108,9 @@ def headline(scope: scoring.Scope) -> Figure:
     return figure(n, sums, negative=negative)
 
 
-#: The hourly rollup of a scope, as scoring.hourly reads it: (local date, local hour, n, negative,
-#: score total) rows. The monthly trend and the heatmap are both folded from it.
-Hours = list[tuple[date, int, int, int, int]]
+#: The hourly rollup of a scope, as scoring.hourly reads it: (local date, local hour, n, score total)
+#: rows. The monthly trend and the heatmap are both folded from it.
+Hours = list[tuple[date, int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def monthly(hours: Hours, period: Period) -> list[MonthFigure]:
     """
     totals: dict[date, list[int]] = {}
     last_day = month = None
-    for day, _hour, n, _negative, score_total in hours:
+    for day, _hour, n, score_total in hours:
         if day != last_day:  # a day's hours come one after another: find its month once
             last_day, month = day, totals.setdefault(day.replace(day=1), [0, 0])
         month[0] += n
@@ -148,7 +148,6 @@ class HourGrid:
 
     counts: list[list[int]] = field(default_factory=lambda: [[0] * HOURS for _ in range(WEEKDAYS)])
     score_totals: list[list[int]] = field(default_factory=lambda: [[0] * HOURS for _ in range(WEEKDAYS)])
-    negatives: list[list[int]] = field(default_factory=lambda: [[0] * HOURS for _ in range(WEEKDAYS)])
 
     @property
     def total(self) -> int:
@@ -168,10 +167,9 @@ class HourGrid:
 def hour_grid(hours: Hours) -> HourGrid:
     """Fold the hourly rollup's (local date, local hour) rows into weekday × hour in Python."""
     grid = HourGrid()
-    for day, hour, n, negative, total in hours:
+    for day, hour, n, total in hours:
         weekday = day.weekday()
         grid.counts[weekday][hour] += n
-        grid.negatives[weekday][hour] += negative
         grid.score_totals[weekday][hour] += total
     return grid
 
