@@ -76,13 +76,16 @@ def init_app(app: Flask) -> None:
     def commit_and_harden(response):
         # The one place that commits: services only add and flush.
         if response.status_code < 400 and not g.get("cermin_rollback"):
+            # Asked before the commit, which expires the user: asked after, it loads them again.
+            signed_in = current_user.is_authenticated
             db.session.commit()
         else:
             db.session.rollback()
+            signed_in = current_user.is_authenticated
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if app.config["CERMIN_HSTS"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated and request.endpoint != "static":
+        if signed_in and request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

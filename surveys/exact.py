@@ -32,12 +32,12 @@ def round_half_up(value: Number, places: int = 2) -> Decimal:
     """Round exactly to ``places`` decimals, halves away from zero (88.305 → 88.31)."""
     if places < 0:
         raise ValueError("places must be >= 0")
-    exact = to_fraction(value)
-    scaled = abs(exact) * 10**places
-    magnitude = math.floor(scaled + Fraction(1, 2))
-    sign = 1 if exact < 0 and magnitude else 0
-    digits = tuple(int(d) for d in str(magnitude))
-    return Decimal((sign, digits, -places))
+    exact = value if type(value) in (int, Fraction) else to_fraction(value)
+    numerator, denominator = exact.numerator, exact.denominator
+    # floor(|value| × 10^places + 1/2) in integers: a dashboard rounds several hundred figures.
+    magnitude = (2 * abs(numerator) * 10**places + denominator) // (2 * denominator)
+    sign = "-" if numerator < 0 and magnitude else ""
+    return Decimal(f"{sign}{magnitude}E-{places}")
 
 
 def largest_remainder(parts: Sequence[Number], total: Number = 100, places: int = 2) -> list[Decimal]:

@@ -278,28 +278,45 @@ def compute_ikm(
     if n == 0:
         raise NoResponses()
     selected = _validate_codes(codes)
-    values: dict[str, Fraction] = {}
+    chosen: dict[str, int] = {}
     for kode in selected:
         total = totals.get(kode)
         if isinstance(total, bool) or not isinstance(total, int):
             raise ValueError(f"total for {kode} must be an int, got {total!r}")
         if not n * SCALE_MIN <= total <= n * SCALE_MAX:
             raise ValueError(f"total {total} for {kode} is impossible with {n} responses")
-        values[kode] = nrr(total, n)
-    ikm_4 = sum(values.values(), Fraction(0)) / len(values)
+        chosen[kode] = total
+    # Every NRR shares the denominator n: their mean is the sum of the totals over k·n, and the
+    # lowest NRR is the lowest total (whole numbers, where a dashboard computes dozens of these).
+    ikm_4 = Fraction(sum(chosen.values()), len(chosen) * n)
     ikm = round_half_up(ikm_4 * CONVERSION, 2)
     mutu, label = mutu_for(ikm)
-    lowest = min(values.values())
+    lowest = min(chosen.values())
     return IkmResult(
         n=n,
-        nrr=values,
+        nrr={kode: nrr(total, n) for kode, total in chosen.items()},
         ikm_4=ikm_4,
         ikm=ikm,
         ikm_4_rounded=round_half_up(ikm_4, 4),
         mutu=mutu,
         mutu_label=label,
-        weakest=tuple(kode for kode, value in values.items() if value == lowest),
+        weakest=tuple(kode for kode, total in chosen.items() if total == lowest),
     )
+
+
+def ikm_of_score_total(score_total: int, n: int) -> Decimal:
+    """The IKM (25–100, two decimals) of ``n`` complete responses from the sum of all nine scores
+    of each, as :func:`compute_ikm` gives it from the nine sums: every unsur weighs the same, so
+    the mean of the nine NRRs is ``score_total / (9 n)``. Raises :class:`NoResponses` when n == 0.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    if n == 0:
+        raise NoResponses()
+    count = len(UNSUR_CODES)
+    if not count * n * SCALE_MIN <= score_total <= count * n * SCALE_MAX:
+        raise ValueError(f"score total {score_total} is impossible with {n} responses")
+    return round_half_up(Fraction(score_total * CONVERSION, count * n), 2)
 
 
 def compute_ikm_for_subset(totals: Mapping[str, int], n: int, codes: Sequence[str]) -> IkmResult:

@@ -244,7 +244,9 @@ class SkmHourly(db.Model):
 
     __table_args__ = (
         UniqueConstraint("counter_id", "local_date", "local_hour"),
-        Index("ix_skm_hourly_unit_date", "unit_id", "local_date"),
+        # The heatmap sums a unit's rows by date and hour: with the summed columns in the index it
+        # reads them in that order from the index alone (no table lookups, no sort).
+        Index("ix_skm_hourly_unit_date_hour", "unit_id", "local_date", "local_hour", "n", "score_total"),
     )
 
 

@@ -146,7 +146,7 @@ def breakdown(scope: Scope, dimension, keys: Iterable[int] | None = None,
     return [(key, int(n), dict(zip(names, (int(s) for s in sums)))) for key, n, *sums in rows]
 
 
-# grouped, daily and hourly run on the session's connection (Core), not through the ORM: they
+# grouped and hourly run on the session's connection (Core), not through the ORM: they
 # return hundreds to thousands of plain rows, where the ORM's per-row work costs more than the query.
 
 
@@ -166,27 +166,18 @@ def grouped(scope: Scope, *dimensions, moments: bool = False) -> list[tuple[tupl
              dict(zip(names, (int(s) for s in row[width + 2:])))) for row in rows]
 
 
-def daily(scope: Scope) -> list[tuple[date, int, dict[str, int]]]:
-    """(local date, n, sums) per day with responses, oldest first: fold into months or weeks in Python."""
-    rows = db.session.connection().execute(
-        select(SkmDaily.local_date, func.sum(SkmDaily.n), *[func.sum(c) for c in SUM_COLUMNS])
-        .where(*scope.conditions()).group_by(SkmDaily.local_date).order_by(SkmDaily.local_date)
-    ).all()
-    return [(day, int(n), dict(zip(skm.UNSUR_CODES, (int(s) for s in sums)))) for day, n, *sums in rows]
-
-
-def hourly(scope: Scope) -> list[tuple[date, int, int, int, int]]:
-    """(local date, local hour, n, negative, score total) from the hourly rollup (no layanan or officer scope).
+def hourly(scope: Scope) -> list[tuple[date, int, int, int]]:
+    """(local date, local hour, n, score total) from the hourly rollup (no layanan or officer scope):
+    the dashboards fold it into the heatmap and the monthly trend.
 
     Grouped by date and hour rather than weekday, so the weekday is computed in Python, the same
     on every database (at most 24 rows per day).
     """
-    rows = db.session.connection().execute(
-        select(SkmHourly.local_date, SkmHourly.local_hour, func.sum(SkmHourly.n), func.sum(SkmHourly.negative),
-               func.sum(SkmHourly.score_total))
+    # Sums of integer columns come back as ints on both databases: the rows are used as they are.
+    return db.session.connection().execute(
+        select(SkmHourly.local_date, SkmHourly.local_hour, func.sum(SkmHourly.n), func.sum(SkmHourly.score_total))
         .where(*scope.hourly_conditions()).group_by(SkmHourly.local_date, SkmHourly.local_hour)
     ).all()
-    return [(day, int(hour), int(n), int(negative), int(total)) for day, hour, n, negative, total in rows]
 
 
 def counters_of_unit(unit: Unit) -> list[Counter]:

@@ -1,7 +1,7 @@
 """The figures of the IKM dashboards, read from the SKM rollups (never from the responses).
 
 Every number comes from `portal.feedback.scoring` (GROUP BY over SkmDaily and SkmHourly) and
-every IKM from `surveys.skm.compute_ikm`, so the dashboards, the Laporan SKM, the public page and
+every IKM from `surveys.skm` (compute_ikm; ikm_of_score_total for the monthly trend), so the dashboards, the Laporan SKM, the public page and
 the `ikm` command agree to the last decimal. Functions take plain arguments (a Scope, a Period,
 the ids a viewer may see) and know nothing of the request or its user.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -107,22 +108,38 @@ def headline(scope: scoring.Scope) -> Figure:
     return figure(n, sums, negative=negative)
 
 
+#: The hourly rollup of a scope, as scoring.hourly reads it: (local date, local hour, n, score total)
+#: rows. The monthly trend and the heatmap are both folded from it.
+Hours = list[tuple[date, int, int, int]]
+
+
 @dataclass(frozen=True)
 class MonthFigure:
+    """n responses in a month and their IKM (None when n is 0)."""
+
     month: date
-    figure: Figure
+    n: int
+    ikm: Decimal | None
 
 
-def monthly(scope: scoring.Scope, period: Period) -> list[MonthFigure]:
-    """IKM per calendar month of the period (by the instansi-local date), empty months included."""
-    totals: dict[date, list] = {}
-    for day, n, sums in scoring.daily(scope):
-        month = totals.setdefault(day.replace(day=1), [0, dict.fromkeys(skm.UNSUR_CODES, 0)])
+def monthly(hours: Hours, period: Period) -> list[MonthFigure]:
+    """IKM per calendar month of the period (by the instansi-local date), empty months included.
+
+    Read from the hourly rollup's score totals (skm.ikm_of_score_total), which count the same
+    responses as the daily one: the heatmap needs those rows anyway, so the trend costs no query.
+    """
+    totals: dict[date, list[int]] = {}
+    last_day = month = None
+    for day, _hour, n, score_total in hours:
+        if day != last_day:  # a day's hours come one after another: find its month once
+            last_day, month = day, totals.setdefault(day.replace(day=1), [0, 0])
         month[0] += n
-        for code, value in sums.items():
-            month[1][code] += value
-    empty = [0, {}]
-    return [MonthFigure(m, figure(*totals.get(m, empty))) for m in period.months()]
+        month[1] += score_total
+    result = []
+    for month in period.months():
+        n, score_total = totals.get(month, (0, 0))
+        result.append(MonthFigure(month, n, skm.ikm_of_score_total(score_total, n) if n else None))
+    return result
 
 
 @dataclass
@@ -131,7 +148,6 @@ class HourGrid:
 
     counts: list[list[int]] = field(default_factory=lambda: [[0] * HOURS for _ in range(WEEKDAYS)])
     score_totals: list[list[int]] = field(default_factory=lambda: [[0] * HOURS for _ in range(WEEKDAYS)])
-    negatives: list[list[int]] = field(default_factory=lambda: [[0] * HOURS for _ in range(WEEKDAYS)])
 
     @property
     def total(self) -> int:
@@ -148,13 +164,12 @@ class HourGrid:
         return Fraction(self.score_totals[weekday][hour], 9 * n) if n else None
 
 
-def hour_grid(scope: scoring.Scope) -> HourGrid:
+def hour_grid(hours: Hours) -> HourGrid:
     """Fold the hourly rollup's (local date, local hour) rows into weekday × hour in Python."""
     grid = HourGrid()
-    for day, hour, n, negative, total in scoring.hourly(scope):
+    for day, hour, n, total in hours:
         weekday = day.weekday()
         grid.counts[weekday][hour] += n
-        grid.negatives[weekday][hour] += negative
         grid.score_totals[weekday][hour] += total
     return grid
 

@@ -129,9 +129,10 @@ def _number(value, decimals: int = 0) -> str:
     formatting only lays them out; it is much faster than Babel's pattern formatting, which
     matters on a page with several hundred numbers.
     """
-    if "insight_symbols" not in g:
-        g.insight_symbols = _symbols(str(get_locale()))
-    return f"{value:,.{decimals}f}".translate(g.insight_symbols)
+    symbols = g.get("insight_symbols")
+    if symbols is None:
+        symbols = g.insight_symbols = _symbols(str(get_locale()))
+    return f"{value:,.{decimals}f}".translate(symbols)
 
 
 def _count(n: int) -> str:
@@ -229,8 +230,8 @@ def _mutu_bands() -> list[charts.Band]:
 
 def _trend_chart(months: list[dashboard.MonthFigure], ident: str) -> charts.Chart:
     points = [charts.Point(
-        format_date(m.month, "MMM yy"), m.figure.result.ikm if m.figure.result else None,
-        _ikm(m.figure.result.ikm) if m.figure.result else "—", f"n = {_count(m.figure.n)}") for m in months]
+        format_date(m.month, "MMM yy"), m.ikm, _ikm(m.ikm) if m.ikm is not None else "—", f"n = {_count(m.n)}")
+        for m in months]
     return charts.line_chart(
         points, ident=ident, title=gettext("IKM per bulan"),
         description=gettext("IKM (skala 25–100) setiap bulan dalam periode, dengan jumlah responden; "
@@ -275,11 +276,12 @@ def _figures(scope, figure: dashboard.Figure, period: dashboard.Period, populati
              ident: str) -> dict:
     """The figures shared by the instansi overview and a unit's dashboard."""
     result = figure.result
+    hours = scoring.hourly(scope) if result else []
     return {
         "headline": _headline(figure, population),
         "nrr_chart": _nrr_chart(result, f"{ident}-nrr") if result else None,
-        "trend_chart": _trend_chart(dashboard.monthly(scope, period), f"{ident}-trend") if result else None,
-        "heatmap": _heatmap_chart(dashboard.hour_grid(scope), zone, f"{ident}-heatmap") if result else None,
+        "trend_chart": _trend_chart(dashboard.monthly(hours, period), f"{ident}-trend") if result else None,
+        "heatmap": _heatmap_chart(dashboard.hour_grid(hours), zone, f"{ident}-heatmap") if result else None,
     }
 
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import pytest
 
+from portal.feedback import scoring
 from portal.feedback.services import Submission, record_response
 from portal.insight import dashboard
 from portal.kiosk import services as kiosk_services
@@ -147,18 +148,18 @@ def test_breakdowns_by_loket_layanan_and_officer(hr_client, org, answers, lokets
 
 
 def test_monthly_trend_per_month_and_empty_months(hr_client, org, answers):
-    months = dashboard.monthly(_scope(org), dashboard.Period(date(2026, 2, 1), date(2026, 4, 30)))
+    months = dashboard.monthly(scoring.hourly(_scope(org)), dashboard.Period(date(2026, 2, 1), date(2026, 4, 30)))
     assert [m.month for m in months] == [date(2026, 2, 1), MARCH, APRIL]
-    assert months[0].figure.n == 0 and months[0].figure.result is None
+    assert months[0].n == 0 and months[0].ikm is None
     for month in months[1:]:
         expected = skm.ikm_from_responses([s for _c, _o, m, s in answers if m == month.month.month])
-        assert month.figure.result == expected
+        assert (month.n, month.ikm) == (expected.n, expected.ikm)
 
     page = hr_client.get("/dasbor/unit/DUKCAPIL?dari=2026-02-01&sampai=2026-04-30")
     trend = _section(page, "trend-heading")
     assert "Feb 26 — n = 0" in trend
-    assert f"Mar 26 {_id(months[1].figure.result.ikm)} n = 11" in trend
-    assert f"Apr 26 {_id(months[2].figure.result.ikm)} n = 9" in trend
+    assert f"Mar 26 {_id(months[1].ikm)} n = 11" in trend
+    assert f"Apr 26 {_id(months[2].ikm)} n = 9" in trend
 
 
 def test_a_late_night_utc_response_counts_on_the_next_local_day_and_hour(hr_client, org, db):
@@ -166,11 +167,11 @@ def test_a_late_night_utc_response_counts_on_the_next_local_day_and_hour(hr_clie
     scores = dict.fromkeys(skm.UNSUR_CODES, 4)
     record_response(org.counter, Submission(scores=scores, submitted_at=datetime(2026, 3, 31, 23, 30, tzinfo=timezone.utc)))
     db.session.commit()
-    grid = dashboard.hour_grid(_scope(org))
+    grid = dashboard.hour_grid(scoring.hourly(_scope(org)))
     assert grid.total == 1
     assert grid.counts[2][7] == 1  # Rabu, 07
     assert grid.mean_score(2, 7) == 4
-    months = {m.month: m.figure.n for m in dashboard.monthly(_scope(org), PERIOD)}
+    months = {m.month: m.n for m in dashboard.monthly(scoring.hourly(_scope(org)), PERIOD)}
     assert months == {MARCH: 0, APRIL: 1}
 
     page = hr_client.get(UNIT_URL)
@@ -187,7 +188,7 @@ def test_late_paper_import_lands_in_its_own_month(hr_client, org, answers, db):
     record_response(org.counter, Submission(scores=scores, channel="paper", import_key="kertas-1",
                                             submitted_at=datetime(2026, 3, 20, 3, 0, tzinfo=timezone.utc)))
     db.session.commit()
-    months = {m.month: m.figure.n for m in dashboard.monthly(_scope(org), PERIOD)}
+    months = {m.month: m.n for m in dashboard.monthly(scoring.hourly(_scope(org)), PERIOD)}
     assert months == {MARCH: 12, APRIL: 9}
     assert dashboard.slices(_scope(org)).total().n == before + 1
     assert "Mar 26" in _section(hr_client.get(UNIT_URL), "trend-heading")

@@ -1,12 +1,12 @@
-"""Shown figures that add up: the largest remainder method."""
-from decimal import Decimal
+"""Shown figures that add up: the largest remainder method; rounding half up."""
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.exact import largest_remainder
+from surveys.exact import largest_remainder, round_half_up
 
 
 def test_thirds_add_up_to_a_hundred_the_first_part_taking_the_spare_hundredth():
@@ -49,3 +49,14 @@ def test_shares_add_up_and_each_is_within_one_unit_of_its_exact_value(counts, pl
     for part, figure in zip(exact, shown):
         # Each part is its own value rounded down or up to the unit, never further.
         assert figure * 10**places - int(part * 10**places) in (0, 1)
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=0, max_value=6),
+       st.integers(min_value=0, max_value=4))
+def test_round_half_up_agrees_with_decimal_quantize(units, scale, places):
+    # round_half_up works in integers; Decimal's own ROUND_HALF_UP is the reference for decimals.
+    value = Decimal(units).scaleb(-scale)
+    expected = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    for given_as in (value, Fraction(units, 10**scale)):
+        rounded = round_half_up(given_as, places)
+        assert rounded == expected and rounded.as_tuple().exponent == -places

@@ -16,6 +16,7 @@ from surveys.skm import (
     compute_ikm,
     compute_ikm_for_subset,
     ikm_from_responses,
+    ikm_of_score_total,
     krejcie_morgan,
     mutu_for,
     nrr,
@@ -235,6 +236,21 @@ class TestFormula:
         assert result.mutu_label == band.label
         assert min(result.nrr.values()) == result.nrr[result.weakest[0]]
 
+
+    @given(responses)
+    def test_ikm_of_the_score_total_is_compute_ikms(self, answers):
+        # The monthly trend reads one score total per hour, not nine sums per day.
+        total = sum(sum(a.values()) for a in answers)
+        assert ikm_of_score_total(total, len(answers)) == ikm_from_responses(answers).ikm
+
+    @pytest.mark.parametrize(("total", "n"), [(8, 1), (37, 1), (10, True), (10, -1)])
+    def test_ikm_of_an_impossible_score_total_is_refused(self, total, n):
+        with pytest.raises(ValueError):
+            ikm_of_score_total(total, n)
+
+    def test_ikm_of_no_responses(self):
+        with pytest.raises(NoResponses):
+            ikm_of_score_total(0, 0)
 
 class TestMutu:
     @pytest.mark.parametrize(
