@@ -10,6 +10,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -38,7 +39,13 @@ class FormKey:
 
 
 def _serializer(salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return _serializer_for(current_app.config["SECRET_KEY"], salt)
+
+
+@lru_cache(maxsize=16)
+def _serializer_for(secret_key: str, salt: str) -> URLSafeSerializer:
+    """One serializer per key and salt: every citizen's form key and device cookie use it."""
+    return URLSafeSerializer(secret_key, salt=salt)
 
 
 def issue_form_key(counter_code: str, officer_id: int | None = None, ticket: str | None = None,
