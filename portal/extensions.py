@@ -1,4 +1,5 @@
 """Extensions, created once here and bound to the app in the factory."""
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -15,3 +16,13 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+#: The citizen's form and its thank-you page carry no rate limit (the plausibility rules and the
+#: device cookie guard the form: docs/integrity.md), so the limiter skips looking their limits up
+#: on every request. tests/portal/test_security.py checks that none is declared on them.
+UNLIMITED_ENDPOINTS = frozenset({"feedback.survey", "feedback.thanks"})
+
+
+@limiter.request_filter
+def _unlimited() -> bool:
+    return request.endpoint in UNLIMITED_ENDPOINTS

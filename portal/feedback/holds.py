@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, case, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal_column, select, text, update
 
 from portal import events
 from portal.feedback.models import UNSUR_COLUMNS, HoldGroup, SkmDaily, SkmResponse
@@ -88,18 +88,23 @@ def _signals_statement():
     def count(*conditions):
         return select(func.count()).select_from(r).where(*conditions).scalar_subquery()
 
+    def channel_in(channels):
+        # Our own constants, written into the SQL: a list of parameters would be expanded anew
+        # on every execution.
+        return r.c.channel.in_([literal_column(f"'{channel}'") for channel in channels])
+
     # Up to the response's own moment: a late paper row or a test's history may lie after it.
     until = r.c.submitted_at <= bindparam("at")
     run = (select(r.c.submitted_at, *(r.c[c] for c in UNSUR_COLUMNS))
-           .where(officer, until, r.c.channel.in_(SIGNAL_CHANNELS))
+           .where(officer, until, channel_in(SIGNAL_CHANNELS))
            .order_by(r.c.submitted_at.desc(), r.c.id.desc()).limit(RUN - 1).subquery())
     identical = and_(*(run.c[c] == bindparam(c) for c in UNSUR_COLUMNS))
     daily = SkmDaily.__table__
     return select(
         count(r.c.counter_id == bindparam("counter_id"), r.c.submitted_at > bindparam("rate_since"), until,
-              r.c.channel.in_(RATE_CHANNELS)),
-        count(officer, r.c.submitted_at > bindparam("rate_since"), until, r.c.channel.in_(RATE_CHANNELS)),
-        count(officer, r.c.submitted_at > bindparam("burst_since"), until, r.c.channel.in_(SIGNAL_CHANNELS)),
+              channel_in(RATE_CHANNELS)),
+        count(officer, r.c.submitted_at > bindparam("rate_since"), until, channel_in(RATE_CHANNELS)),
+        count(officer, r.c.submitted_at > bindparam("burst_since"), until, channel_in(SIGNAL_CHANNELS)),
         count(officer, r.c.local_date == bindparam("today")),
         select(func.coalesce(func.sum(daily.c.n), 0))
         .where(daily.c.employee_key == bindparam("employee_id"), daily.c.local_date >= bindparam("baseline_from"),

@@ -164,6 +164,20 @@ def test_rate_limits_are_read_from_the_environment(monkeypatch, tmp_path):
     assert settings["CERMIN_KIOSK_PAIRING_LIMIT"] == "5 per minute"
 
 
+def test_the_endpoints_the_limiter_skips_carry_no_limit(app):
+    """The limiter skips the citizen's form (portal.extensions.UNLIMITED_ENDPOINTS) to save a
+    lookup per request: that is only right while no limit is declared on them."""
+    from flask_limiter.util import get_qualified_name
+
+    from portal.extensions import UNLIMITED_ENDPOINTS, limiter
+
+    for endpoint in UNLIMITED_ENDPOINTS:
+        view = app.view_functions[endpoint]
+        assert get_qualified_name(view) not in limiter._marked_for_limiting, endpoint
+        assert not limiter.limit_manager.has_hints(endpoint), endpoint
+    assert not limiter.limit_manager.default_limits and not limiter.limit_manager.application_limits
+
+
 def test_hsts_in_production(app, org):
     app.config["CERMIN_HSTS"] = True
     try:
