@@ -12,8 +12,8 @@ from portal.feedback.models import SkmResponse
 from portal.insight import alerts
 from portal.insight.models import Alert
 from portal.org.models import Counter
-from tests.portal.test_alerts import BAD, GOOD, respond
-from tests.portal.test_feedback_form import form_fields, submit, ALL_FOUR
+from tests.portal.test_alerts import respond
+from tests.portal.test_feedback_form import ALL_FOUR, form_fields
 
 NOW = datetime(2026, 3, 10, 1, 0, 5, tzinfo=timezone.utc)  # 09.00 WITA, a Tuesday
 
@@ -76,6 +76,20 @@ def test_a_roster_change_from_another_process_shows_when_the_minute_turns(client
         assert "Staf Uji 1" not in client.get("/s/UJI01").get_data(as_text=True)
 
 
+@pytest.fixture
+def checks(monkeypatch):
+    """The (loket, moment) of every check of the alert rule made after a stored answer."""
+    made = []
+    real_check = alerts.check_counter
+
+    def check(*args, **kwargs):
+        made.append(args)
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(alerts, "check_counter", check)
+    return made
+
+
 def test_a_negative_answer_always_checks_the_alert_rule(db, org):
     for second in range(10):
         respond(org.counter, NOW + timedelta(seconds=second), negative=True)
@@ -83,13 +97,10 @@ def test_a_negative_answer_always_checks_the_alert_rule(db, org):
     assert alert is not None and (alert.answers, alert.negative) == (10, 10)
 
 
-def test_other_answers_check_the_rule_at_most_every_ten_seconds(db, org, monkeypatch):
+def test_other_answers_check_the_rule_at_most_every_ten_seconds(db, org, checks):
     """Nine negative answers, under the minimum of ten; the tenth answer, a good one, tips the
     window. Within ten seconds of the last check it does not check; the next answer after the
     ten seconds does, and `flask check-alerts` (cron) finds it without one."""
-    checks = []
-    real_check = alerts.check_counter
-    monkeypatch.setattr(alerts, "check_counter", lambda *args, **kwargs: checks.append(args) or real_check(*args, **kwargs))
     for second in range(9):
         respond(org.counter, NOW + timedelta(seconds=second), negative=True)
     assert len(checks) == 9 and db.session.scalar(select(Alert)) is None
@@ -99,21 +110,15 @@ def test_other_answers_check_the_rule_at_most_every_ten_seconds(db, org, monkeyp
     assert [a.answers for a in opened] == [10]
 
 
-def test_a_good_answer_ten_seconds_after_the_last_check_checks_again(db, org, monkeypatch):
-    checks = []
-    real_check = alerts.check_counter
-    monkeypatch.setattr(alerts, "check_counter", lambda *args, **kwargs: checks.append(args) or real_check(*args, **kwargs))
+def test_a_good_answer_ten_seconds_after_the_last_check_checks_again(db, org, checks):
     respond(org.counter, NOW)
     respond(org.counter, NOW + timedelta(seconds=9))
     respond(org.counter, NOW + timedelta(seconds=10))
     assert [args[1] for args in checks] == [NOW, NOW + timedelta(seconds=10)]
 
 
-def test_a_staff_commit_forgets_when_the_rule_was_checked(db, org, monkeypatch):
+def test_a_staff_commit_forgets_when_the_rule_was_checked(db, org, checks):
     """The unit head may change the rule: after any commit that is not a citizen's, the next answer checks."""
-    checks = []
-    real_check = alerts.check_counter
-    monkeypatch.setattr(alerts, "check_counter", lambda *args, **kwargs: checks.append(args) or real_check(*args, **kwargs))
     respond(org.counter, NOW)
     db.session.commit()
     respond(org.counter, NOW + timedelta(seconds=1))
