@@ -24,6 +24,12 @@ merge time, its ratio to the bare GROUP BY (target ≤ 3), the process's peak RS
 `resource.getrusage`, which includes the ~70 MB of Python, Flask and SQLAlchemy), and the time of
 the second run.
 
+Both databases by default: SQLite (fastest of three runs, the built file restored between them) and
+PostgreSQL (a throwaway cluster from tests/pgserver.py, one run; skipped with a note where the
+server binaries are missing). The figures are `merge_ratio`, `merge_peak_mb`, … for SQLite and
+`merge_ratio_postgres`, `merge_peak_mb_postgres`, … for PostgreSQL, each with the same targets. The
+PostgreSQL server's CPU is not in the process's CPU figure, so that database prints no CPU ratio.
+
 Run alone: `python -m bench.merge [--employees N] [--responses N] [--answers N] [--small]
 [--databases sqlite,postgres]`; within `python -m bench` the options are `--merge-…`.
 """
@@ -73,8 +79,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--merge-answers", type=int, default=DEFAULT_ANSWERS,
                         help=f"360 answers (default {DEFAULT_ANSWERS:,})")
     parser.add_argument("--merge-small", action="store_true", help="a tiny merge benchmark (seconds)")
-    parser.add_argument("--merge-databases", default="sqlite",
-                        help="comma-separated: sqlite, postgres (default sqlite)")
+    parser.add_argument("--merge-databases", default=",".join(DATABASES),
+                        help=f"comma-separated: sqlite, postgres (default {','.join(DATABASES)})")
     parser.add_argument("--merge-repeats", type=int, default=None,
                         help=f"timed runs on SQLite, the fastest counts (default {DEFAULT_REPEATS}; 1 with --merge-small)")
 
@@ -434,8 +440,8 @@ def run(options) -> tuple[list[Figure], list[str]]:
     )
     repeats = max(1, getattr(options, "merge_repeats", None) or getattr(options, "repeats", None)
                   or (1 if small else DEFAULT_REPEATS))
-    databases = [d.strip() for d in (getattr(options, "merge_databases", None) or getattr(options, "databases", "sqlite")
-                                      ).split(",") if d.strip()]
+    databases = [d.strip() for d in (getattr(options, "merge_databases", None)
+                                      or getattr(options, "databases", ",".join(DATABASES))).split(",") if d.strip()]
     say(f"== merge: {employees:,} employees, {responses:,} citizen responses, {answers:,} 360 answers")
     figures: list[Figure] = []
     problems: list[str] = []
@@ -475,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answers", type=int, default=DEFAULT_ANSWERS)
     parser.add_argument("--small", action="store_true", help=f"{SMALL[0]} employees, {SMALL[1]:,} responses, "
                                                              f"{SMALL[2]:,} answers")
-    parser.add_argument("--databases", default="sqlite", help="comma-separated: sqlite, postgres (default sqlite)")
+    parser.add_argument("--databases", default=",".join(DATABASES),
+                        help=f"comma-separated: sqlite, postgres (default {','.join(DATABASES)})")
     parser.add_argument("--repeats", type=int, default=None,
                         help=f"timed runs on SQLite, the fastest counts (default {DEFAULT_REPEATS}; 1 with --small)")
     figures, problems = run(parser.parse_args(argv))
