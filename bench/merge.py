@@ -24,8 +24,8 @@ merge time, its ratio to the bare GROUP BY (target ≤ 3), the process's peak RS
 `resource.getrusage`, which includes the ~70 MB of Python, Flask and SQLAlchemy), and the time of
 the second run.
 
-Both databases by default: SQLite (fastest of three runs, the built file restored between them) and
-PostgreSQL (a throwaway cluster from tests/pgserver.py, one run; skipped with a note where the
+Both databases by default, each timed three times from the same built data (the fastest counts):
+SQLite, and PostgreSQL in a throwaway cluster from tests/pgserver.py (skipped with a note where the
 server binaries are missing). The figures are `merge_ratio`, `merge_peak_mb`, … for SQLite and
 `merge_ratio_postgres`, `merge_peak_mb_postgres`, … for PostgreSQL, each with the same targets. The
 PostgreSQL server's CPU is not in the process's CPU figure, so that database prints no CPU ratio.
@@ -54,7 +54,7 @@ DEFAULT_ANSWERS = 1_000_000
 #: --small: the same shapes, tiny (for the test suite).
 SMALL = (600, 30_000, 12_600)
 DATABASES = ("sqlite", "postgres")
-#: Timed runs on SQLite (the fastest counts): other work on a shared machine adds noise.
+#: Timed runs on each database (the fastest counts): other work on a shared machine adds noise.
 DEFAULT_REPEATS = 3
 TARGET_RATIO = 3.0
 TARGET_MB = 500.0
@@ -82,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--merge-databases", default=",".join(DATABASES),
                         help=f"comma-separated: sqlite, postgres (default {','.join(DATABASES)})")
     parser.add_argument("--merge-repeats", type=int, default=None,
-                        help=f"timed runs on SQLite, the fastest counts (default {DEFAULT_REPEATS}; 1 with --merge-small)")
+                        help=f"timed runs per database, the fastest counts (default {DEFAULT_REPEATS}; 1 with --merge-small)")
 
 
 # --- building the data ---------------------------------------------------------------------------
@@ -351,15 +351,50 @@ def _child(kind: str, database_url: str, period_id: int, folder: Path) -> dict:
 
 
 def _keep(database_url: str, folder: Path) -> None:
-    """Copy the freshly built SQLite file, to start every repetition from the same data."""
+    """Copy the freshly built database (the SQLite file; on PostgreSQL a database made from it as a
+    template), to start every repetition from the same data."""
     import shutil
 
+    if database_url.startswith("postgresql"):
+        _postgres_copy(database_url, _PRISTINE, _database_name(database_url))
+        return
     shutil.copyfile(database_url.removeprefix("sqlite:///"), folder / "pristine.sqlite")
+
+
+#: The PostgreSQL database that keeps the built data between repetitions.
+_PRISTINE = "cermin_merge_pristine"
+
+
+def _database_name(database_url: str) -> str:
+    return database_url.rsplit("/", 1)[1]
+
+
+def _postgres_copy(database_url: str, name: str, template: str) -> None:
+    """(Re)create database `name` on the server of `database_url` as a copy of `template`."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    admin = create_engine(f"{database_url.rsplit('/', 1)[0]}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        # The template's last session (a finished measuring process) may still be closing.
+        for attempt in range(50):
+            try:
+                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+                break
+            except OperationalError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
+    admin.dispose()
 
 
 def _restore(database_url: str, folder: Path) -> None:
     import shutil
 
+    if database_url.startswith("postgresql"):
+        _postgres_copy(database_url, _database_name(database_url), _PRISTINE)
+        return
     path = Path(database_url.removeprefix("sqlite:///"))
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -368,8 +403,8 @@ def _restore(database_url: str, folder: Path) -> None:
 
 def measure(database: str, database_url: str, folder: Path, employees: int, responses: int,
             answers: int, repeats: int = 1) -> tuple[list[Figure], list[str]]:
-    """Build the data, then time the bare GROUP BY and the merge `repeats` times (SQLite restores
-    the built file between repetitions; PostgreSQL runs once) and keep the fastest of each."""
+    """Build the data, then time the bare GROUP BY and the merge `repeats` times (restoring the
+    built data between repetitions) and keep the fastest of each."""
     from flask_migrate import upgrade
 
     from portal.extensions import db
@@ -456,7 +491,7 @@ def run(options) -> tuple[list[Figure], list[str]]:
             try:
                 with postgres_server() as server, workdir("cermin-bench-merge-pg-") as folder:
                     found, trouble = measure("postgres", server.create_database("cermin_merge"), folder, employees,
-                                             responses, answers)
+                                             responses, answers, repeats)
             except PostgresUnavailable as error:
                 say(f"   postgres: SKIPPED ({error})")
                 continue
@@ -484,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default=",".join(DATABASES),
                         help=f"comma-separated: sqlite, postgres (default {','.join(DATABASES)})")
     parser.add_argument("--repeats", type=int, default=None,
-                        help=f"timed runs on SQLite, the fastest counts (default {DEFAULT_REPEATS}; 1 with --small)")
+                        help=f"timed runs per database, the fastest counts (default {DEFAULT_REPEATS}; 1 with --small)")
     figures, problems = run(parser.parse_args(argv))
     for problem in problems:
         say(f"!!! PROBLEM: {problem}")
