@@ -3,7 +3,8 @@ draft record per active employee, with an audit entry for every change.
 
 The evidence is aggregated in SQL (one GROUP BY per source) and streamed in employee-id order,
 a chunk at a time; :func:`portal.appraisal.evaluation.evaluate` computes each employee's figures
-(in worker processes for large instansi) and the chunk writer stores what changed.
+(in worker processes for large instansi) and the chunk writer stores what changed (on PostgreSQL,
+in a period's first merge, from a thread of its own while the next chunk is prepared).
 """
 from __future__ import annotations
 
