@@ -422,7 +422,7 @@ class _ChunkWriter:
 
     def __init__(self, period: AppraisalPeriod, rules: MergeRules, user_id: int | None, now: datetime,
                  settings_id: int, penilai: dict[int, tuple[int | None, int | None]]):
-        self.period, self.rules, self.user_id, self.now = period, rules, user_id, now
+        self.rules, self.user_id, self.now = rules, user_id, now
         #: The snapshot of the settings this merge computes with.
         self.settings_id = settings_id
         #: Employee id → (Pejabat Penilai, Atasan Pejabat Penilai) for the records it creates.
@@ -440,9 +440,10 @@ class _ChunkWriter:
         self.fresh = not self.connection.execute(select(exists().where(table.c.period_id == self.period_id))).scalar()
         #: On PostgreSQL a first merge stores each chunk in a thread of its own, so that the
         #: server inserts one chunk (its rows, indexes and foreign-key checks, about half the
-        #: merge's time there) while this process prepares the next. Only then: this thread then
-        #: leaves the connection alone until the merge ends (the streamed results are held by
-        #: the driver). SQLite does the work in this process, so a thread would only wait.
+        #: merge's time there) while this process prepares the next. Only a first merge: the
+        #: merging thread then leaves the connection to the storing one until the merge ends
+        #: (existing() reads nothing, and the driver holds the aggregates' rows whole). SQLite
+        #: works in this process, where a thread would only wait for the other.
         background = self.fresh and self.connection.dialect.name == "postgresql"
         self._storer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge-store") if background else None
         #: The chunk being stored in that thread.
@@ -478,7 +479,7 @@ class _ChunkWriter:
         pinned = exists().where(AppraisalSettingsPin.record_id == table.c.id)
         status = case((pinned, PINNED), else_=table.c.status)
         # Fetched at once: iterating the result fetches row by row, a driver call per record.
-        rows = db.session.connection().execute(
+        rows = self.connection.execute(
             select(table.c.id, table.c.employee_id, status, *(table.c[f] for f in MERGED_FIELDS))
             .where(table.c.period_id == self.period_id, table.c.employee_id.between(chunk[0].id, chunk[-1].id))
         ).all()
