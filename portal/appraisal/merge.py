@@ -3,7 +3,8 @@ draft record per active employee, with an audit entry for every change.
 
 The evidence is aggregated in SQL (one GROUP BY per source) and streamed in employee-id order,
 a chunk at a time; :func:`portal.appraisal.evaluation.evaluate` computes each employee's figures
-(in worker processes for large instansi) and the chunk writer stores what changed.
+(in worker processes for large instansi) and the chunk writer stores what changed (on PostgreSQL,
+in a period's first merge, from a thread of its own while the next chunk is prepared).
 """
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ import weakref
 from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from operator import itemgetter
+from operator import add, itemgetter
 
 from sqlalchemy import bindparam, case, exists, func, insert, select, update
 
@@ -81,15 +82,47 @@ class MergeSummary:
 
 
 def citizen_query(period: AppraisalPeriod, instansi_id: int):
-    """Per officer: responses and sums of the officer unsur over the period's dates (one GROUP BY)."""
+    """Per officer and layanan (service key 0: the response named none), over the period's dates:
+    the responses and the sums of the officer unsur, of their squares and of their pairwise
+    products (one GROUP BY). The officer's own figures and the comparison with the peers at each
+    layanan both come from these rows (:func:`citizen_evidence`), so the rollup is read once."""
     codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
-    sums = [func.sum(getattr(SkmDaily, f"s{code[1:]}")) for code in codes]
-    # The squares and products of the officer unsur: the spread of the officer's IKM.
-    sums += [func.sum(getattr(SkmDaily, key)) for key in citizen_square_keys(codes)]
-    return (select(SkmDaily.employee_key, func.sum(SkmDaily.n), *sums)
+    sums = [func.sum(getattr(SkmDaily, key)) for key in citizen_keys(codes)]
+    keys = (SkmDaily.employee_key, SkmDaily.service_key)
+    return (select(*keys, func.sum(SkmDaily.n), *sums)
             .where(SkmDaily.employee_key != 0, SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
                    SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
-            .group_by(SkmDaily.employee_key).order_by(SkmDaily.employee_key))
+            .group_by(*keys).order_by(*keys))
+
+
+def citizen_evidence(rows: Iterable[tuple], codes: Iterable[str]
+                     ) -> tuple[list[tuple], list[tuple], dict[int, tuple[int, ...]]]:
+    """The rows of :func:`citizen_query` (in its order) as :func:`evaluate_rows` takes them:
+
+    - per officer, its responses over every layanan: (employee id, n, *sums of
+      :func:`citizen_keys`);
+    - per officer and layanan named: (employee id, service key, n, then per officer unsur the sum
+      and the sum of squares of its answers);
+    - per layanan named, the same figures over all its officers: service key → (n, sum, square, …).
+    """
+    codes = tuple(codes)
+    #: Where each unsur's sum and square stand among a row's figures (n first).
+    pairs = [at for i in range(len(codes)) for at in (1 + i, 1 + len(codes) + i)]
+    citizen: list[tuple] = []
+    layanan: list[tuple] = []
+    services: dict[int, tuple[int, ...]] = {}
+    for employee_id, service_key, *figures in rows:
+        figures = list(map(int, figures))
+        if citizen and citizen[-1][0] == employee_id:
+            citizen[-1] = (employee_id, *map(add, citizen[-1][1:], figures))
+        else:
+            citizen.append((employee_id, *figures))
+        if service_key != 0:
+            at_layanan = (figures[0], *(figures[at] for at in pairs))
+            layanan.append((employee_id, service_key, *at_layanan))
+            everyone = services.get(service_key)
+            services[service_key] = at_layanan if everyone is None else tuple(map(add, everyone, at_layanan))
+    return citizen, layanan, services
 
 
 def citizen_left_out_query(period: AppraisalPeriod, instansi_id: int):
@@ -104,27 +137,18 @@ def citizen_left_out_query(period: AppraisalPeriod, instansi_id: int):
             .group_by(r.employee_id).order_by(r.employee_id))
 
 
-def layanan_query(period: AppraisalPeriod, instansi_id: int, per_officer: bool):
-    """Per layanan (and officer, when ``per_officer``), over the period's dates, of the responses
-    that named an officer at a layanan: n and, per officer unsur, the sum and the sum of squares of
-    its answers. An officer's peers at a layanan are all its officers less the officer."""
-    codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
-    columns = [func.sum(SkmDaily.n)]
-    for code in codes:
-        columns += [func.sum(getattr(SkmDaily, f"s{code[1:]}")), func.sum(getattr(SkmDaily, skm.SQUARE_KEYS[code]))]
-    keys = (SkmDaily.employee_key, SkmDaily.service_key) if per_officer else (SkmDaily.service_key,)
-    return (select(*keys, *columns)
-            .where(SkmDaily.employee_key != 0, SkmDaily.service_key != 0,
-                   SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
-                   SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
-            .group_by(*keys).order_by(*keys))
-
-
 def citizen_square_keys(codes: Iterable[str]) -> list[str]:
     """The rollup columns of the officer unsur's squares and pairwise products (q6, q7, p67)."""
     codes = tuple(codes)
     return [skm.SQUARE_KEYS[code] for code in codes] + [
         key for pair, key in skm.PRODUCT_KEYS.items() if set(pair) <= set(codes)]
+
+
+def citizen_keys(codes: Iterable[str]) -> list[str]:
+    """The rollup columns the merge sums per officer: the officer unsur (s6, s7), then their
+    squares and products (:func:`citizen_square_keys`)."""
+    codes = tuple(codes)
+    return [f"s{code[1:]}" for code in codes] + citizen_square_keys(codes)
 
 
 def review_totals_query(cycle_ids: list[int], value_codes: Iterable[str]):
@@ -165,6 +189,13 @@ class _Stream:
         self._batches: Iterator = iter(result.partitions(CHUNK)) if result is not None else iter(())
         self._rows: list = []
         self._at = 0
+
+    @classmethod
+    def of_rows(cls, rows: list[tuple]) -> _Stream:
+        """A stream of rows already fetched (in employee-id order)."""
+        stream = cls()
+        stream._batches = iter((rows,))
+        return stream
 
     def upto(self, last_id: int) -> list[tuple]:
         taken: list[tuple] = []
@@ -235,17 +266,18 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
     employees = db.session.connection().execute(
         select(Employee.id, Employee.unit_id, Employee.job_group)
         .where(Employee.instansi_id == period.instansi_id, Employee.active.is_(True)).order_by(Employee.id)).all()
-    citizen = _Stream(_streamed(citizen_query(period, period.instansi_id)))
+    # Fetched whole: a layanan's totals over all its officers are needed from the first chunk on.
+    citizen_rows, layanan_rows, services = citizen_evidence(
+        db.session.connection().execute(citizen_query(period, period.instansi_id)).tuples().all(),
+        rules.officer_unsur)
+    citizen, layanan = _Stream.of_rows(citizen_rows), _Stream.of_rows(layanan_rows)
     left_out = _Stream(_streamed(citizen_left_out_query(period, period.instansi_id)))
-    services = {row[0]: tuple(map(int, row[1:])) for row in db.session.connection().execute(
-        layanan_query(period, period.instansi_id, per_officer=False))}
-    layanan = _Stream(_streamed(layanan_query(period, period.instansi_id, per_officer=True)))
     totals = _Stream(_streamed(review_totals_query(cycle_ids, rules.value_codes)) if cycle_ids else None)
     counts = _Stream(_streamed(review_counts_query(cycle_ids)) if cycle_ids else None)
     writer = _ChunkWriter(period, rules, getattr(user, "id", None), now, snapshots.current(period).id,
                           org_chart_penilai(period.instansi_id))
     pending: deque[tuple[list, dict, Future]] = deque()
-    with _evaluator(len(employees), workers) as pool:
+    with writer, _evaluator(len(employees), workers) as pool:
         for start in range(0, len(employees), CHUNK):
             chunk = employees[start:start + CHUNK]
             last_id = chunk[-1].id
@@ -275,8 +307,8 @@ def evaluate_rows(rules: MergeRules, drafts: dict[int, str], citizen: list[tuple
                   counts: list[tuple], left_out: list[tuple] = (), layanan: list[tuple] = (),
                   services: Mapping[int, tuple[int, ...]] | None = None) -> dict[int, tuple[tuple, str]]:
     """:func:`evaluate` for the employees of a chunk (id → job group) that have evidence, from the
-    chunk's rows of the GROUP BY queries (``layanan`` per officer and layanan, ``services`` the
-    layanan's totals over all officers: :func:`layanan_query`), as :func:`_merged` gives it; runs in
+    chunk's rows of the GROUP BY queries (``citizen``, ``layanan`` per officer and layanan and ``services``
+    the layanan's totals over all officers: :func:`citizen_evidence`), as :func:`_merged` gives it; runs in
     a worker process when there are many."""
     evidence: dict[int, Evidence] = defaultdict(Evidence)
     codes_unsur = skm.validate_officer_unsur(rules.officer_unsur)
@@ -390,7 +422,7 @@ class _ChunkWriter:
 
     def __init__(self, period: AppraisalPeriod, rules: MergeRules, user_id: int | None, now: datetime,
                  settings_id: int, penilai: dict[int, tuple[int | None, int | None]]):
-        self.period, self.rules, self.user_id, self.now = period, rules, user_id, now
+        self.rules, self.user_id, self.now = rules, user_id, now
         #: The snapshot of the settings this merge computes with.
         self.settings_id = settings_id
         #: Employee id → (Pejabat Penilai, Atasan Pejabat Penilai) for the records it creates.
@@ -399,6 +431,36 @@ class _ChunkWriter:
         self.done = 0
         #: Everyone without evidence gets the same figures: computed once per job group.
         self.no_evidence: dict[str, tuple[tuple, str]] = {}
+        # Kept as plain values: the storing thread must not make the session load anything.
+        self.period_id, self.instansi_id = period.id, period.instansi_id
+        self.connection = db.session.connection()
+        table = AppraisalRecord.__table__
+        #: No record of the period existed when the merge began (its first merge): every record
+        #: is new, and there is nothing stored to read per chunk.
+        self.fresh = not self.connection.execute(select(exists().where(table.c.period_id == self.period_id))).scalar()
+        #: On PostgreSQL a first merge stores each chunk in a thread of its own, so that the
+        #: server inserts one chunk (its rows, indexes and foreign-key checks, about half the
+        #: merge's time there) while this process prepares the next. Only a first merge: the
+        #: merging thread then leaves the connection to the storing one until the merge ends
+        #: (existing() reads nothing, and the driver holds the aggregates' rows whole). SQLite
+        #: works in this process, where a thread would only wait for the other.
+        background = self.fresh and self.connection.dialect.name == "postgresql"
+        self._storer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge-store") if background else None
+        #: The chunk being stored in that thread.
+        self._storing: Future | None = None
+
+    def __enter__(self) -> _ChunkWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Wait for the chunk being stored (its error is raised unless another one is already on
+        its way): the caller may use the connection again after this."""
+        if self._storer is None:
+            return
+        storing, self._storing = self._storing, None
+        self._storer.shutdown(wait=True)
+        if storing is not None and exc[0] is None:
+            storing.result()
 
     def summary(self) -> MergeSummary:
         return MergeSummary(**self.counts)
@@ -411,20 +473,21 @@ class _ChunkWriter:
     def existing(self, chunk: list) -> dict[int, tuple]:
         """The chunk's stored records: employee id → (id, employee id, status, *MERGED_FIELDS), the
         status of a draft left at its settings being PINNED."""
+        if self.fresh:
+            return {}
         table = AppraisalRecord.__table__
         pinned = exists().where(AppraisalSettingsPin.record_id == table.c.id)
         status = case((pinned, PINNED), else_=table.c.status)
         # Fetched at once: iterating the result fetches row by row, a driver call per record.
-        rows = db.session.connection().execute(
+        rows = self.connection.execute(
             select(table.c.id, table.c.employee_id, status, *(table.c[f] for f in MERGED_FIELDS))
-            .where(table.c.period_id == self.period.id, table.c.employee_id.between(chunk[0].id, chunk[-1].id))
+            .where(table.c.period_id == self.period_id, table.c.employee_id.between(chunk[0].id, chunk[-1].id))
         ).all()
         return {row[1]: row for row in rows}
 
     def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, tuple[tuple, str]]) -> None:
-        period, first, last = self.period, chunk[0][0], chunk[-1][0]
-        period_id, instansi_id, now = period.id, period.instansi_id, self.now
-        table = AppraisalRecord.__table__
+        first, last = chunk[0][0], chunk[-1][0]
+        period_id, instansi_id, now = self.period_id, self.instansi_id, self.now
         inserts, updates, audits_for_new, audits = [], [], [], []
         for employee_id, unit_id, job_group in chunk:
             current = existing.get(employee_id)
@@ -448,22 +511,34 @@ class _ChunkWriter:
             audits.append(audit_row(instansi_id, current[0], "merge", *audit_values(before, changed),
                                      None, self.user_id, now))
             self.counts["updated"] += 1
+        self.counts["created"] += len(inserts)
+        self.done += len(chunk)
+        if self._storer is None:
+            self._store(first, last, inserts, audits_for_new, updates, audits)
+            return
+        # One chunk stored at a time, in order; an error in storing the previous one stops here.
+        if self._storing is not None:
+            self._storing.result()
+        self._storing = self._storer.submit(self._store, first, last, inserts, audits_for_new, updates, audits)
+
+    def _store(self, first: int, last: int, inserts: list[tuple], audits_for_new: list[tuple[int, str]],
+               updates: list[dict], audits: list[tuple]) -> None:
+        """Write a chunk's new records with their audit entries, and its updates with theirs."""
+        connection, table = self.connection, AppraisalRecord.__table__
         if inserts:
-            self.counts["created"] += len(inserts)
             # A plain executemany, then the ids read back: RETURNING over many rows is far slower.
-            _insert_many(table, _INSERT_FIELDS, inserts)
-            ids = dict(db.session.connection().execute(
+            _insert_many(connection, table, _INSERT_FIELDS, inserts)
+            ids = dict(connection.execute(
                 select(table.c.employee_id, table.c.id)
-                .where(table.c.period_id == period_id, table.c.employee_id.between(first, last))).tuples().all())
-            audits.extend(audit_row(instansi_id, ids[employee_id], "merge", "{}", after, None, self.user_id, now)
-                          for employee_id, after in audits_for_new)
+                .where(table.c.period_id == self.period_id, table.c.employee_id.between(first, last))).tuples().all())
+            audits.extend(audit_row(self.instansi_id, ids[employee_id], "merge", "{}", after, None, self.user_id,
+                                    self.now) for employee_id, after in audits_for_new)
         if updates:
             statement = (update(table).where(table.c.id == bindparam("record_id"), table.c.status == "draft")
                          .values({name: bindparam(name) for name in ("computed_at", *MERGED_FIELDS)}))
-            db.session.execute(statement, updates)
+            connection.execute(statement, updates)
         if audits:
-            _insert_many(AuditEntry.__table__, AUDIT_FIELDS, audits)
-        self.done += len(chunk)
+            _insert_many(connection, AuditEntry.__table__, AUDIT_FIELDS, audits)
 
 
 #: The columns of a new record, in the order write() builds its rows.
@@ -477,7 +552,7 @@ _NOBODY = (None, None)
 PINNED = "pinned"
 
 
-def _insert_many(table, names: tuple[str, ...], rows: list[tuple]) -> None:
+def _insert_many(connection, table, names: tuple[str, ...], rows: list[tuple]) -> None:
     """INSERT rows (tuples of the columns ``names``) at once.
 
     Every value goes through its column type's bind processor, as SQLAlchemy would do, a column
@@ -486,7 +561,6 @@ def _insert_many(table, names: tuple[str, ...], rows: list[tuple]) -> None:
     executemany; on PostgreSQL (psycopg) the rows go in one COPY, several times faster than
     multi-row INSERTs.
     """
-    connection = db.session.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql" and dialect.driver != "psycopg":
         connection.execute(insert(table), [dict(zip(names, row)) for row in rows])

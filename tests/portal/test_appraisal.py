@@ -289,6 +289,30 @@ def test_merge_progress_reports_every_chunk(org, db, monkeypatch):
     assert merge(period) == MergeSummary(unchanged=7)
 
 
+def test_an_error_storing_a_chunk_stops_the_merge(org, db, evidence, monkeypatch):
+    """A chunk that cannot be stored (on PostgreSQL, in the storing thread of a first merge) fails
+    the merge; after rolling back to before it, nothing of it is left and the connection works."""
+    period = make_period(org, [evidence])
+    monkeypatch.setattr(merging, "CHUNK", 3)
+    insert_many, calls = merging._insert_many, []
+
+    def failing(connection, table, names, rows):
+        calls.append(table.name)
+        if len(calls) == 4:  # the second chunk's audit entries
+            raise RuntimeError("disk full")
+        insert_many(connection, table, names, rows)
+
+    monkeypatch.setattr(merging, "_insert_many", failing)
+    savepoint = db.session.begin_nested()
+    with pytest.raises(RuntimeError, match="disk full"):
+        merge(period)
+    assert calls[:4] == ["appraisal_record", "audit_entry"] * 2
+    savepoint.rollback()
+    assert db.session.scalar(select(func.count(AppraisalRecord.id)).where(AppraisalRecord.period_id == period.id)) == 0
+    monkeypatch.setattr(merging, "_insert_many", insert_many)
+    assert merge(period) == MergeSummary(created=7)
+
+
 def test_merge_refuses_unreleased_cycles(org, db):
     from datetime import timedelta
 

@@ -17,7 +17,7 @@ def test_small_merge_benchmark(request):
         pytest.skip("the small benchmark runs on SQLite only (`python -m bench.merge --databases postgres`)")
     parser = argparse.ArgumentParser()
     merge.add_arguments(parser)
-    figures, problems = merge.run(parser.parse_args(["--merge-small"]))
+    figures, problems = merge.run(parser.parse_args(["--merge-small", "--merge-databases", "sqlite"]))
     assert problems == []
     values = {figure.name: figure.value for figure in figures}
     assert set(values) >= {"merge_ratio", "merge_seconds", "merge_peak_mb"}
