@@ -95,7 +95,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=ServerSettings.threads,
                         help="gunicorn threads per worker (default 4)")
     parser.add_argument("--no-bare-write", dest="bare_write", action="store_false",
-                        help="skip the reference run of a bare Flask app that writes one row per POST")
+                        help="skip the write reference (the portal's form bytes, a CSRF check, one row per POST) "
+                             "and, without --open-rate, the open loop")
     parser.add_argument("--no-stack", dest="stack", action="store_false",
                         help="skip the reference run of the portal's request stack around the bare view")
     parser.add_argument("--open-share", type=float, default=OPEN_SHARE,
