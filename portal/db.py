@@ -149,12 +149,19 @@ def _leave_write_queue(info: dict) -> None:
 
 @event.listens_for(Engine, "commit")
 def _sqlite_commit(conn):
-    _leave_write_queue(conn.info)
+    _transaction_ends(conn)
 
 
 @event.listens_for(Engine, "rollback")
 def _sqlite_rollback(conn):
-    _leave_write_queue(conn.info)
+    _transaction_ends(conn)
+
+
+def _transaction_ends(conn) -> None:
+    # An invalidated connection (its database went away) has no info to read: the pool's
+    # invalidate event below gives its place up.
+    if conn.dialect.name == "sqlite" and not conn.invalidated:
+        _leave_write_queue(conn.info)
 
 
 # However a transaction ends (an error that closed the connection, a reset on return to the

@@ -1,5 +1,6 @@
 """Paper SKM forms: `import-responses` and the /survei/impor page."""
 import csv
+import importlib
 import io
 import random
 from datetime import date, datetime, timedelta, timezone
@@ -437,6 +438,16 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch, in_m
             b_waiting.set()
 
     event.listen(engine, "before_cursor_execute", begins)
+    # SQLite's writers queue before BEGIN IMMEDIATE (portal/db.py): B joining the queue is B waiting.
+    portal_db = importlib.import_module("portal.db")  # `portal.db` the name is the SQLAlchemy object
+    join_queue = portal_db._join_write_queue
+
+    def joins(conn):
+        if threading.current_thread().name == "import-b":
+            b_waiting.set()
+        join_queue(conn)
+
+    monkeypatch.setattr(portal_db, "_join_write_queue", joins)
     answers = {}
 
     def run(name):
