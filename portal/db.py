@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, MetaData, event
@@ -108,11 +109,16 @@ def _request_writes() -> bool:
 # SQLite's own wait for the write lock (busy_timeout) polls: a writer that finds the lock taken
 # sleeps 1, 2, 5, 10, … up to 100 ms between tries, so under load an unlucky request sleeps again
 # and again while others get in (the citizen's POST had a p99 of seconds at 200 a second). Before
-# BEGIN IMMEDIATE, a request that writes takes an exclusive flock on a file beside the database:
-# the kernel wakes the next waiter the moment it is released, at commit or rollback. Between
-# processes (gunicorn's workers) and threads alike; busy_timeout stays as the fallback.
+# BEGIN IMMEDIATE, a request that writes takes an flock on a file beside the database, polled
+# every 0.5 to 4 ms for at most QUEUE_WAIT seconds, and gives it up when SQLAlchemy is about to
+# commit or roll back (its events fire just before the COMMIT: the next writer may still meet
+# SQLite's lock for that instant, and busy_timeout covers it). Between processes (gunicorn's
+# workers) and threads alike. flock blocks the process, so this suits threaded workers, not
+# gevent or eventlet ones.
 
 _queue_held = threading.local()
+#: Seconds a writer waits for its place in the queue (SQLite's busy_timeout is 10 s).
+QUEUE_WAIT = 10.0
 
 
 def _queue_path(conn) -> str | None:
@@ -129,8 +135,22 @@ def _join_write_queue(conn) -> None:
     if path is None or getattr(_queue_held, "fd", None) is not None:
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    # Bounded like busy_timeout: behind a long writer (a merge or an import on SQLite) a request
+    # gives up its place after QUEUE_WAIT seconds and waits on SQLite's own terms instead, rather
+    # than blocking a worker thread for as long as the other runs. The polls stay short.
+    deadline = time.monotonic() + QUEUE_WAIT
+    pause = 0.0005
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return
+                time.sleep(pause)
+                pause = min(2 * pause, 0.004)
     except BaseException:
         os.close(fd)
         raise

@@ -81,3 +81,24 @@ def test_writers_in_many_threads_each_get_their_turn(app, sqlite_file):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 160
     assert not queue_taken(path)
+
+
+def test_a_writer_behind_a_long_one_gives_up_its_place_after_the_wait(app, sqlite_file, monkeypatch):
+    """Behind a writer that holds the queue long (a merge, an import), a request stops waiting
+    in the queue after QUEUE_WAIT and goes on with SQLite's own busy_timeout: no worker thread
+    blocks for as long as the other runs."""
+    import importlib
+
+    portal_db = importlib.import_module("portal.db")  # `portal.db` the name is the SQLAlchemy object
+    monkeypatch.setattr(portal_db, "QUEUE_WAIT", 0.2)
+    engine, path = sqlite_file
+    holder = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        with app.test_request_context("/s/UJI01", method="POST"), engine.begin() as connection:
+            connection.execute(text("INSERT INTO t (v) VALUES (1)"))
+            assert "write_queue_fd" not in connection.info
+    finally:
+        os.close(holder)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 1
