@@ -168,15 +168,7 @@ def _leave_write_queue(info: dict) -> None:
 
 
 @event.listens_for(Engine, "commit")
-def _sqlite_commit(conn):
-    _transaction_ends(conn)
-
-
 @event.listens_for(Engine, "rollback")
-def _sqlite_rollback(conn):
-    _transaction_ends(conn)
-
-
 def _transaction_ends(conn) -> None:
     # An invalidated connection (its database went away) has no info to read: the pool's
     # invalidate event below gives its place up.
