@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     # {% trans %} blocks are extracted trimmed (babel.cfg); render them the same way.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     limiter.init_app(app)
+    _skip_limiter_for_citizens(app)
     _log_limiter_storage()
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -65,6 +66,26 @@ def _init_extensions(app: Flask) -> None:
 
         n = app.config["CERMIN_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+
+def _skip_limiter_for_citizens(app: Flask) -> None:
+    """The citizen's form and thank-you page carry no rate limit (`UNLIMITED_ENDPOINTS`): their
+    requests skip Flask-Limiter's hook altogether instead of having it filter nothing out on every
+    request. Its request filter stays as the fallback."""
+    from flask import request
+
+    from portal.extensions import UNLIMITED_ENDPOINTS
+
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit
+    if check not in hooks:
+        return
+
+    def check_request_limit():
+        if request.endpoint not in UNLIMITED_ENDPOINTS:
+            check()
+
+    hooks[hooks.index(check)] = check_request_limit
 
 
 def _log_limiter_storage() -> None:

@@ -99,9 +99,36 @@ def _sqlite_begin(conn):
 
 
 def _request_writes() -> bool:
-    from flask import has_request_context, request
+    from flask import g, has_request_context, request
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    return (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+            and not g.get("cermin_reads_first"))
+
+
+def read_before_writing() -> None:
+    """Say that this request reads before it writes (the citizen's POST: the loket, the form key,
+    the roster), so that on SQLite its first transaction is a plain read that holds no write
+    lock; `start_writing` then ends it, and what follows begins with the write lock. Writers
+    queue for the lock only for their writes, not for the checks before them."""
+    from flask import g
+
+    g.cermin_reads_first = True
+
+
+def start_writing(session) -> None:
+    """End the reading start of a `read_before_writing` request (nothing was written in it) and
+    begin the writing transaction, which on SQLite waits for the write lock: when this returns,
+    the lock is held. Elsewhere (PostgreSQL, other requests) nothing changes."""
+    from flask import g, has_request_context
+
+    if not (has_request_context() and g.pop("cermin_reads_first", False)):
+        return
+    session = session() if hasattr(session, "registry") else session  # the request's own, if scoped
+    if session.get_bind().dialect.name == "sqlite" and session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("start_writing after a write: the request must only have read")
+        session.rollback()
+        session.connection()  # BEGIN IMMEDIATE, now
 
 
 # --- SQLite's writers wait in a queue -----------------------------------------------------------

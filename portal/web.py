@@ -6,7 +6,7 @@ from flask_login import current_user, logout_user, user_logged_in
 
 from portal import clock
 from portal.access import refuse_undeclared
-from portal.extensions import db
+from portal.extensions import db, login_manager
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -52,8 +52,17 @@ def init_app(app: Flask) -> None:
         session["gen"] = user.session_generation
 
     @app.before_request
+    def anonymous_without_login():
+        # A session that holds no login (a citizen's, which holds only the CSRF token) is
+        # anonymous: Flask-Login's loader is not run. It would find nothing to load, and its
+        # "strong" session protection would rewrite the session and send a remember-cookie
+        # deletion on every response of the public path (the portal never sets that cookie).
+        if "_user_id" not in session:
+            g._login_user = login_manager.anonymous_user()
+
+    @app.before_request
     def enforce_session_limits():
-        # Without a session cookie there is no user to load: the public path makes no query here.
+        # Without a login in the session there is no user to load: the public path makes no query here.
         if not current_user.is_authenticated:
             return None
         now = int(clock.timestamp())

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal import events
 from portal.appraisal import trail
@@ -23,6 +23,7 @@ from portal.appraisal.models import (
 from portal.extensions import db
 from portal.org.models import JOB_GROUPS, Instansi
 from portal.reviews.models import ReviewCycle
+from portal.sql import execute_core
 from surveys import appraisal, skm
 from surveys.appraisal import Component
 from surveys.errors import InvalidValue, InvalidWeights
@@ -289,15 +290,19 @@ def status_counts(period: AppraisalPeriod, unit_id: int | None = None) -> dict[s
     return counts
 
 
+#: Built once: the citizen's POST asks it whenever an officer's day looks like a surge.
+_CITIZEN_WINDOWS = (
+    select(AppraisalPeriod.citizen_from, AppraisalPeriod.citizen_to,
+           select(AppraisalRecord.id).where(AppraisalRecord.period_id == AppraisalPeriod.id,
+                                            AppraisalRecord.status == "finalised").exists())
+    .where(AppraisalPeriod.instansi_id == bindparam("instansi_id")).order_by(AppraisalPeriod.citizen_from)
+)
+
+
 def citizen_windows(instansi_id: int) -> list[tuple[date, date, bool]]:
     """The instansi's periods' citizen windows (first day, last day) and whether a record of the
     period is finalised: what feedback asks before it holds a surge or takes paper forms."""
-    finalised = (select(AppraisalRecord.id).where(AppraisalRecord.period_id == AppraisalPeriod.id,
-                                                  AppraisalRecord.status == "finalised").exists())
-    rows = db.session.execute(
-        select(AppraisalPeriod.citizen_from, AppraisalPeriod.citizen_to, finalised)
-        .where(AppraisalPeriod.instansi_id == instansi_id).order_by(AppraisalPeriod.citizen_from)
-    )
+    rows = execute_core(_CITIZEN_WINDOWS, {"instansi_id": instansi_id})
     return [(first, last, bool(final)) for first, last, final in rows]
 
 

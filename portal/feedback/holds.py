@@ -117,6 +117,17 @@ def _signals_statement():
 _SIGNALS = _signals_statement()
 
 
+def _loket_recent_statement():
+    """The one count a response naming no officer needs: the loket's web responses in the window."""
+    r = SkmResponse.__table__
+    return select(func.count()).select_from(r).where(
+        r.c.counter_id == bindparam("counter_id"), r.c.submitted_at > bindparam("rate_since"),
+        r.c.submitted_at <= bindparam("at"), r.c.channel.in_([literal_column(f"'{c}'") for c in RATE_CHANNELS]))
+
+
+_LOKET_RECENT = _loket_recent_statement()
+
+
 @dataclass(frozen=True)
 class Signals:
     """What the database knows around one new response (none of the counts includes it)."""
@@ -161,25 +172,30 @@ def read_signals(counter_id: int, employee_id: int | None, scores: dict[str, int
     return Signals(*(int(value or 0) for value in row[:7]), row[7])
 
 
-def hold_reason(session, loket, channel: str, employee_id: int | None, scores: dict[str, int],
+def hold_reason(loket, channel: str, employee_id: int | None, scores: dict[str, int],
                 local: LocalStamp, ticket_code: str | None = None) -> str | None:
-    """Why this web response must be held, or None when it counts. Takes the loket's (and the
-    officer's) lock first, so the counts it reads stay true until the response is stored.
+    """Why this web response must be held, or None when it counts. The caller holds the lock
+    (`lock`), taken before the response's moment was read, so the counts read here stay true until
+    the response is stored.
 
     A ticket's code names the loket it was issued for (its signature was checked by the form)."""
-    lock(session, loket.id, employee_id)
     with_ticket = channel == "ticket" and bool(ticket_code)
     if with_ticket and _ticket_loket(ticket_code) != loket.code:
         return "ticket_loket"
     rule = limits(loket)
+    if employee_id is None:
+        # Only the loket's rate can hold it, and a valid ticket at its own loket proves a visit.
+        if with_ticket:
+            return None
+        recent = execute_core(_LOKET_RECENT, {"counter_id": loket.id, "at": local.utc,
+                                              "rate_since": local.utc - rule.window}).scalar()
+        return "rate_loket" if recent >= rule.loket else None
     signals = read_signals(loket.id, employee_id, scores, local, rule.window)
     if not with_ticket:
         if signals.loket_recent >= rule.loket:
             return "rate_loket"
-        if employee_id is not None and signals.officer_recent >= rule.officer:
+        if signals.officer_recent >= rule.officer:
             return "rate_officer"
-    if employee_id is None:
-        return None
     if signals.run_n == RUN - 1 and signals.run_same == RUN - 1 and _unlikely_run(employee_id, scores, signals):
         return "identical_run"
     # The form lists only officers on duty at the loket; a name plate's form may be sent later.

@@ -8,6 +8,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, delete, func, insert, select
 
 from portal import clock, events
+from portal.db import start_writing
 from portal.extensions import db
 from portal.feedback import holds
 from portal.feedback.loket import Loket
@@ -120,11 +121,18 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
         raise FeedbackError(N_("Saran paling banyak %(max)d karakter."), {"max": MAX_COMMENT})
     check_officer(loket, submission.employee_id)
     profile = clean_profile(submission.profile)
+    # What was read so far needs no lock; on SQLite, a citizen's POST takes the write lock here.
+    start_writing(db.session)
+    web = submission.channel in WEB_CHANNELS
+    if web:
+        # The loket's (and the officer's) lock before the clock is read: a response that waited
+        # for it is later than every one stored before it, so the rules' counts miss none.
+        holds.lock(db.session, loket.id, submission.employee_id)
     moment = submission.submitted_at or clock.now()
     local = stamp(moment, loket.unit.instansi.tz)
     reason = None
-    if submission.channel in WEB_CHANNELS:
-        reason = holds.hold_reason(db.session, loket, submission.channel, submission.employee_id, scores, local,
+    if web:
+        reason = holds.hold_reason(loket, submission.channel, submission.employee_id, scores, local,
                                    submission.ticket_code)
     values = dict(
         instansi_id=loket.unit.instansi_id, unit_id=loket.unit_id, counter_id=loket.id,

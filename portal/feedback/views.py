@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.access import PUBLIC, access
 from portal.caches import MinuteCache
+from portal.db import read_before_writing
 from portal.extensions import db
 from portal.feedback import integrity
 from portal.feedback.forms import UNKNOWN_OFFICER, SkmForm, TicketEntryForm
@@ -170,6 +171,7 @@ def _on_duty_this_minute(counter: Loket, now: datetime) -> list[Officer]:
 @access(PUBLIC)
 def survey(code: str):
     if request.method == "POST":
+        read_before_writing()
         counter, closed = _closed_counter(code)
         return closed or _submit(counter)
     now = clock.now()
@@ -258,6 +260,9 @@ def _submit(counter: Loket):
     except FeedbackError as error:
         rollback_request()
         return again(say(error))
+    # Stored whole: committed now, so that the loket's lock (PostgreSQL) or the write lock
+    # (SQLite) is not held while the answer is built. Nothing after this writes.
+    db.session.commit()
     response = redirect(url_for("feedback.thanks", code=counter.code), 303)
     response.set_cookie(integrity.DEVICE_COOKIE, integrity.device_cookie_value(votes, counter.code),
                         max_age=integrity.DAY, httponly=True, samesite="Lax",

@@ -1,0 +1,167 @@
+"""The citizen's POST on a busy portal: its checks hold no lock, the response's moment is read only
+once the loket's lock is held (so the rate rule counts every response stored before it), and a
+citizen's requests carry no cookie they do not need."""
+from __future__ import annotations
+
+import importlib
+import itertools
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, select, text
+
+from portal import clock
+from portal.feedback.models import SkmResponse
+from portal.feedback.services import Submission, record_response
+from portal.org.models import Counter
+from surveys import skm
+
+CODE = "UJI01"
+ANSWERS = {f"u{i}": "3" for i in range(1, 10)}
+
+
+@pytest.fixture
+def shared(new_database, request):
+    """An app on a database of its own, committed for real: two requests see each other's commits."""
+    from portal.extensions import db as _db
+    from tests.conftest import dispose, make_app
+    from tests.factories import Factory
+
+    app = make_app(new_database(f"citizen_{request.node.name[-12:].strip('[]').lower()}"))
+    with app.app_context():
+        Factory(_db).small_org()
+        _db.session.commit()
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def stepping_clock():
+    """A clock that moves one second on at every reading, in every thread: two moments read one
+    after the other are never equal."""
+    start = datetime(2026, 3, 3, 2, 0, tzinfo=timezone.utc)  # a Tuesday, 10:00 WITA
+    seconds = itertools.count()
+    clock.set_clock(lambda: start + timedelta(seconds=next(seconds)))
+    yield
+    clock.set_clock(None)
+
+
+def _form(client) -> dict[str, str]:
+    html = client.get(f"/s/{CODE}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    key = re.search(r'id="form_key" name="form_key" type="hidden" value="([^"]+)"', html).group(1)
+    return {"csrf_token": csrf, "form_key": key, **ANSWERS}
+
+
+def test_a_response_that_waited_for_the_loket_counts_every_one_stored_before_it(shared, stepping_clock, monkeypatch):
+    """Another response at the loket is being stored (its transaction holds the loket) when a
+    citizen sends the form; the citizen's POST waits, and the other is stored with a later moment
+    than the POST's arrival. With a limit of one response per window, the citizen's response must
+    be held: its moment is read after the wait, so the other one is in its window. (Read before
+    the wait, both would count, one over the limit: parallel sending would beat the rate rule.)"""
+    from portal.extensions import db as _db
+    from portal.feedback.loket import find_loket
+
+    shared.config.update(CERMIN_RATE_LIMIT=1)
+    with shared.app_context():
+        engine = _db.engine
+        dialect = engine.dialect.name
+    waiting = threading.Event()
+    portal_db = importlib.import_module("portal.db")  # `portal.db` the name is the SQLAlchemy object
+    join_queue = portal_db._join_write_queue
+
+    def joins(conn):
+        # SQLite: the citizen's writing transaction queues before its BEGIN IMMEDIATE.
+        if threading.current_thread().name == "citizen":
+            waiting.set()
+        join_queue(conn)
+
+    monkeypatch.setattr(portal_db, "_join_write_queue", joins)
+    answers = {}
+
+    def citizen():
+        browser = shared.test_client()
+        answers["post"] = browser.post(f"/s/{CODE}", data=_form(browser))
+
+    thread = threading.Thread(target=citizen, name="citizen")
+    with shared.app_context():
+        counter = _db.session.scalar(select(Counter).where(Counter.code == CODE))
+        if dialect == "sqlite":
+            # A write holds SQLite's lock as the other response's transaction would.
+            _db.session.execute(text("UPDATE counter SET name = name WHERE id = :id"), {"id": counter.id})
+        else:
+            from portal.feedback import holds
+
+            holds.lock(_db.session, counter.id, None)
+        try:
+            thread.start()
+            if dialect == "sqlite":
+                assert waiting.wait(60), "the citizen's POST never waited for the lock"
+            else:
+                with engine.connect() as watcher:
+                    for _ in range(600):
+                        if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                                "AND NOT granted")).scalar():
+                            break
+                        threading.Event().wait(0.1)
+                    else:
+                        pytest.fail("the citizen's POST never waited for the loket's lock")
+            other = record_response(find_loket(CODE), Submission(scores=dict.fromkeys(skm.UNSUR_CODES, 3)))
+            _db.session.commit()
+        finally:
+            _db.session.rollback()
+            thread.join(60)
+    assert not thread.is_alive()
+    assert answers["post"].status_code == 303, answers["post"].get_data(as_text=True)[:500]
+    with shared.app_context():
+        rows = _db.session.execute(select(SkmResponse.id, SkmResponse.submitted_at, SkmResponse.status,
+                                          SkmResponse.hold_reason).order_by(SkmResponse.id)).all()
+    assert [(row.status, row.hold_reason) for row in rows] == [("counted", None), ("held", "rate_loket")]
+    assert rows[0].id == other.id and rows[1].submitted_at > rows[0].submitted_at
+
+
+def test_the_citizens_checks_run_before_the_write_lock(shared, request):
+    """On SQLite a citizen's POST reads the loket, its form key and the roster in a plain read
+    transaction; only the storing begins with BEGIN IMMEDIATE, so writers queue for their writes
+    alone."""
+    if request.config.getoption("--db") == "postgres":
+        pytest.skip("SQLite's write lock")
+    from portal.extensions import db as _db
+
+    with shared.app_context():
+        engine = _db.engine
+    browser = shared.test_client()
+    fields = _form(browser)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split())[:60])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = browser.post(f"/s/{CODE}", data=fields)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 303
+    immediate = statements.index("BEGIN IMMEDIATE")
+    before, after = statements[:immediate], statements[immediate:]
+    assert before[0] == "BEGIN" and any(s.startswith("SELECT counter.id") for s in before)
+    assert all(s.startswith(("BEGIN", "SELECT", "ROLLBACK")) for s in before), before
+    assert any(s.startswith("INSERT INTO skm_response") for s in after)
+
+
+def test_a_citizen_gets_no_cookie_it_does_not_need(shared):
+    """The form sets the session cookie that holds its CSRF token once. Sending it sets only the
+    device's count, and opening the form again sets nothing: no rewritten session and no
+    deletion of a login cookie the portal never set, on every request of a slow phone."""
+    browser = shared.test_client()
+    first = browser.get(f"/s/{CODE}")
+    assert [c.split("=")[0] for c in first.headers.getlist("Set-Cookie")] == ["session"]
+    fields = _form(browser)
+    sent = browser.post(f"/s/{CODE}", data=fields)
+    assert sent.status_code == 303
+    assert [c.split("=")[0] for c in sent.headers.getlist("Set-Cookie")] == ["cermin_votes"]
+    assert browser.get(f"/s/{CODE}").headers.getlist("Set-Cookie") == []
+    assert browser.get(sent.headers["Location"]).headers.getlist("Set-Cookie") == []
