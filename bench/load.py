@@ -45,6 +45,7 @@ from bench.harness import (
     Figure,
     Gunicorn,
     ServerSettings,
+    SEED_MOMENT,
     _answers,
     _cookies,
     _percentile,
@@ -95,7 +96,7 @@ class PortalDatabases:
     def prepare(self) -> None:
         url = self.server.create_database(self.TEMPLATE)
         done = subprocess.run([sys.executable, "-m", "bench.load", "--prepare", url], cwd=REPO,
-                              env=portal_env(url, self.work), capture_output=True, text=True)
+                              env=portal_env(url, self.work, moment=SEED_MOMENT), capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"preparing the template database failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
 
