@@ -78,14 +78,20 @@ def _skip_limiter_for_citizens(app: Flask) -> None:
 
     hooks = app.before_request_funcs.setdefault(None, [])
     check = limiter._check_request_limit
-    if check not in hooks:
-        return
+    if check in hooks:
+        def check_request_limit():
+            if request.endpoint not in UNLIMITED_ENDPOINTS:
+                check()
 
-    def check_request_limit():
-        if request.endpoint not in UNLIMITED_ENDPOINTS:
-            check()
+        hooks[hooks.index(check)] = check_request_limit
+    # Its after-request hook adds the limit's headers and settles conditional deductions: none here.
+    after = app.after_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(after):
+        if getattr(getattr(hook, "func", None), "__name__", "") == "__inject_headers" and hook.args == (limiter,):
+            def inject_headers(response, hook=hook):
+                return response if request.endpoint in UNLIMITED_ENDPOINTS else hook(response)
 
-    hooks[hooks.index(check)] = check_request_limit
+            after[index] = inject_headers
 
 
 def _log_limiter_storage() -> None:

@@ -84,12 +84,17 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def commit_and_harden(response):
         # The one place that commits: services only add and flush.
+        # A request that used no session (the citizen's form from memory), or whose view has
+        # committed already (the citizen's answer), has nothing to end.
+        session_open = db.session.registry.has() and db.session().in_transaction()
         if response.status_code < 400 and not g.get("cermin_rollback"):
             # Asked before the commit, which expires the user: asked after, it loads them again.
             signed_in = current_user.is_authenticated
-            db.session.commit()
+            if session_open:
+                db.session.commit()
         else:
-            db.session.rollback()
+            if session_open:
+                db.session.rollback()
             signed_in = current_user.is_authenticated
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, delete, func, insert, select
 
@@ -105,13 +106,18 @@ def _insert_response(dialect: str):
 _INSERT_COMMENT = insert(SkmComment.__table__)
 
 
-def record_response(counter: Counter | Loket, submission: Submission) -> SkmResponse:
+class StoredResponse(SimpleNamespace):
+    """A stored response's values with its id, as `record_response` wrote them: the attributes of
+    an SkmResponse, without the cost of an ORM object on the citizen's path."""
+
+
+def record_response(counter: Counter | Loket, submission: Submission) -> StoredResponse:
     """Store one complete response with its saran, and add it to the rollups when it counts; raise
     Duplicate if already stored.
 
     A web response that the plausibility rules hold (`portal/feedback/holds.py`) is stored with
     its hold reason in its loket's burst, left out of the rollups until reviewed. The loket is a
-    Counter or a Loket. Returns the stored row as a transient SkmResponse. A duplicate writes
+    Counter or a Loket. Returns the stored row's values (`StoredResponse`). A duplicate writes
     nothing, so the rest of the request's transaction stays intact.
     """
     loket = Loket.of(counter)
@@ -151,7 +157,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> SkmResp
             response_id=response_id, unit_id=loket.unit_id, counter_id=loket.id, created_at=local.utc,
             local_date=local.local_date, text=comment,
         ))
-    response = SkmResponse(id=response_id, **values)
+    response = StoredResponse(id=response_id, **values)
     if reason:
         response.hold_group_id = holds.join_burst(loket, response_id, local.utc)
         return response
