@@ -124,11 +124,26 @@ def start_writing(session) -> None:
     if not (has_request_context() and g.pop("cermin_reads_first", False)):
         return
     session = session() if hasattr(session, "registry") else session  # the request's own, if scoped
-    if session.get_bind().dialect.name == "sqlite" and session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("start_writing after a write: the request must only have read")
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if not session.in_transaction():
+        session.connection()  # BEGIN IMMEDIATE, now (the flag is gone)
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("start_writing after a write: the request must only have read")
+    connection = session.connection()
+    if connection.in_nested_transaction():
+        # Inside a savepoint (a test's transaction): end it and begin another the ORM's way.
         session.rollback()
-        session.connection()  # BEGIN IMMEDIATE, now
+        session.connection()
+        return
+    # The connection stays: under SQLAlchemy's transaction, which goes on, the read transaction
+    # ends and the writing one begins. SQLAlchemy's commit or rollback ends the latter (pysqlite
+    # commits or rolls back whatever transaction the connection is in), and its events give the
+    # place in the queue up, as for any writer.
+    connection.exec_driver_sql("ROLLBACK")
+    _join_write_queue(connection)
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # --- SQLite's writers wait in a queue -----------------------------------------------------------
