@@ -62,6 +62,9 @@ class Submission:
     ticket_code: str | None = None
     import_key: str | None = None
     submitted_at: datetime | None = None
+    #: The form has just read the officer as on duty at the loket (`on_duty`: active, of the
+    #: loket's instansi), so `record_response` need not read them again.
+    officer_on_duty: bool = False
 
 
 class Duplicate(Exception):
@@ -125,7 +128,8 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
     comment = (submission.comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise FeedbackError(N_("Saran paling banyak %(max)d karakter."), {"max": MAX_COMMENT})
-    check_officer(loket, submission.employee_id)
+    if not submission.officer_on_duty:
+        check_officer(loket, submission.employee_id)
     profile = clean_profile(submission.profile)
     # What was read so far needs no lock; on SQLite, a citizen's POST takes the write lock here.
     start_writing(db.session)

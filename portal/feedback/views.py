@@ -252,6 +252,7 @@ def _submit(counter: Loket):
         profile={field: data.get(field) for field in PROFILE_FIELDS},
         channel="ticket" if ticket else ("officer" if fixed_officer else "web"),
         idempotency_key=key.idempotency_key, ticket_code=_normalise_ticket(ticket) if ticket else None,
+        officer_on_duty=employee_id is not None and not fixed_officer,
     )
     try:
         record_response(counter, submission)

@@ -316,16 +316,17 @@ _ROSTER_OF_COUNTER = (
     select(Employee.id, Employee.name, RosterEntry.weekday, RosterEntry.start_time, RosterEntry.end_time,
            RosterEntry.valid_from, RosterEntry.valid_to)
     .join(Employee, Employee.id == RosterEntry.employee_id)
-    .where(RosterEntry.counter_id == bindparam("counter_id"), Employee.active.is_(True))
+    .where(RosterEntry.counter_id == bindparam("counter_id"), Employee.active.is_(True),
+           Employee.instansi_id == bindparam("instansi_id"))
 )
 
 
 def on_duty(counter, now: datetime | None = None) -> list[Officer]:
-    """The active officers on the roster of this loket (a Counter or a Loket) at this moment, in the
-    instansi's local time, by name."""
+    """The active officers of the loket's instansi on the roster of this loket (a Counter or a
+    Loket) at this moment, in the instansi's local time, by name."""
     now = now or clock.now()
     local = now.astimezone(counter.unit.instansi.tz)
-    shifts = execute_core(_ROSTER_OF_COUNTER, {"counter_id": counter.id})
+    shifts = execute_core(_ROSTER_OF_COUNTER, {"counter_id": counter.id, "instansi_id": counter.unit.instansi_id})
     officers = {shift.id: Officer(shift.id, shift.name) for shift in shifts if shift_covers(shift, local)}
     return sorted(officers.values(), key=lambda officer: (officer.name, officer.id))
 

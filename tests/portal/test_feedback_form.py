@@ -166,6 +166,25 @@ def test_unknown_officer_is_refused(client, org, db):
     assert count(db) == 0
 
 
+def test_an_officer_of_another_instansi_on_the_roster_is_neither_listed_nor_accepted(client, org, db, factory):
+    """A roster row that names another instansi's employee (a mistake, or an insider's attempt to
+    have outsiders rated here) puts nobody on duty: the form does not list them and refuses them."""
+    from datetime import time
+
+    from portal.org.models import RosterEntry
+
+    elsewhere = factory.employee(factory.unit(factory.instansi("Pemerintah Kota Lain"), code="LAIN"), "Petugas Lain")
+    factory.add(RosterEntry(counter_id=org.counter.id, employee_id=elsewhere.id, weekday=None,
+                            start_time=time(0, 0), end_time=time(23, 59, 59), valid_from=date(2020, 1, 1)))
+    db.session.commit()
+    _, html = form_fields(client, "/s/UJI01")
+    assert "Petugas Lain" not in html and f'value="{elsewhere.id}"' not in html
+    response = submit(client, officer=str(elsewhere.id))
+    assert response.status_code == 400
+    assert "Petugas yang dipilih tidak dikenal." in response.get_data(as_text=True)
+    assert count(db) == 0
+
+
 def test_officer_not_on_duty_cannot_be_chosen(client, org, db):
     response = submit(client, officer=str(org.staff[2].id))
     assert response.status_code == 400
