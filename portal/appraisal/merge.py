@@ -81,23 +81,32 @@ class MergeSummary:
         return lines
 
 
-def citizen_query(period: AppraisalPeriod, instansi_id: int):
-    """Per officer and layanan (service key 0: the response named none), over the period's dates:
-    the responses and the sums of the officer unsur, of their squares and of their pairwise
-    products (one GROUP BY). The officer's own figures and the comparison with the peers at each
-    layanan both come from these rows (:func:`citizen_evidence`), so the rollup is read once."""
+def citizen_query(period: AppraisalPeriod, unit_ids: list[int], by_loket: bool):
+    """Per officer and layanan (service key 0: the response named none), over the period's dates
+    at the lokets of ``unit_ids``: the responses and the sums of the officer unsur, of their
+    squares and of their pairwise products (one GROUP BY, rows (employee key, service key, n,
+    *sums), in no order). The officer's own figures and the comparison with the peers at each
+    layanan both come from these rows (:func:`citizen_evidence`), so the rollup is read once.
+
+    ``by_loket`` (SQLite) also groups by loket, in the order of the rollup's unique index (loket,
+    layanan, officer, date): SQLite has no hash aggregation and sorted 2.5 million rows by officer
+    and layanan, while in the index's order it aggregates as it reads; an officer's rows of several
+    lokets are summed by :func:`citizen_evidence`. PostgreSQL hashes, where fewer groups are cheaper.
+    The units are given as values: PostgreSQL checks a list of values in a hash as it scans, where a
+    subquery cost a join."""
     codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
     sums = [func.sum(getattr(SkmDaily, key)) for key in citizen_keys(codes)]
-    keys = (SkmDaily.employee_key, SkmDaily.service_key)
-    return (select(*keys, func.sum(SkmDaily.n), *sums)
+    keys = (SkmDaily.service_key, SkmDaily.employee_key)
+    return (select(SkmDaily.employee_key, SkmDaily.service_key, func.sum(SkmDaily.n), *sums)
             .where(SkmDaily.employee_key != 0, SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
-                   SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
-            .group_by(*keys).order_by(*keys))
+                   SkmDaily.unit_id.in_(unit_ids))
+            .group_by(*((SkmDaily.counter_id, *keys) if by_loket else keys)))
 
 
 def citizen_evidence(rows: Iterable[tuple], codes: Iterable[str]
                      ) -> tuple[list[tuple], list[tuple], dict[int, tuple[int, ...]]]:
-    """The rows of :func:`citizen_query` (in its order) as :func:`evaluate_rows` takes them:
+    """The rows of :func:`citizen_query` (an officer and layanan may come in several, one per
+    loket) as :func:`evaluate_rows` takes them, in employee-id order:
 
     - per officer, its responses over every layanan: (employee id, n, *sums of
       :func:`citizen_keys`);
@@ -108,11 +117,16 @@ def citizen_evidence(rows: Iterable[tuple], codes: Iterable[str]
     codes = tuple(codes)
     #: Where each unsur's sum and square stand among a row's figures (n first).
     pairs = [at for i in range(len(codes)) for at in (1 + i, 1 + len(codes) + i)]
+    by_layanan: dict[tuple[int, int], list[int]] = {}
+    for employee_id, service_key, *figures in rows:
+        figures = list(map(int, figures))
+        found = by_layanan.setdefault((employee_id, service_key), figures)
+        if found is not figures:
+            found[:] = map(add, found, figures)
     citizen: list[tuple] = []
     layanan: list[tuple] = []
     services: dict[int, tuple[int, ...]] = {}
-    for employee_id, service_key, *figures in rows:
-        figures = list(map(int, figures))
+    for (employee_id, service_key), figures in sorted(by_layanan.items()):
         if citizen and citizen[-1][0] == employee_id:
             citizen[-1] = (employee_id, *map(add, citizen[-1][1:], figures))
         else:
@@ -263,12 +277,14 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
     now = now or clock.now()
     rules = MergeRules.of(period)
     cycle_ids = [pc.cycle_id for pc in period.period_cycles]
-    employees = db.session.connection().execute(
+    connection = db.session.connection()
+    employees = connection.execute(
         select(Employee.id, Employee.unit_id, Employee.job_group)
         .where(Employee.instansi_id == period.instansi_id, Employee.active.is_(True)).order_by(Employee.id)).all()
+    unit_ids = connection.execute(select(Unit.id).where(Unit.instansi_id == period.instansi_id)).scalars().all()
     # Fetched whole: a layanan's totals over all its officers are needed from the first chunk on.
     citizen_rows, layanan_rows, services = citizen_evidence(
-        db.session.connection().execute(citizen_query(period, period.instansi_id)).tuples().all(),
+        connection.execute(citizen_query(period, unit_ids, connection.dialect.name == "sqlite")).tuples().all(),
         rules.officer_unsur)
     citizen, layanan = _Stream.of_rows(citizen_rows), _Stream.of_rows(layanan_rows)
     left_out = _Stream(_streamed(citizen_left_out_query(period, period.instansi_id)))
