@@ -366,6 +366,10 @@ class _Plan:
         self.thresholds, self.scale_min, self.scale_max, self.min_citizen_n = (
             rules.thresholds, scale_min, scale_max, min_citizen_n)
         self.unsur = unsur
+        #: The rollup keys of the unsur's squares and pairwise products (None: an unsur has none).
+        self.square_keys = None if any(code not in skm.SQUARE_KEYS for code in unsur) else \
+            [skm.SQUARE_KEYS[code] for code in unsur]
+        self.product_keys = [key for pair, key in skm.PRODUCT_KEYS.items() if set(pair) <= set(unsur)]
         self.unsur_text = ", ".join(rules.officer_unsur)
         self.value_codes = frozenset(rules.value_codes)
         #: A shown composite (in hundredths) at or above these gets Di Atas / Sesuai Ekspektasi.
@@ -398,6 +402,26 @@ def evaluate(rules: MergeRules, job_group: str, evidence: Evidence) -> dict[str,
     return evaluate_exact(rules, job_group, evidence)
 
 
+def _citizen_margin(plan: _Plan, sums: Mapping[str, int], n: int) -> Decimal | None:
+    """:func:`citizen_margin` of the officer unsur's sums (already checked), without Fractions.
+
+    With S the unsur's sum and Q its sum of squares (each product twice), the variance of the IKM
+    divided by n is 25² (nQ − S²) / (k² n² (n − 1)); divided as integers it is the float nearest
+    that number, as the Fraction gives it, so the figure is the same."""
+    if n < 2 or plan.square_keys is None:
+        return None
+    try:
+        squares = sum(sums[key] for key in plan.square_keys) + 2 * sum(sums[key] for key in plan.product_keys)
+    except KeyError:
+        return None
+    if type(squares) is not int:
+        return citizen_margin(sums, n, plan.unsur)
+    total, k = sum(sums[code] for code in plan.unsur), len(plan.unsur)
+    spread = max(0, n * squares - total * total)
+    variance_of_mean = skm.CONVERSION ** 2 * spread / (k * k * n * n * (n - 1))
+    return round_half_up(stats.critical_t(n - 1) * math.sqrt(variance_of_mean), 2)
+
+
 def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, object]:
     values: dict[str, object] = {}
     lines: list[Message] = []
@@ -425,7 +449,7 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
     values["citizen_score"] = None if citizen_score is None else Decimal(citizen_score).scaleb(-2)
     values["citizen_n"] = n
     values["citizen_ikm"] = None if citizen_score is None else Decimal(ikm).scaleb(-2)
-    values["citizen_margin"] = citizen_margin(sums, n, plan.unsur) if n else None
+    values["citizen_margin"] = _citizen_margin(plan, sums, n) if n else None
     values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
     pieces[Component.CITIZEN] = (citizen_score, n, False)
 

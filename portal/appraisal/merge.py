@@ -4,7 +4,7 @@ draft record per active employee, with an audit entry for every change.
 The evidence is aggregated in SQL (one GROUP BY per source) and streamed in employee-id order,
 a chunk at a time; :func:`portal.appraisal.evaluation.evaluate` computes each employee's figures
 (in worker processes for large instansi) and the chunk writer stores what changed (on PostgreSQL,
-in a period's first merge, from a thread of its own while the next chunk is prepared).
+in a period's first merge, from a thread of its own while the next chunks are prepared).
 """
 from __future__ import annotations
 
@@ -81,23 +81,32 @@ class MergeSummary:
         return lines
 
 
-def citizen_query(period: AppraisalPeriod, instansi_id: int):
-    """Per officer and layanan (service key 0: the response named none), over the period's dates:
-    the responses and the sums of the officer unsur, of their squares and of their pairwise
-    products (one GROUP BY). The officer's own figures and the comparison with the peers at each
-    layanan both come from these rows (:func:`citizen_evidence`), so the rollup is read once."""
+def citizen_query(period: AppraisalPeriod, unit_ids: list[int], by_loket: bool):
+    """Per officer and layanan (service key 0: the response named none), over the period's dates
+    at the lokets of ``unit_ids``: the responses and the sums of the officer unsur, of their
+    squares and of their pairwise products (one GROUP BY, rows (employee key, service key, n,
+    *sums), in no order). The officer's own figures and the comparison with the peers at each
+    layanan both come from these rows (:func:`citizen_evidence`), so the rollup is read once.
+
+    ``by_loket`` (SQLite) also groups by loket, in the order of the rollup's unique index (loket,
+    layanan, officer, date): SQLite has no hash aggregation and sorted 2.5 million rows by officer
+    and layanan, while in the index's order it aggregates as it reads; an officer's rows of several
+    lokets are summed by :func:`citizen_evidence`. PostgreSQL hashes, where fewer groups are cheaper.
+    The units are given as values: PostgreSQL checks a list of values in a hash as it scans, where a
+    subquery cost a join."""
     codes = skm.validate_officer_unsur(period.officer_unsur.split(","))
     sums = [func.sum(getattr(SkmDaily, key)) for key in citizen_keys(codes)]
-    keys = (SkmDaily.employee_key, SkmDaily.service_key)
-    return (select(*keys, func.sum(SkmDaily.n), *sums)
+    keys = (SkmDaily.service_key, SkmDaily.employee_key)
+    return (select(SkmDaily.employee_key, SkmDaily.service_key, func.sum(SkmDaily.n), *sums)
             .where(SkmDaily.employee_key != 0, SkmDaily.local_date.between(period.citizen_from, period.citizen_to),
-                   SkmDaily.unit_id.in_(select(Unit.id).where(Unit.instansi_id == instansi_id)))
-            .group_by(*keys).order_by(*keys))
+                   SkmDaily.unit_id.in_(unit_ids))
+            .group_by(*((SkmDaily.counter_id, *keys) if by_loket else keys)))
 
 
 def citizen_evidence(rows: Iterable[tuple], codes: Iterable[str]
                      ) -> tuple[list[tuple], list[tuple], dict[int, tuple[int, ...]]]:
-    """The rows of :func:`citizen_query` (in its order) as :func:`evaluate_rows` takes them:
+    """The rows of :func:`citizen_query` (an officer and layanan may come in several, one per
+    loket) as :func:`evaluate_rows` takes them, in employee-id order:
 
     - per officer, its responses over every layanan: (employee id, n, *sums of
       :func:`citizen_keys`);
@@ -108,11 +117,16 @@ def citizen_evidence(rows: Iterable[tuple], codes: Iterable[str]
     codes = tuple(codes)
     #: Where each unsur's sum and square stand among a row's figures (n first).
     pairs = [at for i in range(len(codes)) for at in (1 + i, 1 + len(codes) + i)]
+    by_layanan: dict[tuple[int, int], list[int]] = {}
+    for employee_id, service_key, *figures in rows:
+        figures = list(map(int, figures))
+        found = by_layanan.setdefault((employee_id, service_key), figures)
+        if found is not figures:
+            found[:] = map(add, found, figures)
     citizen: list[tuple] = []
     layanan: list[tuple] = []
     services: dict[int, tuple[int, ...]] = {}
-    for employee_id, service_key, *figures in rows:
-        figures = list(map(int, figures))
+    for (employee_id, service_key), figures in sorted(by_layanan.items()):
         if citizen and citizen[-1][0] == employee_id:
             citizen[-1] = (employee_id, *map(add, citizen[-1][1:], figures))
         else:
@@ -263,12 +277,14 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
     now = now or clock.now()
     rules = MergeRules.of(period)
     cycle_ids = [pc.cycle_id for pc in period.period_cycles]
-    employees = db.session.connection().execute(
+    connection = db.session.connection()
+    employees = connection.execute(
         select(Employee.id, Employee.unit_id, Employee.job_group)
         .where(Employee.instansi_id == period.instansi_id, Employee.active.is_(True)).order_by(Employee.id)).all()
+    unit_ids = connection.execute(select(Unit.id).where(Unit.instansi_id == period.instansi_id)).scalars().all()
     # Fetched whole: a layanan's totals over all its officers are needed from the first chunk on.
     citizen_rows, layanan_rows, services = citizen_evidence(
-        db.session.connection().execute(citizen_query(period, period.instansi_id)).tuples().all(),
+        connection.execute(citizen_query(period, unit_ids, connection.dialect.name == "sqlite")).tuples().all(),
         rules.officer_unsur)
     citizen, layanan = _Stream.of_rows(citizen_rows), _Stream.of_rows(layanan_rows)
     left_out = _Stream(_streamed(citizen_left_out_query(period, period.instansi_id)))
@@ -295,6 +311,7 @@ def merge(period: AppraisalPeriod, user=None, progress: Callable[[int, int], Non
         while pending:
             writer.write(*_finished(pending.popleft()))
             _report(progress, writer.done, len(employees))
+        writer.flush()
     _expire_records()
     return writer.summary()
 
@@ -438,16 +455,18 @@ class _ChunkWriter:
         #: No record of the period existed when the merge began (its first merge): every record
         #: is new, and there is nothing stored to read per chunk.
         self.fresh = not self.connection.execute(select(exists().where(table.c.period_id == self.period_id))).scalar()
-        #: On PostgreSQL a first merge stores each chunk in a thread of its own, so that the
-        #: server inserts one chunk (its rows, indexes and foreign-key checks, about half the
-        #: merge's time there) while this process prepares the next. Only a first merge: the
+        #: On PostgreSQL a first merge stores its chunks in a thread of its own, so that the
+        #: server inserts them (their rows, indexes and foreign-key checks, about half the
+        #: merge's time there) while this process prepares the next ones. Only a first merge: the
         #: merging thread then leaves the connection to the storing one until the merge ends
         #: (existing() reads nothing, and the driver holds the aggregates' rows whole). SQLite
         #: works in this process, where a thread would only wait for the other.
         background = self.fresh and self.connection.dialect.name == "postgresql"
         self._storer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge-store") if background else None
-        #: The chunk being stored in that thread.
+        #: The batch of chunks being stored in that thread.
         self._storing: Future | None = None
+        #: The chunks written since: they go to the thread together, as its next batch.
+        self._waiting: list[tuple] = []
 
     def __enter__(self) -> _ChunkWriter:
         return self
@@ -516,10 +535,29 @@ class _ChunkWriter:
         if self._storer is None:
             self._store(first, last, inserts, audits_for_new, updates, audits)
             return
-        # One chunk stored at a time, in order; an error in storing the previous one stops here.
+        # The server stores more slowly than this process prepares: the chunks prepared while it
+        # stores a batch go as the next one, in fewer and larger statements (per chunk of 1,000,
+        # the statements' round trips and the threads' hand-overs left the server idle a fifth
+        # of the time).
+        self._waiting.append((first, last, inserts, audits_for_new, updates, audits))
+        if self._storing is None or self._storing.done() or len(self._waiting) >= STORE_AHEAD:
+            self._hand_over()
+
+    def flush(self) -> None:
+        """Hand the chunks still waiting to the storing thread (after the merge's last chunk)."""
+        if self._waiting:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        # One batch stored at a time, in order; an error in storing the previous one stops here.
         if self._storing is not None:
             self._storing.result()
-        self._storing = self._storer.submit(self._store, first, last, inserts, audits_for_new, updates, audits)
+        batch, self._waiting = self._waiting, []
+        self._storing = self._storer.submit(self._store_batch, batch)
+
+    def _store_batch(self, batch: list[tuple]) -> None:
+        """Store consecutive chunks (write()'s parts of each) as one."""
+        self._store(batch[0][0], batch[-1][1], *([item for part in batch for item in part[at]] for at in range(2, 6)))
 
     def _store(self, first: int, last: int, inserts: list[tuple], audits_for_new: list[tuple[int, str]],
                updates: list[dict], audits: list[tuple]) -> None:
@@ -541,6 +579,8 @@ class _ChunkWriter:
             _insert_many(connection, AuditEntry.__table__, AUDIT_FIELDS, audits)
 
 
+#: At most this many chunks wait for the storing thread (their rows are held until stored).
+STORE_AHEAD = 8
 #: The columns of a new record, in the order write() builds its rows.
 _INSERT_FIELDS = ("period_id", "employee_id", "status", "computed_at", *MERGED_FIELDS, "penilai_id",
                   "atasan_penilai_id")

@@ -280,6 +280,20 @@ def test_new_evidence_updates_the_draft_with_an_audit_entry(org, db, evidence):
     assert "unit_id" not in entry.after
 
 
+def test_citizen_evidence_sums_an_officers_rows_of_every_loket():
+    """SQLite's citizen query groups by loket too: an officer's rows at several lokets, in any
+    order, give the same evidence as one row per officer and layanan."""
+    # (employee, service key, n, s6, s7, q6, q7, p67) with unsur U6 and U7
+    per_loket = [(8, 2, 3, 9, 8, 29, 24, 25), (5, 0, 2, 6, 7, 18, 25, 21), (8, 0, 1, 4, 3, 16, 9, 12),
+                 (8, 2, 2, 5, 6, 13, 18, 15), (5, 2, 4, 12, 10, 36, 26, 30)]
+    merged = [(5, 0, 2, 6, 7, 18, 25, 21), (5, 2, 4, 12, 10, 36, 26, 30), (8, 0, 1, 4, 3, 16, 9, 12),
+              (8, 2, 5, 14, 14, 42, 42, 40)]
+    expected = ([(5, 6, 18, 17, 54, 51, 51), (8, 6, 18, 17, 58, 51, 52)],
+                [(5, 2, 4, 12, 36, 10, 26), (8, 2, 5, 14, 42, 14, 42)], {2: (9, 26, 78, 24, 68)})
+    assert merging.citizen_evidence(per_loket, ("U6", "U7")) == expected
+    assert merging.citizen_evidence(merged, ("U6", "U7")) == expected
+
+
 def test_merge_progress_reports_every_chunk(org, db, monkeypatch):
     monkeypatch.setattr(merging, "CHUNK", 3)
     period = make_period(org)
