@@ -165,3 +165,29 @@ def test_a_citizen_gets_no_cookie_it_does_not_need(shared):
     assert [c.split("=")[0] for c in sent.headers.getlist("Set-Cookie")] == ["cermin_votes"]
     assert browser.get(f"/s/{CODE}").headers.getlist("Set-Cookie") == []
     assert browser.get(sent.headers["Location"]).headers.getlist("Set-Cookie") == []
+
+
+def test_the_rollups_a_citizen_adds_to_are_those_rebuilt_from_the_responses(app, org, db, rate_limits):
+    """Whatever way the response and its rollup increments are stored (on PostgreSQL one
+    statement, on SQLite three), the rollups equal those rebuilt from the stored responses: every
+    sum, square and product, daily and hourly."""
+    from portal.feedback.models import SkmDaily, SkmHourly
+    from portal.feedback.services import rebuild_rollups
+
+    rate_limits()
+    for i in range(12):
+        client = app.test_client()  # one phone each: a device may answer a loket three times a day
+        fields = _form(client)
+        answers = {f"u{u}": str(1 + (i * u) % 4) for u in range(1, 10)}
+        officer = {"officer": str(org.staff[0].id)} if i % 3 else {}
+        assert client.post(f"/s/{CODE}", data={**fields, **answers, **officer}).status_code == 303
+
+    def rollups():
+        daily = db.session.execute(select(SkmDaily.__table__).order_by(SkmDaily.employee_key)).all()
+        hourly = db.session.execute(select(SkmHourly.__table__).order_by(SkmHourly.local_hour)).all()
+        return ([row._asdict() | {"id": None} for row in daily], [row._asdict() | {"id": None} for row in hourly])
+
+    added = rollups()
+    rebuild_rollups()
+    assert rollups() == added
+    assert sum(row["n"] for row in added[0]) == sum(row["n"] for row in added[1]) == 12

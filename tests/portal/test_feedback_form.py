@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal.feedback import scoring
-from portal.feedback.models import SkmComment, SkmDaily, SkmResponse
+from portal.feedback.models import SkmComment, SkmDaily, SkmHourly, SkmResponse
 from portal.feedback.services import Submission, record_response
 from portal.localtime import today
 from portal.org.models import Counter
@@ -122,6 +122,7 @@ def test_double_submit_stores_one_response(client, org, db):
         assert client.post("/s/UJI01", data={**fields, **ALL_FOUR}).status_code == 303
     assert count(db) == 1
     assert db.session.scalar(select(SkmDaily.n)) == 1
+    assert db.session.scalar(select(SkmHourly.n)) == 1
 
 
 @pytest.mark.parametrize("answers,message", [
