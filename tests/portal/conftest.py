@@ -1,6 +1,7 @@
 """Fixtures the portal's test modules share: one of each."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -33,3 +34,20 @@ def appraisals(factory, org):
     """A period merged from citizen responses and a released 360 cycle, partly confirmed and
     finalised (tests/portal/appraisal_output_data.py)."""
     return standard_appraisals(factory, org)
+
+
+@pytest.fixture
+def shared(new_database, request):
+    """An app with the small organisation on a database of its own, committed for real: requests in
+    two threads see each other's commits (the tests of concurrent writers)."""
+    from portal.extensions import db as _db
+    from tests.conftest import dispose, make_app
+    from tests.factories import Factory
+
+    name = re.sub(r"[^a-z0-9]+", "_", f"{request.module.__name__.rsplit('.', 1)[-1]}_{request.node.name}".lower())
+    app = make_app(new_database(name[-60:]))
+    with app.app_context():
+        Factory(_db).small_org()
+        _db.session.commit()
+    yield app
+    dispose(app)

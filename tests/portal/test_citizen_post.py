@@ -23,21 +23,6 @@ ANSWERS = {f"u{i}": "3" for i in range(1, 10)}
 
 
 @pytest.fixture
-def shared(new_database, request):
-    """An app on a database of its own, committed for real: two requests see each other's commits."""
-    from portal.extensions import db as _db
-    from tests.conftest import dispose, make_app
-    from tests.factories import Factory
-
-    app = make_app(new_database(f"citizen_{request.node.name[-12:].strip('[]').lower()}"))
-    with app.app_context():
-        Factory(_db).small_org()
-        _db.session.commit()
-    yield app
-    dispose(app)
-
-
-@pytest.fixture
 def stepping_clock():
     """A clock that moves one second on at every reading, in every thread: two moments read one
     after the other are never equal."""

@@ -388,21 +388,6 @@ def test_xlsx_template_has_the_instructions(hr_client, org, db, in_march):
 
 # --- two imports at once, on two real connections ----------------------------------------------
 
-@pytest.fixture
-def shared(new_database, request):
-    """An app on a database of its own, committed for real: two requests see each other's commits."""
-    from portal.extensions import db as _db
-    from tests.conftest import dispose, make_app
-    from tests.factories import Factory
-
-    app = make_app(new_database(f"import_{request.node.name[-12:].strip('[]').lower() or 'concurrent'}"))
-    with app.app_context():
-        Factory(_db).small_org()
-        _db.session.commit()
-    yield app
-    dispose(app)
-
-
 def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch, in_march):
     """Import A is held inside its transaction, its rows inserted, until import B is provably
     waiting for it; then A commits. B stores nothing: it finds A's rows (SQLite, where B's write
