@@ -1,7 +1,9 @@
 """Fixtures the portal's test modules share: one of each."""
 from __future__ import annotations
 
+import importlib
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -51,3 +53,24 @@ def shared(new_database, request):
         _db.session.commit()
     yield app
     dispose(app)
+
+
+def portal_db_module():
+    """The module `portal.db` (the name `portal.db` is the SQLAlchemy object of the extensions)."""
+    return importlib.import_module("portal.db")
+
+
+def write_queue_joined(monkeypatch, thread_name: str) -> threading.Event:
+    """An event set when the thread named `thread_name` joins SQLite's write queue (`portal.db`):
+    from then on it waits for the write lock."""
+    module = portal_db_module()
+    join_queue = module._join_write_queue
+    joined = threading.Event()
+
+    def joins(conn):
+        if threading.current_thread().name == thread_name:
+            joined.set()
+        join_queue(conn)
+
+    monkeypatch.setattr(module, "_join_write_queue", joins)
+    return joined

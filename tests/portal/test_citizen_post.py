@@ -3,7 +3,6 @@ once the loket's lock is held (so the rate rule counts every response stored bef
 citizen's requests carry no cookie they do not need."""
 from __future__ import annotations
 
-import importlib
 import itertools
 import re
 import threading
@@ -17,6 +16,7 @@ from portal.feedback.models import SkmResponse
 from portal.feedback.services import Submission, record_response
 from portal.org.models import Counter
 from surveys import skm
+from tests.portal.conftest import write_queue_joined
 
 CODE = "UJI01"
 ANSWERS = {f"u{i}": "3" for i in range(1, 10)}
@@ -53,17 +53,8 @@ def test_a_response_that_waited_for_the_loket_counts_every_one_stored_before_it(
     with shared.app_context():
         engine = _db.engine
         dialect = engine.dialect.name
-    waiting = threading.Event()
-    portal_db = importlib.import_module("portal.db")  # `portal.db` the name is the SQLAlchemy object
-    join_queue = portal_db._join_write_queue
-
-    def joins(conn):
-        # SQLite: the citizen's writing transaction queues before its BEGIN IMMEDIATE.
-        if threading.current_thread().name == "citizen":
-            waiting.set()
-        join_queue(conn)
-
-    monkeypatch.setattr(portal_db, "_join_write_queue", joins)
+    # SQLite: the citizen's writing transaction queues before its BEGIN IMMEDIATE.
+    waiting = write_queue_joined(monkeypatch, "citizen")
     answers = {}
 
     def citizen():

@@ -1,6 +1,5 @@
 """Paper SKM forms: `import-responses` and the /survei/impor page."""
 import csv
-import importlib
 import io
 import random
 from datetime import date, datetime, timedelta, timezone
@@ -401,9 +400,10 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch, in_m
     from portal.extensions import db as _db
     from portal.feedback import imports
     from tests.conftest import client_for
+    from tests.portal.conftest import write_queue_joined
 
     rows = as_csv([row(at=f"2026-03-02 {9 + i % 6:02d}:{i:02d}") for i in range(30)])
-    inserted, release, b_waiting = threading.Event(), threading.Event(), threading.Event()
+    inserted, release = threading.Event(), threading.Event()
     real_insert = imports._insert
 
     def held(*args):
@@ -420,19 +420,11 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch, in_m
 
     def begins(conn, cursor, statement, parameters, context, executemany):
         if threading.current_thread().name == "import-b" and statement.startswith("BEGIN IMMEDIATE"):
-            b_waiting.set()
+            queued.set()
 
     event.listen(engine, "before_cursor_execute", begins)
     # SQLite's writers queue before BEGIN IMMEDIATE (portal/db.py): B joining the queue is B waiting.
-    portal_db = importlib.import_module("portal.db")  # `portal.db` the name is the SQLAlchemy object
-    join_queue = portal_db._join_write_queue
-
-    def joins(conn):
-        if threading.current_thread().name == "import-b":
-            b_waiting.set()
-        join_queue(conn)
-
-    monkeypatch.setattr(portal_db, "_join_write_queue", joins)
+    queued = write_queue_joined(monkeypatch, "import-b")
     answers = {}
 
     def run(name):
@@ -448,7 +440,7 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch, in_m
         assert inserted.wait(60), "import A never inserted its rows"
         second.start()
         if dialect == "sqlite":
-            assert b_waiting.wait(60)  # B's write transaction waits behind A's
+            assert queued.wait(60)  # B's write transaction waits behind A's
         else:
             with engine.connect() as watcher:  # B's insert waits for A's uncommitted rows
                 for _ in range(600):

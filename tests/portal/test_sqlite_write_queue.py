@@ -87,9 +87,9 @@ def test_a_writer_behind_a_long_one_gives_up_its_place_after_the_wait(app, sqlit
     """Behind a writer that holds the queue long (a merge, an import), a request stops waiting
     in the queue after QUEUE_WAIT and goes on with SQLite's own busy_timeout: no worker thread
     blocks for as long as the other runs."""
-    import importlib
+    from tests.portal.conftest import portal_db_module
 
-    portal_db = importlib.import_module("portal.db")  # `portal.db` the name is the SQLAlchemy object
+    portal_db = portal_db_module()
     monkeypatch.setattr(portal_db, "QUEUE_WAIT", 0.2)
     engine, path = sqlite_file
     holder = os.open(path, os.O_RDWR | os.O_CREAT)
