@@ -28,6 +28,7 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, case, func, insert, literal_column, select, text, update
 
 from portal import events
+from portal.caches import MinuteCache
 from portal.feedback.models import UNSUR_COLUMNS, HoldGroup, SkmDaily, SkmResponse
 from portal.localtime import LocalStamp
 from portal.org.models import RosterEntry, shift_covers
@@ -260,11 +261,17 @@ def _surging(signals: Signals) -> bool:
     return today >= SURGE_MIN and today >= SURGE_FACTOR * usual_day
 
 
+#: The instansi's citizen windows, remembered for the minute of the response's moment: HR's
+#: periods change seldom, and any commit outside the citizen's pages forgets them at once
+#: (`portal.caches`); another worker's change to a period counts within the minute.
+_WINDOWS = MinuteCache(limit=256)
+
+
 def _period_ending(instansi_id: int, local: LocalStamp) -> bool:
     """Whether the day is among the last SURGE_DAYS of an appraisal period's citizen window."""
     day = local.local_date
-    return any(first <= day <= last and (last - day).days < SURGE_DAYS
-               for first, last, _final in events.citizen_windows.ask(instansi_id))
+    windows = _WINDOWS.get(instansi_id, local.utc, lambda: events.citizen_windows.ask(instansi_id))
+    return any(first <= day <= last and (last - day).days < SURGE_DAYS for first, last, _final in windows)
 
 
 # --- bursts ---------------------------------------------------------------------------------------

@@ -247,6 +247,30 @@ def test_the_same_day_far_from_a_period_end_is_not_held(org, db):
     assert _statuses(db, local_date=date(2026, 3, 3)) == {("counted", None): 22}
 
 
+def test_a_period_saved_while_an_officer_surges_counts_from_the_next_response(org, db, rate_limits):
+    """The rule remembers the instansi's citizen windows for the minute, but a commit outside the
+    citizen's pages (HR saving a period) forgets them at once: the very next response of the
+    minute is weighed against the new period."""
+    rate_limits()
+    officer = org.staff[0]
+    _history(org, officer, days=28, per_day=1)
+    rng = random.Random(3)
+    moment = datetime(2026, 3, 3, 2, 0, tzinfo=timezone.utc)
+
+    def respond():
+        record_response(org.counter, Submission(scores={c: rng.choice((2, 3, 4)) for c in skm.UNSUR_CODES},
+                                                employee_id=officer.id, submitted_at=moment))
+
+    for _ in range(20):  # the twentieth is a surge, and no period ends: counted, the windows remembered
+        respond()
+    db.session.add(AppraisalPeriod(instansi_id=org.instansi.id, name="Tahun 2026", citizen_from=date(2026, 1, 1),
+                                   citizen_to=date(2026, 3, 5)))
+    db.session.commit()
+    respond()
+    day = select(SkmResponse.hold_reason).where(SkmResponse.local_date == date(2026, 3, 3)).order_by(SkmResponse.id)
+    assert db.session.scalars(day).all() == [None] * 20 + ["period_end"]
+
+
 # --- a busy honest day ----------------------------------------------------------------------------
 
 
