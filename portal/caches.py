@@ -1,9 +1,10 @@
-"""Per-process memories of the citizen's path, forgotten whenever anyone else commits.
+"""Per-process memories of the citizen's path, forgotten whenever anyone else commits a change.
 
 The citizen's GET reads what changes rarely (a loket, who is on duty) from a memory of the current
 minute, and the alert rule is checked at most every few seconds per loket. A change committed in
 this process by anything but a citizen's request (a staff page, the CLI, a test's fixture)
-empties every such memory at once; another process's change shows within the memory's minute.
+empties every such memory at once; a commit that wrote nothing (a page that only read) leaves
+them; another process's change shows within the memory's minute.
 """
 from __future__ import annotations
 
@@ -29,13 +30,50 @@ def forget_all() -> None:
         memory.clear()
 
 
+# A commit forgets the memories only when its transaction wrote: a staff page or a health probe
+# that only read leaves them warm. Writes are noted on the session: an ORM flush, a DML statement
+# through `session.execute`, or a statement other than a SELECT through `portal.sql.execute_core`.
+WROTE = "cermin_wrote"
+
+
+def note_write(session, statement=None) -> None:
+    """Note that the session's transaction wrote (or runs `statement`, unless it only reads)."""
+    if statement is None or not _reads_only(statement):
+        session.info[WROTE] = True
+
+
+def _reads_only(statement) -> bool:
+    """A SELECT, built or written as text (anything else counts as a write)."""
+    if getattr(statement, "is_select", False):
+        return True
+    sql = getattr(statement, "text", None)
+    return isinstance(sql, str) and sql.lstrip()[:6].upper() == "SELECT"
+
+
+def _after_flush(session, flush_context) -> None:
+    note_write(session)
+
+
+def _do_orm_execute(state) -> None:
+    note_write(state.session, state.statement)
+
+
 def _after_commit(session) -> None:
+    if not session.info.pop(WROTE, False):
+        return
     if has_request_context() and request.blueprint in CITIZEN_BLUEPRINTS:
         return
     forget_all()
 
 
+def _after_rollback(session) -> None:
+    session.info.pop(WROTE, None)
+
+
+event.listen(Session, "after_flush", _after_flush)
+event.listen(Session, "do_orm_execute", _do_orm_execute)
 event.listen(Session, "after_commit", _after_commit)
+event.listen(Session, "after_rollback", _after_rollback)
 
 
 def minute_of(moment: datetime) -> int:

@@ -5,6 +5,7 @@ Above `portal/extensions.py` (it runs on its session), which sits above `portal/
 """
 from __future__ import annotations
 
+from portal.caches import note_write
 from portal.extensions import db
 
 
@@ -14,8 +15,10 @@ def execute_core(statement, parameters=None):
     For the hottest paths (the citizen's form): it skips the ORM's per-execution work that
     `db.session.execute` does. Pending ORM changes are flushed first, as autoflush would.
     """
-    db.session.flush()
-    return db.session.connection().execute(statement, parameters)
+    session = db.session()
+    session.flush()
+    note_write(session, statement)
+    return session.connection().execute(statement, parameters)
 
 
 def dialect_insert(table, dialect_name: str):

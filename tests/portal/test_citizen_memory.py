@@ -123,3 +123,28 @@ def test_a_staff_commit_forgets_when_the_rule_was_checked(db, org, checks):
     db.session.commit()
     respond(org.counter, NOW + timedelta(seconds=1))
     assert len(checks) == 2
+
+
+def test_a_staff_page_that_only_reads_leaves_the_memories_warm(client, org, db, statements):
+    """The memories are forgotten at a commit that wrote, not at every request: the unit head
+    looking at her dashboard or a health probe between two citizens costs the second citizen
+    no query."""
+    from tests.conftest import client_for
+
+    staff = client_for(client.application, "admin")
+    with clock.frozen(NOW):
+        form_fields(client, "/s/UJI01")
+        assert staff.get("/healthz").status_code == 200
+        assert staff.get("/").status_code == 200
+        statements.clear()
+        form_fields(client, "/s/UJI01")
+    assert statements == []
+
+
+def test_a_change_written_as_a_statement_forgets_the_memories_too(client, org, db):
+    """Not only the ORM's flush counts as a write: an UPDATE run as a statement does as well."""
+    with clock.frozen(NOW):
+        assert client.get("/s/UJI01").status_code == 200
+        db.session.execute(update(Counter).where(Counter.id == org.counter.id).values(active=False))
+        db.session.commit()
+        assert client.get("/s/UJI01").status_code == 410
