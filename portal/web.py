@@ -83,7 +83,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def commit_and_harden(response):
-        # The one place that commits: services only add and flush.
+        # The one place that commits (services only add and flush), but for the citizen's answer,
+        # whose view commits as soon as it is stored, to hold the loket's lock no longer.
         # A request that used no session (the citizen's form from memory), or whose view has
         # committed already (the citizen's answer), has nothing to end.
         session_open = db.session.registry.has() and db.session().in_transaction()

@@ -80,33 +80,43 @@ def limits(loket) -> Limits:
     )
 
 
+_RESPONSES = SkmResponse.__table__
+#: Up to the response's own moment: a late paper row or a test's history may lie after it.
+_UNTIL = _RESPONSES.c.submitted_at <= bindparam("at")
+
+
+def _channel_in(channels):
+    # Our own constants, written into the SQL: a list of parameters would be expanded anew on
+    # every execution.
+    return _RESPONSES.c.channel.in_([literal_column(f"'{channel}'") for channel in channels])
+
+
+def _count(*conditions):
+    return select(func.count()).select_from(_RESPONSES).where(*conditions)
+
+
+#: The loket's web responses in the rate window: the one count a response naming no officer needs.
+_LOKET_RECENT = _count(_RESPONSES.c.counter_id == bindparam("counter_id"),
+                       _RESPONSES.c.submitted_at > bindparam("rate_since"), _UNTIL, _channel_in(RATE_CHANNELS))
+
+
 def _signals_statement():
     """Every count the rules need, in one round trip, each from an index range: an aggregate over
     the officer's latest responses (the run), with the other counts beside it."""
-    r = SkmResponse.__table__
+    r = _RESPONSES
     officer = r.c.employee_id == bindparam("employee_id")
-
-    def count(*conditions):
-        return select(func.count()).select_from(r).where(*conditions).scalar_subquery()
-
-    def channel_in(channels):
-        # Our own constants, written into the SQL: a list of parameters would be expanded anew
-        # on every execution.
-        return r.c.channel.in_([literal_column(f"'{channel}'") for channel in channels])
-
-    # Up to the response's own moment: a late paper row or a test's history may lie after it.
-    until = r.c.submitted_at <= bindparam("at")
     run = (select(r.c.submitted_at, *(r.c[c] for c in UNSUR_COLUMNS))
-           .where(officer, until, channel_in(SIGNAL_CHANNELS))
+           .where(officer, _UNTIL, _channel_in(SIGNAL_CHANNELS))
            .order_by(r.c.submitted_at.desc(), r.c.id.desc()).limit(RUN - 1).subquery())
     identical = and_(*(run.c[c] == bindparam(c) for c in UNSUR_COLUMNS))
     daily = SkmDaily.__table__
     return select(
-        count(r.c.counter_id == bindparam("counter_id"), r.c.submitted_at > bindparam("rate_since"), until,
-              channel_in(RATE_CHANNELS)),
-        count(officer, r.c.submitted_at > bindparam("rate_since"), until, channel_in(RATE_CHANNELS)),
-        count(officer, r.c.submitted_at > bindparam("burst_since"), until, channel_in(SIGNAL_CHANNELS)),
-        count(officer, r.c.local_date == bindparam("today")),
+        _LOKET_RECENT.scalar_subquery(),
+        _count(officer, r.c.submitted_at > bindparam("rate_since"), _UNTIL,
+               _channel_in(RATE_CHANNELS)).scalar_subquery(),
+        _count(officer, r.c.submitted_at > bindparam("burst_since"), _UNTIL,
+               _channel_in(SIGNAL_CHANNELS)).scalar_subquery(),
+        _count(officer, r.c.local_date == bindparam("today")).scalar_subquery(),
         select(func.coalesce(func.sum(daily.c.n), 0))
         .where(daily.c.employee_key == bindparam("employee_id"), daily.c.local_date >= bindparam("baseline_from"),
                daily.c.local_date < bindparam("today")).scalar_subquery(),
@@ -116,17 +126,6 @@ def _signals_statement():
 
 
 _SIGNALS = _signals_statement()
-
-
-def _loket_recent_statement():
-    """The one count a response naming no officer needs: the loket's web responses in the window."""
-    r = SkmResponse.__table__
-    return select(func.count()).select_from(r).where(
-        r.c.counter_id == bindparam("counter_id"), r.c.submitted_at > bindparam("rate_since"),
-        r.c.submitted_at <= bindparam("at"), r.c.channel.in_([literal_column(f"'{c}'") for c in RATE_CHANNELS]))
-
-
-_LOKET_RECENT = _loket_recent_statement()
 
 
 @dataclass(frozen=True)

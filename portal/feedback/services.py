@@ -153,10 +153,11 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
         import_key=submission.import_key, **{c: scores[c.upper()] for c in UNSUR_COLUMNS}, **profile,
         status="held" if reason else "counted", hold_reason=reason, hold_group_id=None, batch_id=None,
     )
+    response = StoredResponse(id=None, **values)
     dialect = db.session.get_bind().dialect.name
     together = dialect == "postgresql" and not reason
     if together:
-        daily, hourly = rollup_rows([SimpleNamespace(**values)])
+        daily, hourly = rollup_rows([response])
         response_id = execute_core(_store_counted_postgres(), {
             **values, **{f"d_{k}": v for k, v in daily[0].items()}, **{f"h_{k}": v for k, v in hourly[0].items()}}
         ).scalar()
@@ -169,7 +170,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
             response_id=response_id, unit_id=loket.unit_id, counter_id=loket.id, created_at=local.utc,
             local_date=local.local_date, text=comment,
         ))
-    response = StoredResponse(id=response_id, **values)
+    response.id = response_id
     if reason:
         response.hold_group_id = holds.join_burst(loket, response_id, local.utc)
         return response
