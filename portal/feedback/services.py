@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, cast, delete, func, insert, select, text
+from sqlalchemy import Integer, bindparam, cast, delete, func, insert, literal_column, select, text
 
 from portal import clock, events
 from portal.db import start_writing
@@ -157,10 +157,7 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
     dialect = db.session.get_bind().dialect.name
     together = dialect == "postgresql" and not reason
     if together:
-        daily, hourly = rollup_rows([response])
-        response_id = execute_core(_store_counted_postgres(), {
-            **values, **{f"d_{k}": v for k, v in daily[0].items()}, **{f"h_{k}": v for k, v in hourly[0].items()}}
-        ).scalar()
+        response_id = execute_core(_store_counted_postgres(), values).scalar()
     else:
         response_id = execute_core(_insert_response(dialect), values).scalar()
     if response_id is None:
@@ -195,6 +192,9 @@ def _moments(response: SkmResponse) -> list[int]:
 DAILY_KEYS = ("unit_id", "counter_id", "service_key", "employee_key", "local_date")
 HOURLY_KEYS = ("unit_id", "counter_id", "local_date", "local_hour")
 HOURLY_SUMS = ("n", "negative", "score_total")
+#: The columns of a response that its rollup keys and increments are made of.
+_ROLLED_UP = ("unit_id", "counter_id", "service_id", "employee_id", "local_date", "local_hour", "negative",
+              *UNSUR_COLUMNS)
 
 
 def rollup_rows(responses, sign: int = 1) -> tuple[list[dict], list[dict]]:
@@ -235,28 +235,48 @@ def add_to_rollups(responses, sign: int = 1) -> None:
 @lru_cache(maxsize=None)
 def _store_counted_postgres():
     """PostgreSQL: the response and both of its rollup increments in one statement (one round trip
-    instead of three). The rollups take their row from the insert's RETURNING, so a response stored
-    before (no row returned) adds nothing to them either. Compiled once."""
+    instead of three). The rollups take their increments from the insert's RETURNING
+    (`_rollup_terms`), so a response stored before (no row returned) adds nothing to them either,
+    and the statement's only parameters are the response's values: few and short enough for
+    psycopg to keep its parsed form. Compiled once."""
     from sqlalchemy.dialects import postgresql
 
     r = SkmResponse.__table__
     stored = (postgresql.insert(r).values({c: bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS})
-              .on_conflict_do_nothing().returning(r.c.id).cte("stored"))
+              .on_conflict_do_nothing().returning(r.c.id, *(r.c[c] for c in _ROLLED_UP)).cte("stored"))
+    daily_keys, daily_sums, hourly_keys, hourly_sums = _rollup_terms(stored)
 
-    def increments(model, keys: tuple[str, ...], sums: tuple[str, ...], prefix: str):
+    def increments(model, names: tuple[str, ...], terms: tuple, sums: tuple[str, ...]):
         table = model.__table__
-        columns = keys + sums
-        rows = select(*(cast(bindparam(prefix + c, type_=table.c[c].type), table.c[c].type) for c in columns))
-        statement = postgresql.insert(table).from_select(list(columns), rows.select_from(stored))
+        statement = postgresql.insert(table).from_select(list(names), select(*terms).select_from(stored))
         statement = statement.on_conflict_do_update(
-            index_elements=[c for c in keys if c != "unit_id"],
+            index_elements=[c for c in names[:-len(sums)] if c != "unit_id"],
             set_={name: table.c[name] + statement.excluded[name] for name in sums})
-        return statement.cte(prefix + "rollup")
+        return statement.cte(f"{table.name}_increment")
 
     statement = select(stored.c.id).add_cte(
-        increments(SkmDaily, DAILY_KEYS, _DAILY_SUMS, "d_"), increments(SkmHourly, HOURLY_KEYS, HOURLY_SUMS, "h_"))
+        increments(SkmDaily, DAILY_KEYS + _DAILY_SUMS, daily_keys + daily_sums, _DAILY_SUMS),
+        increments(SkmHourly, HOURLY_KEYS + HOURLY_SUMS, hourly_keys + hourly_sums, HOURLY_SUMS))
     compiled = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
     return text(str(compiled)).bindparams(*(bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()))
+
+
+def _rollup_terms(rows):
+    """One response's rollup keys and increments as SQL expressions over `rows` (skm_response, or a
+    statement's RETURNING with its columns): the daily keys and sums, then the hourly ones, in the
+    order of DAILY_KEYS, _DAILY_SUMS, HOURLY_KEYS and HOURLY_SUMS. The same arithmetic as
+    `rollup_rows`, for statements that add or rebuild in the database."""
+    c = rows.c
+    unsur = [c[name] for name in UNSUR_COLUMNS]
+    negative = cast(c.negative, Integer)
+    zero = literal_column("0")
+    daily_keys = (c.unit_id, c.counter_id, func.coalesce(c.service_id, zero), func.coalesce(c.employee_id, zero),
+                  c.local_date)
+    daily_sums = (literal_column("1"), negative, *unsur, *(c[name] * c[name] for name in _SQUARED),
+                  *(c[a] * c[b] for a, b in _MULTIPLIED))
+    hourly_keys = (c.unit_id, c.counter_id, c.local_date, c.local_hour)
+    hourly_sums = (literal_column("1"), negative, sum(unsur[1:], unsur[0]))
+    return daily_keys, daily_sums, hourly_keys, hourly_sums
 
 
 def rebuild_rollups(unit_id: int | None = None) -> None:
@@ -265,25 +285,13 @@ def rebuild_rollups(unit_id: int | None = None) -> None:
     hourly_filter = [SkmHourly.unit_id == unit_id] if unit_id else []
     db.session.execute(delete(SkmDaily).where(*daily_filter))
     db.session.execute(delete(SkmHourly).where(*hourly_filter))
-    scope = [SkmResponse.status == "counted", *([SkmResponse.unit_id == unit_id] if unit_id else [])]
-    service_key = func.coalesce(SkmResponse.service_id, 0)
-    employee_key = func.coalesce(SkmResponse.employee_id, 0)
-    negative = func.sum(func.cast(SkmResponse.negative, db.Integer))
-    daily = select(
-        SkmResponse.unit_id, SkmResponse.counter_id, service_key, employee_key, SkmResponse.local_date,
-        func.count(), negative, *[func.sum(getattr(SkmResponse, c)) for c in UNSUR_COLUMNS],
-        *[func.sum(getattr(SkmResponse, c) * getattr(SkmResponse, c)) for c in _SQUARED],
-        *[func.sum(getattr(SkmResponse, a) * getattr(SkmResponse, b)) for a, b in _MULTIPLIED],
-    ).where(*scope).group_by(SkmResponse.unit_id, SkmResponse.counter_id, service_key, employee_key, SkmResponse.local_date)
-    db.session.execute(SkmDaily.__table__.insert().from_select(
-        ["unit_id", "counter_id", "service_key", "employee_key", "local_date", *_DAILY_SUMS], daily))
-    total = sum((getattr(SkmResponse, c) for c in UNSUR_COLUMNS[1:]), getattr(SkmResponse, UNSUR_COLUMNS[0]))
-    hourly = select(
-        SkmResponse.unit_id, SkmResponse.counter_id, SkmResponse.local_date, SkmResponse.local_hour,
-        func.count(), negative, func.sum(total),
-    ).where(*scope).group_by(SkmResponse.unit_id, SkmResponse.counter_id, SkmResponse.local_date, SkmResponse.local_hour)
-    db.session.execute(SkmHourly.__table__.insert().from_select(
-        ["unit_id", "counter_id", "local_date", "local_hour", "n", "negative", "score_total"], hourly))
+    responses = SkmResponse.__table__
+    scope = [responses.c.status == "counted", *([responses.c.unit_id == unit_id] if unit_id else [])]
+    daily_keys, daily_sums, hourly_keys, hourly_sums = _rollup_terms(responses)
+    for table, keys, sums, names in ((SkmDaily.__table__, daily_keys, daily_sums, DAILY_KEYS + _DAILY_SUMS),
+                                     (SkmHourly.__table__, hourly_keys, hourly_sums, HOURLY_KEYS + HOURLY_SUMS)):
+        grouped = select(*keys, *(func.sum(term) for term in sums)).where(*scope).group_by(*keys)
+        db.session.execute(table.insert().from_select(list(names), grouped))
     db.session.flush()
 
 
