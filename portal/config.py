@@ -60,8 +60,7 @@ def from_environment(instance_path: Path) -> dict:
         "CERMIN_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # A server can restart under the pool; a file cannot (and pinging costs a query per request).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
+        # A server's pooled connections are pinged only after a rest (`portal.db.ping_rested_connections`).
         # Empty: pages link to the address they were requested at, the rest to the default
         # (portal/base_url.py).
         "CERMIN_BASE_URL": os.environ.get("CERMIN_BASE_URL", "").strip().rstrip("/"),
