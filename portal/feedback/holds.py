@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, case, func, insert, literal_column, select, text, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal_column, or_, select, text, update
 
 from portal import events
 from portal.caches import MinuteCache
@@ -100,49 +100,92 @@ _LOKET_RECENT = _count(_RESPONSES.c.counter_id == bindparam("counter_id"),
                        _RESPONSES.c.submitted_at > bindparam("rate_since"), _UNTIL, _channel_in(RATE_CHANNELS))
 
 
-def _signals_statement():
-    """Every count the rules need, in one round trip, each from an index range: an aggregate over
-    the officer's latest responses (the run), with the other counts beside it."""
-    r = _RESPONSES
-    officer = r.c.employee_id == bindparam("employee_id")
-    run = (select(r.c.submitted_at, *(r.c[c] for c in UNSUR_COLUMNS))
-           .where(officer, _UNTIL, _channel_in(SIGNAL_CHANNELS))
-           .order_by(r.c.submitted_at.desc(), r.c.id.desc()).limit(RUN - 1).subquery())
-    identical = and_(*(run.c[c] == bindparam(c) for c in UNSUR_COLUMNS))
-    daily = SkmDaily.__table__
-    return select(
-        _LOKET_RECENT.scalar_subquery(),
-        _count(officer, r.c.submitted_at > bindparam("rate_since"), _UNTIL,
-               _channel_in(RATE_CHANNELS)).scalar_subquery(),
-        _count(officer, r.c.submitted_at > bindparam("burst_since"), _UNTIL,
-               _channel_in(SIGNAL_CHANNELS)).scalar_subquery(),
-        _count(officer, r.c.local_date == bindparam("today")).scalar_subquery(),
-        select(func.coalesce(func.sum(daily.c.n), 0))
-        .where(daily.c.employee_key == bindparam("employee_id"), daily.c.local_date >= bindparam("baseline_from"),
-               daily.c.local_date < bindparam("today")).scalar_subquery(),
-        func.count(run.c.submitted_at), func.coalesce(func.sum(case((identical, 1), else_=0)), 0),
-        func.min(run.c.submitted_at),
-    ).select_from(run)
-
-
-_SIGNALS = _signals_statement()
-
-
 @dataclass(frozen=True)
 class Signals:
     """What the database knows around one new response (none of the counts includes it)."""
 
     loket_recent: int
-    officer_recent: int
-    officer_hour: int
-    officer_today: int
+    officer_recent: int = 0
+    officer_hour: int = 0
+    officer_today: int = 0
     #: The officer's responses over the baseline days before today (counted ones, from the rollup).
-    baseline: int
+    baseline: int = 0
     #: The officer's latest responses (RUN - 1 at most), how many give the same answers as this
     #: one, and when the earliest of them came.
-    run_n: int
-    run_same: int
-    run_start: datetime | None
+    run_n: int = 0
+    run_same: int = 0
+    run_start: datetime | None = None
+
+    @classmethod
+    def of(cls, row) -> Signals:
+        """From a row with the columns of `signals_statement`, by name."""
+        values = row._mapping
+        return cls(*(int(values.get(name) or 0) for name in _COUNTS), values.get("run_start"))
+
+
+_COUNTS = ("loket_recent", "officer_recent", "officer_hour", "officer_today", "baseline", "run_n", "run_same")
+
+
+@lru_cache(maxsize=None)
+def signals_statement(with_officer: bool = True):
+    """Every count the rules need, in one round trip, each from an index range, its columns named
+    as the fields of `Signals`: an aggregate over the officer's latest responses (the run), with
+    the other counts beside it. Without an officer, only the loket's count."""
+    if not with_officer:
+        return select(_LOKET_RECENT.scalar_subquery().label("loket_recent"))
+    r = _RESPONSES
+    officer = r.c.employee_id == bindparam("employee_id")
+    run = (select(r.c.submitted_at, *(r.c[c] for c in UNSUR_COLUMNS))
+           .where(officer, _UNTIL, _channel_in(SIGNAL_CHANNELS))
+           .order_by(r.c.submitted_at.desc(), r.c.id.desc()).limit(literal_column(str(RUN - 1))).subquery())
+    identical = and_(*(run.c[c] == bindparam(c) for c in UNSUR_COLUMNS))
+    daily = SkmDaily.__table__
+    zero, one = literal_column("0"), literal_column("1")  # (written in, so that the statement can be frozen)
+    return select(
+        _LOKET_RECENT.scalar_subquery().label("loket_recent"),
+        _count(officer, r.c.submitted_at > bindparam("rate_since"), _UNTIL,
+               _channel_in(RATE_CHANNELS)).scalar_subquery().label("officer_recent"),
+        _count(officer, r.c.submitted_at > bindparam("burst_since"), _UNTIL,
+               _channel_in(SIGNAL_CHANNELS)).scalar_subquery().label("officer_hour"),
+        _count(officer, r.c.local_date == bindparam("today")).scalar_subquery().label("officer_today"),
+        select(func.coalesce(func.sum(daily.c.n), zero))
+        .where(daily.c.employee_key == bindparam("employee_id"), daily.c.local_date >= bindparam("baseline_from"),
+               daily.c.local_date < bindparam("today")).scalar_subquery().label("baseline"),
+        func.count(run.c.submitted_at).label("run_n"),
+        func.coalesce(func.sum(case((identical, one), else_=zero)), zero).label("run_same"),
+        func.min(run.c.submitted_at).label("run_start"),
+    ).select_from(run)
+
+
+def signals_parameters(counter_id: int, employee_id: int | None, scores: dict[str, int], local: LocalStamp,
+                       window: timedelta) -> dict:
+    """The parameters of `signals_statement`."""
+    return {
+        "counter_id": counter_id, "employee_id": employee_id, "at": local.utc, "rate_since": local.utc - window,
+        "burst_since": local.utc - BURST_WINDOW, "today": local.local_date,
+        "baseline_from": local.local_date - timedelta(days=BASELINE_DAYS),
+        **{c: scores[c.upper()] for c in UNSUR_COLUMNS},
+    }
+
+
+def quiet(signals, with_officer: bool):
+    """SQL over the columns of `signals_statement`: true when no rule could hold a response sent
+    from the loket's QR (channel "web") outside a period's last days (`quiet_possible`). Its
+    parameters: `loket_limit` and `officer_limit` (`limits`). What it lets through, `hold_reason`
+    would count; what it stops goes to `hold_reason` with the same signals."""
+    condition = signals.c.loket_recent < bindparam("loket_limit")
+    if with_officer:
+        condition = and_(condition, signals.c.officer_recent < bindparam("officer_limit"),
+                         or_(signals.c.run_n < literal_column(str(RUN - 1)),
+                             signals.c.run_same < literal_column(str(RUN - 1))))
+    return condition
+
+
+def quiet_possible(loket, channel: str, local: LocalStamp) -> bool:
+    """Whether `quiet` covers every rule for this response: one from the loket's QR, outside the
+    last days of a period's citizen window (a name plate's and a ticket's have rules of their
+    own, and so have those days)."""
+    return channel == "web" and not _period_ending(loket.unit.instansi_id, local)
 
 
 @lru_cache(maxsize=None)
@@ -163,20 +206,16 @@ def lock(session, counter_id: int, employee_id: int | None) -> None:
 
 def read_signals(counter_id: int, employee_id: int | None, scores: dict[str, int], local: LocalStamp,
                  window: timedelta) -> Signals:
-    row = execute_core(_SIGNALS, {
-        "counter_id": counter_id, "employee_id": employee_id, "at": local.utc, "rate_since": local.utc - window,
-        "burst_since": local.utc - BURST_WINDOW, "today": local.local_date,
-        "baseline_from": local.local_date - timedelta(days=BASELINE_DAYS),
-        **{c: scores[c.upper()] for c in UNSUR_COLUMNS},
-    }).one()
-    return Signals(*(int(value or 0) for value in row[:7]), row[7])
+    row = execute_core(signals_statement(employee_id is not None),
+                       signals_parameters(counter_id, employee_id, scores, local, window)).one()
+    return Signals.of(row)
 
 
 def hold_reason(loket, channel: str, employee_id: int | None, scores: dict[str, int],
-                local: LocalStamp, ticket_code: str | None = None) -> str | None:
+                local: LocalStamp, ticket_code: str | None = None, signals: Signals | None = None) -> str | None:
     """Why this web response must be held, or None when it counts. The caller holds the lock
-    (`lock`), taken before the response's moment was read, so the counts read here stay true until
-    the response is stored.
+    (`lock`), taken before the response's moment was read, so the counts read here (or given in
+    `signals`, read under the same lock) stay true until the response is stored.
 
     A ticket's code names the loket it was issued for (its signature was checked by the form)."""
     with_ticket = channel == "ticket" and bool(ticket_code)
@@ -187,10 +226,9 @@ def hold_reason(loket, channel: str, employee_id: int | None, scores: dict[str, 
         # Only the loket's rate can hold it, and a valid ticket at its own loket proves a visit.
         if with_ticket:
             return None
-        recent = execute_core(_LOKET_RECENT, {"counter_id": loket.id, "at": local.utc,
-                                              "rate_since": local.utc - rule.window}).scalar()
-        return "rate_loket" if recent >= rule.loket else None
-    signals = read_signals(loket.id, employee_id, scores, local, rule.window)
+        signals = signals or read_signals(loket.id, None, scores, local, rule.window)
+        return "rate_loket" if signals.loket_recent >= rule.loket else None
+    signals = signals or read_signals(loket.id, employee_id, scores, local, rule.window)
     if not with_ticket:
         if signals.loket_recent >= rule.loket:
             return "rate_loket"

@@ -140,10 +140,6 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
         holds.lock(db.session, loket.id, submission.employee_id)
     moment = submission.submitted_at or clock.now()
     local = stamp(moment, loket.unit.instansi.tz)
-    reason = None
-    if web:
-        reason = holds.hold_reason(loket, submission.channel, submission.employee_id, scores, local,
-                                   submission.ticket_code)
     values = dict(
         instansi_id=loket.unit.instansi_id, unit_id=loket.unit_id, counter_id=loket.id,
         service_id=loket.service_id, employee_id=submission.employee_id, submitted_at=local.utc,
@@ -151,15 +147,33 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
         negative=alerts.is_negative_skm(scores), channel=submission.channel,
         idempotency_key=submission.idempotency_key, ticket_code=submission.ticket_code,
         import_key=submission.import_key, **{c: scores[c.upper()] for c in UNSUR_COLUMNS}, **profile,
-        status="held" if reason else "counted", hold_reason=reason, hold_group_id=None, batch_id=None,
+        status="counted", hold_reason=None, hold_group_id=None, batch_id=None,
     )
-    response = StoredResponse(id=None, **values)
     dialect = db.session.get_bind().dialect.name
-    together = dialect == "postgresql" and not reason
-    if together:
-        response_id = execute_core(_store_counted_postgres(), values).scalar()
-    else:
-        response_id = execute_core(_insert_response(dialect), values).scalar()
+    reason, signals, together = None, None, dialect == "postgresql"
+    response_id = None
+    if web and together and holds.quiet_possible(loket, submission.channel, local):
+        # One round trip: the rules' signals and, when they are quiet, the response with its rollups.
+        with_officer = submission.employee_id is not None
+        rule = holds.limits(loket)
+        row = execute_core(_store_counted_postgres(with_officer), {
+            **values, **holds.signals_parameters(loket.id, submission.employee_id, scores, local, rule.window),
+            "loket_limit": rule.loket, "officer_limit": rule.officer,
+        }).one()
+        if row.quiet and row.id is None:
+            raise Duplicate()
+        response_id = row.id
+        signals = None if row.quiet else holds.Signals.of(row)
+    if response_id is None:
+        if web:
+            reason = holds.hold_reason(loket, submission.channel, submission.employee_id, scores, local,
+                                       submission.ticket_code, signals)
+        if reason:
+            values.update(status="held", hold_reason=reason)
+        together = together and not reason
+        statement = _store_counted_postgres() if together else _insert_response(dialect)
+        response_id = execute_core(statement, values).scalar()
+    response = StoredResponse(id=None, **values)
     if response_id is None:
         raise Duplicate()
     if comment:
@@ -233,17 +247,29 @@ def add_to_rollups(responses, sign: int = 1) -> None:
 
 
 @lru_cache(maxsize=None)
-def _store_counted_postgres():
+def _store_counted_postgres(gated_with_officer: bool | None = None):
     """PostgreSQL: the response and both of its rollup increments in one statement (one round trip
     instead of three). The rollups take their increments from the insert's RETURNING
     (`_rollup_terms`), so a response stored before (no row returned) adds nothing to them either,
-    and the statement's only parameters are the response's values: few and short enough for
-    psycopg to keep its parsed form. Compiled once."""
+    and the statement's parameters are the response's values: few enough for psycopg to keep the
+    parsed query.
+
+    Gated (`gated_with_officer` True or False: the response names an officer or not), the
+    statement first reads the rules' signals (`holds.signals_statement`, under the loket's lock
+    taken by the statement before) and stores only when they are quiet (`holds.quiet`); it returns
+    the signals, `quiet` and the stored id (None: not quiet, or stored before). Compiled once."""
     from sqlalchemy.dialects import postgresql
 
     r = SkmResponse.__table__
-    stored = (postgresql.insert(r).values({c: bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS})
-              .on_conflict_do_nothing().returning(r.c.id, *(r.c[c] for c in _ROLLED_UP)).cte("stored"))
+    typed = {c: bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS}
+    if gated_with_officer is None:
+        stored = postgresql.insert(r).values(typed)
+    else:
+        signals = holds.signals_statement(gated_with_officer).cte("signals")
+        quiet = holds.quiet(signals, gated_with_officer)
+        row = select(*(cast(typed[c], r.c[c].type) for c in _RESPONSE_COLUMNS)).select_from(signals).where(quiet)
+        stored = postgresql.insert(r).from_select(list(_RESPONSE_COLUMNS), row)
+    stored = stored.on_conflict_do_nothing().returning(r.c.id, *(r.c[c] for c in _ROLLED_UP)).cte("stored")
     daily_keys, daily_sums, hourly_keys, hourly_sums = _rollup_terms(stored)
 
     def increments(model, names: tuple[str, ...], terms: tuple, sums: tuple[str, ...]):
@@ -254,7 +280,12 @@ def _store_counted_postgres():
             set_={name: table.c[name] + statement.excluded[name] for name in sums})
         return statement.cte(f"{table.name}_increment")
 
-    statement = select(stored.c.id).add_cte(
+    if gated_with_officer is None:
+        result = select(stored.c.id)
+    else:
+        result = (select(*signals.c, quiet.label("quiet"), stored.c.id)
+                  .select_from(signals.outerjoin(stored, literal_column("true"))))
+    statement = result.add_cte(
         increments(SkmDaily, DAILY_KEYS + _DAILY_SUMS, daily_keys + daily_sums, _DAILY_SUMS),
         increments(SkmHourly, HOURLY_KEYS + HOURLY_SUMS, hourly_keys + hourly_sums, HOURLY_SUMS))
     compiled = statement.compile(dialect=postgresql.dialect(paramstyle="named"))

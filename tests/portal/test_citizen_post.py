@@ -9,13 +9,17 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select, text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, literal, select, text
 
 from portal import clock
+from portal.feedback import holds
 from portal.feedback.models import SkmResponse
 from portal.feedback.services import Submission, record_response
 from portal.org.models import Counter
 from surveys import skm
+from tests.conftest import examples
 from tests.portal.conftest import write_queue_joined
 
 CODE = "UJI01"
@@ -167,3 +171,72 @@ def test_the_rollups_a_citizen_adds_to_are_those_rebuilt_from_the_responses(app,
     rebuild_rollups()
     assert rollups() == added
     assert sum(row["n"] for row in added[0]) == sum(row["n"] for row in added[1]) == 12
+
+
+_COUNT = st.integers(0, 12)
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(loket_recent=_COUNT, officer_recent=_COUNT, officer_hour=_COUNT, officer_today=st.integers(0, 40),
+       run_n=st.integers(0, holds.RUN - 1), run_same=st.integers(0, holds.RUN - 1), with_officer=st.booleans())
+def test_what_the_databases_quiet_test_lets_through_no_rule_would_hold(app, org, db, loket_recent, officer_recent,
+                                                                         officer_hour, officer_today, run_n,
+                                                                         run_same, with_officer):
+    """On PostgreSQL a web response is stored in the statement that reads its signals when the
+    database finds them quiet (`holds.quiet`); the rules in Python (`hold_reason`) decide the
+    rest. Whatever the database lets through, the rules would count: a loket's or an officer's
+    rate, and a run of identical answers, are never skipped. Checked on either database."""
+    from portal.feedback.loket import Loket
+    from portal.localtime import stamp
+
+    run_same = min(run_same, run_n)
+    signals = holds.Signals(loket_recent, officer_recent, officer_hour, officer_today, baseline=0, run_n=run_n,
+                            run_same=run_same, run_start=datetime(2026, 3, 3, 1, 0, tzinfo=timezone.utc))
+    loket = Loket.of(org.counter)
+    rule = holds.limits(loket)
+    columns = select(*(literal(getattr(signals, name)).label(name) for name in (
+        "loket_recent", "officer_recent", "run_n", "run_same"))).cte("signals")
+    quiet = db.session.execute(select(holds.quiet(columns, with_officer)),
+                               {"loket_limit": rule.loket, "officer_limit": rule.officer}).scalar()
+    local = stamp(datetime(2026, 3, 3, 2, 0, tzinfo=timezone.utc), loket.unit.instansi.tz)
+    assert holds.quiet_possible(loket, "web", local)
+    employee_id = org.staff[0].id if with_officer else None
+    reason = holds.hold_reason(loket, "web", employee_id, scores_of(ANSWERS), local, signals=signals)
+    if quiet:
+        assert reason is None
+    if not with_officer:
+        assert bool(quiet) == (reason is None)  # without an officer, the loket's rate is the one rule
+
+
+def scores_of(answers: dict[str, str]) -> dict[str, int]:
+    return {key.upper(): int(value) for key, value in answers.items()}
+
+
+def test_a_citizens_answer_on_postgresql_is_one_statement_after_the_lock(shared, postgres):
+    """On PostgreSQL the answer's round trips, after the loket's lock: one statement reads the
+    rules' signals and stores the response with its rollups (the lock is its own statement, before
+    it: a statement's snapshot is taken before its lock is granted). The second citizen of the
+    minute is measured: the first read the period's windows and checked the alerts."""
+    if postgres is None:
+        pytest.skip("PostgreSQL's statements")
+    from portal.extensions import db as _db
+
+    with shared.app_context():
+        engine = _db.engine
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    with clock.frozen(datetime(2026, 3, 3, 2, 0, 30, tzinfo=timezone.utc)):  # one minute, any day
+        first = shared.test_client()
+        assert first.post(f"/s/{CODE}", data={**_form(first), **ANSWERS}).status_code == 303
+        client = shared.test_client()
+        fields = _form(client)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert client.post(f"/s/{CODE}", data={**fields, **ANSWERS}).status_code == 303
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    after_lock = statements[[i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s][0] + 1:]
+    assert len(after_lock) == 1 and after_lock[0].startswith("WITH signals AS")
