@@ -188,20 +188,48 @@ def quiet_possible(loket, channel: str, local: LocalStamp) -> bool:
     return channel == "web" and not _period_ending(loket.unit.instansi_id, local)
 
 
+def lock_columns(counter_id, with_officer: bool) -> list:
+    """The locks of `lock` as columns of a SELECT (PostgreSQL): the loket's, keyed by the
+    `counter_id` column or value, then the officer's (parameter `employee_id`). A statement that
+    reads something else may take them (the loket's read, `find_loket`), when what it reads need
+    not be later than the lock: a statement's snapshot is taken before its locks are granted."""
+    columns = [func.pg_advisory_xact_lock(literal_column(str(LOKET_LOCK)), counter_id)]
+    if with_officer:
+        columns.append(func.pg_advisory_xact_lock(literal_column(str(OFFICER_LOCK)), bindparam("employee_id")))
+    return columns
+
+
 @lru_cache(maxsize=None)
 def _lock_statement(dialect: str, with_officer: bool):
     if dialect != "postgresql":
         return None
-    officer = f", pg_advisory_xact_lock({OFFICER_LOCK}, :employee_id)" if with_officer else ""
-    return text(f"SELECT pg_advisory_xact_lock({LOKET_LOCK}, :counter_id){officer}")
+    return select(*lock_columns(bindparam("counter_id"), with_officer))
+
+
+def _own(session):
+    """The request's own session, if given the scoped one."""
+    return session() if hasattr(session, "registry") else session
+
+
+def note_locked(session, counter_id: int, employee_id: int | None) -> None:
+    """Say that the session's transaction now holds the locks of `lock` for this loket and officer
+    (taken by a statement with `lock_columns`), so that `lock` need not take them again."""
+    session = _own(session)
+    session.info["cermin_locked"] = (session.get_transaction(), counter_id, employee_id)
 
 
 def lock(session, counter_id: int, employee_id: int | None) -> None:
     """Serialise the rules' decision per loket and officer until the transaction ends (PostgreSQL);
     on SQLite the request's transaction already holds the write lock."""
     statement = _lock_statement(session.get_bind().dialect.name, employee_id is not None)
-    if statement is not None:
-        execute_core(statement, {"counter_id": counter_id, "employee_id": employee_id})
+    if statement is None:
+        return
+    session = _own(session)
+    held = session.info.get("cermin_locked")
+    if held and held[0] is not None and held[0] is session.get_transaction() and held[1] == counter_id \
+            and employee_id in (None, held[2]):
+        return
+    execute_core(statement, {"counter_id": counter_id, "employee_id": employee_id})
 
 
 def read_signals(counter_id: int, employee_id: int | None, scores: dict[str, int], local: LocalStamp,

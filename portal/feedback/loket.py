@@ -98,13 +98,35 @@ _BY_CODE = (
 )
 
 
-def find_loket(code: str) -> Loket | None:
-    """The loket with this code (case and surrounding spaces ignored), or None."""
-    row = execute_core(_BY_CODE, {"code": code.strip().upper()}).first()
+@lru_cache(maxsize=None)
+def _by_code_locking(with_officer: bool):
+    from portal.feedback import holds
+
+    return _BY_CODE.add_columns(*holds.lock_columns(Counter.id, with_officer))
+
+
+def find_loket(code: str, lock: bool = False, officer_id: int | None = None) -> Loket | None:
+    """The loket with this code (case and surrounding spaces ignored), or None. With `lock` (a
+    citizen's answer), on PostgreSQL the same statement takes the loket's lock of the
+    plausibility rules, and the officer's if `officer_id` is given (`holds.lock_columns`): one
+    round trip less on the citizen's path."""
+    from portal.extensions import db
+
+    parameters = {"code": code.strip().upper()}
+    locking = lock and db.session.get_bind().dialect.name == "postgresql"
+    if locking:
+        parameters["employee_id"] = officer_id
+        row = execute_core(_by_code_locking(officer_id is not None), parameters).first()
+    else:
+        row = execute_core(_BY_CODE, parameters).first()
     if row is None:
         return None
     (counter_id, counter_code, name, active, unit_id, service_id, rate_limit, unit_code, unit_name, unit_active,
-     instansi_id, instansi_name, timezone, retention_days, ticket_key, service_name) = row
+     instansi_id, instansi_name, timezone, retention_days, ticket_key, service_name) = row[:16]
+    if locking:
+        from portal.feedback import holds
+
+        holds.note_locked(db.session, counter_id, officer_id)
     instansi = InstansiInfo(instansi_id, instansi_name, timezone, retention_days, bytes(ticket_key))
     return Loket(
         id=counter_id, code=counter_code, name=name, active=bool(active), unit_id=unit_id, service_id=service_id,

@@ -4,6 +4,7 @@ No login, works without JavaScript, small enough for one round trip on a slow ne
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -40,10 +41,11 @@ def _notice(title: str, message: str, status: int, counter: Loket | None = None,
     return render_template("feedback/notice.html", title=title, message=message, counter=counter, link=link), status
 
 
-def _closed_counter(code: str, now: datetime | None = None):
+def _closed_counter(code: str, now: datetime | None = None, officer_id: int | None = None):
     """The loket open for responses, or the notice to show instead. With `now` (the citizen's
-    GET), the loket may be read from this minute's cache."""
-    counter = loket_this_minute(code, now) if now else find_loket(code)
+    GET), the loket may be read from this minute's cache; without (the POST), it is read afresh
+    with the rules' locks for the loket and `officer_id` (`find_loket`)."""
+    counter = loket_this_minute(code, now) if now else find_loket(code, lock=True, officer_id=officer_id)
     if counter is None:
         return None, _notice(gettext("Loket tidak ditemukan"),
                              gettext("Kode loket ini tidak dikenal. Periksa kembali kode QR atau alamat yang Anda buka."), 404)
@@ -172,8 +174,9 @@ def _on_duty_this_minute(counter: Loket, now: datetime) -> list[Officer]:
 def survey(code: str):
     if request.method == "POST":
         read_before_writing()
-        counter, closed = _closed_counter(code)
-        return closed or _submit(counter)
+        key = integrity.read_form_key(request.form.get("form_key", ""), code.strip().upper())
+        counter, closed = _closed_counter(code, officer_id=_officer_named(key))
+        return closed or _submit(counter, key)
     now = clock.now()
     counter, closed = _closed_counter(code, now)
     if closed:
@@ -192,11 +195,25 @@ def survey(code: str):
     return _fresh_page(counter, officers, fixed_officer)
 
 
-def _submit(counter: Loket):
-    """Store the citizen's answers. The happy path reads the fields as they are and leaves the
-    checks to the services; WTForms only renders the form again when something is wrong."""
+#: An officer id as the form sends it (a PostgreSQL integer, so that it can key a lock).
+_OFFICER_ID = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def _officer_named(key) -> int | None:
+    """The officer the answer names, as sent: the form key's (a name plate's form) or the field's.
+    Only a key for the rules' lock: the answer is checked later, and an officer who may not be
+    rated stores nothing."""
+    if key and key.officer_id:
+        return int(key.officer_id)
+    value = request.form.get("officer", "")
+    return int(value) if _OFFICER_ID.fullmatch(value) else None
+
+
+def _submit(counter: Loket, key):
+    """Store the citizen's answers (`key`: the form key, read and checked). The happy path reads
+    the fields as they are and leaves the checks to the services; WTForms only renders the form
+    again when something is wrong."""
     data = request.form
-    key = integrity.read_form_key(data.get("form_key", ""), counter.code)
     fixed_officer = _officer(Employee.id, key.officer_id) if key and key.officer_id else None
     answers = {u.kode: data.get(u.kode.lower(), "") for u in skm.UNSUR}
     answers["officer"] = data.get("officer", "")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, literal, select, text
+from sqlalchemy import event, func, literal, select, text
 
 from portal import clock
 from portal.feedback import holds
@@ -238,5 +238,48 @@ def test_a_citizens_answer_on_postgresql_is_one_statement_after_the_lock(shared,
             assert client.post(f"/s/{CODE}", data={**fields, **ANSWERS}).status_code == 303
         finally:
             event.remove(engine, "before_cursor_execute", seen)
-    after_lock = statements[[i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s][0] + 1:]
+    locking = [i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s]
+    assert len(locking) == 1 and statements[locking[0]].startswith("SELECT counter.id")  # the loket's read
+    after_lock = statements[locking[0] + 1:]
     assert len(after_lock) == 1 and after_lock[0].startswith("WITH signals AS")
+
+
+def test_the_lock_taken_with_the_lokets_read_counts_for_its_own_transaction_only(app, org, db, postgres):
+    """`holds.lock` trusts a lock taken by the loket's read only in the same transaction and for
+    the same loket and officer: after a commit, or for another officer, it takes the lock."""
+    if postgres is None:
+        pytest.skip("PostgreSQL's advisory locks")
+    from portal.feedback.loket import find_loket
+
+    officer = org.staff[0].id
+    taken: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if "pg_advisory_xact_lock" in statement:
+            taken.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        loket = find_loket(CODE.lower(), lock=True, officer_id=officer)
+        holds.lock(db.session, loket.id, officer)
+        holds.lock(db.session, loket.id, None)
+        assert len(taken) == 1  # held already
+        holds.lock(db.session, loket.id, officer + 1)
+        assert len(taken) == 2  # another officer
+        db.session.commit()
+        holds.lock(db.session, loket.id, officer)
+        assert len(taken) == 3  # a new transaction holds nothing
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+        db.session.rollback()
+
+
+@pytest.mark.parametrize("sent", ["99999999999", "abc", "-1", "00", "1e3", " 7"])
+def test_an_officer_field_that_names_no_officer_gets_the_forms_message(app, org, db, sent):
+    """The officer field as sent keys the rules' lock only when it can be an officer's id; anything
+    else, however long, is the form's message in the citizen's language, and nothing is stored."""
+    client = app.test_client()
+    response = client.post(f"/s/{CODE}", data={**_form(client), **ANSWERS, "officer": sent})
+    assert response.status_code == 400
+    assert "Petugas yang dipilih tidak dikenal." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SkmResponse)) == 0
