@@ -43,12 +43,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     import portal.models  # noqa: F401  (the metadata must know every table)
-    from portal.db import ping_rested_connections
+    from portal.db import keep_long_statements_parsed, ping_rested_connections
     from portal.i18n import select_locale, select_timezone
 
     db.init_app(app)
     with app.app_context():
         ping_rested_connections(db.engine)
+        if db.engine.dialect.name == "postgresql":
+            keep_long_statements_parsed()
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     from portal.web import reject_oversize
 

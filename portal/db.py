@@ -269,3 +269,24 @@ def ping_rested_connections(engine, after: float | None = None) -> None:
         except engine.dialect.loaded_dbapi.Error as error:
             # The pool closes this one and checks out another (SQLAlchemy's documented recipe).
             raise DisconnectionError() from error
+
+
+# --- server statements: parsed once ---------------------------------------------------------------
+
+#: psycopg keeps the parsed form of a statement (its placeholders found and converted) only up to
+#: this length in bytes; the portal's longest fixed statement, the citizen's answer, is about 6.5 KB.
+PARSED_STATEMENT_BYTES = 16384
+
+
+def keep_long_statements_parsed() -> None:
+    """Let psycopg remember the parsed form of statements up to PARSED_STATEMENT_BYTES instead of
+    its 4 KB (`psycopg._queries.MAX_CACHED_STATEMENT_LENGTH`, a guard against an ORM's ever-new
+    bulk INSERTs; the portal's long statements are few and fixed). Its cache keeps its size (128
+    statements). Should psycopg rename the setting, nothing breaks: long statements are parsed
+    anew, as before."""
+    try:
+        from psycopg import _queries
+    except ImportError:  # no psycopg: SQLite only
+        return
+    if getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", PARSED_STATEMENT_BYTES) < PARSED_STATEMENT_BYTES:
+        _queries.MAX_CACHED_STATEMENT_LENGTH = PARSED_STATEMENT_BYTES

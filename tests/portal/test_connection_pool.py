@@ -94,3 +94,25 @@ def test_the_portal_answers_a_connection_lost_under_load_with_the_friendly_503(s
     assert "Layanan sedang tidak tersedia" in lost.get_data(as_text=True)
     assert client.get("/s/TIDAK-ADA-POOL").status_code == 404  # the next request has a new connection
     dispose(app)
+
+
+def test_the_citizens_long_statement_is_parsed_once(server_url, monkeypatch):
+    """psycopg parses a statement's placeholders anew on every execution when it is longer than
+    its bound; the portal raises the bound (`portal.db.keep_long_statements_parsed`) so that the
+    citizen's answer, one statement of some 6.5 KB, is parsed once."""
+    from psycopg import _queries
+    from psycopg.adapt import Transformer
+
+    from portal.feedback.services import _store_counted_postgres
+
+    make_app(server_url)  # sets the bound
+    statement = str(_store_counted_postgres(True)).encode()
+    assert 4096 < len(statement) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+    parsed_anew: list[int] = []
+    original = _queries._query2pg_nocache
+    monkeypatch.setattr(_queries, "_query2pg_nocache", lambda *args: parsed_anew.append(1) or original(*args))
+    as_long = b"SELECT %(a)s" + b" " * len(statement)
+    query = _queries.PostgresQuery(Transformer())
+    for _ in range(2):
+        query.convert(as_long, {"a": 1})
+    assert parsed_anew == []
