@@ -7,15 +7,17 @@ instead of ORM objects. They carry the same attribute names as the models (`coun
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
+from portal import clock
 from portal.caches import MinuteCache
-from portal.org.models import Counter, Instansi, Service, Unit
+from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit, shift_covers
 from portal.sql import execute_core
 
 
@@ -98,41 +100,69 @@ _BY_CODE = (
 )
 
 
-@lru_cache(maxsize=None)
-def _by_code_locking(with_officer: bool):
-    from portal.feedback import holds
+def find_loket(code: str) -> Loket | None:
+    """The loket with this code (case and surrounding spaces ignored), or None."""
+    row = execute_core(_BY_CODE, {"code": code.strip().upper()}).first()
+    return _loket(row) if row is not None else None
 
-    return _BY_CODE.add_columns(*holds.lock_columns(Counter.id, with_officer))
 
-
-def find_loket(code: str, lock: bool = False, officer_id: int | None = None) -> Loket | None:
-    """The loket with this code (case and surrounding spaces ignored), or None. With `lock` (a
-    citizen's answer), on PostgreSQL the same statement takes the loket's lock of the
-    plausibility rules, and the officer's if `officer_id` is given (`holds.lock_columns`): one
-    round trip less on the citizen's path."""
-    from portal.extensions import db
-
-    parameters = {"code": code.strip().upper()}
-    locking = lock and db.session.get_bind().dialect.name == "postgresql"
-    if locking:
-        parameters["employee_id"] = officer_id
-        row = execute_core(_by_code_locking(officer_id is not None), parameters).first()
-    else:
-        row = execute_core(_BY_CODE, parameters).first()
-    if row is None:
-        return None
+def _loket(row) -> Loket:
     (counter_id, counter_code, name, active, unit_id, service_id, rate_limit, unit_code, unit_name, unit_active,
-     instansi_id, instansi_name, timezone, retention_days, ticket_key, service_name) = row[:16]
-    if locking:
-        from portal.feedback import holds
-
-        holds.note_locked(db.session, counter_id, officer_id)
+     instansi_id, instansi_name, timezone, retention_days, ticket_key, service_name) = row[:_LOKET_COLUMNS]
     instansi = InstansiInfo(instansi_id, instansi_name, timezone, retention_days, bytes(ticket_key))
     return Loket(
         id=counter_id, code=counter_code, name=name, active=bool(active), unit_id=unit_id, service_id=service_id,
         rate_limit=rate_limit, unit=UnitInfo(unit_id, unit_code, unit_name, bool(unit_active), instansi_id, instansi),
         service=ServiceInfo(service_id, service_name) if service_id is not None else None,
     )
+
+
+_LOKET_COLUMNS = len(_BY_CODE.selected_columns)
+_SHIFT_COLUMNS = ("weekday", "start_time", "end_time", "valid_from", "valid_to")
+_Shift = namedtuple("_Shift", _SHIFT_COLUMNS)
+
+
+@lru_cache(maxsize=None)
+def _for_answer(locking: bool, with_officer: bool):
+    """`_BY_CODE`, with the rules' locks (PostgreSQL) and, for an officer, a row for each of the
+    officer's shifts at the loket (one row with none if there are none)."""
+    from portal.feedback import holds
+
+    statement = _BY_CODE
+    if locking:
+        statement = statement.add_columns(*holds.lock_columns(Counter.id, with_officer))
+    if with_officer:
+        roster, employee = RosterEntry.__table__, Employee.__table__
+        shifts = roster.join(employee, employee.c.id == roster.c.employee_id)
+        statement = statement.outerjoin(shifts, and_(
+            roster.c.counter_id == Counter.id, roster.c.employee_id == bindparam("employee_id"),
+            employee.c.active.is_(True), employee.c.instansi_id == Unit.instansi_id,
+        )).add_columns(*(roster.c[name] for name in _SHIFT_COLUMNS))
+    return statement
+
+
+def loket_for_answer(code: str, officer_id: int | None) -> tuple[Loket | None, bool]:
+    """For a citizen's answer, in one round trip: the loket with this code (or None), and whether
+    the officer the answer names (`officer_id`, as sent: unchecked) is on its roster now, as
+    `org.services.on_duty` would say. On PostgreSQL the statement also takes the plausibility
+    rules' locks for the loket and that officer (`holds.lock_columns`)."""
+    from portal.extensions import db
+    from portal.feedback import holds
+
+    locking = db.session.get_bind().dialect.name == "postgresql"
+    with_officer = officer_id is not None
+    rows = execute_core(_for_answer(locking, with_officer),
+                        {"code": code.strip().upper(), "employee_id": officer_id}).all()
+    if not rows:
+        return None, False
+    loket = _loket(rows[0])
+    if locking:
+        holds.note_locked(db.session, loket.id, officer_id)
+    if not with_officer:
+        return loket, False
+    local = clock.now().astimezone(loket.unit.instansi.tz)
+    shifts = (_Shift(*row[-len(_SHIFT_COLUMNS):]) for row in rows)
+    return loket, any(shift.start_time is not None and shift_covers(shift, local) for shift in shifts)
 
 
 _LOKETS = MinuteCache()

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.feedback import integrity
 from portal.feedback.forms import UNKNOWN_OFFICER, SkmForm, TicketEntryForm
 from portal.feedback.links import results_url
-from portal.feedback.loket import Loket, find_loket, loket_this_minute
+from portal.feedback.loket import Loket, find_loket, loket_for_answer, loket_this_minute
 from portal.feedback.models import SkmResponse
 from portal.feedback.services import PROFILE_FIELDS, Duplicate, FeedbackError, Submission, record_response
 from portal.localtime import today
@@ -41,18 +41,15 @@ def _notice(title: str, message: str, status: int, counter: Loket | None = None,
     return render_template("feedback/notice.html", title=title, message=message, counter=counter, link=link), status
 
 
-def _closed_counter(code: str, now: datetime | None = None, officer_id: int | None = None):
-    """The loket open for responses, or the notice to show instead. With `now` (the citizen's
-    GET), the loket may be read from this minute's cache; without (the POST), it is read afresh
-    with the rules' locks for the loket and `officer_id` (`find_loket`)."""
-    counter = loket_this_minute(code, now) if now else find_loket(code, lock=True, officer_id=officer_id)
+def _closed_notice(counter: Loket | None):
+    """The notice to show instead of the form of a loket not open for responses, or None."""
     if counter is None:
-        return None, _notice(gettext("Loket tidak ditemukan"),
-                             gettext("Kode loket ini tidak dikenal. Periksa kembali kode QR atau alamat yang Anda buka."), 404)
+        return _notice(gettext("Loket tidak ditemukan"),
+                       gettext("Kode loket ini tidak dikenal. Periksa kembali kode QR atau alamat yang Anda buka."), 404)
     if not counter.open:
-        return None, _notice(gettext("Loket tidak aktif"),
-                             gettext("Loket ini sedang tidak menerima survei. Terima kasih atas kesediaan Anda."), 410, counter)
-    return counter, None
+        return _notice(gettext("Loket tidak aktif"),
+                       gettext("Loket ini sedang tidak menerima survei. Terima kasih atas kesediaan Anda."), 410, counter)
+    return None
 
 
 def _officer_choices(officers: list[Officer]) -> list[tuple[str, str]]:
@@ -175,10 +172,12 @@ def survey(code: str):
     if request.method == "POST":
         read_before_writing()
         key = integrity.read_form_key(request.form.get("form_key", ""), code.strip().upper())
-        counter, closed = _closed_counter(code, officer_id=_officer_named(key))
-        return closed or _submit(counter, key)
+        named = _officer_named(key)
+        counter, named_on_duty = loket_for_answer(code, named)
+        return _closed_notice(counter) or _submit(counter, key, named if named_on_duty else None)
     now = clock.now()
-    counter, closed = _closed_counter(code, now)
+    counter = loket_this_minute(code, now)
+    closed = _closed_notice(counter)
     if closed:
         return closed
     fixed_officer = None
@@ -209,10 +208,11 @@ def _officer_named(key) -> int | None:
     return int(value) if _OFFICER_ID.fullmatch(value) else None
 
 
-def _submit(counter: Loket, key):
-    """Store the citizen's answers (`key`: the form key, read and checked). The happy path reads
-    the fields as they are and leaves the checks to the services; WTForms only renders the form
-    again when something is wrong."""
+def _submit(counter: Loket, key, named_on_duty: int | None):
+    """Store the citizen's answers (`key`: the form key, read and checked; `named_on_duty`: the
+    officer the answer names, found on duty when the loket was read). The happy path reads the
+    fields as they are and leaves the checks to the services; WTForms only renders the form again
+    when something is wrong."""
     data = request.form
     fixed_officer = _officer(Employee.id, key.officer_id) if key and key.officer_id else None
     answers = {u.kode: data.get(u.kode.lower(), "") for u in skm.UNSUR}
@@ -255,7 +255,8 @@ def _submit(counter: Loket, key):
     except InvalidResponse as error:
         errors = {k: gettext(v) for k, v in error.errors.items()}
         scores = None
-    employee_id = fixed_officer.id if fixed_officer else _chosen_officer(counter, answers["officer"], errors)
+    employee_id = fixed_officer.id if fixed_officer else _chosen_officer(counter, answers["officer"], errors,
+                                                                         named_on_duty)
     if errors:
         return again(gettext("Penilaian Anda belum dikirim: ada jawaban yang belum lengkap. Buka pertanyaan berikut:"), errors)
     if ticket:
@@ -288,10 +289,13 @@ def _submit(counter: Loket, key):
     return response
 
 
-def _chosen_officer(counter: Loket, value: str, errors: dict[str, str]) -> int | None:
-    """The officer picked on the form: one of those on duty, or "don't know"."""
+def _chosen_officer(counter: Loket, value: str, errors: dict[str, str], on_duty_id: int | None = None) -> int | None:
+    """The officer picked on the form: one of those on duty, or "don't know". `on_duty_id`: an
+    officer already found on duty at the loket, who needs no second reading."""
     if value in ("", UNKNOWN_OFFICER):
         return None
+    if on_duty_id is not None and value == str(on_duty_id):
+        return on_duty_id
     officers = on_duty(counter)
     if not officers:
         return None
@@ -349,6 +353,6 @@ def ticket(code: str):
     if state:
         return _ticket_notice(state, counter)
     if not counter.open:
-        return _closed_counter(counter.code)[1]
+        return _closed_notice(counter)
     officers = on_duty(counter)
     return _render(counter, _fresh_form(counter, None, code), officers, None, {}, {})

@@ -249,7 +249,7 @@ def test_the_lock_taken_with_the_lokets_read_counts_for_its_own_transaction_only
     the same loket and officer: after a commit, or for another officer, it takes the lock."""
     if postgres is None:
         pytest.skip("PostgreSQL's advisory locks")
-    from portal.feedback.loket import find_loket
+    from portal.feedback.loket import loket_for_answer
 
     officer = org.staff[0].id
     taken: list[str] = []
@@ -260,7 +260,7 @@ def test_the_lock_taken_with_the_lokets_read_counts_for_its_own_transaction_only
 
     event.listen(db.engine, "before_cursor_execute", seen)
     try:
-        loket = find_loket(CODE.lower(), lock=True, officer_id=officer)
+        loket, _on_duty = loket_for_answer(CODE.lower(), officer)
         holds.lock(db.session, loket.id, officer)
         holds.lock(db.session, loket.id, None)
         assert len(taken) == 1  # held already

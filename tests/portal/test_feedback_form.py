@@ -449,3 +449,43 @@ def test_bad_ticket_page_in_english(client, org):
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "Invalid ticket code" in html and "Kode tiket" not in html
+
+
+def test_the_answers_own_reading_of_the_roster_agrees_with_the_forms_list(org, db, factory):
+    """A citizen's POST reads whether the officer it names is on duty together with the loket
+    (`loket_for_answer`), instead of the whole roster (`on_duty`, which lists the form's officers).
+    For every kind of roster row, at every moment of a week, both say the same."""
+    from datetime import time
+
+    from portal import clock
+    from portal.feedback.loket import loket_for_answer
+    from portal.org.models import RosterEntry
+    from portal.org.services import on_duty
+
+    def shift(employee, **kw):
+        factory.add(RosterEntry(**{"counter_id": org.counter.id, "employee_id": employee.id, "weekday": None,
+                                   "start_time": time(8, 0), "end_time": time(12, 0),
+                                   "valid_from": date(2026, 1, 1), **kw}))
+
+    mornings, tuesdays, ended, later, idle = org.staff[1], org.staff[2], org.staff[3], org.supervisor, org.head
+    shift(mornings)
+    shift(tuesdays, weekday=1, start_time=time(13, 0), end_time=time(15, 30))
+    shift(ended, valid_to=date(2026, 3, 2))
+    shift(later, valid_from=date(2026, 3, 4))
+    idle.active = False
+    shift(idle)
+    elsewhere = factory.employee(factory.unit(factory.instansi("Pemerintah Kota Lain"), code="LAIN"), "Petugas Lain")
+    shift(elsewhere)
+    db.session.commit()
+    named = [*org.staff, later, idle, elsewhere]
+    seen = set()
+    # Every three hours and a half from Monday 2 March 2026, 00:00 WITA, for a week.
+    start = datetime(2026, 3, 1, 16, 0, tzinfo=timezone.utc)
+    for step in range(48):
+        with clock.frozen(start + timedelta(hours=3.5 * step)):
+            listed = {officer.id for officer in on_duty(org.counter)}
+            for employee in named:
+                assert loket_for_answer("uji01", employee.id)[1] == (employee.id in listed), (step, employee.name)
+            seen |= listed
+    assert seen == {org.staff[0].id, mornings.id, tuesdays.id, ended.id, later.id}
+    assert loket_for_answer("uji01", None)[1] is False and loket_for_answer("tidak-ada", 1) == (None, False)
