@@ -95,8 +95,18 @@ def _sqlite_begin(conn):
         if _request_writes():
             _join_write_queue(conn)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif _request_reads_first():
+            # The checks of a `read_before_writing` request: each read on its own (SQLite's
+            # autocommit), no BEGIN and no ROLLBACK to send; `start_writing` begins the writing.
+            conn.info["cermin_reading"] = True
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+def _request_reads_first() -> bool:
+    from flask import g, has_request_context
+
+    return has_request_context() and bool(g.get("cermin_reads_first"))
 
 
 def _request_writes() -> bool:
@@ -108,9 +118,10 @@ def _request_writes() -> bool:
 
 def read_before_writing() -> None:
     """Say that this request reads before it writes (the citizen's POST: the loket, the form key,
-    the roster), so that on SQLite its first transaction is a plain read that holds no write
-    lock; `start_writing` then ends it, and what follows begins with the write lock. Writers
-    queue for the lock only for their writes, not for the checks before them."""
+    the roster), so that on SQLite its reads run outside any transaction, holding no write lock
+    (each is consistent on its own, which is all the checks need); `start_writing` then begins the
+    transaction, with the write lock. Writers queue for the lock only for their writes, not for
+    the checks before them."""
     from flask import g
 
     g.cermin_reads_first = True
@@ -138,11 +149,13 @@ def start_writing(session) -> None:
         session.rollback()
         session.connection()
         return
-    # The connection stays: under SQLAlchemy's transaction, which goes on, the read transaction
-    # ends and the writing one begins. SQLAlchemy's commit or rollback ends the latter (pysqlite
-    # commits or rolls back whatever transaction the connection is in), and its events give the
-    # place in the queue up, as for any writer.
-    connection.exec_driver_sql("ROLLBACK")
+    # The connection stays: under SQLAlchemy's transaction, which goes on, the writing one begins
+    # (after the reads, which ran outside any: nothing to end; a read transaction begun some other
+    # way is rolled back first). SQLAlchemy's commit or rollback ends it (pysqlite commits or rolls
+    # back whatever transaction the connection is in), and its events give the place in the queue
+    # up, as for any writer.
+    if not connection.info.pop("cermin_reading", False):
+        connection.exec_driver_sql("ROLLBACK")
     _join_write_queue(connection)
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -216,6 +229,7 @@ def _transaction_ends(conn) -> None:
     # An invalidated connection (its database went away) has no info to read: the pool's
     # invalidate event below gives its place up.
     if conn.dialect.name == "sqlite" and not conn.invalidated:
+        conn.info.pop("cermin_reading", None)
         _leave_write_queue(conn.info)
 
 

@@ -137,7 +137,8 @@ def signals_statement(with_officer: bool = True):
     officer = r.c.employee_id == bindparam("employee_id")
     run = (select(r.c.submitted_at, *(r.c[c] for c in UNSUR_COLUMNS))
            .where(officer, _UNTIL, _channel_in(SIGNAL_CHANNELS))
-           .order_by(r.c.submitted_at.desc(), r.c.id.desc()).limit(literal_column(str(RUN - 1))).subquery())
+           .order_by(r.c.submitted_at.desc(), r.c.id.desc())
+           .limit(literal_column(str(RUN - 1))).offset(literal_column("0")).subquery())
     identical = and_(*(run.c[c] == bindparam(c) for c in UNSUR_COLUMNS))
     daily = SkmDaily.__table__
     zero, one = literal_column("0"), literal_column("1")  # (written in, so that the statement can be frozen)

@@ -152,18 +152,24 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
     dialect = db.session.get_bind().dialect.name
     reason, signals, together = None, None, dialect == "postgresql"
     response_id = None
-    if web and together and holds.quiet_possible(loket, submission.channel, local):
-        # One round trip: the rules' signals and, when they are quiet, the response with its rollups.
+    if web and holds.quiet_possible(loket, submission.channel, local):
+        # The rules' signals and, when they are quiet, the response in one statement (on
+        # PostgreSQL with its rollups too, and the signals come back).
         with_officer = submission.employee_id is not None
         rule = holds.limits(loket)
-        row = execute_core(_store_counted_postgres(with_officer), {
+        parameters = {
             **values, **holds.signals_parameters(loket.id, submission.employee_id, scores, local, rule.window),
             "loket_limit": rule.loket, "officer_limit": rule.officer,
-        }).one()
-        if row.quiet and row.id is None:
-            raise Duplicate()
-        response_id = row.id
-        signals = None if row.quiet else holds.Signals.of(row)
+        }
+        if together:
+            row = execute_core(_store_counted_postgres(with_officer), parameters).one()
+            if row.quiet and row.id is None:
+                raise Duplicate()
+            response_id = row.id
+            signals = None if row.quiet else holds.Signals.of(row)
+        else:
+            # No row back: stored before (the plain INSERT below finds it), or not quiet.
+            response_id = execute_core(_store_if_quiet_sqlite(with_officer), parameters).scalar()
     if response_id is None:
         if web:
             reason = holds.hold_reason(loket, submission.channel, submission.employee_id, scores, local,
@@ -288,7 +294,28 @@ def _store_counted_postgres(gated_with_officer: bool | None = None):
     statement = result.add_cte(
         increments(SkmDaily, DAILY_KEYS + _DAILY_SUMS, daily_keys + daily_sums, _DAILY_SUMS),
         increments(SkmHourly, HOURLY_KEYS + HOURLY_SUMS, hourly_keys + hourly_sums, HOURLY_SUMS))
-    compiled = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
+    return _frozen(statement, postgresql.dialect(paramstyle="named"))
+
+
+@lru_cache(maxsize=None)
+def _store_if_quiet_sqlite(with_officer: bool):
+    """SQLite: the response, stored only when the rules' signals, read in the same statement
+    (under the write lock), are quiet (`holds.quiet`). No row back: stored before, or not quiet
+    (the rules then decide in Python). Compiled once."""
+    from sqlalchemy.dialects import sqlite
+
+    r = SkmResponse.__table__
+    signals = holds.signals_statement(with_officer).cte("signals")
+    row = (select(*(bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS)).select_from(signals)
+           .where(holds.quiet(signals, with_officer)))
+    statement = (sqlite.insert(r).from_select(list(_RESPONSE_COLUMNS), row).on_conflict_do_nothing()
+                 .returning(r.c.id))
+    return _frozen(statement, sqlite.dialect(paramstyle="named"))
+
+
+def _frozen(statement, dialect):
+    """A statement compiled once for `dialect`, as a `text()` whose parameters keep their types."""
+    compiled = statement.compile(dialect=dialect)
     return text(str(compiled)).bindparams(*(bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()))
 
 

@@ -117,7 +117,7 @@ def test_the_citizens_checks_run_before_the_write_lock(shared, request):
     statements: list[str] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(" ".join(statement.split())[:60])
+        statements.append(" ".join(statement.split()))
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
@@ -127,9 +127,10 @@ def test_the_citizens_checks_run_before_the_write_lock(shared, request):
     assert response.status_code == 303
     immediate = statements.index("BEGIN IMMEDIATE")
     before, after = statements[:immediate], statements[immediate:]
-    assert before[0] == "BEGIN" and any(s.startswith("SELECT counter.id") for s in before)
-    assert all(s.startswith(("BEGIN", "SELECT", "ROLLBACK")) for s in before), before
-    assert any(s.startswith("INSERT INTO skm_response") for s in after)
+    # The checks read outside any transaction: no BEGIN to send, and nothing to roll back.
+    assert any(s.startswith("SELECT counter.id") for s in before)
+    assert all(s.startswith("SELECT") for s in before), before
+    assert any("INSERT INTO skm_response" in s for s in after)
 
 
 def test_a_citizen_gets_no_cookie_it_does_not_need(shared):
