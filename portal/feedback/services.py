@@ -192,7 +192,8 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
         response.hold_group_id = holds.join_burst(loket, response_id, local.utc)
         return response
     if not together:
-        add_to_rollups([response])
+        for statement in _rollups_of_stored(dialect):
+            execute_core(statement, {"response_id": response_id})
     events.responses_stored_at_loket.send(loket, local.utc, values["negative"])
     return response
 
@@ -311,6 +312,29 @@ def _store_if_quiet_sqlite(with_officer: bool):
     statement = (sqlite.insert(r).from_select(list(_RESPONSE_COLUMNS), row).on_conflict_do_nothing()
                  .returning(r.c.id))
     return _frozen(statement, sqlite.dialect(paramstyle="named"))
+
+
+@lru_cache(maxsize=None)
+def _rollups_of_stored(dialect_name: str) -> tuple:
+    """The stored response's two rollup increments (parameter `response_id`), computed in the
+    database from its row (`_rollup_terms`): the statements after the store where it cannot take
+    them itself (SQLite). Compiled once."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = (postgresql if dialect_name == "postgresql" else sqlite).dialect(paramstyle="named")
+    r = SkmResponse.__table__
+    daily_keys, daily_sums, hourly_keys, hourly_sums = _rollup_terms(r)
+    statements = []
+    for model, keys, sums, terms in ((SkmDaily, DAILY_KEYS, _DAILY_SUMS, daily_keys + daily_sums),
+                                     (SkmHourly, HOURLY_KEYS, HOURLY_SUMS, hourly_keys + hourly_sums)):
+        table = model.__table__
+        statement = dialect_insert(table, dialect_name).from_select(
+            list(keys + sums), select(*terms).where(r.c.id == bindparam("response_id")))
+        statement = statement.on_conflict_do_update(
+            index_elements=[c for c in keys if c != "unit_id"],
+            set_={name: table.c[name] + statement.excluded[name] for name in sums})
+        statements.append(_frozen(statement, dialect))
+    return tuple(statements)
 
 
 def _frozen(statement, dialect):
