@@ -127,6 +127,11 @@ def read_before_writing() -> None:
     g.cermin_reads_first = True
 
 
+def own_session(session):
+    """The request's own session, if given the scoped one (`db.session`)."""
+    return session() if hasattr(session, "registry") else session
+
+
 def start_writing(session) -> None:
     """End the reading start of a `read_before_writing` request (nothing was written in it) and
     begin the writing transaction, which on SQLite waits for the write lock: when this returns,
@@ -135,7 +140,7 @@ def start_writing(session) -> None:
 
     if not (has_request_context() and g.pop("cermin_reads_first", False)):
         return
-    session = session() if hasattr(session, "registry") else session  # the request's own, if scoped
+    session = own_session(session)
     if session.get_bind().dialect.name != "sqlite":
         return
     if not session.in_transaction():

@@ -20,9 +20,15 @@ def upsert_increments(model, keys: tuple[str, ...], increments: tuple[str, ...],
 @lru_cache(maxsize=None)
 def _upsert(table, keys: tuple[str, ...], increments: tuple[str, ...], dialect: str):
     """The statement, compiled once per rollup table and dialect."""
-    statement = dialect_insert(table, dialect)
-    statement = statement.on_conflict_do_update(
+    return frozen_statement(adding(dialect_insert(table, dialect), keys, increments), dialect, keys + increments)
+
+
+def adding(statement, keys: tuple[str, ...], increments: tuple[str, ...]):
+    """A dialect's INSERT into a rollup table (VALUES or a SELECT) that adds its `increments` to
+    the row with the same `keys` when there is one: ON CONFLICT … DO UPDATE SET n = n + excluded.n.
+    `unit_id` rides along and is not part of the conflict target."""
+    table = statement.table
+    return statement.on_conflict_do_update(
         index_elements=[c for c in keys if c != "unit_id"],
         set_={name: table.c[name] + statement.excluded[name] for name in increments},
     )
-    return frozen_statement(statement, dialect, keys + increments)

@@ -39,10 +39,25 @@ def frozen_statement(statement, dialect_name: str, column_keys: tuple[str, ...])
     Build it once per statement and dialect (`functools.lru_cache`).
     """
     from sqlalchemy import bindparam, text
-    from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = (postgresql if dialect_name == "postgresql" else sqlite).dialect(paramstyle="named")
     # for_executemany: no implicit RETURNING of the primary key (only what the statement asks for).
-    sql = str(statement.compile(dialect=dialect, column_keys=list(column_keys), for_executemany=True))
+    sql = str(statement.compile(dialect=_named(dialect_name), column_keys=list(column_keys), for_executemany=True))
     table = statement.table
     return text(sql).bindparams(*(bindparam(key, type_=table.c[key].type) for key in column_keys))
+
+
+def frozen(statement, dialect_name: str):
+    """Any statement compiled once for the dialect, as a `text()` whose parameters keep the types
+    they had in it (every parameter named: a literal in it must be written in, `literal_column`).
+    For statements SQLAlchemy compiles anew on every execution (INSERT … SELECT … ON CONFLICT,
+    CTEs that write) or that are long to compile. Build it once (`functools.lru_cache`)."""
+    from sqlalchemy import bindparam, text
+
+    compiled = statement.compile(dialect=_named(dialect_name))
+    return text(str(compiled)).bindparams(*(bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()))
+
+
+def _named(dialect_name: str):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql if dialect_name == "postgresql" else sqlite).dialect(paramstyle="named")

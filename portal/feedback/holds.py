@@ -29,6 +29,7 @@ from sqlalchemy import and_, bindparam, case, func, insert, literal_column, or_,
 
 from portal import events
 from portal.caches import MinuteCache
+from portal.db import own_session
 from portal.feedback.models import UNSUR_COLUMNS, HoldGroup, SkmDaily, SkmResponse
 from portal.localtime import LocalStamp
 from portal.org.models import RosterEntry, shift_covers
@@ -207,15 +208,10 @@ def _lock_statement(dialect: str, with_officer: bool):
     return select(*lock_columns(bindparam("counter_id"), with_officer))
 
 
-def _own(session):
-    """The request's own session, if given the scoped one."""
-    return session() if hasattr(session, "registry") else session
-
-
 def note_locked(session, counter_id: int, employee_id: int | None) -> None:
     """Say that the session's transaction now holds the locks of `lock` for this loket and officer
     (taken by a statement with `lock_columns`), so that `lock` need not take them again."""
-    session = _own(session)
+    session = own_session(session)
     session.info["cermin_locked"] = (session.get_transaction(), counter_id, employee_id)
 
 
@@ -225,7 +221,7 @@ def lock(session, counter_id: int, employee_id: int | None) -> None:
     statement = _lock_statement(session.get_bind().dialect.name, employee_id is not None)
     if statement is None:
         return
-    session = _own(session)
+    session = own_session(session)
     held = session.info.get("cermin_locked")
     if held and held[0] is not None and held[0] is session.get_transaction() and held[1] == counter_id \
             and employee_id in (None, held[2]):

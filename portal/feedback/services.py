@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import Integer, bindparam, cast, delete, func, insert, literal_column, select, text
+from sqlalchemy import Integer, bindparam, cast, delete, func, insert, literal_column, select
 
 from portal import clock, events
 from portal.db import start_writing
@@ -24,9 +24,9 @@ from portal.feedback.models import (
     SkmResponse,
 )
 from portal.localtime import stamp
-from portal.rollups import upsert_increments
+from portal.rollups import adding, upsert_increments
 from portal.org.models import Counter, Employee
-from portal.sql import dialect_insert, execute_core, frozen_statement
+from portal.sql import dialect_insert, execute_core, frozen, frozen_statement
 from surveys import alerts, skm
 from surveys.errors import DomainError
 from surveys.i18n import N_
@@ -262,85 +262,74 @@ def _store_counted_postgres(gated_with_officer: bool | None = None):
     parsed query.
 
     Gated (`gated_with_officer` True or False: the response names an officer or not), the
-    statement first reads the rules' signals (`holds.signals_statement`, under the loket's lock
-    taken by the statement before) and stores only when they are quiet (`holds.quiet`); it returns
-    the signals, `quiet` and the stored id (None: not quiet, or stored before). Compiled once."""
-    from sqlalchemy.dialects import postgresql
-
+    statement first reads the rules' signals (`_if_quiet`, under the loket's lock taken by the
+    statement before) and stores only when they are quiet; it returns the signals, `quiet` and the
+    stored id (None: not quiet, or stored before). Compiled once."""
     r = SkmResponse.__table__
-    typed = {c: bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS}
+    insert_ = dialect_insert(r, "postgresql")
     if gated_with_officer is None:
-        stored = postgresql.insert(r).values(typed)
+        stored = insert_.values(_typed_values())
     else:
-        signals = holds.signals_statement(gated_with_officer).cte("signals")
-        quiet = holds.quiet(signals, gated_with_officer)
-        row = select(*(cast(typed[c], r.c[c].type) for c in _RESPONSE_COLUMNS)).select_from(signals).where(quiet)
-        stored = postgresql.insert(r).from_select(list(_RESPONSE_COLUMNS), row)
+        signals, quiet, row = _if_quiet(gated_with_officer)
+        stored = insert_.from_select(list(_RESPONSE_COLUMNS), row)
     stored = stored.on_conflict_do_nothing().returning(r.c.id, *(r.c[c] for c in _ROLLED_UP)).cte("stored")
-    daily_keys, daily_sums, hourly_keys, hourly_sums = _rollup_terms(stored)
-
-    def increments(model, names: tuple[str, ...], terms: tuple, sums: tuple[str, ...]):
-        table = model.__table__
-        statement = postgresql.insert(table).from_select(list(names), select(*terms).select_from(stored))
-        statement = statement.on_conflict_do_update(
-            index_elements=[c for c in names[:-len(sums)] if c != "unit_id"],
-            set_={name: table.c[name] + statement.excluded[name] for name in sums})
-        return statement.cte(f"{table.name}_increment")
-
     if gated_with_officer is None:
         result = select(stored.c.id)
     else:
         result = (select(*signals.c, quiet.label("quiet"), stored.c.id)
                   .select_from(signals.outerjoin(stored, literal_column("true"))))
-    statement = result.add_cte(
-        increments(SkmDaily, DAILY_KEYS + _DAILY_SUMS, daily_keys + daily_sums, _DAILY_SUMS),
-        increments(SkmHourly, HOURLY_KEYS + HOURLY_SUMS, hourly_keys + hourly_sums, HOURLY_SUMS))
-    return _frozen(statement, postgresql.dialect(paramstyle="named"))
+    increments = [statement.cte(f"{statement.table.name}_increment")
+                  for statement in _rollup_increments(stored, "postgresql")]
+    return frozen(result.add_cte(*increments), "postgresql")
 
 
 @lru_cache(maxsize=None)
 def _store_if_quiet_sqlite(with_officer: bool):
     """SQLite: the response, stored only when the rules' signals, read in the same statement
-    (under the write lock), are quiet (`holds.quiet`). No row back: stored before, or not quiet
+    (under the write lock), are quiet (`_if_quiet`). No row back: stored before, or not quiet
     (the rules then decide in Python). Compiled once."""
-    from sqlalchemy.dialects import sqlite
-
     r = SkmResponse.__table__
+    _signals, _quiet, row = _if_quiet(with_officer)
+    statement = dialect_insert(r, "sqlite").from_select(list(_RESPONSE_COLUMNS), row)
+    return frozen(statement.on_conflict_do_nothing().returning(r.c.id), "sqlite")
+
+
+def _typed_values() -> dict:
+    """The response's values as parameters named after its columns, with their types."""
+    r = SkmResponse.__table__
+    return {c: bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS}
+
+
+def _if_quiet(with_officer: bool):
+    """The rules' signals as a CTE (`holds.signals_statement`), their test (`holds.quiet`), and
+    the response's values as a row that exists only when the test passes: what an INSERT … SELECT
+    stores only when no rule could hold the response."""
     signals = holds.signals_statement(with_officer).cte("signals")
-    row = (select(*(bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS)).select_from(signals)
-           .where(holds.quiet(signals, with_officer)))
-    statement = (sqlite.insert(r).from_select(list(_RESPONSE_COLUMNS), row).on_conflict_do_nothing()
-                 .returning(r.c.id))
-    return _frozen(statement, sqlite.dialect(paramstyle="named"))
+    quiet = holds.quiet(signals, with_officer)
+    return signals, quiet, select(*_typed_values().values()).select_from(signals).where(quiet)
+
+
+def _rollup_increments(rows, dialect_name: str, *where) -> list:
+    """The INSERTs that add the responses of `rows` (skm_response, or a statement's RETURNING
+    with its columns; filtered by `where`) to the daily and hourly rollups (`_rollup_terms`)."""
+    daily_keys, daily_sums, hourly_keys, hourly_sums = _rollup_terms(rows)
+    statements = []
+    for model, keys, sums, terms in ((SkmDaily, DAILY_KEYS, _DAILY_SUMS, daily_keys + daily_sums),
+                                     (SkmHourly, HOURLY_KEYS, HOURLY_SUMS, hourly_keys + hourly_sums)):
+        statement = dialect_insert(model.__table__, dialect_name).from_select(
+            list(keys + sums), select(*terms).select_from(rows).where(*where))
+        statements.append(adding(statement, keys, sums))
+    return statements
 
 
 @lru_cache(maxsize=None)
 def _rollups_of_stored(dialect_name: str) -> tuple:
     """The stored response's two rollup increments (parameter `response_id`), computed in the
-    database from its row (`_rollup_terms`): the statements after the store where it cannot take
-    them itself (SQLite). Compiled once."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = (postgresql if dialect_name == "postgresql" else sqlite).dialect(paramstyle="named")
+    database from its row: the statements after the store where it cannot take them itself
+    (SQLite). Compiled once."""
     r = SkmResponse.__table__
-    daily_keys, daily_sums, hourly_keys, hourly_sums = _rollup_terms(r)
-    statements = []
-    for model, keys, sums, terms in ((SkmDaily, DAILY_KEYS, _DAILY_SUMS, daily_keys + daily_sums),
-                                     (SkmHourly, HOURLY_KEYS, HOURLY_SUMS, hourly_keys + hourly_sums)):
-        table = model.__table__
-        statement = dialect_insert(table, dialect_name).from_select(
-            list(keys + sums), select(*terms).where(r.c.id == bindparam("response_id")))
-        statement = statement.on_conflict_do_update(
-            index_elements=[c for c in keys if c != "unit_id"],
-            set_={name: table.c[name] + statement.excluded[name] for name in sums})
-        statements.append(_frozen(statement, dialect))
-    return tuple(statements)
-
-
-def _frozen(statement, dialect):
-    """A statement compiled once for `dialect`, as a `text()` whose parameters keep their types."""
-    compiled = statement.compile(dialect=dialect)
-    return text(str(compiled)).bindparams(*(bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()))
+    return tuple(frozen(statement, dialect_name)
+                 for statement in _rollup_increments(r, dialect_name, r.c.id == bindparam("response_id")))
 
 
 def _rollup_terms(rows):
