@@ -23,6 +23,16 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def _include_object(dialect: str):
+    """Autogenerate compares what the schema holds as constraints: on PostgreSQL some foreign keys
+    are triggers (portal.appraisal.models.kept_as_constraint)."""
+    from portal.appraisal.models import kept_as_constraint
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        return kept_as_constraint(obj, type_, dialect)
+    return include_object
+
+
 def run_migrations_offline():
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_db.metadata,
                       literal_binds=True, render_as_batch=True, render_item=render_item)
@@ -42,6 +52,7 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
     with target_db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
+        conf_args.setdefault("include_object", _include_object(connection.dialect.name))
         if sqlite:
             # Batch mode rebuilds a SQLite table by copying it and dropping the old one; with foreign
             # keys enforced, dropping a table that other rows point at fails, so an installation with
