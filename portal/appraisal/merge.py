@@ -4,7 +4,8 @@ draft record per active employee, with an audit entry for every change.
 The evidence is aggregated in SQL (one GROUP BY per source) and streamed in employee-id order,
 a chunk at a time; :func:`portal.appraisal.evaluation.evaluate` computes each employee's figures
 (in worker processes for large instansi) and the chunk writer stores what changed (on PostgreSQL,
-in a period's first merge, from a thread of its own while the next chunks are prepared).
+in a period's first merge, from a thread of its own while the next chunks are prepared, the
+records of everyone without evidence made by the server from one set of figures).
 """
 from __future__ import annotations
 
@@ -456,7 +457,7 @@ class _ChunkWriter:
         #: is new, and there is nothing stored to read per chunk.
         self.fresh = not self.connection.execute(select(exists().where(table.c.period_id == self.period_id))).scalar()
         #: On PostgreSQL a first merge stores its chunks in a thread of its own, so that the
-        #: server inserts them (their rows, indexes and foreign-key checks, about half the
+        #: server inserts them (their rows, indexes and reference checks, about a third of the
         #: merge's time there) while this process prepares the next ones. Only a first merge: the
         #: merging thread then leaves the connection to the storing one until the merge ends
         #: (existing() reads nothing, and the driver holds the aggregates' rows whole). SQLite
@@ -507,13 +508,18 @@ class _ChunkWriter:
     def write(self, chunk: list, existing: dict[int, tuple], computed_by_id: dict[int, tuple[tuple, str]]) -> None:
         first, last = chunk[0][0], chunk[-1][0]
         period_id, instansi_id, now = self.period_id, self.instansi_id, self.now
-        inserts, updates, audits_for_new, audits = [], [], [], []
+        inserts, updates, audits_for_new, audits, shared = [], [], [], [], []
         for employee_id, unit_id, job_group in chunk:
             current = existing.get(employee_id)
             if current is not None and current[2] != "draft":
                 self.counts["pinned" if current[2] == PINNED else "skipped_non_draft"] += 1
                 continue
-            computed, created = computed_by_id.get(employee_id) or self._without_evidence(job_group)
+            found = computed_by_id.get(employee_id)
+            if found is None and self._storer is not None:
+                # A new record with the figures of everyone without evidence: made by the server.
+                shared.append((job_group, employee_id, unit_id, *self.penilai.get(employee_id, _NOBODY)))
+                continue
+            computed, created = found or self._without_evidence(job_group)
             fresh = (unit_id, job_group, *computed, self.settings_id)
             if current is None:
                 inserts.append((period_id, employee_id, "draft", now, *fresh, *self.penilai.get(employee_id, _NOBODY)))
@@ -530,16 +536,18 @@ class _ChunkWriter:
             audits.append(audit_row(instansi_id, current[0], "merge", *audit_values(before, changed),
                                      None, self.user_id, now))
             self.counts["updated"] += 1
-        self.counts["created"] += len(inserts)
+        self.counts["created"] += len(inserts) + len(shared)
         self.done += len(chunk)
         if self._storer is None:
             self._store(first, last, inserts, audits_for_new, updates, audits)
             return
+        for job_group in {row[0] for row in shared}:
+            self._without_evidence(job_group)  # computed here, read by the storing thread
         # The server stores more slowly than this process prepares: the chunks prepared while it
         # stores a batch go as the next one, in fewer and larger statements (per chunk of 1,000,
         # the statements' round trips and the threads' hand-overs left the server idle a fifth
         # of the time).
-        self._waiting.append((first, last, inserts, audits_for_new, updates, audits))
+        self._waiting.append((first, last, inserts, audits_for_new, updates, audits, shared))
         if self._storing is None or self._storing.done() or len(self._waiting) >= STORE_AHEAD:
             self._hand_over()
 
@@ -557,12 +565,14 @@ class _ChunkWriter:
 
     def _store_batch(self, batch: list[tuple]) -> None:
         """Store consecutive chunks (write()'s parts of each) as one."""
-        self._store(batch[0][0], batch[-1][1], *([item for part in batch for item in part[at]] for at in range(2, 6)))
+        self._store(batch[0][0], batch[-1][1], *([item for part in batch for item in part[at]] for at in range(2, 7)))
 
     def _store(self, first: int, last: int, inserts: list[tuple], audits_for_new: list[tuple[int, str]],
-               updates: list[dict], audits: list[tuple]) -> None:
+               updates: list[dict], audits: list[tuple], shared: list[tuple] = ()) -> None:
         """Write a chunk's new records with their audit entries, and its updates with theirs."""
         connection, table = self.connection, AppraisalRecord.__table__
+        for job_group in dict.fromkeys(row[0] for row in shared):
+            self._store_shared(job_group, [row[1:] for row in shared if row[0] == job_group])
         if inserts:
             # A plain executemany, then the ids read back: RETURNING over many rows is far slower.
             _insert_many(connection, table, _INSERT_FIELDS, inserts)
@@ -577,6 +587,48 @@ class _ChunkWriter:
             connection.execute(statement, updates)
         if audits:
             _insert_many(connection, AuditEntry.__table__, AUDIT_FIELDS, audits)
+
+    def _store_shared(self, job_group: str, employees: list[tuple]) -> None:
+        """New records with the figures of everyone in ``job_group`` without evidence, for
+        (employee id, unit id, penilai, atasan penilai) each, with their audit entries: one
+        statement, the figures sent once (PostgreSQL; about two thirds of a large instansi's
+        records, which then cost the server no COPY parsing and this process no formatting)."""
+        computed, created = self.no_evidence[job_group]
+        dialect = self.connection.dialect
+        now = _bind(AppraisalRecord.__table__.c.computed_at, dialect)(self.now)
+        values = {"period_id": self.period_id, "status": "draft", "computed_at": now, "job_group": job_group,
+                  **dict(zip(COMPUTED_FIELDS, computed)), "settings_id": self.settings_id,
+                  "instansi_id": self.instansi_id, "action": "merge", "before": "{}", "after": created,
+                  "reason": None, "user_id": self.user_id, "at": now}
+        values.update(zip(_SHARED_ARRAYS, map(list, zip(*employees))))  # lists: the driver's arrays
+        self.connection.exec_driver_sql(_shared_insert(dialect), values)
+
+
+def _bind(column, dialect) -> Callable:
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process or (lambda value: value)
+
+
+#: The per-employee columns of _store_shared's statement, as arrays.
+_SHARED_ARRAYS = ("employee_id", "unit_id", "penilai_id", "atasan_penilai_id")
+
+
+@lru_cache(maxsize=4)
+def _shared_insert(dialect) -> str:
+    """_store_shared's statement: the records from the arrays of _SHARED_ARRAYS and one set of
+    figures, then an audit entry for each record made (PostgreSQL, pyformat parameters)."""
+    record, audit = AppraisalRecord.__table__, AuditEntry.__table__
+
+    def typed(table, name: str) -> str:
+        return f"CAST(%({name})s AS {table.c[name].type.compile(dialect=dialect)})"
+
+    arrays = ", ".join(f"CAST(%({name})s AS INTEGER[])" for name in _SHARED_ARRAYS)
+    chosen = [f"t.{name}" if name in _SHARED_ARRAYS else typed(record, name) for name in _INSERT_FIELDS]
+    made = (f"INSERT INTO appraisal_record ({', '.join(_INSERT_FIELDS)}) SELECT {', '.join(chosen)} "
+            f"FROM unnest({arrays}) AS t({', '.join(_SHARED_ARRAYS)}) RETURNING id")
+    entries = ["made.id" if name == "record_id" else typed(audit, name) for name in AUDIT_FIELDS]
+    return (f"WITH made AS ({made}) INSERT INTO audit_entry ({', '.join(AUDIT_FIELDS)}) "
+            f"SELECT {', '.join(entries)} FROM made")
 
 
 #: At most this many chunks wait for the storing thread (their rows are held until stored).

@@ -429,6 +429,32 @@ def test_the_merge_rounds_exactly_like_the_core(value, places):
     assert str(evaluation._rounded(value, places)) == str(round_half_up(value, places))
 
 
+def test_records_without_evidence_hold_the_figures_the_merge_computes(org, db, evidence, factory):
+    """Everyone without evidence shares one set of figures per job group; on PostgreSQL a first
+    merge has the server make those records and their audit entries from it in one statement.
+    Each holds exactly what the merge computes, and a second merge finds nothing to change."""
+    newcomers = [factory.employee(org.unit, "Pegawai Baru", supervisor=org.supervisor, job_group="front_line"),
+                 factory.employee(org.other_unit, "Analis Baru", jabatan="Analis")]
+    db.session.commit()
+    period = make_period(org, [evidence])
+    now = clock.now()
+    assert merge(period, now=now) == MergeSummary(created=9)
+    rules = evaluation.MergeRules.of(period)
+    for employee in newcomers:
+        record = record_of(period, employee)
+        computed, created = merging._merged(evaluation.evaluate(rules, employee.job_group, evaluation.Evidence()))
+        stored = tuple(getattr(record, f) for f in merging.COMPUTED_FIELDS)
+        assert stored == computed
+        assert (record.status, record.unit_id, record.job_group, record.computed_at) == (
+            "draft", employee.unit_id, employee.job_group, now)
+        assert (record.penilai_id, record.atasan_penilai_id) == (
+            (org.supervisor.id, org.head.id) if employee is newcomers[0] else (None, None))
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record.id)).all()
+        assert [(e.action, e.before, e.after, e.instansi_id, e.at) for e in entries] == [
+            ("merge", "{}", created, org.instansi.id, now)]
+    assert merge(period) == MergeSummary(unchanged=9)
+
+
 def test_worker_processes_compute_the_same_records(org, db, evidence):
     period = make_period(org, [evidence])
     assert merge(period, workers=2) == MergeSummary(created=7)
