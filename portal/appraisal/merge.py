@@ -595,7 +595,8 @@ class _ChunkWriter:
         records, which then cost the server no COPY parsing and this process no formatting)."""
         computed, created = self.no_evidence[job_group]
         dialect = self.connection.dialect
-        now = _bind(AppraisalRecord.__table__.c.computed_at, dialect)(self.now)
+        process = _bind_processor(AppraisalRecord.__table__.c.computed_at, dialect)
+        now = process(self.now) if process else self.now
         values = {"period_id": self.period_id, "status": "draft", "computed_at": now, "job_group": job_group,
                   **dict(zip(COMPUTED_FIELDS, computed)), "settings_id": self.settings_id,
                   "instansi_id": self.instansi_id, "action": "merge", "before": "{}", "after": created,
@@ -604,9 +605,9 @@ class _ChunkWriter:
         self.connection.exec_driver_sql(_shared_insert(dialect), values)
 
 
-def _bind(column, dialect) -> Callable:
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return process or (lambda value: value)
+def _bind_processor(column, dialect) -> Callable | None:
+    """What SQLAlchemy does to a value of ``column`` before the driver gets it (None: nothing)."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 #: The per-employee columns of _store_shared's statement, as arrays.
@@ -697,7 +698,7 @@ def _compiled_insert(table, names: tuple[str, ...], dialect) -> tuple[str, bool,
             sql, positional = compiled.string, compiled.positional
             order = list(compiled.positiontup) if positional else list(names)
         found = known[(table.name, names)] = (sql, positional, [
-            (names.index(name), table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order])
+            (names.index(name), _bind_processor(table.c[name], dialect)) for name in order])
     return found
 
 

@@ -55,6 +55,19 @@ def shared(new_database, request):
     dispose(app)
 
 
+def wait_for_a_lock_wait(engine, failure: str, where: str = "TRUE") -> None:
+    """Return once a PostgreSQL backend waits for a lock (a row of `pg_locks` not granted, and
+    `where`): the precondition of a test of concurrent writers. Fails with `failure` after 60 s."""
+    from sqlalchemy import text
+
+    with engine.connect() as watcher:
+        for _ in range(600):
+            if watcher.execute(text(f"SELECT count(*) FROM pg_locks WHERE NOT granted AND ({where})")).scalar():
+                return
+            threading.Event().wait(0.1)
+    pytest.fail(failure)
+
+
 def portal_db_module():
     """The module `portal.db` (the name `portal.db` is the SQLAlchemy object of the extensions)."""
     return importlib.import_module("portal.db")

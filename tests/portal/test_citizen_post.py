@@ -20,7 +20,7 @@ from portal.feedback.services import Submission, record_response
 from portal.org.models import Counter
 from surveys import skm
 from tests.conftest import examples
-from tests.portal.conftest import write_queue_joined
+from tests.portal.conftest import wait_for_a_lock_wait, write_queue_joined
 
 CODE = "UJI01"
 ANSWERS = {f"u{i}": "3" for i in range(1, 10)}
@@ -80,14 +80,8 @@ def test_a_response_that_waited_for_the_loket_counts_every_one_stored_before_it(
             if dialect == "sqlite":
                 assert waiting.wait(60), "the citizen's POST never waited for the lock"
             else:
-                with engine.connect() as watcher:
-                    for _ in range(600):
-                        if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                                "AND NOT granted")).scalar():
-                            break
-                        threading.Event().wait(0.1)
-                    else:
-                        pytest.fail("the citizen's POST never waited for the loket's lock")
+                wait_for_a_lock_wait(engine, "the citizen's POST never waited for the loket's lock",
+                                     "locktype = 'advisory'")
             other = record_response(find_loket(CODE), Submission(scores=dict.fromkeys(skm.UNSUR_CODES, 3)))
             _db.session.commit()
         finally:

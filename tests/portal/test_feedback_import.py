@@ -400,7 +400,7 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch, in_m
     from portal.extensions import db as _db
     from portal.feedback import imports
     from tests.conftest import client_for
-    from tests.portal.conftest import write_queue_joined
+    from tests.portal.conftest import wait_for_a_lock_wait, write_queue_joined
 
     rows = as_csv([row(at=f"2026-03-02 {9 + i % 6:02d}:{i:02d}") for i in range(30)])
     inserted, release = threading.Event(), threading.Event()
@@ -442,13 +442,8 @@ def test_two_imports_of_one_file_at_once_store_it_once(shared, monkeypatch, in_m
         if dialect == "sqlite":
             assert queued.wait(60)  # B's write transaction waits behind A's
         else:
-            with engine.connect() as watcher:  # B's insert waits for A's uncommitted rows
-                for _ in range(600):
-                    if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
-                        break
-                    threading.Event().wait(0.1)
-                else:
-                    pytest.fail("import B never waited for import A")
+            # B's insert waits for A's uncommitted rows.
+            wait_for_a_lock_wait(engine, "import B never waited for import A")
         release.set()
         first.join(60)
         second.join(60)

@@ -1,10 +1,9 @@
 """The references of appraisal records and audit entries hold on both databases: a row naming a
 row that does not exist is refused, and so is deleting a row still named. On PostgreSQL triggers
-check them once per statement (migration 3e116fc50e57, docs/integrity.md), so the same is tested
+check them once per statement (migration 3e116fc50e57, docs/audit.md), so the same is tested
 there under concurrency: a deletion and a reference to the deleted row never both commit."""
 from __future__ import annotations
 
-import re
 import threading
 
 import pytest
@@ -14,35 +13,33 @@ from sqlalchemy.exc import IntegrityError
 from portal.appraisal.merge import merge
 from portal.appraisal.models import CHECKED_PER_STATEMENT, AppraisalRecord, AuditEntry
 from portal.extensions import db as _db
-from tests.conftest import dispose, make_app
+from portal.org.models import Employee, Unit
 from tests.factories import Factory
 from tests.portal.appraisal_helpers import make_period
+from tests.portal.conftest import wait_for_a_lock_wait
 
 #: An id no row has.
 NOBODY = 987654
 
 
 @pytest.fixture
-def world(new_database, request):
-    """A small organisation with a merged period, committed on a database of its own."""
-    name = re.sub(r"[^a-z0-9]+", "_", f"refs_{request.node.name}".lower())[-60:]
-    app = make_app(new_database(name))
-    with app.app_context():
+def world(shared):
+    """The small organisation of `shared` (committed, on a database of its own) with a merged period."""
+    with shared.app_context():
         factory = Factory(_db)
-        org = factory.small_org()
+        unit = _db.session.scalar(select(Unit).where(Unit.code == "DUKCAPIL"))
         # Named by nothing: an employee who left (the merge passes over them) and an empty unit.
-        spare = factory.employee(org.unit, "Pegawai Pindah", active=False)
-        spare_unit = factory.unit(org.instansi, code="SPARE", name="Unit Cadangan")
-        period = make_period(org)
+        spare = factory.employee(unit, "Pegawai Pindah", active=False)
+        spare_unit = factory.unit(unit.instansi, code="SPARE", name="Unit Cadangan")
+        period = make_period(unit.instansi)
         merge(period)
         _db.session.commit()
-        ids = {"period": period.id, "employee": org.staff[0].id, "spare": spare.id, "spare_unit": spare_unit.id,
-               "unit": org.unit.id, "instansi": org.instansi.id}
-        ids["record"] = _db.session.scalar(select(AppraisalRecord.id).where(
-            AppraisalRecord.employee_id == ids["employee"]))
+        employee = _db.session.scalar(select(Employee.id).where(Employee.name == "Staf Uji 1"))
+        ids = {"period": period.id, "employee": employee, "spare": spare.id, "spare_unit": spare_unit.id,
+               "unit": unit.id, "instansi": unit.instansi_id,
+               "record": _db.session.scalar(select(AppraisalRecord.id).where(AppraisalRecord.employee_id == employee))}
         _db.session.remove()
-        yield app, ids
-    dispose(app)
+    return shared, ids
 
 
 def _refused(connection, statement: str, **values) -> str:
@@ -136,8 +133,9 @@ def test_a_row_named_by_nothing_can_be_deleted(world):
 
 
 def _postgres(app) -> None:
-    if app.extensions["sqlalchemy"].engines[None].dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's statement-level reference triggers")
+    with app.app_context():
+        if _db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's statement-level reference triggers")
 
 
 def test_a_referenced_table_cannot_be_truncated(world):
@@ -170,21 +168,13 @@ def test_the_triggers_check_every_reference_the_models_declare(world):
             assert constraints == 0
 
 
-def _waiting_for_a_lock(app, pid: int) -> bool:
-    with _db.engine.connect() as watcher:
-        return watcher.execute(text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"),
-                               {"pid": pid}).scalar() is True
+def _wait_until_blocked(pid: int) -> None:
+    """Return once backend ``pid`` waits for a lock: the test's precondition."""
+    wait_for_a_lock_wait(_db.engine, "the second transaction never waited for the first", f"pid = {int(pid)}")
 
 
-def _wait_until_blocked(app, pid: int, done: threading.Event) -> None:
-    """Return once backend ``pid`` waits for a lock (the test's precondition), or fail if it ended."""
-    while not _waiting_for_a_lock(app, pid):
-        assert not done.wait(0.02), "the second transaction did not wait for the first"
-
-
-def _in_thread(app, work) -> tuple[threading.Thread, dict, threading.Event]:
+def _in_thread(app, work) -> tuple[threading.Thread, dict]:
     outcome: dict = {}
-    done = threading.Event()
 
     def run():
         with app.app_context(), _db.engine.connect() as connection:
@@ -196,14 +186,12 @@ def _in_thread(app, work) -> tuple[threading.Thread, dict, threading.Event]:
             except IntegrityError as error:
                 outcome["error"] = str(error.orig)
                 connection.rollback()
-            finally:
-                done.set()
 
     started = threading.Event()
     thread = threading.Thread(target=run)
     thread.start()
     assert started.wait(30)
-    return thread, outcome, done
+    return thread, outcome
 
 
 def test_deleting_a_row_waits_for_a_transaction_naming_it_and_then_is_refused(world):
@@ -212,9 +200,9 @@ def test_deleting_a_row_waits_for_a_transaction_naming_it_and_then_is_refused(wo
     with app.app_context(), _db.engine.connect() as writer:
         writer.execute(text("UPDATE appraisal_record SET penilai_id = :spare WHERE id = :id"),
                        {"spare": ids["spare"], "id": ids["record"]})
-        thread, outcome, done = _in_thread(app, lambda connection: connection.execute(
+        thread, outcome = _in_thread(app, lambda connection: connection.execute(
             text("DELETE FROM employee WHERE id = :spare"), {"spare": ids["spare"]}))
-        _wait_until_blocked(app, outcome["pid"], done)
+        _wait_until_blocked(outcome["pid"])
         writer.commit()
     thread.join(30)
     assert "fk_appraisal_record_penilai_id_employee" in outcome["error"]
@@ -228,9 +216,9 @@ def test_naming_a_row_being_deleted_waits_for_the_deletion_and_then_is_refused(w
     spare = ids["spare_unit"]
     with app.app_context(), _db.engine.connect() as deleter:
         deleter.execute(text("DELETE FROM unit WHERE id = :id"), {"id": spare})  # checked, not yet committed
-        thread, outcome, done = _in_thread(app, lambda connection: connection.execute(
+        thread, outcome = _in_thread(app, lambda connection: connection.execute(
             text("UPDATE appraisal_record SET unit_id = :unit WHERE id = :id"), {"unit": spare, "id": ids["record"]}))
-        _wait_until_blocked(app, outcome["pid"], done)
+        _wait_until_blocked(outcome["pid"])
         deleter.commit()
     thread.join(30)
     assert "fk_appraisal_record_unit_id_unit" in outcome["error"]

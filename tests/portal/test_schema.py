@@ -13,9 +13,8 @@ TRIGGERS = {
     "postgresql": {"skm_response_no_edit", "appraisal_record_final", "audit_entry_append_only",
                    # The references of appraisal records and audit entries (tests/portal/test_references.py).
                    *(f"{table}_references_{event}" for table in CHECKED_PER_STATEMENT for event in ("inserted", "updated")),
-                   *(f"{table}_referenced_{event}" for table in ("employee", "unit", "appraisal_period", "appraisal_settings",
-                                                                 "user_account", "instansi", "appraisal_record")
-                     for event in ("deleted", "updated", "truncated"))},
+                   *(f"{key.column.table.name}_referenced_{event}" for table in CHECKED_PER_STATEMENT
+                     for key in _db.metadata.tables[table].foreign_keys for event in ("deleted", "updated", "truncated"))},
 }
 
 
