@@ -20,9 +20,10 @@ tables (the merge's three aggregates written by hand, fetched whole: the SKM sum
 the 360 sums and counts per value in one row per reviewee, cycle and rater group as the merge
 reads them, the responses per reviewee, cycle and group; run once to warm the file cache, then timed), and the merge (`portal.appraisal.merge.merge`, first run creating every
 record with its audit entry, committed), then the merge again (nothing changes). Figures: the
-merge time, its ratio to the bare GROUP BY (target ≤ 3), the process's peak RSS (target < 500 MB,
-`resource.getrusage`, which includes the ~70 MB of Python, Flask and SQLAlchemy), and the time of
-the second run.
+merge time, its ratio to the bare GROUP BY (target ≤ 3), the process's peak memory with its
+worker processes (target < 500 MB; the proportional set size, sampled every 20 ms in one more merge
+run of its own, since sampling slows the run it samples; it includes the ~70 MB of Python, Flask and
+SQLAlchemy), and the time of the second run.
 
 Both databases by default, each timed three times from the same built data (the fastest counts):
 SQLite, and PostgreSQL in a throwaway cluster from tests/pgserver.py (skipped with a note where the
@@ -368,17 +369,20 @@ def child_merge(database_url: str, period_id: int) -> dict:
             "first": asdict(first), "second": asdict(second)}
 
 
-def _child(kind: str, database_url: str, period_id: int, folder: Path) -> dict:
-    """Run a measurement in a fresh process; its memory (with any worker processes it starts) is
-    sampled from here every 20 ms, so the sampling costs the measured process nothing."""
+def _child(kind: str, database_url: str, period_id: int, folder: Path, sample: bool = False) -> dict:
+    """Run a measurement in a fresh process. With `sample`, its memory (with any worker processes
+    it starts) is sampled from here every 20 ms ("peak_mb"; otherwise None). Sampling is not free:
+    each sample walks the processes' page tables in the kernel, a few milliseconds of CPU, which
+    on a two-core machine slowed the merge by some 9 %; so a timed run is never sampled."""
     env = dict(os.environ, CERMIN_INSTANCE_PATH=str(folder / "instance"), CERMIN_LANG="id")
     with open(folder / f"{kind}.out", "w+") as out, open(folder / f"{kind}.err", "w+") as err:
         process = subprocess.Popen([sys.executable, "-m", "bench.merge", "--child", kind, database_url,
                                     str(period_id)], cwd=ROOT, env=env, stdout=out, stderr=err)
-        peak = 0.0
-        while process.poll() is None:
+        peak = 0.0 if sample else None
+        while sample and process.poll() is None:
             peak = max(peak, _tree_rss_mb(process.pid))
             time.sleep(0.02)
+        process.wait()
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -460,18 +464,22 @@ def measure(database: str, database_url: str, folder: Path, employees: int, resp
         f"in {built['review_responses']:,} 360 responses; built in {time.perf_counter() - started:.1f} s")
     if built["responses"] != responses:
         problems.append(f"merge ({database}): generated {built['responses']} responses instead of {responses}")
+    _keep(database_url, folder)
     runs = []
     for attempt in range(repeats):
         if attempt:
             _restore(database_url, folder)
-        elif repeats > 1:
-            _keep(database_url, folder)
         runs.append((_child("bare", database_url, built["period_id"], folder),
                      _child("merge", database_url, built["period_id"], folder)))
     # Other work on the machine only ever slows a run down: the fastest of each is the truest.
     bare = min((b for b, _m in runs), key=lambda b: b["seconds"])
     merged = min((m for _b, m in runs), key=lambda m: m["seconds"])
-    merged["peak_mb"] = max(m["peak_mb"] for _b, m in runs)
+    # The memory in a run of its own, sampled (which slows it: its time is not used).
+    _restore(database_url, folder)
+    sampled = _child("merge", database_url, built["period_id"], folder, sample=True)
+    merged["peak_mb"] = sampled["peak_mb"]
+    if sampled["first"] != merged["first"]:
+        problems.append(f"merge ({database}): the sampled run gave {sampled['first']}, the timed one {merged['first']}")
     ratio = merged["seconds"] / bare["seconds"] if bare["seconds"] else float("inf")
     first, second = merged["first"], merged["second"]
     if first["created"] != employees:
@@ -489,7 +497,7 @@ def measure(database: str, database_url: str, folder: Path, employees: int, resp
     cpu_text = (f"CPU {bare_cpu:.2f} s against {merge_cpu:.2f} s in all processes{server_text} = "
                 f"{cpu_ratio:.2f} x; " if cpu_ratio is not None else "")
     say(f"   {database}: bare GROUP BY {bare['seconds']:.2f} s ({bare['rows']:,} rows); merge {merged['seconds']:.2f} s "
-        f"= {ratio:.2f} x ({verdict_ratio} the {TARGET_RATIO:.0f} x target); {cpu_text}peak RSS {merged['peak_mb']:.0f} MB "
+        f"= {ratio:.2f} x ({verdict_ratio} the {TARGET_RATIO:.0f} x target); {cpu_text}peak memory {merged['peak_mb']:.0f} MB "
         f"with the worker processes ({merged['before_mb']:.0f} MB before merging; {verdict_mb} the "
         f"{TARGET_MB:.0f} MB target); second run {merged['again_seconds']:.2f} s, {second['unchanged']:,} unchanged"
         + (f"; fastest of {repeats} runs" if repeats > 1 else ""))
