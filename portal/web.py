@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user, user_logged_in
 
 from portal import clock
@@ -39,8 +40,25 @@ def reject_oversize() -> None:
         abort(413)
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its serializer built once per secret key (and fallbacks)
+    instead of twice on every request: the citizen's form reads and sets the cookie that holds its
+    CSRF token. The cookie's format, salt and signature are Flask's own."""
+
+    _built: tuple[tuple, object] | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
 def init_app(app: Flask) -> None:
     from portal import nav
+
+    app.session_interface = SessionCookies()
 
     nav.init_app(app)
     app.before_request(refuse_undeclared)
@@ -97,10 +115,13 @@ def init_app(app: Flask) -> None:
             if session_open:
                 db.session.rollback()
             signed_in = current_user.is_authenticated
+        headers = response.headers
+        present = {name.lower() for name, _value in headers}
         for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if app.config["CERMIN_HSTS"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if signed_in and request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
+            if name.lower() not in present:
+                headers.add(name, value)
+        if app.config["CERMIN_HSTS"] and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if signed_in and request.endpoint != "static" and "cache-control" not in present:
+            headers.add("Cache-Control", "no-store")
         return response

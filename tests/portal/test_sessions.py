@@ -194,3 +194,19 @@ def test_use_totp_code_is_a_conditional_update(app, totp_hr, org, db):
     assert use_totp_code(user, code)
     assert not use_totp_code(user, code)
     assert user.totp_last_step == pyotp.TOTP(secret).timecode(clock.now())
+
+
+def test_a_new_secret_key_ends_the_sessions_signed_with_the_old_one(app, employee_client):
+    """The session cookie's signer is built once per secret key: a key rotated without the old
+    one among SECRET_KEY_FALLBACKS ends every session, and with it the old cookies still open."""
+    assert opens_private_page(employee_client)
+    old_key = app.secret_key
+    try:
+        app.secret_key = app.config["SECRET_KEY"] = "a-rotated-key-for-this-test-only"
+        assert not opens_private_page(copy_of(app, employee_client))
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        assert opens_private_page(copy_of(app, employee_client))
+    finally:
+        app.secret_key = app.config["SECRET_KEY"] = old_key
+        app.config["SECRET_KEY_FALLBACKS"] = []
+    assert opens_private_page(employee_client)
