@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
 
@@ -305,6 +305,29 @@ def _text_of(numerator: int, denominator: int) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
+#: The Decimals of 0.00 to 100.00, made once and shared: every score, weight and IKM of a merge is
+#: one of them. Sharing also lets a worker's results travel as one copy of each distinct figure
+#: (pickle sends an object once per message), instead of one per employee and column.
+_HUNDREDTHS = tuple(Decimal(hundredths).scaleb(-2) for hundredths in range(10_001))
+
+
+def _hundredths(hundredths: int) -> Decimal:
+    """A figure given in hundredths as a Decimal of two places (``Decimal(h).scaleb(-2)``)."""
+    if 0 <= hundredths <= 10_000:
+        return _HUNDREDTHS[hundredths]
+    return Decimal(hundredths).scaleb(-2)
+
+
+_CENT = Decimal("0.01")
+
+
+def _cents_of_float(value: float) -> Decimal:
+    """``round_half_up(value, 2)`` of a finite float >= 0: its shortest repr, as round_half_up
+    reads a float, rounded half up to two places by the decimal module instead of a Fraction
+    (the same value and exponent, several times sooner)."""
+    return Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
 def _hundredths_text(hundredths: int) -> str:
     """A non-negative figure given in hundredths, as :func:`_shown` prints it."""
     return f"{hundredths // 100}.{hundredths % 100:02d}"
@@ -421,7 +444,7 @@ def _citizen_margin(plan: _Plan, sums: Mapping[str, int], n: int) -> Decimal | N
     total, k = sum(sums[code] for code in plan.unsur), len(plan.unsur)
     spread = max(0, n * squares - total * total)
     variance_of_mean = skm.CONVERSION ** 2 * spread / (k * k * n * n * (n - 1))
-    return round_half_up(stats.critical_t(n - 1) * math.sqrt(variance_of_mean), 2)
+    return _cents_of_float(stats.critical_t(n - 1) * math.sqrt(variance_of_mean))
 
 
 def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, object]:
@@ -448,9 +471,9 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
         citizen_score = (200 * (ikm - 100 * skm.CONVERSION) + 75) // 150
         lines.append((MSG_CITIZEN_IKM, {"n": n, "unsur": plan.unsur_text, "ikm": _hundredths_text(ikm),
                                         "score": _hundredths_text(citizen_score)}))
-    values["citizen_score"] = None if citizen_score is None else Decimal(citizen_score).scaleb(-2)
+    values["citizen_score"] = None if citizen_score is None else _hundredths(citizen_score)
     values["citizen_n"] = n
-    values["citizen_ikm"] = None if citizen_score is None else Decimal(ikm).scaleb(-2)
+    values["citizen_ikm"] = None if citizen_score is None else _hundredths(ikm)
     values["citizen_margin"] = _citizen_margin(plan, sums, n) if n else None
     values["citizen_held_n"], values["citizen_rejected_n"] = evidence.citizen_left_out
     pieces[Component.CITIZEN] = (citizen_score, n, False)
@@ -509,7 +532,7 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
                 lines.append((MSG_GROUP, {"group": label, "n": count, "mean": _text_of(*mean), "min": scale_min,
                                           "max": scale_max, "score": _hundredths_text(score)}))
         pieces[component] = (score, count, anonymous)
-        values[score_column] = None if score is None else Decimal(score).scaleb(-2)
+        values[score_column] = None if score is None else _hundredths(score)
         values[n_column] = count
 
     # The composite (appraisal.composite): weighted components with too little evidence are left
@@ -545,7 +568,7 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
         if left_out:
             lines.append((appraisal.MSG_REWEIGHTED, {}))
         for (component, _weight, _score, label, configured), weight in zip(included, shown):
-            used_weights[component] = Decimal(weight).scaleb(-2)
+            used_weights[component] = _hundredths(weight)
             if left_out:
                 lines.append((appraisal.MSG_WEIGHT_NOW, {"component": label, "used": _hundredths_text(weight),
                                                         "configured": configured}))
@@ -553,7 +576,7 @@ def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, o
         # both are in hundredths, is Σ / 10,000 in hundredths, rounded half up once.
         total = sum(item[2] * weight for item, weight in zip(included, shown))
         hundredths = (2 * total + 10_000) // 20_000
-        composite = Decimal(hundredths).scaleb(-2)
+        composite = _hundredths(hundredths)
         # The rating follows the figure shown, so number and rating always agree.
         suggested = _RATING_TEXT[Rating.DI_ATAS if hundredths >= plan.above_cut else
                                  Rating.SESUAI if hundredths >= plan.meets_cut else Rating.DI_BAWAH]
