@@ -25,7 +25,7 @@ worker processes (target < 500 MB; the proportional set size, sampled every 20 m
 run of its own, since sampling slows the run it samples; it includes the ~70 MB of Python, Flask and
 SQLAlchemy), and the time of the second run.
 
-Both databases by default, each timed three times from the same built data (the fastest counts):
+Both databases by default, each timed five times from the same built data (the fastest counts):
 SQLite, and PostgreSQL in a throwaway cluster from tests/pgserver.py (skipped with a note where the
 server binaries are missing). The figures are `merge_ratio`, `merge_peak_mb`, … for SQLite and
 `merge_ratio_postgres`, `merge_peak_mb_postgres`, … for PostgreSQL, each with the same targets.
@@ -58,7 +58,7 @@ DEFAULT_ANSWERS = 1_000_000
 SMALL = (600, 30_000, 12_600)
 DATABASES = ("sqlite", "postgres")
 #: Timed runs on each database (the fastest counts): other work on a shared machine adds noise.
-DEFAULT_REPEATS = 3
+DEFAULT_REPEATS = 5
 TARGET_RATIO = 3.0
 TARGET_MB = 500.0
 EMPLOYEES_PER_UNIT = 1_000
