@@ -8,6 +8,7 @@ from flask_login import current_user, logout_user, user_logged_in
 from portal import clock
 from portal.access import refuse_undeclared
 from portal.extensions import db, login_manager
+from portal.signed import PlainURLSafeTimedSerializer
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -42,8 +43,9 @@ def reject_oversize() -> None:
 
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, its serializer built once per secret key (and fallbacks)
-    instead of twice on every request: the citizen's form reads and sets the cookie that holds its
-    CSRF token. The cookie's format, salt and signature are Flask's own."""
+    instead of twice on every request, and writing without the compression attempt
+    (`portal.signed`): the citizen's form reads and sets the cookie that holds its CSRF token.
+    The cookie's format, salt and signature are Flask's own."""
 
     _built: tuple[tuple, object] | None = None
 
@@ -51,8 +53,17 @@ class SessionCookies(SecureCookieSessionInterface):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         built = self._built
         if built is None or built[0] != keys:
-            built = self._built = (keys, super().get_signing_serializer(app))
+            built = self._built = (keys, self._serializer(keys) if app.secret_key else None)
         return built[1]
+
+    def _serializer(self, keys: tuple) -> PlainURLSafeTimedSerializer:
+        """Flask's serializer (its salt, JSON and signer), writing without compression."""
+        current, fallbacks = keys
+        return PlainURLSafeTimedSerializer(
+            [*fallbacks, current],  # itsdangerous expects the current key last
+            salt=self.salt, serializer=self.serializer,
+            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 
 from portal import clock
+from portal.signed import PlainURLSafeSerializer
 
 FORM_SALT = "cermin-skm-form"
 DEVICE_SALT = "cermin-skm-device"
@@ -38,14 +39,14 @@ class FormKey:
         return hashlib.sha256(f"skm:{self.nonce}".encode()).hexdigest()
 
 
-def _serializer(salt: str) -> URLSafeSerializer:
+def _serializer(salt: str) -> PlainURLSafeSerializer:
     return _serializer_for(current_app.config["SECRET_KEY"], salt)
 
 
 @lru_cache(maxsize=16)
-def _serializer_for(secret_key: str, salt: str) -> URLSafeSerializer:
+def _serializer_for(secret_key: str, salt: str) -> PlainURLSafeSerializer:
     """One serializer per key and salt: every citizen's form key and device cookie use it."""
-    return URLSafeSerializer(secret_key, salt=salt)
+    return PlainURLSafeSerializer(secret_key, salt=salt)
 
 
 def issue_form_key(counter_code: str, officer_id: int | None = None, ticket: str | None = None,
