@@ -23,6 +23,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
+#: SECURITY_HEADERS with each name in lower case, to find it among a response's headers.
+_SECURITY_HEADERS_LOWERED = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS.items())
 
 #: What a user whose password was set by someone else may open before choosing their own.
 FIRST_PASSWORD_ENDPOINTS = frozenset({"accounts.first_password", "accounts.logout", "main.switch_language", "static"})
@@ -128,8 +130,8 @@ def init_app(app: Flask) -> None:
             signed_in = current_user.is_authenticated
         headers = response.headers
         present = {name.lower() for name, _value in headers}
-        for name, value in SECURITY_HEADERS.items():
-            if name.lower() not in present:
+        for lowered, name, value in _SECURITY_HEADERS_LOWERED:
+            if lowered not in present:
                 headers.add(name, value)
         if app.config["CERMIN_HSTS"] and "strict-transport-security" not in present:
             headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
