@@ -128,10 +128,12 @@ _COUNTS = ("loket_recent", "officer_recent", "officer_hour", "officer_today", "b
 
 
 @lru_cache(maxsize=None)
-def signals_statement(with_officer: bool = True):
+def signals_statement(with_officer: bool = True, quiet_only: bool = False):
     """Every count the rules need, in one round trip, each from an index range, its columns named
     as the fields of `Signals`: an aggregate over the officer's latest responses (the run), with
-    the other counts beside it. Without an officer, only the loket's count."""
+    the other counts beside it. Without an officer, only the loket's count. `quiet_only`: only
+    the columns that `quiet` tests, for a statement that stores a quiet response and otherwise
+    leaves the decision to `hold_reason`, which reads them all (SQLite's)."""
     if not with_officer:
         return select(_LOKET_RECENT.scalar_subquery().label("loket_recent"))
     r = _RESPONSES
@@ -143,20 +145,26 @@ def signals_statement(with_officer: bool = True):
     identical = and_(*(run.c[c] == bindparam(c) for c in UNSUR_COLUMNS))
     daily = SkmDaily.__table__
     zero, one = literal_column("0"), literal_column("1")  # (written in, so that the statement can be frozen)
-    return select(
+    rates = [
         _LOKET_RECENT.scalar_subquery().label("loket_recent"),
         _count(officer, r.c.submitted_at > bindparam("rate_since"), _UNTIL,
                _channel_in(RATE_CHANNELS)).scalar_subquery().label("officer_recent"),
+    ]
+    others = [] if quiet_only else [
         _count(officer, r.c.submitted_at > bindparam("burst_since"), _UNTIL,
                _channel_in(SIGNAL_CHANNELS)).scalar_subquery().label("officer_hour"),
         _count(officer, r.c.local_date == bindparam("today")).scalar_subquery().label("officer_today"),
         select(func.coalesce(func.sum(daily.c.n), zero))
         .where(daily.c.employee_key == bindparam("employee_id"), daily.c.local_date >= bindparam("baseline_from"),
                daily.c.local_date < bindparam("today")).scalar_subquery().label("baseline"),
+    ]
+    run_counts = [
         func.count(run.c.submitted_at).label("run_n"),
         func.coalesce(func.sum(case((identical, one), else_=zero)), zero).label("run_same"),
-        func.min(run.c.submitted_at).label("run_start"),
-    ).select_from(run)
+    ]
+    if not quiet_only:
+        run_counts.append(func.min(run.c.submitted_at).label("run_start"))
+    return select(*rates, *others, *run_counts).select_from(run)
 
 
 def signals_parameters(counter_id: int, employee_id: int | None, scores: dict[str, int], local: LocalStamp,

@@ -289,7 +289,7 @@ def _store_if_quiet_sqlite(with_officer: bool):
     (under the write lock), are quiet (`_if_quiet`). No row back: stored before, or not quiet
     (the rules then decide in Python). Compiled once."""
     r = SkmResponse.__table__
-    _signals, _quiet, row = _if_quiet(with_officer)
+    _signals, _quiet, row = _if_quiet(with_officer, quiet_only=True)
     statement = dialect_insert(r, "sqlite").from_select(list(_RESPONSE_COLUMNS), row)
     return frozen(statement.on_conflict_do_nothing().returning(r.c.id), "sqlite")
 
@@ -300,11 +300,12 @@ def _typed_values() -> dict:
     return {c: bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS}
 
 
-def _if_quiet(with_officer: bool):
-    """The rules' signals as a CTE (`holds.signals_statement`), their test (`holds.quiet`), and
-    the response's values as a row that exists only when the test passes: what an INSERT … SELECT
+def _if_quiet(with_officer: bool, quiet_only: bool = False):
+    """The rules' signals as a CTE (`holds.signals_statement`; `quiet_only`: only those that the
+    test reads, for a statement that does not return them), their test (`holds.quiet`), and the
+    response's values as a row that exists only when the test passes: what an INSERT … SELECT
     stores only when no rule could hold the response."""
-    signals = holds.signals_statement(with_officer).cte("signals")
+    signals = holds.signals_statement(with_officer, quiet_only).cte("signals")
     quiet = holds.quiet(signals, with_officer)
     return signals, quiet, select(*_typed_values().values()).select_from(signals).where(quiet)
 
