@@ -150,11 +150,12 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
         status="counted", hold_reason=None, hold_group_id=None, batch_id=None,
     )
     dialect = db.session.get_bind().dialect.name
-    reason, signals, together = None, None, dialect == "postgresql"
+    reason, together = None, dialect == "postgresql"
     response_id = None
     if web and holds.quiet_possible(loket, submission.channel, local):
         # The rules' signals and, when they are quiet, the response in one statement (on
-        # PostgreSQL with its rollups too, and the signals come back).
+        # PostgreSQL with its rollups too). When they are not, `hold_reason` reads every signal,
+        # under the same locks (or SQLite's write lock).
         with_officer = submission.employee_id is not None
         rule = holds.limits(loket)
         parameters = {
@@ -166,14 +167,13 @@ def record_response(counter: Counter | Loket, submission: Submission) -> StoredR
             if row.quiet and row.id is None:
                 raise Duplicate()
             response_id = row.id
-            signals = None if row.quiet else holds.Signals.of(row)
         else:
             # No row back: stored before (the plain INSERT below finds it), or not quiet.
             response_id = execute_core(_store_if_quiet_sqlite(with_officer), parameters).scalar()
     if response_id is None:
         if web:
             reason = holds.hold_reason(loket, submission.channel, submission.employee_id, scores, local,
-                                       submission.ticket_code, signals)
+                                       submission.ticket_code)
         if reason:
             values.update(status="held", hold_reason=reason)
         together = together and not reason
@@ -262,9 +262,9 @@ def _store_counted_postgres(gated_with_officer: bool | None = None):
     parsed query.
 
     Gated (`gated_with_officer` True or False: the response names an officer or not), the
-    statement first reads the rules' signals (`_if_quiet`, under the loket's lock taken by the
-    statement before) and stores only when they are quiet; it returns the signals, `quiet` and the
-    stored id (None: not quiet, or stored before). Compiled once."""
+    statement first reads the rules' signals that their test needs (`_if_quiet`, under the loket's
+    lock taken by the statement before) and stores only when they are quiet; it returns `quiet`
+    and the stored id (None: not quiet, or stored before). Compiled once."""
     r = SkmResponse.__table__
     insert_ = dialect_insert(r, "postgresql")
     if gated_with_officer is None:
@@ -276,7 +276,7 @@ def _store_counted_postgres(gated_with_officer: bool | None = None):
     if gated_with_officer is None:
         result = select(stored.c.id)
     else:
-        result = (select(*signals.c, quiet.label("quiet"), stored.c.id)
+        result = (select(quiet.label("quiet"), stored.c.id)
                   .select_from(signals.outerjoin(stored, literal_column("true"))))
     increments = [statement.cte(f"{statement.table.name}_increment")
                   for statement in _rollup_increments(stored, "postgresql")]
@@ -289,7 +289,7 @@ def _store_if_quiet_sqlite(with_officer: bool):
     (under the write lock), are quiet (`_if_quiet`). No row back: stored before, or not quiet
     (the rules then decide in Python). Compiled once."""
     r = SkmResponse.__table__
-    _signals, _quiet, row = _if_quiet(with_officer, quiet_only=True)
+    _signals, _quiet, row = _if_quiet(with_officer)
     statement = dialect_insert(r, "sqlite").from_select(list(_RESPONSE_COLUMNS), row)
     return frozen(statement.on_conflict_do_nothing().returning(r.c.id), "sqlite")
 
@@ -300,12 +300,11 @@ def _typed_values() -> dict:
     return {c: bindparam(c, type_=r.c[c].type) for c in _RESPONSE_COLUMNS}
 
 
-def _if_quiet(with_officer: bool, quiet_only: bool = False):
-    """The rules' signals as a CTE (`holds.signals_statement`; `quiet_only`: only those that the
-    test reads, for a statement that does not return them), their test (`holds.quiet`), and the
-    response's values as a row that exists only when the test passes: what an INSERT … SELECT
-    stores only when no rule could hold the response."""
-    signals = holds.signals_statement(with_officer, quiet_only).cte("signals")
+def _if_quiet(with_officer: bool):
+    """The rules' signals that their test reads as a CTE (`holds.signals_statement`, quiet_only),
+    the test (`holds.quiet`), and the response's values as a row that exists only when the test
+    passes: what an INSERT … SELECT stores only when no rule could hold the response."""
+    signals = holds.signals_statement(with_officer, quiet_only=True).cte("signals")
     quiet = holds.quiet(signals, with_officer)
     return signals, quiet, select(*_typed_values().values()).select_from(signals).where(quiet)
 
