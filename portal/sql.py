@@ -5,7 +5,10 @@ Above `portal/extensions.py` (it runs on its session), which sits above `portal/
 """
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, StatementError
+from collections import namedtuple
+from functools import lru_cache
+
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound, StatementError
 from sqlalchemy.sql.elements import TextClause
 
 from portal.caches import note_write
@@ -18,74 +21,82 @@ def execute_core(statement, parameters=None):
     For the hottest paths (the citizen's form): it skips the ORM's per-execution work that
     `db.session.execute` does. Pending ORM changes are flushed first, as autoflush would.
 
-    On SQLite, a frozen statement (`frozen`, `frozen_statement`, any `text()`) with one set of
-    parameters runs on the driver's cursor itself (`_on_sqlite_cursor`): the same SQL and the
-    same converted parameters, without the engine's per-execution work, which cost the citizen's
-    answer more than its statements did. Its rows are plain tuples, as a `text()`'s rows hold
-    the driver's values anyway.
+    A frozen statement (`frozen`, `frozen_statement`, any `text()`) with one set of parameters
+    runs on the driver's cursor itself (`_on_driver_cursor`): the same SQL and the same converted
+    parameters, without the engine's per-execution work, which cost the citizen's answer on
+    SQLite more than its statements did. Its rows hold the driver's values, as a `text()`'s rows
+    do anyway, by position and by name.
     """
     session = db.session()
     session.flush()
     note_write(session, statement)
     connection = session.connection()
-    if type(statement) is TextClause and type(parameters) is dict and _plain_sqlite(connection):
-        return _on_sqlite_cursor(connection, statement, parameters)
+    if type(statement) is TextClause and type(parameters) is dict and _unwatched(connection):
+        return _on_driver_cursor(connection, statement, parameters)
     return connection.execute(statement, parameters)
 
 
-def _plain_sqlite(connection) -> bool:
-    """Whether the connection is SQLite's with nobody watching its statements (an `echo`, or a
-    listener of the cursor's events, as the tests' statement counters are): those see every
-    statement through the engine."""
+def _unwatched(connection) -> bool:
+    """Whether nobody watches the connection's statements (an `echo`, or a listener of the
+    cursor's events, as the tests' statement counters are): those see every statement through
+    the engine."""
     dispatch = connection.dispatch
-    return (connection.dialect.name == "sqlite" and not connection.engine.echo
+    return (connection.dialect.name in _DRIVERS and not connection.engine.echo
             and not dispatch.before_cursor_execute and not dispatch.after_cursor_execute)
 
 
-#: A frozen statement's SQL with named placeholders and its parameters' converters, by statement.
-_CURSOR_FORMS: dict[TextClause, tuple[str, tuple]] = {}
+#: The drivers whose cursors take a frozen statement's named parameters as a dict: pysqlite
+#: (`:name`) and psycopg (`%(name)s`).
+_DRIVERS = ("sqlite", "postgresql")
+
+#: A frozen statement's SQL as the driver takes it and its parameters' converters, by statement
+#: and dialect.
+_CURSOR_FORMS: dict[tuple, tuple[str, tuple]] = {}
 
 
 def _cursor_form(statement: TextClause, dialect) -> tuple[str, tuple]:
-    form = _CURSOR_FORMS.get(statement)
+    form = _CURSOR_FORMS.get((statement, dialect.name))
     if form is None:
-        compiled = statement.compile(dialect=_named("sqlite"))
+        # SQLite's driver takes `:name` as well as the engine's `?`; psycopg's is the engine's own.
+        compiled = statement.compile(dialect=_named("sqlite") if dialect.name == "sqlite" else dialect)
         # Each parameter converted by its type as the engine would (a UTC timestamp to SQLite's text).
-        form = _CURSOR_FORMS[statement] = (str(compiled), tuple(
+        form = _CURSOR_FORMS[(statement, dialect.name)] = (str(compiled), tuple(
             (name, bind.type._cached_bind_processor(dialect)) for name, bind in compiled.binds.items()))
     return form
 
 
-def _on_sqlite_cursor(connection, statement: TextClause, parameters: dict) -> CursorRows:
-    """Run a frozen statement on the SQLite driver's cursor, in the connection's transaction, and
-    fetch its rows at once (a RETURNING statement is finished before the next one). A driver's
-    error is raised as the engine raises it (`sqlalchemy.exc.DBAPIError` and its kinds), so
-    that the portal's error pages treat it alike."""
+def _on_driver_cursor(connection, statement: TextClause, parameters: dict) -> CursorRows:
+    """Run a frozen statement on the driver's cursor, in the connection's transaction, and fetch
+    its rows at once (a RETURNING statement is finished before the next one). A driver's error
+    goes through the engine's own handling: raised as `sqlalchemy.exc.DBAPIError` and its kinds,
+    a lost connection invalidated with its pool, as for any statement, so that the portal's error
+    pages and the pool's recovery treat it alike."""
     sql, converters = _cursor_form(statement, connection.dialect)
     try:
         values = {name: convert(parameters[name]) if convert else parameters[name] for name, convert in converters}
     except KeyError as missing:
         raise StatementError(f"A value is required for bind parameter {missing}", sql, parameters, None) from None
-    driver = connection.connection.dbapi_connection
+    cursor = None
     try:
-        cursor = driver.cursor()
-        try:
-            cursor.execute(sql, values)
-            return CursorRows(cursor.fetchall())
-        finally:
-            cursor.close()
+        cursor = connection.connection.dbapi_connection.cursor()
+        cursor.execute(sql, values)
+        rows = cursor.fetchall() if cursor.description else []
+        names = tuple(column[0] for column in cursor.description) if cursor.description else ()
+        cursor.close()
     except connection.dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(sql, values, error, connection.dialect.loaded_dbapi.Error,
-                                  dialect=connection.dialect) from error
+        connection._handle_dbapi_exception(error, sql, values, cursor, None)  # raises
+        raise
+    return CursorRows(rows, names)
 
 
 class CursorRows:
-    """The rows of a statement run on the driver's cursor: what callers read of a result."""
+    """The rows of a statement run on the driver's cursor: what callers read of a result. Each
+    row is a tuple whose columns are also attributes (and `_mapping`), as SQLAlchemy's rows."""
 
     __slots__ = ("rows",)
 
-    def __init__(self, rows: list[tuple]):
-        self.rows = rows
+    def __init__(self, rows: list[tuple], names: tuple[str, ...] = ()):
+        self.rows = [_row_class(names)._make(row) for row in rows] if rows else rows
 
     def __iter__(self):
         return iter(self.rows)
@@ -105,6 +116,22 @@ class CursorRows:
 
     def scalar(self):
         return self.rows[0][0] if self.rows else None
+
+
+@lru_cache(maxsize=256)
+def _row_class(names: tuple[str, ...]):
+    """A named tuple for rows with these column names (a name that is no identifier is reached by
+    position and through `_mapping`)."""
+    base = namedtuple("CursorRow", names, rename=True)
+
+    class CursorRow(base):
+        __slots__ = ()
+
+        @property
+        def _mapping(self) -> dict:
+            return dict(zip(names, self))
+
+    return CursorRow
 
 
 def dialect_insert(table, dialect_name: str):

@@ -116,3 +116,25 @@ def test_the_citizens_long_statement_is_parsed_once(server_url, monkeypatch):
     for _ in range(2):
         query.convert(as_long, {"a": 1})
     assert parsed_anew == []
+
+
+def test_a_connection_lost_under_a_statement_on_the_drivers_cursor_is_replaced(server_url, drop):
+    """A frozen statement runs on psycopg's cursor (`portal.sql.execute_core`); when its connection
+    is lost, the engine's own handling still runs: the error says the connection was invalidated
+    (the friendly 503), and the next transaction has a new connection."""
+    from portal.sql import execute_core
+
+    app = make_app(server_url)
+    with app.app_context():
+        from portal.extensions import db
+
+        first = execute_core(BACKEND, {}).scalar()
+        db.session.commit()
+        drop(first)
+        with pytest.raises(DBAPIError) as lost:
+            execute_core(BACKEND, {})
+        assert lost.value.connection_invalidated
+        db.session.rollback()
+        assert execute_core(BACKEND, {}).scalar() != first
+        db.session.rollback()
+    dispose(app)

@@ -1,6 +1,7 @@
-"""Frozen statements on SQLite's own cursor (`portal.sql.execute_core`): the same rows stored with
-the same converted values as through the engine, the engine's errors, and the engine's path
-whenever someone watches the statements or the database is PostgreSQL."""
+"""Frozen statements on the driver's own cursor (`portal.sql.execute_core`), SQLite's and
+psycopg's: the same rows stored with the same converted values as through the engine, rows read
+as the engine's, the engine's errors, and the engine's path whenever someone watches the
+statements. A connection lost under the cursor: `test_connection_pool.py`."""
 from datetime import date, datetime, timezone
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, 
 
 from portal.feedback.models import SkmResponse
 from portal.feedback.services import Submission, record_response
-from portal.sql import CursorRows, execute_core, frozen
+from portal.sql import CursorRows, _cursor_form, execute_core, frozen
 
 MOMENT = datetime(2026, 6, 9, 2, 0, 30, 123456, tzinfo=timezone.utc)
 SCORES = {f"U{i}": 1 + i % 4 for i in range(1, 10)}
@@ -35,14 +36,14 @@ def _watching(engine):
 
 
 def test_a_response_is_stored_alike_on_the_cursor_and_through_the_engine(app, db, org, monkeypatch):
-    """The citizen's answer, its hold rules and rollups run on SQLite's cursor; through the engine
-    (a listener watching) the same answer is stored with byte-for-byte the same values, and both
-    read back through the ORM as the same aware timestamp and date."""
+    """The citizen's answer, its hold rules and rollups run on the driver's cursor; through the
+    engine (a listener watching) the same answer is stored with byte-for-byte the same values,
+    and both read back through the ORM as the same aware timestamp and date."""
     import portal.sql
 
     on_cursor = []
-    original = portal.sql._on_sqlite_cursor
-    monkeypatch.setattr(portal.sql, "_on_sqlite_cursor", lambda *args: on_cursor.append(args[1]) or original(*args))
+    original = portal.sql._on_driver_cursor
+    monkeypatch.setattr(portal.sql, "_on_driver_cursor", lambda *args: on_cursor.append(args[1]) or original(*args))
     stored = []
     for watched in (False, True):
         submission = Submission(scores=SCORES, employee_id=org.staff[0].id, officer_on_duty=True,
@@ -55,11 +56,13 @@ def test_a_response_is_stored_alike_on_the_cursor_and_through_the_engine(app, db
         finally:
             if watched:
                 stop()
+    assert any("INSERT INTO skm_response" in s for s in seen)  # the watched one went through the engine
     if db.engine.dialect.name == "sqlite":
         assert len(on_cursor) == 3  # the answer with its rules' signals, and its two rollups
-        assert any("INSERT INTO skm_response" in s for s in seen)  # the watched one went through the engine
     else:
-        assert not on_cursor
+        assert len(on_cursor) == 1  # all in one statement
+        sent = _cursor_form(on_cursor[0], db.engine.dialect)[0]
+        assert sent in seen  # psycopg is given the very SQL the engine gives it
     assert _stored(db, stored[0]) == _stored(db, stored[1])
     for response_id in stored:
         response = db.session.get(SkmResponse, response_id)
@@ -71,8 +74,9 @@ def test_rows_read_as_the_engines_would(app, db):
     statement = frozen(select(literal_column("1").label("one"), literal_column("2").label("two"))
                        .where(bindparam("n", type_=Integer) > literal_column("0")), db.engine.dialect.name)
     result = execute_core(statement, {"n": 1})
-    assert (type(result) is CursorRows) == (db.engine.dialect.name == "sqlite")
-    assert tuple(result.one()) == (1, 2)
+    assert type(result) is CursorRows
+    row = result.one()
+    assert tuple(row) == (1, 2) and row.one == 1 and row.two == 2 and row._mapping == {"one": 1, "two": 2}
     assert execute_core(statement, {"n": 1}).scalar() == 1
     assert execute_core(statement, {"n": 0}).first() is None
     assert execute_core(statement, {"n": 0}).scalar() is None
