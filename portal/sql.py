@@ -49,20 +49,25 @@ def _unwatched(connection) -> bool:
 #: (`:name`) and psycopg (`%(name)s`).
 _DRIVERS = ("sqlite", "postgresql")
 
-#: A frozen statement's SQL as the driver takes it and its parameters' converters, by statement
-#: and dialect.
-_CURSOR_FORMS: dict[tuple, tuple[str, tuple]] = {}
+#: A frozen statement's form for the driver, by statement and dialect (`_cursor_form`).
+_CURSOR_FORMS: dict[tuple, list] = {}
 
 
-def _cursor_form(statement: TextClause, dialect) -> tuple[str, tuple]:
+def _cursor_form(statement: TextClause, dialect) -> list:
+    """[the SQL as the driver takes it, its parameters' converters, the names of its columns]: the
+    names, None for a statement that returns no rows, are known after its first run (psycopg
+    builds a description anew each time it is asked)."""
     form = _CURSOR_FORMS.get((statement, dialect.name))
     if form is None:
         # SQLite's driver takes `:name` as well as the engine's `?`; psycopg's is the engine's own.
         compiled = statement.compile(dialect=_named("sqlite") if dialect.name == "sqlite" else dialect)
         # Each parameter converted by its type as the engine would (a UTC timestamp to SQLite's text).
-        form = _CURSOR_FORMS[(statement, dialect.name)] = (str(compiled), tuple(
-            (name, bind.type._cached_bind_processor(dialect)) for name, bind in compiled.binds.items()))
+        form = _CURSOR_FORMS[(statement, dialect.name)] = [str(compiled), tuple(
+            (name, bind.type._cached_bind_processor(dialect)) for name, bind in compiled.binds.items()), _UNKNOWN]
     return form
+
+
+_UNKNOWN = object()
 
 
 def _on_driver_cursor(connection, statement: TextClause, parameters: dict) -> CursorRows:
@@ -71,7 +76,8 @@ def _on_driver_cursor(connection, statement: TextClause, parameters: dict) -> Cu
     goes through the engine's own handling: raised as `sqlalchemy.exc.DBAPIError` and its kinds,
     a lost connection invalidated with its pool, as for any statement, so that the portal's error
     pages and the pool's recovery treat it alike."""
-    sql, converters = _cursor_form(statement, connection.dialect)
+    form = _cursor_form(statement, connection.dialect)
+    sql, converters, names = form
     try:
         values = {name: convert(parameters[name]) if convert else parameters[name] for name, convert in converters}
     except KeyError as missing:
@@ -80,13 +86,15 @@ def _on_driver_cursor(connection, statement: TextClause, parameters: dict) -> Cu
     try:
         cursor = connection.connection.dbapi_connection.cursor()
         cursor.execute(sql, values)
-        rows = cursor.fetchall() if cursor.description else []
-        names = tuple(column[0] for column in cursor.description) if cursor.description else ()
+        if names is _UNKNOWN:
+            description = cursor.description
+            names = form[2] = tuple(column[0] for column in description) if description is not None else None
+        rows = cursor.fetchall() if names is not None else []
         cursor.close()
     except connection.dialect.loaded_dbapi.Error as error:
         connection._handle_dbapi_exception(error, sql, values, cursor, None)  # raises
         raise
-    return CursorRows(rows, names)
+    return CursorRows(rows, names or ())
 
 
 class CursorRows:

@@ -125,8 +125,11 @@ _Shift = namedtuple("_Shift", _SHIFT_COLUMNS)
 @lru_cache(maxsize=None)
 def _for_answer(locking: bool, with_officer: bool):
     """`_BY_CODE`, with the rules' locks (PostgreSQL) and, for an officer, a row for each of the
-    officer's shifts at the loket (one row with none if there are none)."""
+    officer's shifts at the loket (one row with none if there are none). With the locks it is
+    frozen (`portal.sql.frozen`: the driver's cursor runs it), as psycopg's own values are the
+    rows' (SQLite's driver gives a shift's times as text: that one keeps the engine's types)."""
     from portal.feedback import holds
+    from portal.sql import frozen
 
     statement = _BY_CODE
     if locking:
@@ -138,7 +141,7 @@ def _for_answer(locking: bool, with_officer: bool):
             roster.c.counter_id == Counter.id, roster.c.employee_id == bindparam("employee_id"),
             employee.c.active.is_(True), employee.c.instansi_id == Unit.instansi_id,
         )).add_columns(*(roster.c[name] for name in _SHIFT_COLUMNS))
-    return statement
+    return frozen(statement, "postgresql") if locking else statement
 
 
 def loket_for_answer(code: str, officer_id: int | None) -> tuple[Loket | None, bool]:
