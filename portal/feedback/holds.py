@@ -132,8 +132,8 @@ def signals_statement(with_officer: bool = True, quiet_only: bool = False):
     """Every count the rules need, in one round trip, each from an index range, its columns named
     as the fields of `Signals`: an aggregate over the officer's latest responses (the run), with
     the other counts beside it. Without an officer, only the loket's count. `quiet_only`: only
-    the columns that `quiet` tests, for a statement that stores a quiet response and otherwise
-    leaves the decision to `hold_reason`, which reads them all (SQLite's)."""
+    the columns that `quiet` tests, for the statement that stores a quiet response and otherwise
+    leaves the decision to `hold_reason`, which reads them all."""
     if not with_officer:
         return select(_LOKET_RECENT.scalar_subquery().label("loket_recent"))
     r = _RESPONSES
