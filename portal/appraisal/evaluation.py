@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
@@ -88,7 +88,8 @@ def _rounded(value: Fraction | Decimal | int, places: int) -> Decimal:
         Fraction(value).as_integer_ratio()
     if numerator < 0:
         return round_half_up(value, places)
-    return Decimal((2 * numerator * 10 ** places + denominator) // (2 * denominator)).scaleb(-places)
+    rounded = (2 * numerator * 10 ** places + denominator) // (2 * denominator)
+    return _hundredths(rounded) if places == 2 else Decimal(rounded).scaleb(-places)
 
 
 def _score(value: Fraction | None) -> Decimal | None:
@@ -318,16 +319,6 @@ def _hundredths(hundredths: int) -> Decimal:
     return Decimal(hundredths).scaleb(-2)
 
 
-_CENT = Decimal("0.01")
-
-
-def _cents_of_float(value: float) -> Decimal:
-    """``round_half_up(value, 2)`` of a finite float >= 0: its shortest repr, as round_half_up
-    reads a float, rounded half up to two places by the decimal module instead of a Fraction
-    (the same value and exponent, several times sooner)."""
-    return Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
 def _hundredths_text(hundredths: int) -> str:
     """A non-negative figure given in hundredths, as :func:`_shown` prints it."""
     return f"{hundredths // 100}.{hundredths % 100:02d}"
@@ -444,7 +435,7 @@ def _citizen_margin(plan: _Plan, sums: Mapping[str, int], n: int) -> Decimal | N
     total, k = sum(sums[code] for code in plan.unsur), len(plan.unsur)
     spread = max(0, n * squares - total * total)
     variance_of_mean = skm.CONVERSION ** 2 * spread / (k * k * n * n * (n - 1))
-    return _cents_of_float(stats.critical_t(n - 1) * math.sqrt(variance_of_mean))
+    return round_half_up(stats.critical_t(n - 1) * math.sqrt(variance_of_mean), 2)
 
 
 def _evaluate(plan: _Plan, weights: _Weights, evidence: Evidence) -> dict[str, object]:

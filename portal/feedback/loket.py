@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, select
 from portal import clock
 from portal.caches import MinuteCache
 from portal.org.models import Counter, Employee, Instansi, RosterEntry, Service, Unit, shift_covers
-from portal.sql import execute_core
+from portal.sql import execute_core, frozen
 
 
 @lru_cache(maxsize=None)
@@ -129,7 +129,6 @@ def _for_answer(locking: bool, with_officer: bool):
     frozen (`portal.sql.frozen`: the driver's cursor runs it), as psycopg's own values are the
     rows' (SQLite's driver gives a shift's times as text: that one keeps the engine's types)."""
     from portal.feedback import holds
-    from portal.sql import frozen
 
     statement = _BY_CODE
     if locking:

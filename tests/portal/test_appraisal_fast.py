@@ -11,7 +11,6 @@ from hypothesis import given, settings, strategies as st
 from portal.appraisal import evaluation
 from surveys import berakhlak, stats
 from surveys.appraisal import Component
-from surveys.exact import round_half_up
 from tests.conftest import examples
 
 GROUPS = ("diri", "atasan", "rekan", "bawahan")
@@ -192,16 +191,6 @@ def test_a_composite_at_a_threshold_gets_the_same_rating(data):
             continue
         at = dataclasses.replace(merge_rules, above=above, meets=meets)
         assert_same(evaluation.evaluate(at, "front_line", found), evaluation.evaluate_exact(at, "front_line", found))
-
-
-@settings(max_examples=examples(2000))
-@given(st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False)
-       | st.integers(0, 10**9).map(lambda cents: cents / 1000))
-def test_a_margin_is_rounded_as_the_core_rounds_it(value):
-    """The margin's rounding (the decimal module's) gives round_half_up's value and exponent,
-    halves included (x.xx5 read as written)."""
-    fast, exact = evaluation._cents_of_float(value), round_half_up(value, 2)
-    assert fast == exact and fast.as_tuple() == exact.as_tuple()
 
 
 def test_shared_figures_are_the_figures_made_one_by_one():

@@ -60,3 +60,13 @@ def test_round_half_up_agrees_with_decimal_quantize(units, scale, places):
     for given_as in (value, Fraction(units, 10**scale)):
         rounded = round_half_up(given_as, places)
         assert rounded == expected and rounded.as_tuple().exponent == -places
+
+
+@given(st.floats(min_value=-1e16, max_value=1e16, allow_nan=False, allow_infinity=False)
+       | st.integers(0, 10**9).map(lambda cents: cents / 1000), st.integers(min_value=0, max_value=12))
+def test_a_float_is_rounded_as_its_exact_reading_is(value, places):
+    """A float (the merge's margin) is rounded by the decimal module where its figures fit, and
+    through a Fraction elsewhere: both give the value and exponent of its exact reading (its
+    shortest repr, halves included: x.xx5 as written), and zero never comes out negative."""
+    fast, exact = round_half_up(value, places), round_half_up(Fraction(Decimal(repr(value))), places)
+    assert fast == exact and fast.as_tuple() == exact.as_tuple()
