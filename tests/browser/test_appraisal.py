@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, log_out, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -17,23 +17,18 @@ def _nav(page, name: str) -> None:
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name=name).click()
 
 
-def _log_out(page) -> None:
-    page.get_by_role("button", name="Keluar").click()
-    page.wait_for_load_state()
-
-
 def test_hr_merges_a_supervisor_overrides_and_hr_finalises(page, live_server):
     log_in(page, live_server, "hr")
     _nav(page, "Penilaian kinerja")
     expect(page.get_by_role("heading", name="Penilaian kinerja", level=1)).to_be_visible()
     page.get_by_role("link", name=PERIOD).click()
     page.get_by_role("button", name="Gabungkan skor").click()
-    flash = page.locator(".flash-success")
-    assert re.search(r"Penggabungan selesai: 0 catatan baru, \d+ diperbarui, \d+ tidak berubah", flash.text_content())
+    expect(page.locator(".flash-success")).to_contain_text(
+        re.compile(r"Penggabungan selesai: 0 catatan baru, \d+ diperbarui, \d+ tidak berubah"))
     expect(page.get_by_role("heading", name=re.compile("Menunggu konfirmasi Pejabat Penilai"))).to_be_visible()
     expect(page.get_by_role("heading", name="Sebaran predikat seluruh instansi")).to_be_visible()
     screenshot(page, "appraisal-period-hr")
-    _log_out(page)
+    log_out(page)
 
     log_in(page, live_server, "atasan")
     _nav(page, "Penilaian kinerja")
@@ -41,8 +36,8 @@ def test_hr_merges_a_supervisor_overrides_and_hr_finalises(page, live_server):
     expect(page.get_by_text("2 catatan menunggu konfirmasi Anda.")).to_be_visible()
     screenshot(page, "appraisal-team-atasan")
     page.get_by_role("link", name=re.compile("^Tinjau dan konfirmasi")).first.click()
-    name = page.get_by_role("heading", level=1).text_content().strip()
     expect(page.get_by_role("heading", name="Dari mana skor ini berasal")).to_be_visible()
+    name = page.get_by_role("heading", level=1).text_content().strip()
     suggested = page.locator("section.decision dd").first.text_content().strip()
     other = next(r for r in RATINGS if r != suggested)
     perilaku = page.get_by_role("group", name="Penilaian perilaku kerja")
@@ -50,16 +45,16 @@ def test_hr_merges_a_supervisor_overrides_and_hr_finalises(page, live_server):
     page.get_by_role("group", name="Penilaian hasil kerja").get_by_label("Sesuai Ekspektasi").check()
     page.get_by_role("button", name="Konfirmasi penilaian").click()
     if suggested in RATINGS:
-        assert "berbeda dari saran" in page.locator("#override_reason-err").text_content()
+        expect(page.locator("#override_reason-err")).to_contain_text("berbeda dari saran")
         screenshot(page, "appraisal-override-needs-reason")
         page.get_by_role("group", name="Penilaian perilaku kerja").get_by_label(other).check()
         page.get_by_role("group", name="Penilaian hasil kerja").get_by_label("Sesuai Ekspektasi").check()
         page.get_by_label("Alasan (wajib bila berbeda dari saran)").fill(
             "Memimpin perbaikan antrean loket selama kekurangan blangko.")
         page.get_by_role("button", name="Konfirmasi penilaian").click()
-    assert re.search(r"dikonfirmasi: predikat", page.locator(".flash-success").text_content())
+    expect(page.locator(".flash-success")).to_contain_text(re.compile(r"dikonfirmasi: predikat"))
     screenshot(page, "appraisal-record-confirmed")
-    _log_out(page)
+    log_out(page)
 
     log_in(page, live_server, "hr")
     _nav(page, "Penilaian kinerja")
@@ -67,19 +62,19 @@ def test_hr_merges_a_supervisor_overrides_and_hr_finalises(page, live_server):
     page.get_by_role("link", name="Dinas Kependudukan dan Pencatatan Sipil").click()
     page.get_by_role("button", name=re.compile(r"Finalkan semua yang sudah dikonfirmasi \(\d+\)")).click()
     expect(page.get_by_role("heading", name=re.compile(r"^Konfirmasi: Finalkan catatan"))).to_be_visible()
-    assert re.search(r"\d+ catatan di Dinas Kependudukan dan Pencatatan Sipil dikunci \(final\)\.",
-                     page.locator(".confirm-facts").text_content())
+    expect(page.locator(".confirm-facts")).to_contain_text(
+        re.compile(r"\d+ catatan di Dinas Kependudukan dan Pencatatan Sipil dikunci \(final\)\."))
     screenshot(page, "appraisal-unit-confirm-finalise")
     page.get_by_role("button", name=re.compile(r"^Ya, finalkan \d+ catatan$")).click()
-    assert re.search(r"\d+ catatan di Dinas Kependudukan dan Pencatatan Sipil difinalkan",
-                     page.locator(".flash-success").text_content())
+    expect(page.locator(".flash-success")).to_contain_text(
+        re.compile(r"\d+ catatan di Dinas Kependudukan dan Pencatatan Sipil difinalkan"))
     # The record just confirmed waits for its employee's objection window (14 days).
-    assert "belum dapat Anda finalkan" in page.locator(".flash-info").text_content()
+    expect(page.locator(".flash-info")).to_contain_text("belum dapat Anda finalkan")
     row = page.get_by_role("row", name=re.compile(re.escape(name)))
-    assert "Dikonfirmasi" in row.text_content()
+    expect(row).to_contain_text("Dikonfirmasi")
     screenshot(page, "appraisal-unit-finalised")
     row.get_by_role("link", name=name).click()
-    assert "Masa keberatan pegawai berjalan sampai" in page.locator("section.decision").text_content()
+    expect(page.locator("section.decision")).to_contain_text("Masa keberatan pegawai berjalan sampai")
     audit = page.locator("table.audit")
     assert "Dikonfirmasi" in audit.text_content() and "Difinalkan" not in audit.text_content()
     if suggested in RATINGS:
@@ -126,14 +121,14 @@ def test_an_objection_on_a_phone_filed_and_decided(phone, live_server):
     screenshot(phone, "appraisal-objection-form-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     section.get_by_role("button", name="Ajukan keberatan").click()
-    assert "Wajib diisi" in phone.locator("#keberatan").text_content()
+    expect(phone.locator("#keberatan")).to_contain_text("Wajib diisi")
     phone.get_by_label("Alasan keberatan").fill(
         "Selama dua bulan saya melayani loket perekaman sendirian; mohon hasil kerja saya ditinjau.")
     phone.get_by_role("button", name="Ajukan keberatan").click()
-    assert "Keberatan Anda terkirim" in phone.locator(".flash-success").text_content()
-    assert "Keberatan menunggu keputusan" in phone.locator("section.decision").text_content()
+    expect(phone.locator(".flash-success")).to_contain_text("Keberatan Anda terkirim")
+    expect(phone.locator("section.decision")).to_contain_text("Keberatan menunggu keputusan")
     record_url = phone.url
-    _log_out(phone)
+    log_out(phone)
 
     log_in(phone, live_server, "atasan")
     phone.goto(f"{live_server}/penilaian/tim")
@@ -147,16 +142,16 @@ def test_an_objection_on_a_phone_filed_and_decided(phone, live_server):
     phone.get_by_label("Penjelasan Pejabat Penilai").fill("Target perekaman tercapai 80%.")
     phone.get_by_label("Penjelasan pegawai").fill("Mesin perekaman rusak tiga minggu.")
     phone.get_by_role("button", name="Simpan penjelasan").click()
-    assert "Penjelasan Pejabat Penilai dan pegawai dicatat" in phone.locator(".flash-success").text_content()
+    expect(phone.locator(".flash-success")).to_contain_text("Penjelasan Pejabat Penilai dan pegawai dicatat")
     phone.get_by_role("group", name="Penilaian perilaku kerja").get_by_label("Sesuai Ekspektasi").check()
     phone.get_by_role("group", name="Penilaian hasil kerja").get_by_label("Di Atas Ekspektasi").check()
     phone.get_by_label("Alasan keputusan").fill("Kerusakan mesin di luar kendali pegawai.")
     screenshot(phone, "appraisal-objection-decision-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.get_by_role("button", name="Tetapkan keputusan").click()
-    assert "Keberatan diputuskan: predikat Baik" in phone.locator(".flash-success").text_content()
-    assert "Hasil ini final." in phone.locator("section.decision").text_content()
-    _log_out(phone)
+    expect(phone.locator(".flash-success")).to_contain_text("Keberatan diputuskan: predikat Baik")
+    expect(phone.locator("section.decision")).to_contain_text("Hasil ini final.")
+    log_out(phone)
 
     log_in(phone, live_server, "pegawai")
     phone.goto(record_url)

@@ -57,7 +57,7 @@ def test_form_targets_are_large_enough(phone, live_server):
 def test_form_in_english(phone, live_server):
     phone.goto(f"{live_server}/s/DKP01")
     phone.get_by_role("link", name="EN", exact=True).click()
-    assert phone.locator("html").get_attribute("lang") == "en"
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
     screenshot(phone, "form-en")
 
 

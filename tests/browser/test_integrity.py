@@ -3,6 +3,8 @@ pattern, comments on it, and sees the decision it could take; a unit head of ano
 see it."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import log_in, screenshot
 
 
@@ -13,8 +15,8 @@ def _fits(page) -> bool:
 def test_hr_reads_the_held_burst_on_a_phone(phone, live_server):
     log_in(phone, live_server, "hr")
     phone.goto(f"{live_server}/")
-    phone.get_by_role("link", name="Integritas data").first.click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_role("link", name="Integritas data").first.click()
     assert phone.url.endswith("/integritas/")
     burst = phone.locator("section.burst").filter(has_text="PKM02")
     assert burst.count() == 1
@@ -25,13 +27,13 @@ def test_hr_reads_the_held_burst_on_a_phone(phone, live_server):
     assert burst.get_by_role("button", name="Tolak semua").is_visible()
     assert _fits(phone), "the page scrolls sideways at 360 px"
     burst.locator("summary").click()
-    assert burst.locator("ol.held-list li").count() >= 20
+    expect(burst.locator("ol.held-list li").nth(19)).to_be_visible()  # twenty or more, now shown
     assert _fits(phone)
     screenshot(phone, "integrity-queue-360")
 
     burst.get_by_label("Catatan").fill("Dicek dengan rekaman CCTV IGD.")
-    burst.get_by_role("button", name="Tambah catatan").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        burst.get_by_role("button", name="Tambah catatan").click()
     assert "Catatan disimpan." in phone.content()
     assert "Dicek dengan rekaman CCTV IGD." in phone.locator("section.burst").filter(has_text="PKM02").inner_text()
 

@@ -39,9 +39,9 @@ def create_pairing_code(page, base_url: str, counter_code: str, shot: str) -> st
     expect(page.get_by_role("heading", name="Kiosk", exact=True)).to_be_visible()
     screenshot(page, f"{shot}-manage")
     page.get_by_role("button", name=f"Buat kode pemasangan untuk loket {counter_code}").click()
+    expect(page.locator(".pairing-steps")).to_contain_text(f"/k/{counter_code}")
     code = page.locator(".pairing-code").inner_text().strip()
     assert len(code.replace("-", "")) == 8
-    assert f"/k/{counter_code}" in page.locator(".pairing-steps").inner_text()
     screenshot(page, f"{shot}-code")
     return code
 

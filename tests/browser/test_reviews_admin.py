@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, log_out, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +84,7 @@ def _create_draft(page, live_server, name: str) -> str:
     page.get_by_role("button", name="Buat siklus dan usulkan penilai").click()
     expect(page.get_by_role("heading", name=name)).to_be_visible()
     cycle_url = page.url
-    page.get_by_role("button", name="Keluar").click()
+    log_out(page)
     return cycle_url
 
 
@@ -99,7 +99,7 @@ def test_supervisor_and_employee_work_on_a_draft(page, live_server):
     expect(page.locator(".flash-success", has_text="dinominasikan")).to_be_visible()
     expect(page.get_by_text("menunggu persetujuan").first).to_be_visible()
     screenshot(page, "reviews-admin-nominate")
-    page.get_by_role("button", name="Keluar").click()
+    log_out(page)
 
     log_in(page, live_server, "atasan")
     page.goto(f"{cycle_url}/tim")

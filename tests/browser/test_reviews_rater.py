@@ -64,8 +64,9 @@ def test_pegawai_answers_a_review_on_a_phone_and_reads_their_report(phone, brows
     # The draft survives leaving and coming back through "Ulasan saya".
     page.goto(f"{live_server}/ulasan-saya")
     page.get_by_role("link", name=re.compile("^Lanjutkan draf")).first.click()
-    assert page.locator("fieldset.q input:checked").count() == 6
-    assert page.get_by_label(re.compile("^Komentar tentang Berorientasi Pelayanan")).input_value() == "Cekatan dan sabar di loket."
+    expect(page.get_by_role("heading", name="Ulasan 360 derajat")).to_be_visible()
+    expect(page.locator("fieldset.q input:checked")).to_have_count(6)
+    expect(page.get_by_label(re.compile("^Komentar tentang Berorientasi Pelayanan"))).to_have_value("Cekatan dan sabar di loket.")
     for fieldset in _unanswered(page):
         fieldset.locator("label.opt").nth(4).click()
     page.get_by_role("button", name="Kirim ulasan").click()
@@ -131,8 +132,8 @@ def test_the_form_is_grouped_by_value_and_short_on_a_phone(phone_without_js, liv
     page = phone_without_js
     log_in(page, live_server, "pegawai")
     page.goto(f"{live_server}/ulasan-saya")
-    page.get_by_role("link", name=re.compile("^(Isi ulasan|Lanjutkan draf)")).last.click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("^(Isi ulasan|Lanjutkan draf)")).last.click()
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 6000, height
     assert _fits_the_phone(page)
