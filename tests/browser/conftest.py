@@ -1,11 +1,14 @@
 """The browser suite: the real portal served on loopback, driven by headless Chromium (Playwright)."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import sqlite3
 import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,7 +75,7 @@ def live_server(demo_app, tmp_path_factory):
         with app.app_context():
             upgrade()
         build_demo(app, DEMO_MOMENT)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _slowed(app), threaded=True)
     app.config["CERMIN_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -80,6 +83,37 @@ def live_server(demo_app, tmp_path_factory):
     yield app.config["CERMIN_BASE_URL"]
     server.shutdown()
     dispose(app)
+
+
+def _slowed(app):
+    """With CERMIN_BROWSER_SLOW_MS set, every page (not the static files) is slow as on a loaded
+    machine: its answer starts that many milliseconds late, and its body stops that long after
+    its first part. A test that reads a page before the one its click leads to has arrived, or
+    before that page is whole, then fails every time instead of once in a while."""
+    delay = int(os.environ.get("CERMIN_BROWSER_SLOW_MS") or 0) / 1000
+    if not delay:
+        return app
+
+    def slow(environ, start_response):
+        if environ.get("PATH_INFO", "").startswith("/static/"):
+            return app(environ, start_response)
+        time.sleep(delay)
+        answer = app(environ, start_response)
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        return _in_two_parts(body, delay)
+
+    return slow
+
+
+def _in_two_parts(body: bytes, delay: float):
+    cut = len(body) // 3
+    yield body[:cut]
+    time.sleep(delay)
+    yield body[cut:]
 
 
 @pytest.fixture(scope="session")
@@ -98,9 +132,37 @@ def browser():
     except Exception as error:  # Playwright raises its own error types for a broken browser
         playwright.stop()
         _unavailable(f"Chromium did not start: {error}")
-    yield browser
+    with _clicks_wait_for_their_page():
+        yield browser
     browser.close()
     playwright.stop()
+
+
+@contextmanager
+def _clicks_wait_for_their_page():
+    """A click (or tap) that leads to another page returns once that page has begun to arrive,
+    before it is whole: a count or a text read at once would see part of it (CI failed once on
+    a draft's answers counted that way). While the suite runs, every click and tap also waits for
+    the page's `load` event: at once when the click stayed on its page, or when the page it leads
+    to has arrived whole. `CERMIN_BROWSER_SLOW_MS` (above) shows what happens without it."""
+    from playwright.sync_api import Locator
+
+    originals = {name: getattr(Locator, name) for name in ("click", "tap")}
+
+    def waiting(action):
+        @functools.wraps(action)
+        def act(self, *args, **kwargs):
+            action(self, *args, **kwargs)
+            self.page.wait_for_load_state("load")
+        return act
+
+    for name, action in originals.items():
+        setattr(Locator, name, waiting(action))
+    try:
+        yield
+    finally:
+        for name, action in originals.items():
+            setattr(Locator, name, action)
 
 
 @pytest.fixture
