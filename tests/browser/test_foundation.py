@@ -1,5 +1,6 @@
 """A new user logs in as each role through the real pages and finds their way."""
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -57,3 +58,19 @@ def test_login_page_on_a_phone(phone, live_server):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
     screenshot(phone, "login-phone")
+
+
+def test_a_click_returns_with_the_page_it_leads_to_whole(phone, live_server):
+    """What the suite's reads rest on (`_clicks_wait_for_their_page` in conftest.py): after a click
+    on a link, the page it leads to is there and whole, even when it comes late. Should a new
+    Playwright stop waiting for the page to begin arriving, this test fails first."""
+    phone.goto(f"{live_server}/publik")
+
+    def late(route):
+        time.sleep(0.5)
+        route.continue_()
+
+    phone.route(re.compile(r"/publik/[^/?]+$"), late)
+    phone.get_by_role("link", name="Dinas Kependudukan dan Pencatatan Sipil").click()
+    # Read at once, without an expectation that waits: the nine unsur of the unit's page.
+    assert phone.locator(".bars li").count() == 9
