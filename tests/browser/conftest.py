@@ -221,13 +221,14 @@ def log_in(page, base_url: str, username: str, password: str | None = None):
     page.goto(f"{base_url}/masuk")
     page.get_by_label("NIP atau nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(password or DEMO_PASSWORD)
-    # The click returns before the browser has the answer: wait for the page the POST leads to
-    # (the home page, or the form again with its message), or the next `goto` cancels the log-in.
-    with page.expect_navigation():
-        page.get_by_role("button", name="Masuk").click()
+    # The click waits for the page the POST leads to (`_clicks_wait_for_their_page`): the home
+    # page, or the form again with its message; a `goto` before it would cancel the log-in.
+    page.get_by_role("button", name="Masuk").click()
 
 
 def log_out(page):
-    """Press "Keluar" and wait for the log-in page it leads to."""
-    with page.expect_navigation(url=re.compile(r"/masuk")):
-        page.get_by_role("button", name="Keluar").click()
+    """Press "Keluar" and find the log-in page it leads to."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Keluar").click()
+    expect(page).to_have_url(re.compile(r"/masuk"))
